@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything xbuild needs to build, run its bundled example and run its test suite on
+# Debian 12 (bookworm). Safe to run again: apt skips what is already installed.
+#   scripts/install-deps.sh           build + example + test dependencies
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: must run as root (it calls apt-get); try: sudo $0" >&2
+  exit 2
+fi
+
+build_deps=(
+  build-essential meson ninja-build pkg-config git ca-certificates
+  libuv1-dev libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev
+  libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev
+  libarchive-dev libssl-dev zlib1g-dev libcli11-dev libfmt-dev
+)
+# Cross toolchains and QEMU user mode for the five Linux platforms of examples/hello.
+target_deps=(
+  make qemu-user-static
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-i686-linux-gnu libc6-dev-i386-cross
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+)
+# Independent OCI clients the tests read our output back with, and file(1) for ELF checks.
+test_deps=(skopeo umoci file python3 jq)
+
+stamp=/var/lib/xbuild-deps.stamp
+want="${build_deps[*]} ${target_deps[*]} ${test_deps[*]}"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}"
+printf '%s' "$want" > "$stamp"

@@ -1,0 +1,36 @@
+// Reads xbuild.toml (toml++) into a validated Config. Every problem in the file is collected
+// and reported at once, each as "file:line:col: error: message", the source line and a caret.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "config/model.h"
+
+namespace xb {
+
+struct Diagnostic {
+  SourceLocation location;
+  std::string message;
+  std::string source_line;  // the text of the offending line, for the caret display
+
+  // "file:line:col: error: message\n  <line>\n  ^\n" (the caret under the column).
+  std::string render() const;
+};
+
+struct ConfigErrors {
+  std::vector<Diagnostic> diagnostics;
+  std::string render() const;  // every diagnostic, then "N error(s) in FILE"
+};
+
+using ConfigResult = std::variant<Config, ConfigErrors>;
+
+// Parses TOML text; `file` names it in messages and sets Config::file / directory.
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& file);
+// Reads and parses a file (a missing file is one diagnostic).
+ConfigResult load_config(const std::filesystem::path& file);
+
+}  // namespace xb

@@ -1,0 +1,79 @@
+// The validated model of an xbuild.toml: plain data handed from the config step to the plan.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/platform.h"
+
+namespace xb {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+enum class Strategy { automatic, native, cross, emulate };
+const char* strategy_name(Strategy strategy);  // "auto", "native", "cross", "emulate"
+
+struct StageSpec {
+  std::string name;
+  std::string run;                          // a /bin/sh command line
+  std::vector<std::string> needs;           // names of stages that must finish first
+  std::map<std::string, std::string> env;   // extra environment for this stage
+  int timeout_seconds = 0;                  // 0: no timeout
+  SourceLocation location;
+};
+
+// Per-platform overrides: the "one recipe per OS/arch" of the product sketch.
+struct StageOverride {
+  std::optional<std::string> run;
+  std::map<std::string, std::string> env;
+};
+
+struct PlatformOverride {
+  std::optional<Strategy> strategy;
+  std::map<std::string, std::string> env;          // added to every stage of this platform
+  std::map<std::string, StageOverride> stages;     // by stage name
+  std::optional<std::string> rootfs;               // for the emulate strategy
+  SourceLocation location;
+};
+
+struct CopySpec {
+  std::string from;  // relative to the platform's output directory ($XBUILD_OUT)
+  std::string to;    // absolute path in the image
+};
+
+struct ImageSpec {
+  std::string name;                        // repository, e.g. "localhost:5000/demo/hello"
+  std::vector<std::string> tags;           // default ["latest"]
+  std::string from = "scratch";
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  std::string user;
+  std::map<std::string, std::string> labels;
+  std::vector<CopySpec> copy;              // empty: the whole output directory at "/"
+};
+
+struct ProjectSpec {
+  std::string name;
+  std::string version;
+};
+
+struct Config {
+  std::filesystem::path file;        // the xbuild.toml that was read (absolute)
+  std::filesystem::path directory;   // its directory: the project's source directory
+  ProjectSpec project;
+  std::vector<Platform> platforms;   // in the order written
+  std::vector<StageSpec> stages;     // in the order written
+  ImageSpec image;
+  std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
+};
+
+}  // namespace xb

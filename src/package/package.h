@@ -1,0 +1,42 @@
+// Packaging: each target's outputs become a layer, an image config and a manifest; the
+// manifests become one index. Then the layout is published where --output says.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "oci/descriptor.h"
+#include "oci/layout.h"
+#include "plan/plan.h"
+
+namespace xb {
+
+struct OutputTarget {
+  enum class Kind { layout, archive } kind = Kind::layout;
+  std::filesystem::path path;
+  std::string str() const;  // "oci:DIR" / "oci-archive:FILE"
+};
+
+// Parses "oci:DIR" or "oci-archive:FILE" (relative paths against `base`).
+Result<OutputTarget> parse_output(const std::string& text, const std::filesystem::path& base);
+
+struct PackagedImage {
+  Platform platform;
+  oci::Descriptor manifest;
+};
+
+struct PackageResult {
+  oci::Descriptor index;
+  std::vector<PackagedImage> images;  // in the order of Plan::targets
+  std::string ref_name;               // the tag written as org.opencontainers.image.ref.name
+};
+
+// Builds every image and the index into `layout` and finishes it.
+Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout);
+
+// Packages into a staging directory next to the output, then publishes it in one step.
+Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output);
+
+}  // namespace xb

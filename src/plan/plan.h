@@ -1,0 +1,66 @@
+// The plan: for each target platform the strategy chosen and why, its toolchain and the runner
+// for its binaries, and the (platform x stage) jobs with their commands, environments and
+// dependencies. Pure data computed from the Config and what the ToolFinder sees; nothing runs.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "toolchain/toolchain.h"
+
+namespace xb {
+
+struct TargetPlan {
+  Platform platform;
+  Strategy strategy = Strategy::native;  // resolved: never automatic
+  std::string reason;                    // why this strategy ("host is linux/amd64", ...)
+  std::optional<Toolchain> toolchain;
+  ToolchainStatus status;
+  std::vector<std::string> exec_prefix;  // XBUILD_EXEC words
+  std::vector<std::string> problems;     // what stops this target from building
+  std::filesystem::path output_dir;      // XBUILD_OUT
+  std::filesystem::path meson_cross_file;      // generated when the strategy is cross
+  std::filesystem::path cmake_toolchain_file;
+};
+
+struct JobPlan {
+  std::size_t target = 0;                 // index into Plan::targets
+  std::string stage;
+  std::string command;                    // run with /bin/sh -c
+  std::map<std::string, std::string> env; // full environment additions for the job
+  std::vector<std::size_t> needs;         // indices into Plan::jobs
+  int timeout_seconds = 0;
+  std::filesystem::path log_file;
+  std::string label() const;              // "[linux/arm64 build]" without brackets
+};
+
+struct Plan {
+  std::filesystem::path state_dir;
+  long long source_date_epoch = 0;
+  Platform host;
+  std::vector<TargetPlan> targets;
+  std::vector<JobPlan> jobs;              // stages of target 0, then target 1, ...
+  bool ready() const;                     // no target has problems
+};
+
+struct PlanOptions {
+  std::filesystem::path state_dir;        // default: <project>/.xbuild
+  long long source_date_epoch = 0;
+  Platform host;
+};
+
+Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder,
+               const PlanOptions& options);
+
+// The matrix `xbuild plan` prints.
+std::string render_plan(const Plan& plan);
+
+// Writes the generated Meson cross files and CMake toolchain files of every cross target and
+// creates the output directories (empties them first: each run starts from a clean $XBUILD_OUT).
+Status prepare_state_dir(const Plan& plan);
+
+}  // namespace xb

@@ -1,0 +1,46 @@
+// Runs the plan's jobs as a dependency graph on one uv loop: at most `jobs` children at once,
+// a job starts when every job it needs has succeeded; the first failure stops the rest (their
+// whole process groups) unless keep_going is set. Output is prefixed "[platform stage] " and
+// also written, unprefixed, to the job's log file.
+#pragma once
+
+#include <uv.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/process.h"
+#include "plan/plan.h"
+#include "run/terminal.h"
+
+namespace xb {
+
+enum class JobState { not_run, succeeded, failed, timed_out, cancelled };
+const char* job_state_name(JobState state);  // "not run", "ok", "failed", "timed out", "cancelled"
+
+struct JobResult {
+  JobState state = JobState::not_run;
+  ProcessExit exit;
+  double seconds = 0;
+};
+
+struct RunResult {
+  std::vector<JobResult> jobs;           // parallel to Plan::jobs
+  std::optional<std::size_t> first_failure;
+  bool ok() const { return !first_failure.has_value(); }
+  // "stage 'test' failed on linux/arm64 (exit status 1); its log is .xbuild/logs/linux-arm64/test.log"
+  std::string failure_message(const Plan& plan) const;
+};
+
+struct SchedulerOptions {
+  unsigned jobs = 1;         // concurrency limit (-j)
+  bool keep_going = false;   // let independent jobs finish after a failure
+  std::chrono::milliseconds kill_grace{2000};
+};
+
+// Runs the loop until every job has finished or been skipped.
+RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
+                   const SchedulerOptions& options);
+
+}  // namespace xb

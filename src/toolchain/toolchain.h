@@ -1,0 +1,82 @@
+// Toolchains: one data file per target in toolchains/ (triple, tool names, sysroot, Meson and
+// CMake machine descriptions, the Debian packages that provide it, the runner for its binaries),
+// and discovery of what is installed on this machine.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/platform.h"
+#include "util/error.h"
+
+namespace xb {
+
+struct Toolchain {
+  std::string id;            // the data file's stem: "linux-arm64"
+  Platform platform;         // the target it compiles for
+  std::string triple;        // "aarch64-linux-gnu"
+  std::string sysroot;       // "/usr/aarch64-linux-gnu"; empty for the host's own
+  // Environment variable -> program: CC, CXX, AR, RANLIB, STRIP, LD, OBJCOPY, NM.
+  std::map<std::string, std::string> tools;
+  std::string pkg_config_libdir;  // PKG_CONFIG_LIBDIR for the target's .pc files
+  // How a target binary runs on an amd64 host: {"qemu-aarch64-static", "-L", sysroot}; empty
+  // when the host runs it directly.
+  std::vector<std::string> runner;
+  std::string qemu_arch;     // "aarch64": the name QEMU and binfmt_misc use
+  struct {
+    std::string system, cpu_family, cpu, endian;
+  } meson;
+  struct {
+    std::string system_name, system_processor;
+  } cmake;
+  // Debian packages: "compiler" (CC and the C library), "cxx", "runner".
+  std::map<std::string, std::vector<std::string>> packages;
+  std::filesystem::path source;  // the data file it came from
+};
+
+// Looks things up on this machine. The real one searches PATH and asks compilers their
+// version (a synchronous probe, off the loop); tests use a fake that answers from a table.
+class ToolFinder {
+ public:
+  virtual ~ToolFinder() = default;
+  virtual std::optional<std::filesystem::path> find_program(const std::string& name) = 0;
+  virtual bool exists(const std::filesystem::path& path) = 0;
+  // The compiler's version ("12.2.0"), or "" when it cannot say.
+  virtual std::string compiler_version(const std::filesystem::path& compiler) = 0;
+};
+
+std::unique_ptr<ToolFinder> make_system_tool_finder();
+
+struct ToolchainStatus {
+  std::optional<std::filesystem::path> compiler;  // CC resolved on PATH
+  std::string compiler_version;
+  bool libc_present = false;                      // the sysroot's headers are there
+  std::optional<std::filesystem::path> runner;    // the runner's program resolved on PATH
+  std::vector<std::string> missing;               // "aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)"
+  std::vector<std::string> missing_packages;      // the packages that would fix `missing`
+  bool usable() const { return missing.empty(); }
+};
+
+ToolchainStatus discover(const Toolchain& toolchain, ToolFinder& finder);
+
+// The toolchain files of a directory, read once.
+class ToolchainCatalog {
+ public:
+  static Result<ToolchainCatalog> load(const std::filesystem::path& directory);
+  // The toolchain for a target platform (exact match after normalization), or nullptr.
+  const Toolchain* find(const Platform& platform) const;
+  const std::vector<Toolchain>& all() const { return toolchains_; }
+
+ private:
+  std::vector<Toolchain> toolchains_;
+};
+
+// Where xbuild's data (toolchains/, qemu/) lives: $XBUILD_DATA_DIR, else the installed share
+// directory, else the source tree this binary was built from.
+std::filesystem::path data_directory();
+
+}  // namespace xb

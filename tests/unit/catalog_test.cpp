@@ -1,0 +1,2 @@
+// Tests for catalog.
+#include <gtest/gtest.h>

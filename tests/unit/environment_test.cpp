@@ -1,0 +1,2 @@
+// Tests for environment.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for fs.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for image.
+#include <gtest/gtest.h>

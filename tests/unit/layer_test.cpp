@@ -1,0 +1,2 @@
+// Tests for layer.
+#include <gtest/gtest.h>

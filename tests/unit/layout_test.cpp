@@ -1,0 +1,2 @@
+// Tests for layout.
+#include <gtest/gtest.h>

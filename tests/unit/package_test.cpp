@@ -1,0 +1,2 @@
+// Tests for package.
+#include <gtest/gtest.h>

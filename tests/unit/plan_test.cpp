@@ -1,0 +1,2 @@
+// Tests for plan.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for platform.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for process.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for scheduler.
+#include <gtest/gtest.h>

@@ -1,0 +1,2 @@
+// Tests for strings.
+#include <gtest/gtest.h>
