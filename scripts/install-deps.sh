@@ -26,12 +26,11 @@ target_deps=(
 # Independent OCI clients the tests read our output back with, and file(1) for ELF checks.
 test_deps=(skopeo umoci file python3 jq)
 
-stamp=/var/lib/xbuild-deps.stamp
-want="${build_deps[*]} ${target_deps[*]} ${test_deps[*]}"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  exit 0
-fi
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}")
+# Nothing to do when every package is already installed (no network, no apt lock).
+missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
+[ "$missing" = "0" ] && exit 0
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}"
-printf '%s' "$want" > "$stamp"
+apt-get install -y -qq --no-install-recommends "${all[@]}"

@@ -17,7 +17,8 @@ struct Diagnostic {
   std::string message;
   std::string source_line;  // the text of the offending line, for the caret display
 
-  // "file:line:col: error: message\n  <line>\n  ^\n" (the caret under the column).
+  // "file:line:col: error: message", then the line in a numbered gutter and a caret under
+  // the column:   "   20 | nedes = [...]" / "      | ^".
   std::string render() const;
 };
 

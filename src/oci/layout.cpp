@@ -1,1 +1,194 @@
-// placeholder
+// Layouts are written into a staging directory: blobs go to blobs/sha256/<hex> as soon as they
+// are known (each through a temporary name), index.json is written last, and the finished tree is
+// published in one step: renamed over the target directory, or packed into a tar whose entries
+// are sorted and carry fixed metadata (mtime 0, owner 0:0, no owner names, 0755 directories and
+// 0644 files), written to a temporary file next to the target and renamed over it.
+#include "oci/layout.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "oci/image.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+
+namespace xb::oci {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kLayoutFile = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+struct ArchiveDeleter {
+  void operator()(struct archive* archive) const { archive_write_free(archive); }
+};
+struct EntryDeleter {
+  void operator()(struct archive_entry* entry) const { archive_entry_free(entry); }
+};
+
+struct TreeEntry {
+  std::string name;  // relative, directories end in "/"
+  fs::path path;
+  bool directory = false;
+  std::int64_t size = 0;
+};
+
+Status list_tree(const fs::path& root, const fs::path& directory, std::vector<TreeEntry>& out) {
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    fs::file_status status = it->symlink_status(ec);
+    if (ec) break;
+    std::string name = path.lexically_relative(root).generic_string();
+    if (fs::is_directory(status)) {
+      out.push_back({name + "/", path, true, 0});
+      Status below = list_tree(root, path, out);
+      if (!below) return below;
+    } else if (fs::is_regular_file(status)) {
+      std::int64_t size = static_cast<std::int64_t>(fs::file_size(path, ec));
+      if (ec) break;
+      out.push_back({name, path, false, size});
+    } else {
+      return fail("cannot archive " + path.string() + ": only files and directories belong in a layout");
+    }
+  }
+  if (ec) return fail("cannot read " + directory.string() + ": " + ec.message());
+  return Ok{};
+}
+
+Status append_file(struct archive* archive, const TreeEntry& entry) {
+  int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail("cannot read " + entry.path.string() + ": " + errno_text(errno));
+  std::vector<char> buffer(std::size_t{64} * 1024);
+  std::int64_t remaining = entry.size;
+  while (remaining > 0) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = errno;
+      ::close(fd);
+      if (n == 0) return fail(entry.path.string() + " changed while it was being archived");
+      return fail("cannot read " + entry.path.string() + ": " + errno_text(error));
+    }
+    std::size_t chunk = static_cast<std::size_t>(std::min<std::int64_t>(n, remaining));
+    if (archive_write_data(archive, buffer.data(), chunk) != static_cast<la_ssize_t>(chunk)) {
+      ::close(fd);
+      return fail("cannot write the archive: " + std::string(archive_error_string(archive)));
+    }
+    remaining -= static_cast<std::int64_t>(chunk);
+  }
+  ::close(fd);
+  return Ok{};
+}
+
+Status write_archive(int fd, const std::vector<TreeEntry>& entries) {
+  std::unique_ptr<struct archive, ArchiveDeleter> archive(archive_write_new());
+  if (!archive) return fail("cannot create a tar writer (libarchive)");
+  auto failure = [&](const std::string& what) {
+    const char* detail = archive_error_string(archive.get());
+    return fail(what + ": " + (detail ? detail : "unknown libarchive error"));
+  };
+  if (archive_write_set_format_pax_restricted(archive.get()) != ARCHIVE_OK ||
+      archive_write_add_filter_none(archive.get()) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(archive.get(), 1) != ARCHIVE_OK ||
+      archive_write_open_fd(archive.get(), fd) != ARCHIVE_OK)
+    return failure("cannot start the archive");
+  for (const TreeEntry& entry : entries) {
+    std::unique_ptr<struct archive_entry, EntryDeleter> header(archive_entry_new());
+    archive_entry_copy_pathname(header.get(), entry.name.c_str());
+    archive_entry_set_filetype(header.get(), entry.directory ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(header.get(), entry.directory ? 0755 : 0644);
+    archive_entry_set_size(header.get(), entry.size);
+    archive_entry_set_uid(header.get(), 0);
+    archive_entry_set_gid(header.get(), 0);
+    archive_entry_set_mtime(header.get(), 0, 0);
+    if (archive_write_header(archive.get(), header.get()) != ARCHIVE_OK)
+      return failure("cannot add " + entry.name + " to the archive");
+    if (!entry.directory) {
+      Status data = append_file(archive.get(), entry);
+      if (!data) return data;
+    }
+  }
+  if (archive_write_close(archive.get()) != ARCHIVE_OK) return failure("cannot finish the archive");
+  return Ok{};
+}
+
+}  // namespace
+
+Result<LayoutWriter> LayoutWriter::create(const fs::path& staging) {
+  if (::mkdir(staging.c_str(), 0755) != 0)
+    return fail("cannot create directory " + staging.string() + ": " + errno_text(errno));
+  std::error_code ec;
+  fs::create_directories(staging / "blobs" / "sha256", ec);
+  if (ec) return fail("cannot create directory " + (staging / "blobs" / "sha256").string() + ": " + ec.message());
+  Status written = write_file_atomic(staging / "oci-layout", kLayoutFile);
+  if (!written) return fail(written.error());
+  return LayoutWriter(staging);
+}
+
+Result<Descriptor> LayoutWriter::add_blob(std::string_view content, const std::string& media_type) {
+  Descriptor descriptor;
+  descriptor.media_type = media_type;
+  descriptor.digest = sha256_digest(content);
+  descriptor.size = static_cast<std::int64_t>(content.size());
+  fs::path path = blobs_dir() / "sha256" / descriptor.digest.substr(std::string("sha256:").size());
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    Status written = write_file_atomic(path, content);
+    if (!written) return fail(written.error());
+  }
+  return descriptor;
+}
+
+Status LayoutWriter::finish(Descriptor root, const std::string& ref_name) {
+  root.annotations[kAnnotationRefName] = ref_name;
+  return write_file_atomic(root_ / "index.json", index_json({root}));
+}
+
+Status publish_layout(const fs::path& staging, const fs::path& target) { return replace_directory(staging, target); }
+
+Status publish_archive(const fs::path& staging, const fs::path& target) {
+  std::vector<TreeEntry> entries;
+  Status listed = list_tree(staging, staging, entries);
+  if (!listed) return listed;
+  std::sort(entries.begin(), entries.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.name < b.name; });
+
+  fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string pattern = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  int fd = ::mkstemp(pattern.data());
+  if (fd < 0) return fail("cannot create a temporary file next to " + target.string() + ": " + errno_text(errno));
+  fs::path temp = pattern;
+  auto abandon = [&](const std::string& message) {
+    ::unlink(temp.c_str());
+    return fail(message);
+  };
+  if (::fchmod(fd, 0644) != 0) {
+    int error = errno;
+    ::close(fd);
+    return abandon("cannot chmod " + temp.string() + ": " + errno_text(error));
+  }
+  Status written = write_archive(fd, entries);
+  if (!written) {
+    ::close(fd);
+    return abandon(written.error());
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return abandon("cannot write " + temp.string() + ": " + errno_text(errno));
+  if (::rename(temp.c_str(), target.c_str()) != 0)
+    return abandon("cannot rename " + temp.string() + " to " + target.string() + ": " + errno_text(errno));
+  return Ok{};
+}
+
+}  // namespace xb::oci

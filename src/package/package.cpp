@@ -1,1 +1,154 @@
-// placeholder
+// Packaging: for each target, in plan order, its $XBUILD_OUT becomes one layer (the [image] copy
+// list, or the whole directory at "/"), then an image config and a manifest; the manifests,
+// each with its platform, become one index, which goes into index.json under the first tag.
+// Everything is written into a staging directory next to the output and published in one step,
+// so a failure leaves the previous output as it was.
+#include "package/package.h"
+
+#include <sys/stat.h>
+
+#include <system_error>
+
+#include "oci/image.h"
+#include "oci/layer.h"
+#include "util/fs.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kLayoutPrefix = "oci:";
+constexpr const char* kArchivePrefix = "oci-archive:";
+
+bool exists_no_follow(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+Result<std::vector<oci::LayerSource>> layer_sources(const ImageSpec& image, const TargetPlan& target) {
+  std::vector<oci::LayerSource> sources;
+  if (image.copy.empty()) {
+    if (!exists_no_follow(target.output_dir))
+      return fail(target.platform.str() + ": the output directory " + target.output_dir.string() +
+                  " does not exist; the stages should have written the image's files to $XBUILD_OUT");
+    sources.push_back({target.output_dir, "/"});
+    return sources;
+  }
+  for (const CopySpec& copy : image.copy) {
+    fs::path from = target.output_dir / copy.from;
+    if (!exists_no_follow(from))
+      return fail(target.platform.str() + ": cannot copy \"" + copy.from + "\" into the image: " + from.string() +
+                  " does not exist; a stage should have written it to $XBUILD_OUT");
+    sources.push_back({from, copy.to});
+  }
+  return sources;
+}
+
+oci::ImageConfig image_config(const ImageSpec& image, const TargetPlan& target, long long created) {
+  oci::ImageConfig config;
+  config.platform = target.platform;
+  config.created = created;
+  config.entrypoint = image.entrypoint;
+  config.cmd = image.cmd;
+  for (const auto& [key, value] : image.env) {  // a std::map: sorted by key
+    std::string assignment = key;
+    assignment += '=';
+    assignment += value;
+    config.env.push_back(std::move(assignment));
+  }
+  config.working_dir = image.workdir;
+  config.user = image.user;
+  config.labels = image.labels;
+  return config;
+}
+
+Result<PackagedImage> package_target(const Config& config, const Plan& plan, const TargetPlan& target,
+                                     oci::LayoutWriter& layout) {
+  Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
+  if (!sources) return fail(sources.error());
+  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, layout.blobs_dir());
+  if (!layer) return fail(target.platform.str() + ": " + layer.error());
+
+  oci::ImageConfig image = image_config(config.image, target, plan.source_date_epoch);
+  image.diff_ids.push_back(layer.value().diff_id);
+  Result<oci::Descriptor> config_blob = layout.add_blob(oci::image_config_json(image), oci::kMediaTypeConfig);
+  if (!config_blob) return fail(config_blob.error());
+
+  oci::Descriptor layer_blob;
+  layer_blob.media_type = oci::kMediaTypeLayerGzip;
+  layer_blob.digest = layer.value().digest;
+  layer_blob.size = layer.value().size;
+  Result<oci::Descriptor> manifest =
+      layout.add_blob(oci::manifest_json(config_blob.value(), {layer_blob}), oci::kMediaTypeManifest);
+  if (!manifest) return fail(manifest.error());
+  manifest.value().platform = target.platform;
+  return PackagedImage{target.platform, manifest.value()};
+}
+
+}  // namespace
+
+std::string OutputTarget::str() const {
+  return (kind == Kind::layout ? kLayoutPrefix : kArchivePrefix) + path.string();
+}
+
+Result<OutputTarget> parse_output(const std::string& text, const fs::path& base) {
+  OutputTarget output;
+  std::string path;
+  if (text.rfind(kLayoutPrefix, 0) == 0) {
+    output.kind = OutputTarget::Kind::layout;
+    path = text.substr(std::string(kLayoutPrefix).size());
+  } else if (text.rfind(kArchivePrefix, 0) == 0) {
+    output.kind = OutputTarget::Kind::archive;
+    path = text.substr(std::string(kArchivePrefix).size());
+  } else {
+    return fail("invalid output \"" + text + "\": expected oci:DIR or oci-archive:FILE");
+  }
+  if (path.empty()) return fail("invalid output \"" + text + "\": the path after \":\" is empty");
+  fs::path resolved = fs::path(path).is_absolute() ? fs::path(path) : base / path;
+  output.path = resolved.lexically_normal();
+  // "oci:out/" names the directory "out", not an empty name inside it.
+  if (!output.path.has_filename() && output.path.has_parent_path() && output.path != output.path.root_path())
+    output.path = output.path.parent_path();
+  return output;
+}
+
+Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout) {
+  PackageResult result;
+  std::vector<oci::Descriptor> manifests;
+  for (const TargetPlan& target : plan.targets) {
+    Result<PackagedImage> image = package_target(config, plan, target, layout);
+    if (!image) return fail(image.error());
+    manifests.push_back(image.value().manifest);
+    result.images.push_back(std::move(image).value());
+  }
+  std::map<std::string, std::string> annotations = {{oci::kAnnotationCreated, oci::rfc3339(plan.source_date_epoch)}};
+  Result<oci::Descriptor> index = layout.add_blob(oci::index_json(manifests, annotations), oci::kMediaTypeIndex);
+  if (!index) return fail(index.error());
+  result.index = index.value();
+  result.ref_name = config.image.tags.empty() ? "latest" : config.image.tags.front();
+  Status finished = layout.finish(result.index, result.ref_name);
+  if (!finished) return fail(finished.error());
+  return result;
+}
+
+Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output) {
+  // The staging area sits next to the output (same filesystem, so publishing is a rename) and
+  // is removed whatever happens; the layout is built in a fresh directory inside it.
+  Result<fs::path> staging_root = make_sibling_temp_dir(output.path);
+  if (!staging_root) return fail(staging_root.error());
+  TempDir cleanup(staging_root.value());
+  fs::path staging = staging_root.value() / "oci";
+
+  Result<oci::LayoutWriter> layout = oci::LayoutWriter::create(staging);
+  if (!layout) return fail(layout.error());
+  Result<PackageResult> result = package_images(config, plan, layout.value());
+  if (!result) return result;
+  Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
+                                                               : oci::publish_archive(staging, output.path);
+  if (!published) return fail(published.error());
+  return result;
+}
+
+}  // namespace xb

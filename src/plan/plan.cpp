@@ -1,1 +1,231 @@
-// placeholder
+// Planning picks, for every target platform, how it builds and what runs its binaries:
+//   native  - the target is the host: the host's own toolchain, binaries run directly;
+//   cross   - a toolchain file in toolchains/ names the target: its compilers in the stage
+//             environment, binaries run through its runner (qemu-user with -L sysroot);
+//   emulate - the stage runs inside a target root filesystem under QEMU (not available yet).
+// "auto" takes the first that applies, in that order, and records why. Then every stage of
+// every target becomes a job whose environment is the toolchain's plus the config's, layered
+// target-wide env < platform override env < stage env < stage override env. Discovery results
+// that stop a target (a missing compiler, a missing runner) are collected as problems that name
+// the Debian packages to install; nothing is created on disk until prepare_state_dir().
+#include "plan/plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "toolchain/environment.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+std::string JobPlan::label() const { return env.count("XBUILD_PLATFORM") ? env.at("XBUILD_PLATFORM") + " " + stage : stage; }
+
+bool Plan::ready() const {
+  return std::all_of(targets.begin(), targets.end(), [](const TargetPlan& t) { return t.problems.empty(); });
+}
+
+namespace {
+
+void resolve_strategy(TargetPlan& target, Strategy requested, const Platform& host, const Toolchain* toolchain) {
+  bool is_host = target.platform == host;
+  std::string name = target.platform.str();
+  switch (requested) {
+    case Strategy::automatic:
+      if (is_host && toolchain) {
+        target.strategy = Strategy::native;
+        target.reason = "auto: the target is the host platform";
+      } else if (toolchain) {
+        target.strategy = Strategy::cross;
+        target.reason = "auto: cross toolchain " + toolchain->triple + " (toolchains/" + toolchain->id + ".toml)";
+      } else {
+        target.strategy = Strategy::emulate;
+        target.reason = "auto: no cross toolchain for " + name;
+        target.problems.push_back("no toolchain in toolchains/ builds " + name +
+                                  ", and the emulate strategy is not available in this version");
+      }
+      return;
+    case Strategy::native:
+      target.strategy = Strategy::native;
+      target.reason = "requested in [platform.\"" + name + "\"]";
+      if (!is_host)
+        target.problems.push_back("strategy \"native\" needs the target to be the host platform " + host.str() +
+                                  "; use \"cross\" or \"auto\"");
+      else if (!toolchain)
+        target.problems.push_back("no toolchain in toolchains/ describes the host platform " + name);
+      return;
+    case Strategy::cross:
+      target.strategy = Strategy::cross;
+      target.reason = "requested in [platform.\"" + name + "\"]";
+      if (!toolchain) target.problems.push_back("no toolchain in toolchains/ builds " + name + "; use \"auto\"");
+      return;
+    case Strategy::emulate:
+      target.strategy = Strategy::emulate;
+      target.reason = "requested in [platform.\"" + name + "\"]";
+      target.problems.push_back("the emulate strategy is not available in this version; use \"cross\" or \"auto\"");
+      return;
+  }
+}
+
+}  // namespace
+
+Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options) {
+  Plan plan;
+  plan.state_dir = options.state_dir.empty() ? config.directory / ".xbuild" : options.state_dir;
+  plan.source_date_epoch = options.source_date_epoch;
+  plan.host = options.host;
+
+  for (const Platform& platform : config.platforms) {
+    TargetPlan target;
+    target.platform = platform;
+    const PlatformOverride* override_spec = nullptr;
+    if (auto it = config.overrides.find(platform.str()); it != config.overrides.end()) override_spec = &it->second;
+
+    const Toolchain* toolchain = catalog.find(platform);
+    Strategy requested = override_spec && override_spec->strategy ? *override_spec->strategy : Strategy::automatic;
+    resolve_strategy(target, requested, options.host, toolchain);
+    if (toolchain && target.strategy != Strategy::emulate) {
+      target.toolchain = *toolchain;
+      target.status = discover(*toolchain, finder);
+      for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
+      target.exec_prefix = exec_prefix(*toolchain, target.strategy);
+    }
+    target.output_dir = plan.state_dir / "out" / platform.slug();
+    if (target.strategy == Strategy::cross) {
+      target.meson_cross_file = plan.state_dir / "toolchains" / (platform.slug() + ".meson.ini");
+      target.cmake_toolchain_file = plan.state_dir / "toolchains" / (platform.slug() + ".cmake");
+    }
+    plan.targets.push_back(std::move(target));
+  }
+
+  for (std::size_t t = 0; t < plan.targets.size(); ++t) {
+    const TargetPlan& target = plan.targets[t];
+    const PlatformOverride* override_spec = nullptr;
+    if (auto it = config.overrides.find(target.platform.str()); it != config.overrides.end())
+      override_spec = &it->second;
+
+    std::map<std::string, std::string> base_env;
+    if (target.toolchain) {
+      StageEnvironmentInput input;
+      input.target = target.platform;
+      input.build = options.host;
+      input.strategy = target.strategy;
+      input.toolchain = &*target.toolchain;
+      input.source_dir = config.directory;
+      input.output_dir = target.output_dir;
+      input.meson_cross_file = target.meson_cross_file;
+      input.cmake_toolchain_file = target.cmake_toolchain_file;
+      input.source_date_epoch = plan.source_date_epoch;
+      base_env = stage_environment(input);
+    } else {
+      base_env["XBUILD_PLATFORM"] = target.platform.str();
+      base_env["XBUILD_SRC"] = config.directory.string();
+      base_env["XBUILD_OUT"] = target.output_dir.string();
+    }
+    if (override_spec)
+      for (const auto& [key, value] : override_spec->env) base_env[key] = value;
+
+    std::size_t first_job = plan.jobs.size();
+    for (const StageSpec& stage : config.stages) {
+      JobPlan job;
+      job.target = t;
+      job.stage = stage.name;
+      job.command = stage.run;
+      job.env = base_env;
+      for (const auto& [key, value] : stage.env) job.env[key] = value;
+      if (override_spec) {
+        if (auto it = override_spec->stages.find(stage.name); it != override_spec->stages.end()) {
+          if (it->second.run) job.command = *it->second.run;
+          for (const auto& [key, value] : it->second.env) job.env[key] = value;
+        }
+      }
+      job.timeout_seconds = stage.timeout_seconds;
+      job.log_file = plan.state_dir / "logs" / target.platform.slug() / (stage.name + ".log");
+      for (const std::string& need : stage.needs) {
+        for (std::size_t s = 0; s < config.stages.size(); ++s)
+          if (config.stages[s].name == need) job.needs.push_back(first_job + s);
+      }
+      plan.jobs.push_back(std::move(job));
+    }
+  }
+  return plan;
+}
+
+std::string render_plan(const Plan& plan) {
+  std::vector<std::vector<std::string>> rows = {{"PLATFORM", "STRATEGY", "TOOLCHAIN", "RUNS TARGET BINARIES WITH"}};
+  for (const TargetPlan& target : plan.targets) {
+    std::string toolchain = "-";
+    if (target.toolchain) {
+      toolchain = target.toolchain->tools.count("CC") ? target.toolchain->tools.at("CC") : target.toolchain->triple;
+      if (!target.status.compiler_version.empty()) toolchain += " " + target.status.compiler_version;
+    }
+    std::string runner = target.exec_prefix.empty() ? (target.toolchain ? "the host (directly)" : "-")
+                                                    : shell_join(target.exec_prefix);
+    rows.push_back({target.platform.str(), strategy_name(target.strategy), toolchain, runner});
+  }
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+
+  out += "\nwhy:\n";
+  for (const TargetPlan& target : plan.targets) out += "  " + target.platform.str() + ": " + target.reason + "\n";
+
+  std::set<std::string> stage_names;
+  std::string stages;
+  for (const JobPlan& job : plan.jobs) {
+    if (job.target != 0) break;
+    std::vector<std::string> needs;
+    for (std::size_t n : job.needs) needs.push_back(plan.jobs[n].stage);
+    stages += "  " + job.stage + (needs.empty() ? "" : " (needs " + join(needs, ", ") + ")") + "\n";
+  }
+  if (!stages.empty()) out += "\nstages, on every platform:\n" + stages;
+
+  std::vector<std::string> packages;
+  std::string problems;
+  for (const TargetPlan& target : plan.targets) {
+    for (const std::string& problem : target.problems) problems += "  " + target.platform.str() + ": " + problem + "\n";
+    for (const std::string& package : target.status.missing_packages)
+      if (std::find(packages.begin(), packages.end(), package) == packages.end()) packages.push_back(package);
+  }
+  if (!problems.empty()) {
+    out += "\nmissing:\n" + problems;
+    if (!packages.empty())
+      out += "  to install: apt-get install --no-install-recommends " + join(packages, " ") + "\n";
+  }
+  return out;
+}
+
+Status prepare_state_dir(const Plan& plan) {
+  std::error_code ec;
+  for (const TargetPlan& target : plan.targets) {
+    fs::remove_all(target.output_dir, ec);
+    if (ec) return fail("cannot empty " + target.output_dir.string() + ": " + ec.message());
+    fs::create_directories(target.output_dir, ec);
+    if (ec) return fail("cannot create " + target.output_dir.string() + ": " + ec.message());
+    if (!target.toolchain || target.meson_cross_file.empty()) continue;
+    fs::create_directories(target.meson_cross_file.parent_path(), ec);
+    if (ec) return fail("cannot create " + target.meson_cross_file.parent_path().string() + ": " + ec.message());
+    Status written = write_file_atomic(target.meson_cross_file, meson_cross_file(*target.toolchain, target.exec_prefix));
+    if (!written) return written;
+    written = write_file_atomic(target.cmake_toolchain_file, cmake_toolchain_file(*target.toolchain, target.exec_prefix));
+    if (!written) return written;
+  }
+  for (const JobPlan& job : plan.jobs) {
+    fs::create_directories(job.log_file.parent_path(), ec);
+    if (ec) return fail("cannot create " + job.log_file.parent_path().string() + ": " + ec.message());
+  }
+  return Ok{};
+}
+
+}  // namespace xb

@@ -1,1 +1,307 @@
-// placeholder
+// How the scheduler works.
+//
+// The plan's jobs form a dependency graph (JobPlan::needs). A job is ready when every job it
+// needs has succeeded. Whenever something changes (at the start, and each time a job ends) the
+// scheduler walks the jobs in plan order and starts ready ones until `jobs` children run; then
+// it turns the uv loop one iteration at a time until no job is running. The process runner is
+// passive: it reports each child's lines and its end, and everything else is decided here.
+//
+// Each job is `/bin/sh -c <command>` with the job's environment, in $XBUILD_SRC when the
+// environment names one. Its lines go to the terminal prefixed "[platform stage] " and, as
+// they are, to its log file, which is truncated when the job starts and closed when it ends.
+// A job with a timeout gets a uv timer that terminates it (state timed_out).
+//
+// The first failure (nonzero exit, a signal, a timeout, or a job that could not start) is
+// recorded. Without keep_going it stops the run: every running job's process group is
+// terminated (those jobs end as cancelled) and nothing new starts, so the jobs never started
+// stay not_run. With keep_going the other jobs go on; the ones that need a failed job, directly
+// or through others, never become ready and are reported as skipped at the end.
+#include "run/scheduler.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <system_error>
+
+namespace xb {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Scheduler;
+
+struct TimeoutTimer {
+  uv_timer_t handle;
+  Scheduler* scheduler = nullptr;
+  std::size_t job = 0;
+};
+
+struct JobRun {
+  bool started = false;
+  bool finished = false;
+  bool timed_out = false;
+  bool cancelled = false;  // terminated because another job failed
+  ProcessId process = 0;
+  std::string prefix;      // "[linux/arm64 build] "
+  std::ofstream log;
+  TimeoutTimer* timeout = nullptr;
+  Clock::time_point started_at;
+};
+
+std::string platform_name(const Plan& plan, const JobPlan& job) {
+  return job.target < plan.targets.size() ? plan.targets[job.target].platform.str() : "?";
+}
+
+// `stage "test" failed on linux/arm64`, or without a verb `stage "test" on linux/arm64`: how
+// every message names a job.
+std::string stage_on(const Plan& plan, const JobPlan& job, std::string_view verb) {
+  std::string text = "stage \"" + job.stage + "\" ";
+  if (!verb.empty()) text += std::string(verb) + " ";
+  return text + "on " + platform_name(plan, job);
+}
+
+// Why a failed job failed, as shown in parentheses: "exit status 1", "killed by signal 9",
+// "timed out after 30s", or why it could not start.
+std::string failure_reason(const JobPlan& job, const JobResult& result) {
+  if (result.state == JobState::timed_out) {
+    return "timed out after " + std::to_string(job.timeout_seconds) + "s";
+  }
+  if (!result.start_error.empty()) return result.start_error;
+  if (result.exit.term_signal != 0) {
+    return "killed by signal " + std::to_string(result.exit.term_signal);
+  }
+  return "exit status " + std::to_string(result.exit.exit_status);
+}
+
+class Scheduler {
+ public:
+  Scheduler(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
+            const SchedulerOptions& options)
+      : loop_(loop), plan_(plan), runner_(runner), terminal_(terminal), options_(options),
+        runs_(plan.jobs.size()) {
+    result_.jobs.resize(plan.jobs.size());
+  }
+
+  RunResult run() {
+    start_ready_jobs();
+    while (running_ > 0) {
+      // Zero means nothing on the loop can end a running job any more: do not spin.
+      if (uv_run(loop_, UV_RUN_ONCE) == 0 && running_ > 0) break;
+    }
+    uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
+    if (options_.keep_going) report_skipped_jobs();
+    return std::move(result_);
+  }
+
+ private:
+  bool ready(std::size_t index) const {
+    for (std::size_t need : plan_.jobs[index].needs) {
+      if (need >= result_.jobs.size() || result_.jobs[need].state != JobState::succeeded) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool below_limit() const { return options_.jobs == 0 || running_ < options_.jobs; }
+
+  void start_ready_jobs() {
+    for (std::size_t i = 0; i < plan_.jobs.size() && !stopping_ && below_limit(); ++i) {
+      if (!runs_[i].started && ready(i)) start_job(i);
+    }
+  }
+
+  void start_job(std::size_t index) {
+    const JobPlan& job = plan_.jobs[index];
+    JobRun& run = runs_[index];
+    run.started = true;
+    run.started_at = Clock::now();
+    run.prefix = "[" + job.label() + "] ";
+
+    if (!job.log_file.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(job.log_file.parent_path(), ec);
+      run.log.open(job.log_file, std::ios::binary | std::ios::trunc);
+      if (!run.log) {
+        int error = errno;
+        fail_to_start(index, "could not open its log " + job.log_file.string() + ": " +
+                                 std::strerror(ec ? ec.value() : error));
+        return;
+      }
+    }
+
+    ProcessSpec spec;
+    spec.argv = {"/bin/sh", "-c", job.command};
+    spec.env = job.env;
+    if (auto source = job.env.find("XBUILD_SRC"); source != job.env.end()) {
+      spec.working_directory = source->second;
+    }
+    ProcessCallbacks callbacks;
+    callbacks.on_line = [this, index](std::string_view line) { on_line(index, line); };
+    callbacks.on_exit = [this, index](const ProcessExit& exit) { on_exit(index, exit); };
+
+    Result<ProcessId> started = runner_.start(spec, std::move(callbacks));
+    if (!started) {
+      run.log.close();
+      fail_to_start(index, started.error());
+      return;
+    }
+    run.process = started.value();
+    ++running_;
+
+    if (job.timeout_seconds > 0) {
+      run.timeout = new TimeoutTimer;
+      run.timeout->scheduler = this;
+      run.timeout->job = index;
+      run.timeout->handle.data = run.timeout;
+      uv_timer_init(loop_, &run.timeout->handle);
+      uv_timer_start(&run.timeout->handle, &Scheduler::on_timeout_timer,
+                     static_cast<std::uint64_t>(job.timeout_seconds) * 1000, 0);
+    }
+  }
+
+  void fail_to_start(std::size_t index, std::string error) {
+    JobResult& result = result_.jobs[index];
+    result.state = JobState::failed;
+    result.start_error = std::move(error);
+    runs_[index].finished = true;
+    record_failure(index);
+  }
+
+  void on_line(std::size_t index, std::string_view line) {
+    JobRun& run = runs_[index];
+    std::string prefixed;
+    prefixed.reserve(run.prefix.size() + line.size());
+    prefixed.append(run.prefix).append(line);
+    terminal_.output_line(prefixed);
+    if (run.log.is_open()) run.log.write(line.data(), static_cast<std::streamsize>(line.size())).put('\n');
+  }
+
+  void on_exit(std::size_t index, const ProcessExit& exit) {
+    JobRun& run = runs_[index];
+    JobResult& result = result_.jobs[index];
+    run.finished = true;
+    --running_;
+    close_timeout_timer(run);
+    run.log.close();
+    result.exit = exit;
+    result.seconds = std::chrono::duration<double>(Clock::now() - run.started_at).count();
+    if (run.timed_out) {
+      result.state = JobState::timed_out;  // already reported when the timer fired
+    } else if (run.cancelled) {
+      result.state = JobState::cancelled;
+    } else if (exit.success()) {
+      result.state = JobState::succeeded;
+    } else {
+      result.state = JobState::failed;
+      record_failure(index);
+    }
+    start_ready_jobs();
+  }
+
+  static void on_timeout_timer(uv_timer_t* handle) {
+    auto* timer = static_cast<TimeoutTimer*>(handle->data);
+    timer->scheduler->on_timeout(timer->job);
+  }
+
+  void on_timeout(std::size_t index) {
+    JobRun& run = runs_[index];
+    if (run.finished || run.cancelled) return;
+    run.timed_out = true;
+    result_.jobs[index].state = JobState::timed_out;  // its final state; the exit comes later
+    runner_.terminate(run.process, options_.kill_grace);
+    record_failure(index);
+  }
+
+  void close_timeout_timer(JobRun& run) {
+    if (run.timeout == nullptr) return;
+    uv_timer_stop(&run.timeout->handle);
+    uv_close(reinterpret_cast<uv_handle_t*>(&run.timeout->handle),
+             [](uv_handle_t* handle) { delete static_cast<TimeoutTimer*>(handle->data); });
+    run.timeout = nullptr;
+  }
+
+  // A job has failed (its state says how): say so, remember the first, and unless keep_going
+  // stop the run.
+  void record_failure(std::size_t index) {
+    const JobPlan& job = plan_.jobs[index];
+    terminal_.status_line("xbuild: " + stage_on(plan_, job, "failed") + " (" +
+                          failure_reason(job, result_.jobs[index]) + ")");
+    if (!result_.first_failure) result_.first_failure = index;
+    if (options_.keep_going || stopping_) return;
+    stopping_ = true;
+    for (std::size_t i = 0; i < runs_.size(); ++i) {
+      JobRun& run = runs_[i];
+      if (!run.started || run.finished || run.timed_out) continue;
+      run.cancelled = true;
+      close_timeout_timer(run);
+      terminal_.status_line("xbuild: cancelling " + stage_on(plan_, plan_.jobs[i], ""));
+      runner_.terminate(run.process, options_.kill_grace);
+    }
+  }
+
+  // With keep_going, says which jobs did not run because something they need did not succeed.
+  void report_skipped_jobs() {
+    for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
+      if (runs_[i].started) continue;
+      for (std::size_t need : plan_.jobs[i].needs) {
+        if (need >= plan_.jobs.size() || result_.jobs[need].state == JobState::succeeded) continue;
+        JobState state = result_.jobs[need].state;
+        const char* what = state == JobState::not_run     ? "which did not run"
+                           : state == JobState::cancelled ? "which was cancelled"
+                                                          : "which failed";
+        terminal_.status_line("xbuild: skipping " + stage_on(plan_, plan_.jobs[i], "") +
+                              ": it needs " + stage_on(plan_, plan_.jobs[need], "") + ", " + what);
+        break;
+      }
+    }
+  }
+
+  uv_loop_t* loop_;
+  const Plan& plan_;
+  ProcessRunner& runner_;
+  Terminal& terminal_;
+  const SchedulerOptions& options_;
+  std::vector<JobRun> runs_;
+  RunResult result_;
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
+                   const SchedulerOptions& options) {
+  Scheduler scheduler(loop, plan, runner, terminal, options);
+  return scheduler.run();
+}
+
+const char* job_state_name(JobState state) {
+  switch (state) {
+    case JobState::not_run: return "not run";
+    case JobState::succeeded: return "ok";
+    case JobState::failed: return "failed";
+    case JobState::timed_out: return "timed out";
+    case JobState::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string RunResult::failure_message(const Plan& plan) const {
+  if (!first_failure || *first_failure >= plan.jobs.size() || *first_failure >= jobs.size()) {
+    return "";
+  }
+  const JobPlan& job = plan.jobs[*first_failure];
+  const JobResult& result = jobs[*first_failure];
+  std::string message =
+      stage_on(plan, job, "failed") + " (" + failure_reason(job, result) + ")";
+  // A job that never started wrote nothing worth reading.
+  if (result.start_error.empty() && !job.log_file.empty()) {
+    message += "; its log is " + job.log_file.string();
+  }
+  return message;
+}
+
+}  // namespace xb

@@ -23,6 +23,7 @@ struct JobResult {
   JobState state = JobState::not_run;
   ProcessExit exit;
   double seconds = 0;
+  std::string start_error;  // why the job could not be started (state failed), else empty
 };
 
 struct RunResult {

@@ -1,1 +1,177 @@
-// placeholder
+// Discovery: what of a toolchain is installed on this machine, and the real ToolFinder.
+//
+// discover() asks three questions through a ToolFinder: is CC on PATH, are the C library's
+// headers in the sysroot (<sysroot>/include/stdio.h; /usr/include/stdio.h for the host's own
+// toolchain), and is the runner's program on PATH. Each "no" becomes one line of `missing`
+// naming the Debian package that provides it. The C++ compiler is not asked about: C projects
+// do not need it, and a C++ project finds out from its own build.
+//
+// The real finder's compiler probe runs `<cc> -dumpfullversion` with Boost.Process, reading the
+// child's stdout with poll() against a deadline and reaping it with waitpid() on its own pid.
+// It deliberately does not hand Boost.Process an io_context: that path installs an asio
+// SIGCHLD handler, which would take the signal from libuv's loop (the process layer's).
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <system_error>
+#include <thread>
+
+#include "toolchain/toolchain.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kProbeTimeout{5000};
+
+bool is_executable_file(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// Runs `program args...` with stdin and stderr on /dev/null and returns its stdout, or nullopt
+// when it cannot start, does not finish within `timeout`, or exits nonzero.
+std::optional<std::string> run_for_output(const fs::path& program, const std::vector<std::string>& args,
+                                          std::chrono::milliseconds timeout) {
+  Clock::time_point deadline = Clock::now() + timeout;
+  std::error_code error;
+  bp::pipe out;
+  bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null), (bp::std_out > out),
+                  (bp::std_err > bp::null), error);
+  if (error) return std::nullopt;
+
+  std::string output;
+  bool finished = false;
+  while (Clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd fd{out.native_source(), POLLIN, 0};
+    int ready = ::poll(&fd, 1, static_cast<int>(left.count()) + 1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    char buffer[4096];
+    ssize_t got = ::read(out.native_source(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {  // end of output: the child is exiting
+      finished = true;
+      break;
+    }
+    output.append(buffer, static_cast<std::size_t>(got));
+  }
+  // Output closed; give the child the rest of the time to exit (running() reaps it when it has).
+  while (finished && child.running(error) && !error && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (child.running(error)) {
+    child.terminate(error);
+    return std::nullopt;
+  }
+  if (error || child.exit_code() != 0) return std::nullopt;
+  return output;
+}
+
+class SystemToolFinder : public ToolFinder {
+ public:
+  explicit SystemToolFinder(std::chrono::milliseconds probe_timeout) : probe_timeout_(probe_timeout) {}
+
+  // Like execvp: a name with a slash is a path; otherwise each PATH entry in turn (an empty
+  // entry is the current directory).
+  std::optional<fs::path> find_program(const std::string& name) override {
+    if (name.empty()) return std::nullopt;
+    if (name.find('/') != std::string::npos) {
+      if (is_executable_file(name)) return fs::path(name);
+      return std::nullopt;
+    }
+    const char* path = std::getenv("PATH");
+    for (const std::string& directory : split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
+      fs::path candidate = (directory.empty() ? fs::path(".") : fs::path(directory)) / name;
+      if (is_executable_file(candidate)) return candidate;
+    }
+    return std::nullopt;
+  }
+
+  bool exists(const fs::path& path) override {
+    std::error_code error;
+    return fs::exists(path, error);
+  }
+
+  // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
+  std::string compiler_version(const fs::path& compiler) override {
+    for (const char* flag : {"-dumpfullversion", "-dumpversion"}) {
+      std::optional<std::string> output = run_for_output(compiler, {flag}, probe_timeout_);
+      if (output && !trim(*output).empty()) return std::string(trim(*output));
+    }
+    return "";
+  }
+
+ private:
+  std::chrono::milliseconds probe_timeout_;
+};
+
+// "gcc-aarch64-linux-gnu" or "libc6-dev-arm64-cross libc6-dev" as an install hint.
+std::string install_hint(const std::vector<std::string>& packages) {
+  if (packages.empty()) return "";
+  return " (install " + join(packages, " ") + ")";
+}
+
+void add_missing(ToolchainStatus& status, const std::string& what, const std::vector<std::string>& packages) {
+  status.missing.push_back(what + install_hint(packages));
+  for (const std::string& package : packages) {
+    if (std::find(status.missing_packages.begin(), status.missing_packages.end(), package) ==
+        status.missing_packages.end())
+      status.missing_packages.push_back(package);
+  }
+}
+
+std::vector<std::string> packages_of(const Toolchain& toolchain, const std::string& role) {
+  auto found = toolchain.packages.find(role);
+  return found == toolchain.packages.end() ? std::vector<std::string>{} : found->second;
+}
+
+}  // namespace
+
+std::unique_ptr<ToolFinder> make_system_tool_finder() { return make_system_tool_finder(kProbeTimeout); }
+
+std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout) {
+  return std::make_unique<SystemToolFinder>(probe_timeout);
+}
+
+// packages["compiler"] lists the compiler's package first and the C library's after it.
+ToolchainStatus discover(const Toolchain& toolchain, ToolFinder& finder) {
+  ToolchainStatus status;
+  std::vector<std::string> compiler_packages = packages_of(toolchain, "compiler");
+  std::vector<std::string> cc_package(compiler_packages.begin(),
+                                      compiler_packages.begin() + (compiler_packages.empty() ? 0 : 1));
+  std::vector<std::string> libc_packages(compiler_packages.begin() + static_cast<std::ptrdiff_t>(cc_package.size()),
+                                         compiler_packages.end());
+
+  auto cc = toolchain.tools.find("CC");
+  std::string cc_name = cc == toolchain.tools.end() ? std::string("CC") : cc->second;
+  status.compiler = cc == toolchain.tools.end() ? std::nullopt : finder.find_program(cc->second);
+  if (status.compiler)
+    status.compiler_version = finder.compiler_version(*status.compiler);
+  else
+    add_missing(status, cc_name, cc_package);
+
+  fs::path include_dir = toolchain.sysroot.empty() ? fs::path("/usr/include") : fs::path(toolchain.sysroot) / "include";
+  status.libc_present = finder.exists(include_dir / "stdio.h");
+  if (!status.libc_present) add_missing(status, "C library headers for " + toolchain.triple, libc_packages);
+
+  if (!toolchain.runner.empty()) {
+    status.runner = finder.find_program(toolchain.runner.front());
+    if (!status.runner) add_missing(status, toolchain.runner.front(), packages_of(toolchain, "runner"));
+  }
+  return status;
+}
+
+}  // namespace xb

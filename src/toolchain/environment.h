@@ -17,10 +17,10 @@ struct StageEnvironmentInput {
   Platform build;                        // the host (BUILDPLATFORM)
   Strategy strategy = Strategy::native;  // the resolved strategy (never automatic)
   const Toolchain* toolchain = nullptr;
-  std::filesystem::path source_dir;      // XBUILD_SRC
-  std::filesystem::path output_dir;      // XBUILD_OUT
-  std::filesystem::path meson_cross_file;     // empty: none (native builds)
-  std::filesystem::path cmake_toolchain_file; // empty: none
+  std::filesystem::path source_dir;            // XBUILD_SRC
+  std::filesystem::path output_dir;            // XBUILD_OUT
+  std::filesystem::path meson_cross_file;      // empty: none (native builds)
+  std::filesystem::path cmake_toolchain_file;  // empty: none
   long long source_date_epoch = 0;
 };
 

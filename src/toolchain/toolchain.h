@@ -3,6 +3,7 @@
 // and discovery of what is installed on this machine.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -16,17 +17,17 @@
 namespace xb {
 
 struct Toolchain {
-  std::string id;            // the data file's stem: "linux-arm64"
-  Platform platform;         // the target it compiles for
-  std::string triple;        // "aarch64-linux-gnu"
-  std::string sysroot;       // "/usr/aarch64-linux-gnu"; empty for the host's own
+  std::string id;       // the data file's stem: "linux-arm64"
+  Platform platform;    // the target it compiles for
+  std::string triple;   // "aarch64-linux-gnu"
+  std::string sysroot;  // "/usr/aarch64-linux-gnu"; empty for the host's own
   // Environment variable -> program: CC, CXX, AR, RANLIB, STRIP, LD, OBJCOPY, NM.
   std::map<std::string, std::string> tools;
   std::string pkg_config_libdir;  // PKG_CONFIG_LIBDIR for the target's .pc files
   // How a target binary runs on an amd64 host: {"qemu-aarch64-static", "-L", sysroot}; empty
   // when the host runs it directly.
   std::vector<std::string> runner;
-  std::string qemu_arch;     // "aarch64": the name QEMU and binfmt_misc use
+  std::string qemu_arch;  // "aarch64": the name QEMU and binfmt_misc use
   struct {
     std::string system, cpu_family, cpu, endian;
   } meson;
@@ -50,14 +51,16 @@ class ToolFinder {
 };
 
 std::unique_ptr<ToolFinder> make_system_tool_finder();
+// The same with another limit on how long a compiler may take to answer (the one above: 5 s).
+std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout);
 
 struct ToolchainStatus {
   std::optional<std::filesystem::path> compiler;  // CC resolved on PATH
   std::string compiler_version;
-  bool libc_present = false;                      // the sysroot's headers are there
-  std::optional<std::filesystem::path> runner;    // the runner's program resolved on PATH
-  std::vector<std::string> missing;               // "aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)"
-  std::vector<std::string> missing_packages;      // the packages that would fix `missing`
+  bool libc_present = false;                    // the sysroot's headers are there
+  std::optional<std::filesystem::path> runner;  // the runner's program resolved on PATH
+  std::vector<std::string> missing;             // "aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)"
+  std::vector<std::string> missing_packages;    // the packages that would fix `missing`
   bool usable() const { return missing.empty(); }
 };
 

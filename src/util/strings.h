@@ -18,7 +18,7 @@ std::string to_lower(std::string_view text);
 std::string shell_quote(std::string_view word);
 std::string shell_join(const std::vector<std::string>& argv);
 
-// Levenshtein distance, for "did you mean" suggestions.
+// Edit distance counting a swap of neighbours as one edit, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word` if it is close enough to be a likely typo, else "".
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

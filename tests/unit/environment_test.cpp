@@ -1,2 +1,498 @@
-// Tests for environment.
+// Tests for environment.cpp (the stage environment, the generated Meson cross file and CMake
+// toolchain file) and discovery.cpp (discover() against a fake finder, the real finder against
+// this machine). The real-OS checks skip when a tool is missing, except in CI.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/fake_tool_finder.h"
+#include "support/scratch_dir.h"
+#include "toolchain/environment.h"
+#include "toolchain/toolchain.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace xb {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Environment = std::map<std::string, std::string>;
+
+const ToolchainCatalog& shipped_catalog() {
+  static const ToolchainCatalog catalog = ToolchainCatalog::load(data_directory() / "toolchains").value_or_throw();
+  return catalog;
+}
+
+Platform platform(std::string_view spec) { return parse_platform(spec).value_or_throw(); }
+
+const Toolchain& toolchain_for(std::string_view spec) {
+  const Toolchain* toolchain = shipped_catalog().find(platform(spec));
+  if (!toolchain) throw Error("no toolchain for " + std::string(spec));
+  return *toolchain;
+}
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+// A missing tool skips the test on a developer's machine and fails it in CI, which installs all.
+#define SKIP_OR_FAIL_IN_CI(reason)   \
+  do {                               \
+    if (in_ci()) FAIL() << (reason); \
+    GTEST_SKIP() << (reason);        \
+  } while (false)
+
+TEST(EnvironmentTest, CrossArmV7StageSeesExactlyThis) {
+  StageEnvironmentInput input;
+  input.target = platform("linux/arm/v7");
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::cross;
+  input.toolchain = &toolchain_for("linux/arm/v7");
+  input.source_dir = "/home/me/app";
+  input.output_dir = "/home/me/app/.xbuild/out/linux-arm-v7";
+  input.meson_cross_file = "/home/me/app/.xbuild/cross/linux-arm-v7.ini";
+  input.cmake_toolchain_file = "/home/me/app/.xbuild/cross/linux-arm-v7.cmake";
+  input.source_date_epoch = 1700000000;
+
+  EXPECT_EQ(stage_environment(input),
+            (Environment{
+                {"AR", "arm-linux-gnueabihf-ar"},
+                {"BUILDPLATFORM", "linux/amd64"},
+                {"CC", "arm-linux-gnueabihf-gcc"},
+                {"CMAKE_TOOLCHAIN_FILE", "/home/me/app/.xbuild/cross/linux-arm-v7.cmake"},
+                {"CXX", "arm-linux-gnueabihf-g++"},
+                {"LD", "arm-linux-gnueabihf-ld"},
+                {"NM", "arm-linux-gnueabihf-nm"},
+                {"OBJCOPY", "arm-linux-gnueabihf-objcopy"},
+                {"PKG_CONFIG", "pkg-config"},
+                {"PKG_CONFIG_LIBDIR", "/usr/lib/arm-linux-gnueabihf/pkgconfig:/usr/share/pkgconfig"},
+                {"RANLIB", "arm-linux-gnueabihf-ranlib"},
+                {"SOURCE_DATE_EPOCH", "1700000000"},
+                {"STRIP", "arm-linux-gnueabihf-strip"},
+                {"TARGETARCH", "arm"},
+                {"TARGETOS", "linux"},
+                {"TARGETPLATFORM", "linux/arm/v7"},
+                {"TARGETVARIANT", "v7"},
+                {"XBUILD_ARCH", "arm"},
+                {"XBUILD_EXEC", "qemu-arm-static -L /usr/arm-linux-gnueabihf"},
+                {"XBUILD_MESON_CROSS_FILE", "/home/me/app/.xbuild/cross/linux-arm-v7.ini"},
+                {"XBUILD_OS", "linux"},
+                {"XBUILD_OUT", "/home/me/app/.xbuild/out/linux-arm-v7"},
+                {"XBUILD_PLATFORM", "linux/arm/v7"},
+                {"XBUILD_SRC", "/home/me/app"},
+                {"XBUILD_STRATEGY", "cross"},
+                {"XBUILD_TRIPLE", "arm-linux-gnueabihf"},
+                {"XBUILD_VARIANT", "v7"},
+            }));
+}
+
+// Native: nothing to wrap a binary in, no cross files, and the host's pkg-config search path.
+TEST(EnvironmentTest, NativeAmd64StageSeesExactlyThis) {
+  StageEnvironmentInput input;
+  input.target = platform("linux/amd64");
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::native;
+  input.toolchain = &toolchain_for("linux/amd64");
+  input.source_dir = "/src";
+  input.output_dir = "/src/.xbuild/out/linux-amd64";
+  input.source_date_epoch = 0;
+
+  EXPECT_EQ(stage_environment(input), (Environment{
+                                          {"AR", "x86_64-linux-gnu-ar"},
+                                          {"BUILDPLATFORM", "linux/amd64"},
+                                          {"CC", "x86_64-linux-gnu-gcc"},
+                                          {"CXX", "x86_64-linux-gnu-g++"},
+                                          {"LD", "x86_64-linux-gnu-ld"},
+                                          {"NM", "x86_64-linux-gnu-nm"},
+                                          {"OBJCOPY", "x86_64-linux-gnu-objcopy"},
+                                          {"PKG_CONFIG", "pkg-config"},
+                                          {"RANLIB", "x86_64-linux-gnu-ranlib"},
+                                          {"SOURCE_DATE_EPOCH", "0"},
+                                          {"STRIP", "x86_64-linux-gnu-strip"},
+                                          {"TARGETARCH", "amd64"},
+                                          {"TARGETOS", "linux"},
+                                          {"TARGETPLATFORM", "linux/amd64"},
+                                          {"TARGETVARIANT", ""},
+                                          {"XBUILD_ARCH", "amd64"},
+                                          {"XBUILD_EXEC", ""},
+                                          {"XBUILD_OS", "linux"},
+                                          {"XBUILD_OUT", "/src/.xbuild/out/linux-amd64"},
+                                          {"XBUILD_PLATFORM", "linux/amd64"},
+                                          {"XBUILD_SRC", "/src"},
+                                          {"XBUILD_STRATEGY", "native"},
+                                          {"XBUILD_TRIPLE", "x86_64-linux-gnu"},
+                                          {"XBUILD_VARIANT", ""},
+                                      }));
+}
+
+// An emulated stage without a toolchain runs the target's own tools: only the xbuild names.
+TEST(EnvironmentTest, EmulatedStageWithoutToolchainHasNoToolVariables) {
+  StageEnvironmentInput input;
+  input.target = platform("linux/riscv64");
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::emulate;
+  input.source_dir = "/src";
+  input.output_dir = "/out";
+  input.source_date_epoch = 42;
+  Environment env = stage_environment(input);
+  EXPECT_EQ(env.count("CC"), 0u);
+  EXPECT_EQ(env.count("PKG_CONFIG_LIBDIR"), 0u);
+  EXPECT_EQ(env.at("XBUILD_STRATEGY"), "emulate");
+  EXPECT_EQ(env.at("XBUILD_EXEC"), "");
+  EXPECT_EQ(env.at("XBUILD_TRIPLE"), "");
+  EXPECT_EQ(env.at("SOURCE_DATE_EPOCH"), "42");
+}
+
+TEST(EnvironmentTest, ExecPrefixIsTheRunnerOnlyForCross) {
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  EXPECT_EQ(exec_prefix(arm64, Strategy::cross),
+            (std::vector<std::string>{"qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"}));
+  EXPECT_TRUE(exec_prefix(arm64, Strategy::native).empty());
+  EXPECT_TRUE(exec_prefix(arm64, Strategy::emulate).empty());
+  EXPECT_TRUE(exec_prefix(toolchain_for("linux/amd64"), Strategy::cross).empty());
+}
+
+TEST(EnvironmentTest, ExecIsQuotedForTheShell) {
+  Toolchain toolchain = toolchain_for("linux/arm64");
+  toolchain.runner = {"/opt/my qemu/qemu-aarch64", "-L", "/opt/it's/sysroot"};
+  StageEnvironmentInput input;
+  input.target = toolchain.platform;
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::cross;
+  input.toolchain = &toolchain;
+  EXPECT_EQ(stage_environment(input).at("XBUILD_EXEC"), "'/opt/my qemu/qemu-aarch64' -L '/opt/it'\\''s/sysroot'");
+}
+
+TEST(EnvironmentTest, MesonCrossFileForArm64) {
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  EXPECT_EQ(meson_cross_file(arm64, exec_prefix(arm64, Strategy::cross)),
+            "# Meson cross file generated by xbuild for linux/arm64; written again on every run, do not edit.\n"
+            "[binaries]\n"
+            "c = 'aarch64-linux-gnu-gcc'\n"
+            "cpp = 'aarch64-linux-gnu-g++'\n"
+            "ar = 'aarch64-linux-gnu-ar'\n"
+            "strip = 'aarch64-linux-gnu-strip'\n"
+            "objcopy = 'aarch64-linux-gnu-objcopy'\n"
+            "nm = 'aarch64-linux-gnu-nm'\n"
+            "pkg-config = 'pkg-config'\n"
+            "exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']\n"
+            "\n"
+            "[properties]\n"
+            "pkg_config_libdir = ['/usr/lib/aarch64-linux-gnu/pkgconfig', '/usr/share/pkgconfig']\n"
+            "\n"
+            "[host_machine]\n"
+            "system = 'linux'\n"
+            "cpu_family = 'aarch64'\n"
+            "cpu = 'aarch64'\n"
+            "endian = 'little'\n");
+}
+
+TEST(EnvironmentTest, CmakeToolchainFileForArm64) {
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  EXPECT_EQ(cmake_toolchain_file(arm64, exec_prefix(arm64, Strategy::cross)),
+            "# CMake toolchain file generated by xbuild for linux/arm64; written again on every run, do not edit.\n"
+            "set(CMAKE_SYSTEM_NAME \"Linux\")\n"
+            "set(CMAKE_SYSTEM_PROCESSOR \"aarch64\")\n"
+            "set(CMAKE_C_COMPILER \"aarch64-linux-gnu-gcc\")\n"
+            "set(CMAKE_CXX_COMPILER \"aarch64-linux-gnu-g++\")\n"
+            "set(CMAKE_AR \"aarch64-linux-gnu-ar\")\n"
+            "set(CMAKE_FIND_ROOT_PATH \"/usr/aarch64-linux-gnu\")\n"
+            "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n"
+            "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n"
+            "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)\n"
+            "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)\n"
+            "set(CMAKE_CROSSCOMPILING_EMULATOR \"qemu-aarch64-static;-L;/usr/aarch64-linux-gnu\")\n");
+}
+
+TEST(EnvironmentTest, CrossFilesWithoutEmulatorOrSysroot) {
+  const Toolchain& amd64 = toolchain_for("linux/amd64");
+  std::string meson = meson_cross_file(amd64, {});
+  EXPECT_EQ(meson.find("exe_wrapper"), std::string::npos) << meson;
+  std::string cmake = cmake_toolchain_file(amd64, {});
+  EXPECT_EQ(cmake.find("CMAKE_FIND_ROOT_PATH"), std::string::npos) << cmake;
+  EXPECT_EQ(cmake.find("CMAKE_CROSSCOMPILING_EMULATOR"), std::string::npos) << cmake;
+}
+
+TEST(EnvironmentTest, GeneratedFilesQuoteTheirStrings) {
+  Toolchain toolchain = toolchain_for("linux/arm64");
+  toolchain.tools["CC"] = "/opt/it's\\gcc";
+  std::string meson = meson_cross_file(toolchain, {"run;$x"});
+  EXPECT_NE(meson.find("c = '/opt/it\\'s\\\\gcc'\n"), std::string::npos) << meson;
+  std::string cmake = cmake_toolchain_file(toolchain, {"run;$x", "\"q\""});
+  EXPECT_NE(cmake.find("set(CMAKE_C_COMPILER \"/opt/it's\\\\gcc\")\n"), std::string::npos) << cmake;
+  EXPECT_NE(cmake.find("set(CMAKE_CROSSCOMPILING_EMULATOR \"run\\;\\$x;\\\"q\\\"\")\n"), std::string::npos) << cmake;
+}
+
+// A sysroot that holds the target's own .pc files (a copied target filesystem) gets
+// PKG_CONFIG_SYSROOT_DIR and Meson's sys_root; Debian's multiarch layout does not (see above).
+TEST(EnvironmentTest, PkgConfigSysrootOnlyWhenThePcFilesAreInsideTheSysroot) {
+  Toolchain toolchain = toolchain_for("linux/arm64");
+  StageEnvironmentInput input;
+  input.target = toolchain.platform;
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::cross;
+  input.toolchain = &toolchain;
+  EXPECT_EQ(stage_environment(input).count("PKG_CONFIG_SYSROOT_DIR"), 0u);
+  EXPECT_EQ(meson_cross_file(toolchain, {}).find("sys_root"), std::string::npos);
+
+  toolchain.sysroot = "/opt/sysroots/arm64";
+  toolchain.pkg_config_libdir = "/opt/sysroots/arm64/usr/lib/pkgconfig:/opt/sysroots/arm64/usr/share/pkgconfig";
+  Environment env = stage_environment(input);
+  EXPECT_EQ(env.at("PKG_CONFIG_SYSROOT_DIR"), "/opt/sysroots/arm64");
+  EXPECT_EQ(env.at("PKG_CONFIG_LIBDIR"), toolchain.pkg_config_libdir);
+  EXPECT_NE(meson_cross_file(toolchain, {}).find("sys_root = '/opt/sysroots/arm64'\n"), std::string::npos);
+}
+
+// --- discover() against a fake finder ---------------------------------------------------------
+
+class DiscoverTest : public ::testing::Test {
+ protected:
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  testing::FakeToolFinder finder;
+};
+
+TEST_F(DiscoverTest, EverythingPresentIsUsable) {
+  finder.add_program("aarch64-linux-gnu-gcc", "12.2.0")
+      .add_program("qemu-aarch64-static")
+      .add_file("/usr/aarch64-linux-gnu/include/stdio.h");
+  ToolchainStatus status = discover(arm64, finder);
+  EXPECT_TRUE(status.usable());
+  EXPECT_EQ(status.compiler, fs::path("/usr/bin/aarch64-linux-gnu-gcc"));
+  EXPECT_EQ(status.compiler_version, "12.2.0");
+  EXPECT_TRUE(status.libc_present);
+  EXPECT_EQ(status.runner, fs::path("/usr/bin/qemu-aarch64-static"));
+  EXPECT_TRUE(status.missing.empty());
+  EXPECT_TRUE(status.missing_packages.empty());
+  // The C++ compiler is optional: discovery does not ask for it.
+  EXPECT_EQ(finder.asked, (std::vector<std::string>{
+                              "find_program aarch64-linux-gnu-gcc",
+                              "compiler_version /usr/bin/aarch64-linux-gnu-gcc",
+                              "exists /usr/aarch64-linux-gnu/include/stdio.h",
+                              "find_program qemu-aarch64-static",
+                          }));
+}
+
+TEST_F(DiscoverTest, MissingCompilerNamesItsPackage) {
+  finder.add_program("qemu-aarch64-static").add_file("/usr/aarch64-linux-gnu/include/stdio.h");
+  ToolchainStatus status = discover(arm64, finder);
+  EXPECT_FALSE(status.usable());
+  EXPECT_EQ(status.compiler, std::nullopt);
+  EXPECT_EQ(status.compiler_version, "");
+  EXPECT_EQ(status.missing, std::vector<std::string>{"aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)"});
+  EXPECT_EQ(status.missing_packages, std::vector<std::string>{"gcc-aarch64-linux-gnu"});
+}
+
+TEST_F(DiscoverTest, MissingRunnerNamesQemuUserStatic) {
+  finder.add_program("aarch64-linux-gnu-gcc", "12.2.0").add_file("/usr/aarch64-linux-gnu/include/stdio.h");
+  ToolchainStatus status = discover(arm64, finder);
+  EXPECT_FALSE(status.usable());
+  EXPECT_EQ(status.runner, std::nullopt);
+  EXPECT_EQ(status.missing, std::vector<std::string>{"qemu-aarch64-static (install qemu-user-static)"});
+  EXPECT_EQ(status.missing_packages, std::vector<std::string>{"qemu-user-static"});
+}
+
+TEST_F(DiscoverTest, NothingInstalledListsEveryPackageOnce) {
+  Toolchain toolchain = arm64;
+  toolchain.packages["runner"] = {"qemu-user-static", "gcc-aarch64-linux-gnu"};  // a repeat
+  ToolchainStatus status = discover(toolchain, finder);
+  EXPECT_EQ(status.missing, (std::vector<std::string>{
+                                "aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)",
+                                "C library headers for aarch64-linux-gnu (install libc6-dev-arm64-cross)",
+                                "qemu-aarch64-static (install qemu-user-static gcc-aarch64-linux-gnu)",
+                            }));
+  EXPECT_EQ(status.missing_packages,
+            (std::vector<std::string>{"gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "qemu-user-static"}));
+}
+
+TEST_F(DiscoverTest, HostToolchainChecksUsrIncludeAndHasNoRunner) {
+  finder.add_program("x86_64-linux-gnu-gcc", "12.2.0");
+  ToolchainStatus status = discover(toolchain_for("linux/amd64"), finder);
+  EXPECT_EQ(status.missing, std::vector<std::string>{"C library headers for x86_64-linux-gnu (install libc6-dev)"});
+  EXPECT_EQ(status.missing_packages, std::vector<std::string>{"libc6-dev"});
+  EXPECT_EQ(finder.asked, (std::vector<std::string>{
+                              "find_program x86_64-linux-gnu-gcc",
+                              "compiler_version /usr/bin/x86_64-linux-gnu-gcc",
+                              "exists /usr/include/stdio.h",
+                          }));
+}
+
+// --- the real finder and the generated files against this machine ---------------------------
+
+// Sets an environment variable for one scope and puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+fs::path write_script(const testing::ScratchDir& scratch, const std::string& name, const std::string& body) {
+  fs::path path = scratch.write(name, "#!/bin/sh\n" + body);
+  fs::permissions(path, fs::perms::owner_all);
+  return path;
+}
+
+TEST(DiscoverSystemTest, FindProgramSearchesPathForExecutableFiles) {
+  testing::ScratchDir scratch;
+  write_script(scratch, "first/tool", "exit 0\n");
+  write_script(scratch, "second/tool", "exit 0\n");
+  scratch.write("first/plain", "not executable");
+  write_script(scratch, "second/plain", "exit 0\n");
+  fs::create_directories(scratch / "first" / "dir-tool");
+  ScopedEnv path("PATH", (scratch / "first").string() + ":" + (scratch / "second").string());
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  EXPECT_EQ(finder->find_program("tool"), scratch / "first" / "tool");
+  EXPECT_EQ(finder->find_program("plain"), scratch / "second" / "plain");
+  EXPECT_EQ(finder->find_program("dir-tool"), std::nullopt);
+  EXPECT_EQ(finder->find_program("no-such-tool"), std::nullopt);
+  EXPECT_EQ(finder->find_program((scratch / "first" / "tool").string()), scratch / "first" / "tool");
+  EXPECT_EQ(finder->find_program((scratch / "first" / "plain").string()), std::nullopt);
+  EXPECT_TRUE(finder->exists(scratch / "first" / "plain"));
+  EXPECT_FALSE(finder->exists(scratch / "nothing"));
+}
+
+TEST(DiscoverSystemTest, CompilerVersionAsksTheCompiler) {
+  testing::ScratchDir scratch;
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  fs::path gcc = write_script(scratch, "gcc", "[ \"$1\" = -dumpfullversion ] && echo 12.2.0\n");
+  EXPECT_EQ(finder->compiler_version(gcc), "12.2.0");
+  fs::path old = write_script(scratch, "old-cc", "[ \"$1\" = -dumpversion ] || exit 1\necho 15\n");
+  EXPECT_EQ(finder->compiler_version(old), "15");
+  fs::path broken = write_script(scratch, "broken-cc", "echo oops; exit 3\n");
+  EXPECT_EQ(finder->compiler_version(broken), "");
+  EXPECT_EQ(finder->compiler_version(scratch / "absent-cc"), "");
+}
+
+// A compiler that does not answer in time is killed and has no version; so has one that closes
+// its output but does not exit.
+TEST(DiscoverSystemTest, CompilerVersionGivesUpAfterTheTimeout) {
+  testing::ScratchDir scratch;
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder(std::chrono::milliseconds(300));
+  fs::path hanging = write_script(scratch, "hanging-cc", "echo 1.2.3\nexec sleep 30\n");
+  fs::path lingering = write_script(scratch, "lingering-cc", "echo 1.2.3\nexec >&- sleep 30\n");
+  for (const fs::path& compiler : {hanging, lingering}) {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    EXPECT_EQ(finder->compiler_version(compiler), "") << compiler;
+    // Two probes (-dumpfullversion, -dumpversion) of 300 ms each, and no waiting for the sleep.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << compiler;
+  }
+}
+
+TEST(DiscoverSystemTest, FindsTheInstalledArm64CrossToolchain) {
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  ToolchainStatus status = discover(toolchain_for("linux/arm64"), *finder);
+  if (!status.usable()) SKIP_OR_FAIL_IN_CI("arm64 cross toolchain not installed: " + join(status.missing, "; "));
+  ASSERT_TRUE(status.compiler.has_value());
+  EXPECT_EQ(status.compiler->filename(), "aarch64-linux-gnu-gcc");
+  EXPECT_EQ(split(status.compiler_version, '.').size(), 3u) << status.compiler_version;
+  EXPECT_TRUE(status.libc_present);
+  ASSERT_TRUE(status.runner.has_value());
+  EXPECT_EQ(status.runner->filename(), "qemu-aarch64-static");
+}
+
+// Runs a command line in /bin/sh with its output in `log`; true when it exits 0.
+bool run_logged(const std::string& command, const fs::path& log) {
+  return std::system((command + " >" + shell_quote(log.string()) + " 2>&1").c_str()) == 0;
+}
+
+// The generated cross file drives a real `meson setup` (whose sanity check runs a compiled
+// binary through exe_wrapper), a build, and a test run under qemu.
+TEST(EnvironmentSystemTest, GeneratedMesonCrossFileBuildsAndRunsAProject) {
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  if (!finder->find_program("meson") || !finder->find_program("ninja"))
+    SKIP_OR_FAIL_IN_CI("meson or ninja not installed");
+  ToolchainStatus status = discover(arm64, *finder);
+  if (!status.usable()) SKIP_OR_FAIL_IN_CI("arm64 cross toolchain not installed: " + join(status.missing, "; "));
+
+  testing::ScratchDir scratch;
+  scratch.write("project/meson.build",
+                "project('hello', 'c')\n"
+                "exe = executable('hello', 'hello.c')\n"
+                "test('hello', exe, args : ['x'])\n");
+  scratch.write("project/hello.c",
+                "#include <stdio.h>\n"
+                "int main(int argc, char** argv) {\n"
+                "  (void)argv;\n"
+                "  printf(\"hello from %d-bit code\\n\", (int)(8 * sizeof(void*)));\n"
+                "  return argc == 2 ? 0 : 1;\n"
+                "}\n");
+  fs::path cross = scratch.write("linux-arm64.ini", meson_cross_file(arm64, exec_prefix(arm64, Strategy::cross)));
+  fs::path build = scratch / "build";
+  fs::path log = scratch / "meson.log";
+  ASSERT_TRUE(run_logged("meson setup --cross-file " + shell_quote(cross.string()) + " " + shell_quote(build.string()) +
+                             " " + shell_quote((scratch / "project").string()),
+                         log))
+      << read_file(log).value_or_throw();
+  EXPECT_NE(read_file(log).value_or_throw().find("Host machine cpu family: aarch64"), std::string::npos);
+  ASSERT_TRUE(run_logged("meson test -C " + shell_quote(build.string()), log)) << read_file(log).value_or_throw();
+  // The ELF header's e_machine: EM_AARCH64 (0xb7).
+  std::string binary = read_file(build / "hello").value_or_throw();
+  ASSERT_GT(binary.size(), 20u);
+  EXPECT_EQ(static_cast<unsigned char>(binary[18]), 0xb7);
+}
+
+// The generated toolchain file drives a real CMake configure (libm found in the sysroot), a
+// build with a static library (CMAKE_AR), and ctest running the binary through the emulator.
+TEST(EnvironmentSystemTest, GeneratedCmakeToolchainFileBuildsAndRunsAProject) {
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  if (!finder->find_program("cmake") || !finder->find_program("ninja"))
+    SKIP_OR_FAIL_IN_CI("cmake or ninja not installed");
+  ToolchainStatus status = discover(arm64, *finder);
+  if (!status.usable()) SKIP_OR_FAIL_IN_CI("arm64 cross toolchain not installed: " + join(status.missing, "; "));
+
+  testing::ScratchDir scratch;
+  scratch.write("project/CMakeLists.txt",
+                "cmake_minimum_required(VERSION 3.13)\n"
+                "project(hello C)\n"
+                "add_library(util STATIC util.c)\n"
+                "add_executable(hello hello.c)\n"
+                "target_link_libraries(hello util)\n"
+                "find_library(M_LIBRARY m REQUIRED)\n"
+                "message(STATUS \"libm: ${M_LIBRARY}\")\n"
+                "enable_testing()\n"
+                "add_test(NAME hello COMMAND hello)\n");
+  scratch.write("project/util.c", "int util(void) { return 0; }\n");
+  scratch.write("project/hello.c", "int util(void);\nint main(void) { return util(); }\n");
+  fs::path toolchain_file =
+      scratch.write("linux-arm64.cmake", cmake_toolchain_file(arm64, exec_prefix(arm64, Strategy::cross)));
+  fs::path build = scratch / "build";
+  fs::path log = scratch / "cmake.log";
+  ASSERT_TRUE(run_logged("cmake -G Ninja -S " + shell_quote((scratch / "project").string()) + " -B " +
+                             shell_quote(build.string()) +
+                             " -DCMAKE_TOOLCHAIN_FILE=" + shell_quote(toolchain_file.string()),
+                         log))
+      << read_file(log).value_or_throw();
+  EXPECT_NE(read_file(log).value_or_throw().find("libm: /usr/aarch64-linux-gnu/lib/libm.so"), std::string::npos)
+      << read_file(log).value_or_throw();
+  ASSERT_TRUE(run_logged("cmake --build " + shell_quote(build.string()), log)) << read_file(log).value_or_throw();
+  ASSERT_TRUE(run_logged("ctest --test-dir " + shell_quote(build.string()), log)) << read_file(log).value_or_throw();
+  std::string binary = read_file(build / "hello").value_or_throw();
+  ASSERT_GT(binary.size(), 20u);
+  EXPECT_EQ(static_cast<unsigned char>(binary[18]), 0xb7);
+}
+
+}  // namespace
+}  // namespace xb

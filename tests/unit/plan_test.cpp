@@ -1,2 +1,174 @@
-// Tests for plan.
+// The plan: strategy per platform and why, toolchain problems, jobs and their environments,
+// `xbuild plan` output, and the files prepare_state_dir() writes.
+#include "plan/plan.h"
+
 #include <gtest/gtest.h>
+
+#include "support/fake_tool_finder.h"
+#include "support/scratch_dir.h"
+#include "util/fs.h"
+
+namespace xb {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeToolFinder;
+using testing::ScratchDir;
+
+Platform platform(const std::string& name) { return parse_platform(name).value(); }
+
+// A small world: the shipped toolchain files, and a machine where every cross toolchain and
+// QEMU is installed unless a test takes one away.
+class PlanTest : public ::testing::Test {
+ protected:
+  PlanTest() : catalog_(ToolchainCatalog::load(data_directory() / "toolchains").value()) {
+    install_toolchains_except("");
+    config_.file = "/src/hello/xbuild.toml";
+    config_.directory = "/src/hello";
+    config_.project.name = "hello";
+    config_.platforms = {platform("linux/amd64"), platform("linux/arm64")};
+    StageSpec build{"build", "make", {}, {{"CFLAGS", "-O2"}}, 0, {}};
+    StageSpec test{"test", "$XBUILD_EXEC ./hello", {"build"}, {}, 30, {}};
+    config_.stages = {build, test};
+    options_.state_dir = "/state";
+    options_.source_date_epoch = 1700000000;
+    options_.host = platform("linux/amd64");
+  }
+
+  Plan make() { return make_plan(config_, catalog_, finder_, options_); }
+
+  // Every toolchain's compiler, C library and runner, but the compiler of `missing_id`.
+  void install_toolchains_except(const std::string& missing_id) {
+    finder_ = FakeToolFinder();
+    for (const Toolchain& toolchain : catalog_.all()) {
+      if (toolchain.id != missing_id) finder_.add_program(toolchain.tools.at("CC"), "12.2.0");
+      fs::path sysroot = toolchain.sysroot.empty() ? fs::path("/usr") : fs::path(toolchain.sysroot);
+      finder_.add_file(sysroot / "include" / "stdio.h");
+      if (!toolchain.runner.empty()) finder_.add_program(toolchain.runner.front());
+    }
+  }
+
+  ToolchainCatalog catalog_;
+  FakeToolFinder finder_;
+  Config config_;
+  PlanOptions options_;
+};
+
+TEST_F(PlanTest, AutoBuildsTheHostNativelyAndTheRestWithCrossToolchains) {
+  Plan plan = make();
+  ASSERT_TRUE(plan.ready());
+  ASSERT_EQ(plan.targets.size(), 2u);
+  EXPECT_EQ(plan.targets[0].strategy, Strategy::native);
+  EXPECT_EQ(plan.targets[0].reason, "auto: the target is the host platform");
+  EXPECT_TRUE(plan.targets[0].exec_prefix.empty());
+  EXPECT_TRUE(plan.targets[0].meson_cross_file.empty());
+  EXPECT_EQ(plan.targets[1].strategy, Strategy::cross);
+  EXPECT_EQ(plan.targets[1].reason, "auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)");
+  EXPECT_EQ(plan.targets[1].exec_prefix,
+            (std::vector<std::string>{"qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"}));
+  EXPECT_EQ(plan.targets[1].output_dir, "/state/out/linux-arm64");
+  EXPECT_EQ(plan.targets[1].meson_cross_file, "/state/toolchains/linux-arm64.meson.ini");
+  EXPECT_EQ(plan.targets[1].cmake_toolchain_file, "/state/toolchains/linux-arm64.cmake");
+}
+
+TEST_F(PlanTest, JobsCarryCommandsEnvironmentsDependenciesAndLogs) {
+  PlatformOverride arm64;
+  arm64.env = {{"EXTRA", "platform"}, {"CFLAGS", "-Os"}};
+  arm64.stages["test"].run = "true";
+  arm64.stages["test"].env = {{"EXTRA", "stage override"}};
+  config_.overrides["linux/arm64"] = arm64;
+  Plan plan = make();
+  ASSERT_EQ(plan.jobs.size(), 4u);
+  const JobPlan& amd64_build = plan.jobs[0];
+  const JobPlan& arm64_build = plan.jobs[2];
+  const JobPlan& arm64_test = plan.jobs[3];
+  EXPECT_EQ(amd64_build.label(), "linux/amd64 build");
+  EXPECT_EQ(arm64_test.label(), "linux/arm64 test");
+  EXPECT_EQ(plan.jobs[1].needs, std::vector<std::size_t>{0});
+  EXPECT_EQ(arm64_test.needs, std::vector<std::size_t>{2});
+  EXPECT_EQ(arm64_test.command, "true");
+  EXPECT_EQ(plan.jobs[1].command, "$XBUILD_EXEC ./hello");
+  EXPECT_EQ(arm64_test.timeout_seconds, 30);
+  EXPECT_EQ(arm64_test.log_file, "/state/logs/linux-arm64/test.log");
+  // Layers: toolchain < platform override < stage < stage override.
+  EXPECT_EQ(amd64_build.env.at("CFLAGS"), "-O2");
+  EXPECT_EQ(arm64_build.env.at("CFLAGS"), "-O2");  // the stage's own env wins over the platform's
+  EXPECT_EQ(arm64_build.env.at("EXTRA"), "platform");
+  EXPECT_EQ(arm64_test.env.at("EXTRA"), "stage override");
+  EXPECT_EQ(arm64_build.env.at("CC"), "aarch64-linux-gnu-gcc");
+  EXPECT_EQ(arm64_build.env.at("XBUILD_EXEC"), "qemu-aarch64-static -L /usr/aarch64-linux-gnu");
+  EXPECT_EQ(arm64_build.env.at("XBUILD_SRC"), "/src/hello");
+  EXPECT_EQ(arm64_build.env.at("XBUILD_OUT"), "/state/out/linux-arm64");
+  EXPECT_EQ(arm64_build.env.at("SOURCE_DATE_EPOCH"), "1700000000");
+  EXPECT_EQ(amd64_build.env.at("XBUILD_STRATEGY"), "native");
+}
+
+TEST_F(PlanTest, AMissingCompilerStopsThePlatformAndNamesThePackage) {
+  install_toolchains_except("linux-arm64");
+  Plan plan = make();
+  EXPECT_FALSE(plan.ready());
+  EXPECT_TRUE(plan.targets[0].problems.empty());
+  EXPECT_EQ(plan.targets[1].problems,
+            std::vector<std::string>{"missing aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)"});
+  std::string rendered = render_plan(plan);
+  EXPECT_NE(rendered.find("\nmissing:\n"
+                          "  linux/arm64: missing aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu)\n"
+                          "  to install: apt-get install --no-install-recommends gcc-aarch64-linux-gnu\n"),
+            std::string::npos)
+      << rendered;
+}
+
+TEST_F(PlanTest, RequestedStrategiesThatCannotWorkAreProblems) {
+  config_.overrides["linux/arm64"].strategy = Strategy::native;
+  config_.platforms.push_back(platform("linux/riscv64"));
+  config_.overrides["linux/riscv64"].strategy = Strategy::emulate;
+  Plan plan = make();
+  EXPECT_EQ(plan.targets[1].problems, std::vector<std::string>{"strategy \"native\" needs the target to be the host "
+                                                               "platform linux/amd64; use \"cross\" or \"auto\""});
+  EXPECT_EQ(plan.targets[2].problems,
+            std::vector<std::string>{"the emulate strategy is not available in this version; use \"cross\" or \"auto\""});
+  EXPECT_EQ(plan.targets[2].reason, "requested in [platform.\"linux/riscv64\"]");
+}
+
+TEST_F(PlanTest, APlatformWithoutAToolchainIsAProblem) {
+  config_.platforms.push_back(platform("linux/s390x"));
+  Plan plan = make();
+  EXPECT_EQ(plan.targets[2].problems,
+            std::vector<std::string>{"no toolchain in toolchains/ builds linux/s390x, and the emulate strategy is not "
+                                     "available in this version"});
+}
+
+TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {
+  EXPECT_EQ(render_plan(make()),
+            "PLATFORM     STRATEGY  TOOLCHAIN                     RUNS TARGET BINARIES WITH\n"
+            "linux/amd64  native    x86_64-linux-gnu-gcc 12.2.0   the host (directly)\n"
+            "linux/arm64  cross     aarch64-linux-gnu-gcc 12.2.0  qemu-aarch64-static -L /usr/aarch64-linux-gnu\n"
+            "\n"
+            "why:\n"
+            "  linux/amd64: auto: the target is the host platform\n"
+            "  linux/arm64: auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)\n"
+            "\n"
+            "stages, on every platform:\n"
+            "  build\n"
+            "  test (needs build)\n");
+}
+
+TEST_F(PlanTest, PrepareStateDirWritesCrossFilesAndEmptiesOutputs) {
+  ScratchDir scratch;
+  options_.state_dir = scratch / "state";
+  Plan plan = make();
+  scratch.write("state/out/linux-arm64/stale", "from the last run");
+  ASSERT_TRUE(prepare_state_dir(plan).ok());
+  EXPECT_TRUE(fs::is_directory(scratch / "state/out/linux-amd64"));
+  EXPECT_FALSE(fs::exists(scratch / "state/out/linux-arm64/stale"));
+  EXPECT_TRUE(fs::is_directory(scratch / "state/logs/linux-arm64"));
+  std::string meson = read_file(scratch / "state/toolchains/linux-arm64.meson.ini").value();
+  EXPECT_NE(meson.find("exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']"), std::string::npos)
+      << meson;
+  std::string cmake = read_file(scratch / "state/toolchains/linux-arm64.cmake").value();
+  EXPECT_NE(cmake.find("CMAKE_CROSSCOMPILING_EMULATOR"), std::string::npos) << cmake;
+  EXPECT_FALSE(fs::exists(scratch / "state/toolchains/linux-amd64.meson.ini"));
+}
+
+}  // namespace
+}  // namespace xb

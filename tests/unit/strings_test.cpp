@@ -1,2 +1,38 @@
-// Tests for strings.
+#include "util/strings.h"
+
 #include <gtest/gtest.h>
+
+namespace xb {
+namespace {
+
+TEST(Strings, SplitKeepsEmptyParts) {
+  EXPECT_EQ(split("a/b//c", '/'), (std::vector<std::string>{"a", "b", "", "c"}));
+  EXPECT_EQ(split("", '/'), (std::vector<std::string>{""}));
+}
+
+TEST(Strings, JoinAndTrim) {
+  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(join({}, ", "), "");
+  EXPECT_EQ(trim("  x y \n"), "x y");
+}
+
+TEST(Strings, ShellQuoteLeavesPlainWordsAndQuotesTheRest) {
+  EXPECT_EQ(shell_quote("qemu-aarch64-static"), "qemu-aarch64-static");
+  EXPECT_EQ(shell_quote("/usr/aarch64-linux-gnu"), "/usr/aarch64-linux-gnu");
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_join({"qemu-arm-static", "-L", "/usr/arm-linux-gnueabihf"}),
+            "qemu-arm-static -L /usr/arm-linux-gnueabihf");
+}
+
+TEST(Strings, ClosestMatchFindsTyposOnly) {
+  EXPECT_EQ(edit_distance("needs", "nedes"), 1u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(closest_match("nedes", {"run", "needs", "env", "timeout"}), "needs");
+  EXPECT_EQ(closest_match("plaforms", {"platforms"}), "platforms");
+  EXPECT_EQ(closest_match("xyz", {"run", "needs", "env", "timeout"}), "");
+}
+
+}  // namespace
+}  // namespace xb

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Counts what `meson test` ran: every GoogleTest case (from the XML reports the gtest protocol
+writes) and every other test as one. Prints failures and skips by name, then the last line
+"N passed, N failed[, N skipped]". With CI=true a skipped test counts as failed: CI installs
+every tool, so a skip there means a missing install step. Exit status 1 if anything failed."""
+import json
+import os
+import pathlib
+import sys
+import xml.etree.ElementTree as ET
+
+build = pathlib.Path(sys.argv[1])
+in_ci = os.environ.get("CI") == "true"
+passed, failed, skipped = 0, [], []
+log = build / "meson-logs" / "testlog.json"
+entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
+if not entries:
+    print("no test ran (meson-logs/testlog.json is missing or empty)")
+    failed.append("<no tests>")
+for entry in entries:
+    name, result = entry["name"], entry["result"]
+    report = build / f"{name}.xml"
+    if entry.get("protocol") == "gtest" or report.exists():
+        cases = ET.parse(report).getroot().iter("testcase") if report.exists() else []
+        counted = 0
+        for case in cases:
+            counted += 1
+            full = f"{name}: {case.get('classname')}.{case.get('name')}"
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed.append(full)
+            elif case.get("result") == "skipped" or case.find("skipped") is not None:
+                skipped.append(full)
+            else:
+                passed += 1
+        # A binary that crashed, timed out or failed outside any test case still fails.
+        if result not in ("OK", "SKIP") and not any(f.startswith(name + ":") for f in failed):
+            failed.append(f"{name}: {result} (see meson-logs/testlog.txt)")
+        if counted == 0 and result == "OK":
+            passed += 1
+    elif result == "OK":
+        passed += 1
+    elif result == "SKIP":
+        skipped.append(name)
+    else:
+        failed.append(f"{name}: {result}")
+
+if in_ci and skipped:
+    print("CI=true: skipped tests count as failures (every tool is installed in CI)")
+    failed += [f"{s} (skipped)" for s in skipped]
+    skipped = []
+for name in failed:
+    print(f"FAILED  {name}")
+for name in skipped:
+    print(f"SKIPPED {name}")
+summary = f"{passed} passed, {len(failed)} failed"
+if skipped:
+    summary += f", {len(skipped)} skipped"
+print(summary)
+sys.exit(1 if failed else 0)

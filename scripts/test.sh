@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything and runs the whole test suite: installs the Debian packages it needs,
+# builds xbuild with warnings as errors, runs the unit and end-to-end tests, and ends with the
+# line "N passed, N failed[, N skipped]". Exit status 0 only when nothing failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${XBUILD_TEST_BUILD_DIR:-$root/build}
+
+"$root/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" "$root" -Dwerror=true -Dbuildtype=debugoptimized || { echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$build" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 2 "$@"
+python3 "$root/scripts/summarize-tests.py" "$build"
