@@ -6,78 +6,28 @@
 // naming the Debian package that provides it. The C++ compiler is not asked about: C projects
 // do not need it, and a C++ project finds out from its own build.
 //
-// The real finder's compiler probe runs `<cc> -dumpfullversion` with Boost.Process, reading the
-// child's stdout with poll() against a deadline and reaping it with waitpid() on its own pid.
-// It deliberately does not hand Boost.Process an io_context: that path installs an asio
-// SIGCHLD handler, which would take the signal from libuv's loop (the process layer's).
-#include <poll.h>
+// The real finder asks the compiler its version with a synchronous probe (util/probe.h).
 #include <unistd.h>
 
-#include <boost/process.hpp>
-
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <system_error>
-#include <thread>
 
 #include "toolchain/toolchain.h"
+#include "util/probe.h"
 #include "util/strings.h"
 
 namespace xb {
 
 namespace fs = std::filesystem;
-namespace bp = boost::process;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kProbeTimeout{5000};
 
 bool is_executable_file(const fs::path& path) {
   std::error_code error;
   return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
-}
-
-// Runs `program args...` with stdin and stderr on /dev/null and returns its stdout, or nullopt
-// when it cannot start, does not finish within `timeout`, or exits nonzero.
-std::optional<std::string> run_for_output(const fs::path& program, const std::vector<std::string>& args,
-                                          std::chrono::milliseconds timeout) {
-  Clock::time_point deadline = Clock::now() + timeout;
-  std::error_code error;
-  bp::pipe out;
-  bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null), (bp::std_out > out),
-                  (bp::std_err > bp::null), error);
-  if (error) return std::nullopt;
-
-  std::string output;
-  bool finished = false;
-  while (Clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd fd{out.native_source(), POLLIN, 0};
-    int ready = ::poll(&fd, 1, static_cast<int>(left.count()) + 1);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
-    char buffer[4096];
-    ssize_t got = ::read(out.native_source(), buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {  // end of output: the child is exiting
-      finished = true;
-      break;
-    }
-    output.append(buffer, static_cast<std::size_t>(got));
-  }
-  // Output closed; give the child the rest of the time to exit (running() reaps it when it has).
-  while (finished && child.running(error) && !error && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  if (child.running(error)) {
-    child.terminate(error);
-    return std::nullopt;
-  }
-  if (error || child.exit_code() != 0) return std::nullopt;
-  return output;
 }
 
 class SystemToolFinder : public ToolFinder {
@@ -108,8 +58,10 @@ class SystemToolFinder : public ToolFinder {
   // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
   std::string compiler_version(const fs::path& compiler) override {
     for (const char* flag : {"-dumpfullversion", "-dumpversion"}) {
-      std::optional<std::string> output = run_for_output(compiler, {flag}, probe_timeout_);
-      if (output && !trim(*output).empty()) return std::string(trim(*output));
+      ProbeOptions options;
+      options.timeout = probe_timeout_;
+      Result<std::string> output = probe_output({compiler.string(), flag}, options);
+      if (output.ok() && !trim(output.value()).empty()) return std::string(trim(output.value()));
     }
     return "";
   }
