@@ -42,6 +42,65 @@ t_xbuild=$(median "$xbuild" run "$work/hello/xbuild.toml")
 t_seq=$(median "$root/bench/sequential-hello.sh" "$work/hello" "$work/seq")
 row "xbuild run examples/hello (5 platforms)" "$t_xbuild" "sequential shell script" "$t_seq" "goal <= 0.60x"
 
+# Row: examples/hello for linux/arm64 alone, emulated (the target's gcc under QEMU inside the
+# cached arm64 root filesystem the e2e tests build) against cross (Debian's aarch64 gcc).
+rootfs="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/rootfs-arm64-bookworm"
+if [ "$(id -u)" -ne 0 ] || [ ! -x "$rootfs/bin/sh" ]; then
+  echo "skipping emulate vs cross: needs root and $rootfs (made by the e2e test EmulatedHello)" >&2
+else
+  handler=/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64
+  had_handler=no; [ -e "$handler" ] && had_handler=yes
+  for strategy in emulate cross; do
+    mkdir -p "$work/arm64-$strategy"
+    cp -r "$root/examples/hello/." "$work/arm64-$strategy/"
+    rm -rf "$work/arm64-$strategy/.xbuild"
+    sed -i 's|^platforms = .*|platforms = ["linux/arm64"]|' "$work/arm64-$strategy/xbuild.toml"
+    printf '\n[platform."linux/arm64"]\nstrategy = "%s"\n' "$strategy" >>"$work/arm64-$strategy/xbuild.toml"
+  done
+  printf 'rootfs = "%s"\n' "$rootfs" >>"$work/arm64-emulate/xbuild.toml"
+  prepare="rm -rf '$work/arm64-emulate/.xbuild' '$work/arm64-cross/.xbuild'"
+  t_emulate=$(median "$xbuild" run "$work/arm64-emulate/xbuild.toml")
+  t_cross=$(median "$xbuild" run "$work/arm64-cross/xbuild.toml")
+  row "examples/hello linux/arm64, emulate" "$t_emulate" "the same, cross" "$t_cross" "(QEMU cost)"
+  [ "$had_handler" = no ] && [ -e "$handler" ] && echo -1 >"$handler"
+fi
+
+# Rows: pushing examples/hello's five-platform layout to a local registry (Debian's
+# docker-registry, started here and stopped at the end), xbuild against skopeo copy --all,
+# each run into a fresh repository; then a re-push of the unchanged image (every blob skipped).
+if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
+  echo "skipping registry push: needs docker-registry and skopeo (scripts/install-deps.sh)" >&2
+else
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$work/registry"
+  printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$work/registry/storage" "$port" >"$work/registry/config.yml"
+  docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
+  registry_pid=$!
+  trap 'kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  layout="$work/hello/.xbuild/oci"
+  [ -f "$layout/index.json" ] || "$xbuild" run "$work/hello/xbuild.toml" >/dev/null
+  registry="127.0.0.1:$port"
+  runs=0
+  push_xbuild() { runs=$((runs + 1)); "$xbuild" push "oci:$layout" "$registry/bench/xbuild-$runs:1.0.0"; }
+  push_skopeo() {
+    runs=$((runs + 1))
+    skopeo copy --all --dest-tls-verify=false "oci:$layout:1.0.0" "docker://$registry/bench/skopeo-$runs:1.0.0"
+  }
+  prepare=""
+  t_xbuild=$(median push_xbuild)
+  t_skopeo=$(median push_skopeo)
+  row "push examples/hello (5 platforms, new repo)" "$t_xbuild" "skopeo copy --all" "$t_skopeo" "goal < 1.00x"
+  "$xbuild" push "oci:$layout" "$registry/bench/again:1.0.0" >/dev/null
+  skopeo copy --all --dest-tls-verify=false "oci:$layout:1.0.0" "docker://$registry/bench/again-skopeo:1.0.0" >/dev/null
+  t_xbuild=$(median "$xbuild" push "oci:$layout" "$registry/bench/again:1.0.0")
+  t_skopeo=$(median skopeo copy --all --dest-tls-verify=false "oci:$layout:1.0.0" "docker://$registry/bench/again-skopeo:1.0.0")
+  row "re-push unchanged (every blob skipped)" "$t_xbuild" "skopeo copy --all" "$t_skopeo" "goal xbuild < 0.1 s"
+  kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true
+  trap 'rm -rf "$work"' EXIT
+fi
+
 echo "cores: $(nproc), runs per figure: $repeat (median)"
 printf '%-44s %10s  %-28s %10s  %7s  %s\n' "benchmark" "xbuild" "baseline" "time" "ratio" "goal"
 printf '%s\n' "${rows[@]}"

@@ -26,7 +26,14 @@ target_deps=(
 # Independent OCI clients the tests read our output back with, and file(1) for ELF checks.
 test_deps=(skopeo umoci file python3 jq)
 
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}")
+# The emulate strategy's end-to-end tests build arm64 and riscv64 Debian root filesystems with
+# mmdebstrap (arch-test checks the binfmt_misc handler first).
+emulate_deps=(mmdebstrap arch-test)
+
+# A real registry for the push/pull tests and benchmarks, htpasswd (bcrypt) for its Basic auth,
+# openssl for the test token server's signing key.
+registry_deps=(docker-registry apache2-utils openssl)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}")
 # Nothing to do when every package is already installed (no network, no apt lock).
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
 [ "$missing" = "0" ] && exit 0

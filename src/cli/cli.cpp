@@ -2,11 +2,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cache_commands.h"
 #include "cli/commands.h"
+#include "cli/registry_commands.h"
 
 namespace xb {
 
 int run_cli(int argc, char** argv) {
+  // The stage sandbox of emulated builds: internal, not in --help, its arguments passed as is.
+  if (argc >= 2 && std::string(argv[1]) == "__sandbox")
+    return sandbox_command(std::vector<std::string>(argv + 2, argv + argc));
+
   CLI::App app{"xbuild: build one project for many platforms at once and ship it as a multi-arch OCI image"};
   app.name("xbuild");
   app.set_version_flag("--version", std::string("xbuild ") + XBUILD_VERSION);
@@ -27,6 +33,29 @@ int run_cli(int argc, char** argv) {
   plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
 
+  BinfmtCommandOptions binfmt;
+  CLI::App* binfmt_app = app.add_subcommand("binfmt", "QEMU binfmt_misc handlers: status, install, uninstall");
+  binfmt_app->require_subcommand(1);
+  binfmt_app->add_subcommand(
+      "status", "Each architecture in qemu/: its handler, interpreter, flags, and whether its binaries run");
+  CLI::App* binfmt_install =
+      binfmt_app->add_subcommand("install", "Register qemu-*-static handlers (F flag); needs root");
+  binfmt_install->add_option("--arch", binfmt.arches, "Architectures, comma-separated, or all")->capture_default_str();
+  binfmt_install->add_flag("--persistent", binfmt.persistent, "Also write /etc/binfmt.d/xbuild-qemu-<arch>.conf");
+  CLI::App* binfmt_uninstall =
+      binfmt_app->add_subcommand("uninstall", "Remove the handlers xbuild registered (never others)");
+  binfmt_uninstall->add_option("--arch", binfmt.arches, "Architectures, comma-separated, or all")
+      ->capture_default_str();
+
+  std::function<int()> registry_command = add_registry_commands(app);
+  run_app->add_flag("--push", run.push, "Also push every platform's image, then the index, to image.name for each tag");
+  run_app->add_option("--insecure-registry", run.insecure_registries, "Use plain http for this registry (HOST or HOST:PORT)");
+  run_app->add_flag("--no-cache", run.no_cache, "Run every stage; neither read nor write the cache");
+  run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
+  run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
+  run_app->add_option("--junit", run.junit_file, "Write a JUnit XML report (one testcase per platform x stage)");
+  std::function<int()> cache_command = add_cache_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +64,12 @@ int run_cli(int argc, char** argv) {
   }
   if (run_app->parsed()) return run_command(run);
   if (plan_app->parsed()) return plan_command(plan);
+  if (int status = registry_command(); status >= 0) return status;
+  if (int status = cache_command(); status >= 0) return status;
+  if (binfmt_app->parsed()) {
+    for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();
+    return binfmt_command(binfmt);
+  }
   return 2;
 }
 

@@ -2,6 +2,7 @@
 //   parse -> plan -> run -> package -> publish -> report
 // Each step hands a plain value to the next; a step that fails throws xb::Error with the
 // message the user sees, and nothing after it runs.
+#include <unistd.h>
 #include <uv.h>
 
 #include <chrono>
@@ -9,8 +10,12 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "cli/cache_commands.h"
 #include "cli/commands.h"
+#include "cli/registry_commands.h"
+#include "cli/report_step.h"
 #include "config/config.h"
+#include "emulate/qemu_catalog.h"
 #include "exec/process.h"
 #include "package/package.h"
 #include "plan/plan.h"
@@ -62,6 +67,11 @@ Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir) {
   if (state_dir) options.state_dir = fs::absolute(*state_dir);
   options.source_date_epoch = source_date_epoch(config.directory);
   options.host = host_platform();
+  QemuCatalog qemu = load_qemu_catalog();
+  options.qemu = &qemu;
+  std::error_code self_error;
+  options.xbuild_binary = fs::read_symlink("/proc/self/exe", self_error);
+  options.root = geteuid() == 0;
   return make_plan(config, catalog.value(), *finder, options);
 }
 
@@ -79,8 +89,8 @@ OutputTarget output_step(const std::optional<std::string>& requested, const Plan
   return output.value();
 }
 
+// The state directory was prepared by cached_run_step; `plan` holds the jobs not cached.
 RunResult run_step(const Plan& plan, const RunCommandOptions& options, Terminal& terminal) {
-  if (Status prepared = prepare_state_dir(plan); !prepared) throw Error(prepared.error());
   uv_loop_t loop;
   uv_loop_init(&loop);
   std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(&loop);
@@ -114,11 +124,21 @@ int run_command(const RunCommandOptions& options) {
   Config config = parse_step(options.config_file);
   Plan plan = plan_step(config, options.state_dir);
   OutputTarget output = output_step(options.output, plan);
+  std::vector<std::string> push_targets = options.push ? push_references(config, output) : std::vector<std::string>{};
   require_ready(plan);
-  RunResult result = run_step(plan, options, *terminal);
-  if (!result.ok()) throw Error(result.failure_message(plan), 1);
-  Result<PackageResult> images = package_and_publish(config, plan, output);
+  std::vector<oci::BaseImage> bases = base_images_step(config, plan, options.insecure_registries);
+  FileLock state_lock = lock_state_step(plan, *terminal);
+  prepare_emulation(plan, *terminal);
+  CachedRun run = cached_run_step(config, plan, {!options.no_cache, options.cache_dir}, *terminal,
+                                  [&](const Plan& jobs) { return run_step(jobs, options, *terminal); });
+  if (!run.result.ok()) {
+    summary_step(config, plan, run, nullptr, options, *terminal);
+    throw Error(run.result.failure_message(plan), 1);
+  }
+  Result<PackageResult> images = package_and_publish(config, plan, output, bases);
   if (!images) throw Error(images.error());
+  if (options.push) push_step(push_targets, output, options.insecure_registries, *terminal);
+  summary_step(config, plan, run, &images.value(), options, *terminal);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report_step(plan, images.value(), output, *terminal, seconds);
   return 0;
@@ -127,6 +147,7 @@ int run_command(const RunCommandOptions& options) {
 int plan_command(const PlanCommandOptions& options) {
   Config config = parse_step(options.config_file);
   Plan plan = plan_step(config, options.state_dir);
+  check_base_step(config, plan, {});
   std::fputs(render_plan(plan).c_str(), stdout);
   return plan.ready() ? 0 : 2;
 }

@@ -500,8 +500,11 @@ class Reader {
       if (!tags->empty()) image.tags = values(*tags);
     }
     if (std::optional<std::string> from = string_at(*table, "from", scope)) {
-      if (*from != "scratch") {
-        report(*table->get("from"), "base image " + in_quotes(*from) + " is not supported yet: only \"scratch\" is");
+      // "scratch" or an image reference; the reference itself is parsed (and its platforms
+      // checked against the registry) by `xbuild plan` / `xbuild run`.
+      if (from->empty() || from->find_first_of(" \t\n") != std::string::npos) {
+        report(*table->get("from"), "base image " + in_quotes(*from) +
+                                        " is not \"scratch\" or an image reference such as \"docker.io/library/debian:12\"");
       }
       image.from = *from;
     }

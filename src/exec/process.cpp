@@ -32,7 +32,7 @@ extern char** environ;
 namespace xb {
 namespace {
 
-constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr std::size_t kReadBufferSize = std::size_t{64} * 1024;
 
 class UvProcessRunner;
 
@@ -72,7 +72,11 @@ std::vector<std::string> make_environment(const std::map<std::string, std::strin
     std::string name(word.substr(0, equals));
     if (overrides.count(name) == 0) words.emplace_back(word);
   }
-  for (const auto& [name, value] : overrides) words.push_back(name + "=" + value);
+  for (const auto& [name, value] : overrides) {
+    std::string word = name;
+    word.append("=").append(value);
+    words.push_back(std::move(word));
+  }
   return words;
 }
 
@@ -131,8 +135,8 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
   if (!spec.working_directory.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(spec.working_directory, ec)) {
-      return fail("could not start \"" + program + "\": its working directory " +
-                  spec.working_directory.string() + " does not exist");
+      return fail("could not start \"" + program + "\": its working directory " + spec.working_directory.string() +
+                  " does not exist");
     }
   }
 
@@ -202,15 +206,13 @@ void UvProcessRunner::terminate(ProcessId id, std::chrono::milliseconds grace) {
 
 void UvProcessRunner::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
   auto* child = static_cast<Child*>(handle->data);
-  OutputStream& stream =
-      handle == reinterpret_cast<uv_handle_t*>(&child->out.pipe) ? child->out : child->err;
+  OutputStream& stream = handle == reinterpret_cast<uv_handle_t*>(&child->out.pipe) ? child->out : child->err;
   *buf = uv_buf_init(stream.buffer.data(), static_cast<unsigned int>(stream.buffer.size()));
 }
 
 void UvProcessRunner::on_read(uv_stream_t* pipe, ssize_t nread, const uv_buf_t* buf) {
   auto* child = static_cast<Child*>(pipe->data);
-  OutputStream& stream =
-      pipe == reinterpret_cast<uv_stream_t*>(&child->out.pipe) ? child->out : child->err;
+  OutputStream& stream = pipe == reinterpret_cast<uv_stream_t*>(&child->out.pipe) ? child->out : child->err;
   if (nread > 0) {
     deliver_lines(*child, stream, std::string_view(buf->base, static_cast<std::size_t>(nread)));
   } else if (nread < 0) {
@@ -251,8 +253,7 @@ void UvProcessRunner::end_stream(Child& child, OutputStream& stream) {
   finish_if_done(child);
 }
 
-void UvProcessRunner::on_process_exit(uv_process_t* process, std::int64_t exit_status,
-                                      int term_signal) {
+void UvProcessRunner::on_process_exit(uv_process_t* process, std::int64_t exit_status, int term_signal) {
   auto* child = static_cast<Child*>(process->data);
   child->exited = true;
   child->exit.exit_status = exit_status;

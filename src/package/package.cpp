@@ -64,14 +64,56 @@ oci::ImageConfig image_config(const ImageSpec& image, const TargetPlan& target, 
   return config;
 }
 
+// A derived image starts from its base: the base's env with ours on top (same key: ours),
+// entrypoint and cmd from the base unless we set an entrypoint (which, as in a Dockerfile,
+// also drops the base's cmd) or a cmd, workdir and user unless we set them, and os.version.
+void inherit_base(oci::ImageConfig& config, const ImageSpec& image, const oci::BaseImage& base) {
+  std::vector<std::string> env = base.env;
+  for (const std::string& ours : config.env) {
+    std::string key = ours.substr(0, ours.find('=') + 1);
+    std::erase_if(env, [&](const std::string& theirs) { return theirs.rfind(key, 0) == 0; });
+    env.push_back(ours);
+  }
+  config.env = env;
+  if (image.entrypoint.empty()) {
+    config.entrypoint = base.entrypoint;
+    if (image.cmd.empty()) config.cmd = base.cmd;
+  }
+  if (image.workdir.empty()) config.working_dir = base.working_dir;
+  if (image.user.empty()) config.user = base.user;
+  if (config.platform.os_version.empty()) config.platform.os_version = base.os_version;
+  config.diff_ids = base.diff_ids;
+}
+
+// The base's layers go into the layout as they are (hard-linked when possible).
+Status add_base_layers(const oci::BaseImage& base, oci::LayoutWriter& layout) {
+  for (std::size_t i = 0; i < base.layers.size(); ++i) {
+    fs::path target = layout.blobs_dir() / "sha256" / base.layers[i].digest.substr(7);
+    std::error_code ec;
+    if (fs::exists(target, ec)) continue;
+    fs::create_hard_link(base.layer_files[i], target, ec);
+    if (ec) fs::copy_file(base.layer_files[i], target, ec);
+    if (ec) return fail("cannot copy the base layer " + base.layers[i].digest + " into the image: " + ec.message());
+  }
+  return Ok{};
+}
+
 Result<PackagedImage> package_target(const Config& config, const Plan& plan, const TargetPlan& target,
-                                     oci::LayoutWriter& layout) {
+                                     oci::LayoutWriter& layout, const oci::BaseImage* base) {
   Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
   if (!sources) return fail(sources.error());
   Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, layout.blobs_dir());
   if (!layer) return fail(target.platform.str() + ": " + layer.error());
 
   oci::ImageConfig image = image_config(config.image, target, plan.source_date_epoch);
+  std::vector<oci::Descriptor> layers;
+  std::map<std::string, std::string> annotations;
+  if (base) {
+    inherit_base(image, config.image, *base);
+    if (Status added = add_base_layers(*base, layout); !added) return fail(target.platform.str() + ": " + added.error());
+    layers = base->layers;
+    annotations = {{oci::kAnnotationBaseName, base->name}, {oci::kAnnotationBaseDigest, base->digest}};
+  }
   image.diff_ids.push_back(layer.value().diff_id);
   Result<oci::Descriptor> config_blob = layout.add_blob(oci::image_config_json(image), oci::kMediaTypeConfig);
   if (!config_blob) return fail(config_blob.error());
@@ -80,8 +122,9 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
   layer_blob.media_type = oci::kMediaTypeLayerGzip;
   layer_blob.digest = layer.value().digest;
   layer_blob.size = layer.value().size;
+  layers.push_back(layer_blob);
   Result<oci::Descriptor> manifest =
-      layout.add_blob(oci::manifest_json(config_blob.value(), {layer_blob}), oci::kMediaTypeManifest);
+      layout.add_blob(oci::manifest_json(config_blob.value(), layers, annotations), oci::kMediaTypeManifest);
   if (!manifest) return fail(manifest.error());
   manifest.value().platform = target.platform;
   return PackagedImage{target.platform, manifest.value()};
@@ -114,11 +157,13 @@ Result<OutputTarget> parse_output(const std::string& text, const fs::path& base)
   return output;
 }
 
-Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout) {
+Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
+                                     const std::vector<oci::BaseImage>& bases) {
   PackageResult result;
   std::vector<oci::Descriptor> manifests;
-  for (const TargetPlan& target : plan.targets) {
-    Result<PackagedImage> image = package_target(config, plan, target, layout);
+  for (std::size_t i = 0; i < plan.targets.size(); ++i) {
+    const TargetPlan& target = plan.targets[i];
+    Result<PackagedImage> image = package_target(config, plan, target, layout, i < bases.size() ? &bases[i] : nullptr);
     if (!image) return fail(image.error());
     manifests.push_back(image.value().manifest);
     result.images.push_back(std::move(image).value());
@@ -133,7 +178,8 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
   return result;
 }
 
-Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output) {
+Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output,
+                                          const std::vector<oci::BaseImage>& bases) {
   // The staging area sits next to the output (same filesystem, so publishing is a rename) and
   // is removed whatever happens; the layout is built in a fresh directory inside it.
   Result<fs::path> staging_root = make_sibling_temp_dir(output.path);
@@ -143,7 +189,7 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
 
   Result<oci::LayoutWriter> layout = oci::LayoutWriter::create(staging);
   if (!layout) return fail(layout.error());
-  Result<PackageResult> result = package_images(config, plan, layout.value());
+  Result<PackageResult> result = package_images(config, plan, layout.value(), bases);
   if (!result) return result;
   Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
                                                                : oci::publish_archive(staging, output.path);

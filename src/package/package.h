@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "oci/base_image.h"
 #include "oci/descriptor.h"
 #include "oci/layout.h"
 #include "plan/plan.h"
@@ -33,10 +34,14 @@ struct PackageResult {
   std::string ref_name;               // the tag written as org.opencontainers.image.ref.name
 };
 
-// Builds every image and the index into `layout` and finishes it.
-Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout);
+// Builds every image and the index into `layout` and finishes it. `bases` is empty (FROM
+// scratch) or holds each target's base image, in the order of Plan::targets: its layers come
+// first, its config is inherited (env, entrypoint/cmd unless set, workdir, user, os.version).
+Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
+                                     const std::vector<oci::BaseImage>& bases = {});
 
 // Packages into a staging directory next to the output, then publishes it in one step.
-Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output);
+Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output,
+                                          const std::vector<oci::BaseImage>& bases = {});
 
 }  // namespace xb

@@ -2,7 +2,9 @@
 //   native  - the target is the host: the host's own toolchain, binaries run directly;
 //   cross   - a toolchain file in toolchains/ names the target: its compilers in the stage
 //             environment, binaries run through its runner (qemu-user with -L sysroot);
-//   emulate - the stage runs inside a target root filesystem under QEMU (not available yet).
+//   emulate - the stage runs chrooted inside a root filesystem of the target (`rootfs`), its
+//             binaries run by QEMU through binfmt_misc; the job's command becomes
+//             `xbuild __sandbox ... -- /bin/sh -c <stage>` with guest paths in the environment.
 // "auto" takes the first that applies, in that order, and records why. Then every stage of
 // every target becomes a job whose environment is the toolchain's plus the config's, layered
 // target-wide env < platform override env < stage env < stage override env. Discovery results
@@ -13,6 +15,9 @@
 #include <algorithm>
 #include <set>
 
+#include "emulate/qemu_catalog.h"
+#include "emulate/rootfs.h"
+#include "emulate/sandbox.h"
 #include "toolchain/environment.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -43,8 +48,6 @@ void resolve_strategy(TargetPlan& target, Strategy requested, const Platform& ho
       } else {
         target.strategy = Strategy::emulate;
         target.reason = "auto: no cross toolchain for " + name;
-        target.problems.push_back("no toolchain in toolchains/ builds " + name +
-                                  ", and the emulate strategy is not available in this version");
       }
       return;
     case Strategy::native:
@@ -64,9 +67,43 @@ void resolve_strategy(TargetPlan& target, Strategy requested, const Platform& ho
     case Strategy::emulate:
       target.strategy = Strategy::emulate;
       target.reason = "requested in [platform.\"" + name + "\"]";
-      target.problems.push_back("the emulate strategy is not available in this version; use \"cross\" or \"auto\"");
       return;
   }
+}
+
+// What an emulated target needs: a root filesystem, QEMU for its architecture, and root.
+void plan_emulation(TargetPlan& target, const PlatformOverride* override_spec, const Config& config,
+                    const PlanOptions& options, const fs::path& state_dir) {
+  std::string name = target.platform.str();
+  if (!override_spec || !override_spec->rootfs) {
+    target.problems.push_back(
+        "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"" + name +
+        "\"]");
+  } else {
+    Result<RootfsPlan> rootfs = plan_rootfs(*override_spec->rootfs, config.directory, state_dir, target.platform);
+    if (rootfs) {
+      target.rootfs = rootfs.value().dir;
+      target.rootfs_image = rootfs.value().image;
+      target.rootfs_layers = rootfs.value().layers;
+    } else
+      target.problems.push_back(rootfs.error());
+  }
+  const QemuArch* arch = options.qemu ? options.qemu->find(target.platform) : nullptr;
+  if (!arch) {
+    target.problems.push_back("no qemu/*.toml describes " + name + ", so QEMU cannot run its binaries");
+  } else {
+    target.qemu_arch = arch->arch;
+    target.qemu_interpreter = arch->interpreter;
+    std::error_code ec;
+    if (!fs::exists(arch->interpreter, ec)) {
+      target.problems.push_back("missing " + arch->interpreter.string() + " (install " + arch->package + ")");
+      target.status.missing_packages.push_back(arch->package);
+    }
+  }
+  if (!options.root)
+    target.problems.push_back(
+        "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
+        "\"cross\"");
 }
 
 }  // namespace
@@ -93,6 +130,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       target.exec_prefix = exec_prefix(*toolchain, target.strategy);
     }
     target.output_dir = plan.state_dir / "out" / platform.slug();
+    if (target.strategy == Strategy::emulate) plan_emulation(target, override_spec, config, options, plan.state_dir);
     if (target.strategy == Strategy::cross) {
       target.meson_cross_file = plan.state_dir / "toolchains" / (platform.slug() + ".meson.ini");
       target.cmake_toolchain_file = plan.state_dir / "toolchains" / (platform.slug() + ".cmake");
@@ -107,7 +145,24 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       override_spec = &it->second;
 
     std::map<std::string, std::string> base_env;
-    if (target.toolchain) {
+    if (target.strategy == Strategy::emulate) {
+      StageEnvironmentInput input;
+      input.target = target.platform;
+      input.build = options.host;
+      input.strategy = target.strategy;
+      input.source_dir = "/xbuild/src";
+      input.output_dir = "/xbuild/out";
+      input.source_date_epoch = plan.source_date_epoch;
+      base_env = stage_environment(input);
+      if (const Toolchain* known = catalog.find(target.platform)) base_env["XBUILD_TRIPLE"] = known->triple;
+      // The target's own tools, found on the root filesystem's PATH.
+      for (const char* tool :
+           {"CC=gcc", "CXX=g++", "AR=ar", "RANLIB=ranlib", "STRIP=strip", "LD=ld", "OBJCOPY=objcopy", "NM=nm"}) {
+        std::string pair(tool);
+        base_env[pair.substr(0, pair.find('='))] = pair.substr(pair.find('=') + 1);
+      }
+      base_env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    } else if (target.toolchain) {
       StageEnvironmentInput input;
       input.target = target.platform;
       input.build = options.host;
@@ -143,6 +198,15 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       }
       job.timeout_seconds = stage.timeout_seconds;
       job.log_file = plan.state_dir / "logs" / target.platform.slug() / (stage.name + ".log");
+      if (target.strategy == Strategy::emulate) {
+        SandboxSpec sandbox;
+        sandbox.root = target.rootfs;
+        sandbox.binds = {{config.directory, "/xbuild/src"}, {target.output_dir, "/xbuild/out"}};
+        sandbox.workdir = "/xbuild/src";
+        sandbox.command = {"/bin/sh", "-c", job.command};
+        job.command = shell_join(sandbox_argv(options.xbuild_binary, sandbox));
+        job.working_directory = config.directory;
+      }
       for (const std::string& need : stage.needs) {
         for (std::size_t s = 0; s < config.stages.size(); ++s)
           if (config.stages[s].name == need) job.needs.push_back(first_job + s);
@@ -163,6 +227,12 @@ std::string render_plan(const Plan& plan) {
     }
     std::string runner = target.exec_prefix.empty() ? (target.toolchain ? "the host (directly)" : "-")
                                                     : shell_join(target.exec_prefix);
+    if (target.strategy == Strategy::emulate) {
+      toolchain = target.rootfs.empty() ? "-" : "rootfs " + target.rootfs.string();
+      runner = target.qemu_interpreter.empty()
+                   ? "-"
+                   : "QEMU via binfmt_misc (" + target.qemu_interpreter.filename().string() + ")";
+    }
     rows.push_back({target.platform.str(), strategy_name(target.strategy), toolchain, runner});
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);

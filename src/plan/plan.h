@@ -14,6 +14,8 @@
 
 namespace xb {
 
+class QemuCatalog;
+
 struct TargetPlan {
   Platform platform;
   Strategy strategy = Strategy::native;  // resolved: never automatic
@@ -25,6 +27,13 @@ struct TargetPlan {
   std::filesystem::path output_dir;      // XBUILD_OUT
   std::filesystem::path meson_cross_file;      // generated when the strategy is cross
   std::filesystem::path cmake_toolchain_file;
+  // emulate: the target root filesystem the stages run in, and the QEMU that runs its binaries
+  // through binfmt_misc (qemu_arch "aarch64", interpreter /usr/bin/qemu-aarch64-static).
+  std::filesystem::path rootfs;
+  std::string rootfs_image;                         // rootfs = "oci:...": the manifest digest
+  std::vector<std::filesystem::path> rootfs_layers; // ... and its layers, unpacked into `rootfs` at run time
+  std::string qemu_arch;
+  std::filesystem::path qemu_interpreter;
 };
 
 struct JobPlan {
@@ -35,6 +44,7 @@ struct JobPlan {
   std::vector<std::size_t> needs;         // indices into Plan::jobs
   int timeout_seconds = 0;
   std::filesystem::path log_file;
+  std::filesystem::path working_directory; // where the job starts on the host (empty: $XBUILD_SRC)
   std::string label() const;              // "[linux/arm64 build]" without brackets
 };
 
@@ -51,6 +61,9 @@ struct PlanOptions {
   std::filesystem::path state_dir;        // default: <project>/.xbuild
   long long source_date_epoch = 0;
   Platform host;
+  const QemuCatalog* qemu = nullptr;      // emulate: qemu/*.toml (nullptr: emulate unavailable)
+  std::filesystem::path xbuild_binary;    // emulate: the binary that runs `xbuild __sandbox`
+  bool root = false;                      // emulate: the run is root (chroot, mounts, binfmt_misc)
 };
 
 Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder,

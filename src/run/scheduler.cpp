@@ -6,8 +6,8 @@
 // it turns the uv loop one iteration at a time until no job is running. The process runner is
 // passive: it reports each child's lines and its end, and everything else is decided here.
 //
-// Each job is `/bin/sh -c <command>` with the job's environment, in $XBUILD_SRC when the
-// environment names one. Its lines go to the terminal prefixed "[platform stage] " and, as
+// Each job is `/bin/sh -c <command>` with the job's environment, in its working directory, or
+// else in $XBUILD_SRC when the environment names one. Its lines go to the terminal prefixed "[platform stage] " and, as
 // they are, to its log file, which is truncated when the job starts and closed when it ends.
 // A job with a timeout gets a uv timer that terminates it (state timed_out).
 //
@@ -16,7 +16,13 @@
 // terminated (those jobs end as cancelled) and nothing new starts, so the jobs never started
 // stay not_run. With keep_going the other jobs go on; the ones that need a failed job, directly
 // or through others, never become ready and are reported as skipped at the end.
+//
+// With handle_interrupts, SIGINT and SIGTERM are caught by uv_signal_t handles on the loop
+// while the jobs run: the run stops as on a first failure (every running job's group gets
+// SIGTERM, then SIGKILL after kill_grace) and RunResult::interrupted records the signal.
 #include "run/scheduler.h"
+
+#include <csignal>
 
 #include <cerrno>
 #include <chrono>
@@ -44,7 +50,7 @@ struct JobRun {
   bool timed_out = false;
   bool cancelled = false;  // terminated because another job failed
   ProcessId process = 0;
-  std::string prefix;      // "[linux/arm64 build] "
+  std::string prefix;  // "[linux/arm64 build] "
   std::ofstream log;
   TimeoutTimer* timeout = nullptr;
   Clock::time_point started_at;
@@ -79,17 +85,19 @@ class Scheduler {
  public:
   Scheduler(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
             const SchedulerOptions& options)
-      : loop_(loop), plan_(plan), runner_(runner), terminal_(terminal), options_(options),
-        runs_(plan.jobs.size()) {
+      : loop_(loop), plan_(plan), runner_(runner), terminal_(terminal), options_(options), runs_(plan.jobs.size()) {
     result_.jobs.resize(plan.jobs.size());
   }
 
   RunResult run() {
+    if (options_.handle_interrupts) watch_signals();
     start_ready_jobs();
     while (running_ > 0) {
       // Zero means nothing on the loop can end a running job any more: do not spin.
       if (uv_run(loop_, UV_RUN_ONCE) == 0 && running_ > 0) break;
     }
+    for (uv_signal_t& handle : signals_)
+      if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
     if (options_.keep_going) report_skipped_jobs();
     return std::move(result_);
@@ -126,8 +134,8 @@ class Scheduler {
       run.log.open(job.log_file, std::ios::binary | std::ios::trunc);
       if (!run.log) {
         int error = errno;
-        fail_to_start(index, "could not open its log " + job.log_file.string() + ": " +
-                                 std::strerror(ec ? ec.value() : error));
+        fail_to_start(
+            index, "could not open its log " + job.log_file.string() + ": " + std::strerror(ec ? ec.value() : error));
         return;
       }
     }
@@ -135,7 +143,9 @@ class Scheduler {
     ProcessSpec spec;
     spec.argv = {"/bin/sh", "-c", job.command};
     spec.env = job.env;
-    if (auto source = job.env.find("XBUILD_SRC"); source != job.env.end()) {
+    if (!job.working_directory.empty()) {
+      spec.working_directory = job.working_directory;  // emulated jobs: $XBUILD_SRC is a guest path
+    } else if (auto source = job.env.find("XBUILD_SRC"); source != job.env.end()) {
       spec.working_directory = source->second;
     }
     ProcessCallbacks callbacks;
@@ -242,6 +252,34 @@ class Scheduler {
     }
   }
 
+  void watch_signals() {
+    const int watched[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; ++i) {
+      uv_signal_init(loop_, &signals_[i]);
+      signals_[i].data = this;
+      uv_signal_start(&signals_[i], &Scheduler::on_signal, watched[i]);
+    }
+  }
+
+  static void on_signal(uv_signal_t* handle, int signum) {
+    static_cast<Scheduler*>(handle->data)->interrupt(signum);
+  }
+
+  void interrupt(int signum) {
+    if (result_.interrupted) return;
+    result_.interrupted = signum;
+    terminal_.status_line(std::string("xbuild: interrupted (") + (signum == SIGINT ? "SIGINT" : "SIGTERM") +
+                          "): stopping " + std::to_string(running_) + " running job" + (running_ == 1 ? "" : "s"));
+    stopping_ = true;
+    for (std::size_t i = 0; i < runs_.size(); ++i) {
+      JobRun& run = runs_[i];
+      if (!run.started || run.finished || run.timed_out || run.cancelled) continue;
+      run.cancelled = true;
+      close_timeout_timer(run);
+      runner_.terminate(run.process, options_.kill_grace);
+    }
+  }
+
   // With keep_going, says which jobs did not run because something they need did not succeed.
   void report_skipped_jobs() {
     for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
@@ -252,8 +290,8 @@ class Scheduler {
         const char* what = state == JobState::not_run     ? "which did not run"
                            : state == JobState::cancelled ? "which was cancelled"
                                                           : "which failed";
-        terminal_.status_line("xbuild: skipping " + stage_on(plan_, plan_.jobs[i], "") +
-                              ": it needs " + stage_on(plan_, plan_.jobs[need], "") + ", " + what);
+        terminal_.status_line("xbuild: skipping " + stage_on(plan_, plan_.jobs[i], "") + ": it needs " +
+                              stage_on(plan_, plan_.jobs[need], "") + ", " + what);
         break;
       }
     }
@@ -268,6 +306,7 @@ class Scheduler {
   RunResult result_;
   std::size_t running_ = 0;
   bool stopping_ = false;
+  uv_signal_t signals_[2] = {};  // SIGINT, SIGTERM (data is null when not watched)
 };
 
 }  // namespace
@@ -280,11 +319,16 @@ RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Ter
 
 const char* job_state_name(JobState state) {
   switch (state) {
-    case JobState::not_run: return "not run";
-    case JobState::succeeded: return "ok";
-    case JobState::failed: return "failed";
-    case JobState::timed_out: return "timed out";
-    case JobState::cancelled: return "cancelled";
+    case JobState::not_run:
+      return "not run";
+    case JobState::succeeded:
+      return "ok";
+    case JobState::failed:
+      return "failed";
+    case JobState::timed_out:
+      return "timed out";
+    case JobState::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -295,8 +339,7 @@ std::string RunResult::failure_message(const Plan& plan) const {
   }
   const JobPlan& job = plan.jobs[*first_failure];
   const JobResult& result = jobs[*first_failure];
-  std::string message =
-      stage_on(plan, job, "failed") + " (" + failure_reason(job, result) + ")";
+  std::string message = stage_on(plan, job, "failed") + " (" + failure_reason(job, result) + ")";
   // A job that never started wrote nothing worth reading.
   if (result.start_error.empty() && !job.log_file.empty()) {
     message += "; its log is " + job.log_file.string();

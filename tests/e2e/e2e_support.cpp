@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <optional>
 
 namespace xb::testing {
 
@@ -54,6 +55,13 @@ CommandResult xbuild(const std::vector<std::string>& args, const fs::path& cwd,
   argv.insert(argv.end(), args.begin(), args.end());
   std::map<std::string, std::string> environment = {{"SOURCE_DATE_EPOCH", "1700000000"}};
   for (const auto& [key, value] : env) environment[key] = value;
+  // Each call gets an empty cache of its own (never the user's ~/.cache/xbuild) unless the
+  // test passes XBUILD_CACHE_DIR to share one between calls.
+  std::optional<ScratchDir> cache;
+  if (!environment.count("XBUILD_CACHE_DIR")) {
+    cache.emplace();
+    environment["XBUILD_CACHE_DIR"] = cache->path().string();
+  }
   return run(argv, environment, cwd);
 }
 

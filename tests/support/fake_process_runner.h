@@ -21,10 +21,10 @@ namespace xb::testing {
 class FakeProcessRunner : public ProcessRunner {
  public:
   struct Script {
-    std::vector<std::string> lines;       // delivered before the exit
-    ProcessExit exit;                     // how it ends
-    bool runs_until_terminated = false;   // ends only by terminate(), killed by SIGTERM
-    std::string start_error;              // not empty: start() fails with this message
+    std::vector<std::string> lines;      // delivered before the exit
+    ProcessExit exit;                    // how it ends
+    bool runs_until_terminated = false;  // ends only by terminate(), killed by SIGTERM
+    std::string start_error;             // not empty: start() fails with this message
   };
 
   explicit FakeProcessRunner(uv_loop_t* loop) : loop_(loop) {}

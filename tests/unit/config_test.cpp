@@ -713,7 +713,7 @@ TEST(ConfigErrorsTest, BadImage) {
   EXPECT_EQ(errors_in(std::string(kMinimal) + R"([image]
 name = ""
 tags = ["1.0", ".hidden"]
-from = "debian:12"
+from = "debian 12"
 workdir = "app"
 copy = [{ from = "/etc/passwd", to = "/etc/passwd" }, { from = "../secret", to = "secret" }, "x"]
 )"),
@@ -723,8 +723,8 @@ copy = [{ from = "/etc/passwd", to = "/etc/passwd" }, { from = "../secret", to =
 xbuild.toml:11:16: error: invalid tag ".hidden" in [image] tags: a tag is 1 to 128 letters, digits, '_', '.' and '-', and does not start with '.' or '-'
    11 | tags = ["1.0", ".hidden"]
       |                ^
-xbuild.toml:12:8: error: base image "debian:12" is not supported yet: only "scratch" is
-   12 | from = "debian:12"
+xbuild.toml:12:8: error: base image "debian 12" is not "scratch" or an image reference such as "docker.io/library/debian:12"
+   12 | from = "debian 12"
       |        ^
 xbuild.toml:13:11: error: "workdir" in [image] must be an absolute path (starting with "/"), got "app"
    13 | workdir = "app"

@@ -125,17 +125,25 @@ TEST_F(PlanTest, RequestedStrategiesThatCannotWorkAreProblems) {
   Plan plan = make();
   EXPECT_EQ(plan.targets[1].problems, std::vector<std::string>{"strategy \"native\" needs the target to be the host "
                                                                "platform linux/amd64; use \"cross\" or \"auto\""});
+  // Emulation needs a root filesystem, QEMU (no catalog given here) and root: see plan_emulate_test.cpp.
   EXPECT_EQ(plan.targets[2].problems,
-            std::vector<std::string>{"the emulate strategy is not available in this version; use \"cross\" or \"auto\""});
+            (std::vector<std::string>{
+                "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in "
+                "[platform.\"linux/riscv64\"]",
+                "no qemu/*.toml describes linux/riscv64, so QEMU cannot run its binaries",
+                "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
+                "\"cross\""}));
   EXPECT_EQ(plan.targets[2].reason, "requested in [platform.\"linux/riscv64\"]");
 }
 
-TEST_F(PlanTest, APlatformWithoutAToolchainIsAProblem) {
+TEST_F(PlanTest, APlatformWithoutAToolchainFallsBackToEmulation) {
   config_.platforms.push_back(platform("linux/s390x"));
   Plan plan = make();
-  EXPECT_EQ(plan.targets[2].problems,
-            std::vector<std::string>{"no toolchain in toolchains/ builds linux/s390x, and the emulate strategy is not "
-                                     "available in this version"});
+  EXPECT_EQ(plan.targets[2].strategy, Strategy::emulate);
+  EXPECT_EQ(plan.targets[2].reason, "auto: no cross toolchain for linux/s390x");
+  ASSERT_FALSE(plan.targets[2].problems.empty());
+  EXPECT_EQ(plan.targets[2].problems.front(),
+            "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"linux/s390x\"]");
 }
 
 TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {

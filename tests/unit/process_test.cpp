@@ -33,8 +33,8 @@ bool process_gone(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   std::size_t paren = text.rfind(')');
-  return text.empty() || (paren != std::string::npos && text.size() > paren + 2 &&
-                          (text[paren + 2] == 'Z' || text[paren + 2] == 'X'));
+  return text.empty() ||
+         (paren != std::string::npos && text.size() > paren + 2 && (text[paren + 2] == 'Z' || text[paren + 2] == 'X'));
 }
 
 // Waits up to a second for the kernel to finish tearing a killed process down.
@@ -46,9 +46,7 @@ bool process_gone_soon(int pid) {
   return false;
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 class ProcessTest : public ::testing::Test {
  protected:
@@ -159,8 +157,8 @@ TEST_F(ProcessTest, AMissingWorkingDirectoryIsNamed) {
   spec.working_directory = scratch / "missing";
   Result<ProcessId> id = runner_->start(spec, {});
   ASSERT_FALSE(id.ok());
-  EXPECT_EQ(id.error(), "could not start \"sh\": its working directory " +
-                            (scratch / "missing").string() + " does not exist");
+  EXPECT_EQ(id.error(),
+            "could not start \"sh\": its working directory " + (scratch / "missing").string() + " does not exist");
   uv_run(&loop_, UV_RUN_DEFAULT);
 }
 
@@ -173,8 +171,8 @@ TEST_F(ProcessTest, AnEmptyCommandFailsToStart) {
 TEST_F(ProcessTest, SetsTheEnvironmentOnTopOfTheInheritedOne) {
   ASSERT_EQ(setenv("XBUILD_PROCESS_TEST_INHERITED", "from-parent", 1), 0);
   ASSERT_EQ(setenv("XBUILD_PROCESS_TEST_REPLACED", "old", 1), 0);
-  ProcessSpec spec = shell(
-      "echo \"$XBUILD_PROCESS_TEST_INHERITED $XBUILD_PROCESS_TEST_REPLACED $XBUILD_PROCESS_TEST_NEW\"");
+  ProcessSpec spec =
+      shell("echo \"$XBUILD_PROCESS_TEST_INHERITED $XBUILD_PROCESS_TEST_REPLACED $XBUILD_PROCESS_TEST_NEW\"");
   spec.env = {{"XBUILD_PROCESS_TEST_REPLACED", "new"}, {"XBUILD_PROCESS_TEST_NEW", "a b=c"}};
   Outcome outcome = run(spec);
   unsetenv("XBUILD_PROCESS_TEST_INHERITED");
@@ -247,8 +245,8 @@ struct TerminateRun {
   double seconds_to_exit = 0;  // from terminate() to on_exit
 };
 
-TerminateRun terminate_after_pids(uv_loop_t* loop, ProcessRunner& runner, const std::string& script,
-                                  std::size_t count, std::chrono::milliseconds grace) {
+TerminateRun terminate_after_pids(uv_loop_t* loop, ProcessRunner& runner, const std::string& script, std::size_t count,
+                                  std::chrono::milliseconds grace) {
   TerminateRun run;
   Clock::time_point terminated_at;
   ProcessId id = 0;
@@ -274,9 +272,8 @@ TerminateRun terminate_after_pids(uv_loop_t* loop, ProcessRunner& runner, const 
 }
 
 TEST_F(ProcessTest, TerminateKillsTheChildAndItsGrandchildren) {
-  TerminateRun run = terminate_after_pids(
-      &loop_, *runner_, "echo $$; sleep 10 & echo $!; sleep 10 & echo $!; wait", 3,
-      std::chrono::milliseconds(5000));
+  TerminateRun run = terminate_after_pids(&loop_, *runner_, "echo $$; sleep 10 & echo $!; sleep 10 & echo $!; wait", 3,
+                                          std::chrono::milliseconds(5000));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGTERM);
   EXPECT_LT(run.seconds_to_exit, 1.0) << "SIGTERM should have ended it well within the grace";
@@ -285,9 +282,8 @@ TEST_F(ProcessTest, TerminateKillsTheChildAndItsGrandchildren) {
 }
 
 TEST_F(ProcessTest, TerminateSendsSigkillAfterTheGraceToAGroupThatIgnoresSigterm) {
-  TerminateRun run = terminate_after_pids(
-      &loop_, *runner_, "trap '' TERM; echo $$; sleep 10 & echo $!; wait", 2,
-      std::chrono::milliseconds(300));
+  TerminateRun run = terminate_after_pids(&loop_, *runner_, "trap '' TERM; echo $$; sleep 10 & echo $!; wait", 2,
+                                          std::chrono::milliseconds(300));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGKILL);
   EXPECT_GE(run.seconds_to_exit, 0.29);
@@ -296,9 +292,8 @@ TEST_F(ProcessTest, TerminateSendsSigkillAfterTheGraceToAGroupThatIgnoresSigterm
 }
 
 TEST_F(ProcessTest, AGrandchildThatIgnoresSigtermDiesWithItsLeader) {
-  TerminateRun run = terminate_after_pids(
-      &loop_, *runner_, "echo $$; (trap '' TERM; exec sleep 10) & echo $!; wait", 2,
-      std::chrono::milliseconds(5000));
+  TerminateRun run = terminate_after_pids(&loop_, *runner_, "echo $$; (trap '' TERM; exec sleep 10) & echo $!; wait", 2,
+                                          std::chrono::milliseconds(5000));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGTERM);
   EXPECT_LT(run.seconds_to_exit, 1.0) << "the grandchild outlived its leader until the grace ran out";

@@ -27,9 +27,7 @@ using ::testing::UnorderedElementsAre;
 using Clock = std::chrono::steady_clock;
 using testing::FakeProcessRunner;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -127,8 +125,8 @@ TEST_F(SchedulerTest, StartsEachJobOnceEverythingItNeedsSucceeded) {
   EXPECT_EQ(runner.max_running, 2u);
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(result.failure_message(plan_), "");
-  EXPECT_THAT(states(result), ElementsAre(JobState::succeeded, JobState::succeeded,
-                                          JobState::succeeded, JobState::succeeded));
+  EXPECT_THAT(states(result),
+              ElementsAre(JobState::succeeded, JobState::succeeded, JobState::succeeded, JobState::succeeded));
   EXPECT_THAT(status_lines(), IsEmpty());
 }
 
@@ -159,6 +157,23 @@ TEST_F(SchedulerTest, RunsTheJobInItsSourceDirectoryWithItsEnvironment) {
   EXPECT_EQ(runner.specs[0].working_directory, source_dir());
 }
 
+TEST_F(SchedulerTest, AJobsOwnWorkingDirectoryComesBeforeItsSourceDirectory) {
+  add_job(arm64, "build", "make");
+  plan_.jobs[0].working_directory = scratch_ / "rootfs" / "src";
+  FakeProcessRunner runner(&loop_);
+  RunResult result = run_fake(runner, with_jobs(1));
+  ASSERT_EQ(runner.specs.size(), 1u);
+  EXPECT_EQ(runner.specs[0].working_directory, scratch_ / "rootfs" / "src");
+}
+
+TEST_F(SchedulerTest, AnEmptyPlanSucceedsAtOnce) {
+  FakeProcessRunner runner(&loop_);
+  RunResult result = run_fake(runner, with_jobs(1));
+  EXPECT_TRUE(result.ok());
+  EXPECT_THAT(result.jobs, IsEmpty());
+  EXPECT_THAT(terminal_.lines, IsEmpty());
+}
+
 TEST_F(SchedulerTest, TheFirstFailureCancelsRunningJobsAndStartsNothingNew) {
   add_job(amd64, "build", "forever");
   add_job(arm64, "build", "fails");
@@ -170,13 +185,11 @@ TEST_F(SchedulerTest, TheFirstFailureCancelsRunningJobsAndStartsNothingNew) {
   RunResult result = run_fake(runner, with_jobs(2));
   EXPECT_THAT(runner.started, ElementsAre("forever", "fails"));
   EXPECT_THAT(runner.terminated, ElementsAre("forever"));
-  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run,
-                                          JobState::not_run));
+  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run, JobState::not_run));
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
   ASSERT_EQ(result.first_failure, 1u);
   EXPECT_EQ(result.failure_message(plan_),
-            "stage \"build\" failed on linux/arm64 (exit status 2); its log is " +
-                plan_.jobs[1].log_file.string());
+            "stage \"build\" failed on linux/arm64 (exit status 2); its log is " + plan_.jobs[1].log_file.string());
   EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (exit status 2)",
                                           "xbuild: cancelling stage \"build\" on linux/amd64"));
 }
@@ -191,15 +204,14 @@ TEST_F(SchedulerTest, KeepGoingRunsEverythingThatDoesNotNeedTheFailedJob) {
   runner.script("arm64 build", {{}, ProcessExit{1, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(1, /*keep_going=*/true));
   EXPECT_THAT(runner.started, ElementsAre("arm64 build", "amd64 build", "amd64 test"));
-  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::not_run, JobState::not_run,
-                                          JobState::succeeded, JobState::succeeded));
+  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::not_run, JobState::not_run, JobState::succeeded,
+                                          JobState::succeeded));
   EXPECT_EQ(result.first_failure, 0u);
-  EXPECT_THAT(status_lines(),
-              ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (exit status 1)",
-                          "xbuild: skipping stage \"test\" on linux/arm64: it needs stage \"build\" "
-                          "on linux/arm64, which failed",
-                          "xbuild: skipping stage \"package\" on linux/arm64: it needs stage \"test\" "
-                          "on linux/arm64, which did not run"));
+  EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (exit status 1)",
+                                          "xbuild: skipping stage \"test\" on linux/arm64: it needs stage \"build\" "
+                                          "on linux/arm64, which failed",
+                                          "xbuild: skipping stage \"package\" on linux/arm64: it needs stage \"test\" "
+                                          "on linux/arm64, which did not run"));
 }
 
 TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
@@ -211,12 +223,10 @@ TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
   RunResult result = run_fake(runner, with_jobs(2, /*keep_going=*/true));
   EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::failed));
   EXPECT_EQ(result.first_failure, 0u);
-  EXPECT_EQ(result.failure_message(plan_),
-            "stage \"build\" failed on linux/arm64 (killed by signal 9); its log is " +
-                plan_.jobs[0].log_file.string());
-  EXPECT_THAT(status_lines(),
-              ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (killed by signal 9)",
-                          "xbuild: stage \"build\" failed on linux/amd64 (exit status 7)"));
+  EXPECT_EQ(result.failure_message(plan_), "stage \"build\" failed on linux/arm64 (killed by signal 9); its log is " +
+                                               plan_.jobs[0].log_file.string());
+  EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (killed by signal 9)",
+                                          "xbuild: stage \"build\" failed on linux/amd64 (exit status 7)"));
 }
 
 TEST_F(SchedulerTest, AJobThatCannotStartFailsTheRun) {
@@ -241,9 +251,8 @@ TEST_F(SchedulerTest, AJobWhoseLogCannotBeOpenedFails) {
   FakeProcessRunner runner(&loop_);
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
-  EXPECT_EQ(result.failure_message(plan_),
-            "stage \"build\" failed on linux/arm64 (could not open its log " +
-                plan_.jobs[0].log_file.string() + ": Not a directory)");
+  EXPECT_EQ(result.failure_message(plan_), "stage \"build\" failed on linux/arm64 (could not open its log " +
+                                               plan_.jobs[0].log_file.string() + ": Not a directory)");
 }
 
 TEST_F(SchedulerTest, AJobWithAnUnsatisfiableNeedDoesNotRun) {
@@ -301,14 +310,12 @@ TEST_F(SchedulerTest, RealFirstFailureCancelsALongSleeperQuickly) {
   RunResult result = run_real(with_jobs(2));
   double seconds = seconds_since(start);
   EXPECT_LT(seconds, 2.0) << "the sleeper was not stopped by SIGTERM";
-  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run,
-                                          JobState::not_run));
+  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run, JobState::not_run));
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
   EXPECT_EQ(result.jobs[1].exit.exit_status, 1);
   ASSERT_EQ(result.first_failure, 1u);
-  EXPECT_EQ(result.failure_message(plan_),
-            "stage \"test\" failed on linux/arm64 (exit status 1); its log is " +
-                (scratch_ / ".xbuild/logs/linux-arm64/test.log").string());
+  EXPECT_EQ(result.failure_message(plan_), "stage \"test\" failed on linux/arm64 (exit status 1); its log is " +
+                                               (scratch_ / ".xbuild/logs/linux-arm64/test.log").string());
   EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"test\" failed on linux/arm64 (exit status 1)",
                                           "xbuild: cancelling stage \"build\" on linux/amd64"));
   EXPECT_EQ(read_text(plan_.jobs[1].log_file), "running tests\nFAIL: hello\n");
@@ -322,11 +329,10 @@ TEST_F(SchedulerTest, RealKeepGoingFinishesTheIndependentJobs) {
   add_job(amd64, "build", "sleep 0.3; echo amd64 built");
   add_job(amd64, "test", "echo amd64 tested", {2});
   RunResult result = run_real(with_jobs(2, /*keep_going=*/true));
-  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::not_run, JobState::succeeded,
-                                          JobState::succeeded));
+  EXPECT_THAT(states(result),
+              ElementsAre(JobState::failed, JobState::not_run, JobState::succeeded, JobState::succeeded));
   EXPECT_EQ(result.failure_message(plan_),
-            "stage \"build\" failed on linux/arm64 (exit status 2); its log is " +
-                plan_.jobs[0].log_file.string());
+            "stage \"build\" failed on linux/arm64 (exit status 2); its log is " + plan_.jobs[0].log_file.string());
   EXPECT_EQ(read_text(plan_.jobs[3].log_file), "amd64 tested\n");
 }
 
@@ -340,10 +346,8 @@ TEST_F(SchedulerTest, RealTimeoutTerminatesTheJob) {
   EXPECT_THAT(states(result), ElementsAre(JobState::timed_out));
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
   EXPECT_EQ(result.failure_message(plan_),
-            "stage \"test\" failed on linux/arm64 (timed out after 1s); its log is " +
-                plan_.jobs[0].log_file.string());
-  EXPECT_THAT(status_lines(),
-              ElementsAre("xbuild: stage \"test\" failed on linux/arm64 (timed out after 1s)"));
+            "stage \"test\" failed on linux/arm64 (timed out after 1s); its log is " + plan_.jobs[0].log_file.string());
+  EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"test\" failed on linux/arm64 (timed out after 1s)"));
   EXPECT_EQ(read_text(plan_.jobs[0].log_file), "waiting\n");
 }
 
@@ -358,8 +362,7 @@ TEST_F(SchedulerTest, RealSignalDeathIsAFailure) {
   RunResult result = run_real(with_jobs(1));
   EXPECT_THAT(states(result), ElementsAre(JobState::failed));
   EXPECT_EQ(result.failure_message(plan_),
-            "stage \"test\" failed on linux/amd64 (killed by signal 9); its log is " +
-                plan_.jobs[0].log_file.string());
+            "stage \"test\" failed on linux/amd64 (killed by signal 9); its log is " + plan_.jobs[0].log_file.string());
 }
 
 TEST_F(SchedulerTest, RealOutputIsPrefixedOnTheTerminalAndPlainInTheLog) {
@@ -369,12 +372,10 @@ TEST_F(SchedulerTest, RealOutputIsPrefixedOnTheTerminalAndPlainInTheLog) {
   RunResult result = run_real(with_jobs(1));
   EXPECT_TRUE(result.ok()) << result.failure_message(plan_);
   EXPECT_THAT(terminal_.lines,
-              ElementsAre("[linux/arm64 build] one", "[linux/arm64 build] two",
-                          "[linux/arm64 build] three",
+              ElementsAre("[linux/arm64 build] one", "[linux/arm64 build] two", "[linux/arm64 build] three",
                           "[linux/amd64 build] in " + source_dir().string() + " for linux/amd64"));
   EXPECT_EQ(read_text(plan_.jobs[0].log_file), "one\ntwo\nthree\n");
-  EXPECT_EQ(read_text(plan_.jobs[1].log_file),
-            "in " + source_dir().string() + " for linux/amd64\n");
+  EXPECT_EQ(read_text(plan_.jobs[1].log_file), "in " + source_dir().string() + " for linux/amd64\n");
   EXPECT_GT(result.jobs[0].seconds, 0.0);
 }
 

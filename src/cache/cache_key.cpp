@@ -1,0 +1,186 @@
+// Computing cache keys. The project's inputs are walked once per run (sorted, so the digest
+// does not depend on directory order) and every file's content is hashed; the digest is shared
+// by all stages. A stage's key then hashes, as length-prefixed fields: a format tag, the
+// platform, strategy and root filesystem image, the toolchain's compiler path and version, the
+// command, the environment (inherited variables less volatile ones, overlaid by the job's own;
+// occurrences of the project and state directories replaced by ${XBUILD_SRC} / ${XBUILD_STATE}),
+// the inputs digest and the keys of the jobs it needs.
+#include "cache/cache_key.h"
+
+#include <fnmatch.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+
+extern char** environ;
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Variables that differ between two shells on the same machine and never change a build.
+const std::set<std::string>& volatile_variables() {
+  static const std::set<std::string> names = {
+      "PWD",      "OLDPWD",   "SHLVL",         "_",          "TERM",        "COLUMNS",
+      "LINES",    "DISPLAY",  "WINDOWID",      "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+      "SSH_AUTH_SOCK", "TMUX", "TMUX_PANE",    "STY",        "NO_COLOR",    "XBUILD_CACHE_DIR",
+      "XDG_SESSION_ID", "DBUS_SESSION_BUS_ADDRESS", "MAIL", "LS_COLORS", "COLORTERM", "TERM_PROGRAM"};
+  return names;
+}
+
+void add_field(Sha256& hash, std::string_view field) {
+  std::string length = std::to_string(field.size()) + ":";
+  hash.update(length);
+  hash.update(field);
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  if (from.empty() || from == "/") return text;
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+std::vector<std::string> read_ignore_patterns(const fs::path& project_dir) {
+  std::vector<std::string> patterns;
+  Result<std::string> text = read_file(project_dir / ".xbuildignore");
+  if (!text) return patterns;
+  for (std::string_view line : split(text.value(), '\n')) {
+    std::string pattern(trim(line));
+    if (pattern.empty() || pattern[0] == '#') continue;
+    while (pattern.size() > 1 && pattern.back() == '/') pattern.pop_back();
+    if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
+    patterns.push_back(pattern);
+  }
+  return patterns;
+}
+
+bool ignored(const std::string& relative, const std::vector<std::string>& patterns) {
+  for (const std::string& pattern : patterns) {
+    // the path itself, or any of its parent directories
+    for (std::size_t end = relative.size(); end != std::string::npos && end > 0;
+         end = relative.rfind('/', end - 1)) {
+      std::string prefix = relative.substr(0, end);
+      if (fnmatch(pattern.c_str(), prefix.c_str(), FNM_PATHNAME) == 0) return true;
+      if (pattern.find('/') == std::string::npos &&
+          fnmatch(pattern.c_str(), fs::path(prefix).filename().c_str(), 0) == 0)
+        return true;
+      if (end == 0) break;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> process_environment() {
+  std::vector<std::string> result;
+  for (char** entry = environ; entry && *entry; ++entry) result.emplace_back(*entry);
+  return result;
+}
+
+Result<std::string> hash_project_inputs(const fs::path& project_dir, const fs::path& state_dir) {
+  std::vector<std::string> patterns = read_ignore_patterns(project_dir);
+  fs::path state = fs::weakly_canonical(state_dir);
+  std::vector<std::pair<std::string, fs::path>> files;
+  std::error_code error;
+  fs::recursive_directory_iterator it(project_dir, fs::directory_options::none, error);
+  if (error) return fail("cannot read the project directory " + project_dir.string() + ": " + error.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (error) return fail("cannot read the project directory " + project_dir.string() + ": " + error.message());
+    std::string relative = it->path().lexically_relative(project_dir).generic_string();
+    bool directory = it->is_directory(error) && !it->is_symlink(error);
+    if (relative == ".git" || relative == ".xbuild" || (directory && it->path() == state) ||
+        ignored(relative, patterns)) {
+      if (directory) it.disable_recursion_pending();
+      continue;
+    }
+    if (!directory) files.emplace_back(relative, it->path());
+  }
+  std::sort(files.begin(), files.end());
+  Sha256 hash;
+  add_field(hash, "xbuild-inputs-1");
+  for (const auto& [relative, path] : files) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) continue;  // removed while we walked
+    add_field(hash, relative);
+    if (S_ISLNK(info.st_mode)) {
+      add_field(hash, "link");
+      add_field(hash, fs::read_symlink(path, error).string());
+    } else if (S_ISREG(info.st_mode)) {
+      add_field(hash, (info.st_mode & 0111) ? "exec" : "file");
+      Result<std::string> digest = sha256_file(path);
+      if (!digest) return fail(digest.error());
+      add_field(hash, digest.value());
+    }
+  }
+  return hash.digest();
+}
+
+CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir, const std::string& inputs_digest,
+                             const std::vector<std::string>& inherited) {
+  std::map<std::string, std::string> base_env;
+  for (const std::string& entry : inherited) {
+    std::size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) continue;
+    std::string name = entry.substr(0, equals);
+    if (volatile_variables().count(name)) continue;
+    base_env[name] = entry.substr(equals + 1);
+  }
+  std::string project = project_dir.string();
+  std::string state = plan.state_dir.string();
+  auto normalize = [&](const std::string& value) {
+    return replace_all(replace_all(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
+  };
+
+  CacheKeys keys;
+  keys.jobs.resize(plan.jobs.size());
+  // Needs may point forward in Plan::jobs (stages keep the order they were written in), so
+  // keys are computed depth first; the plan has no cycles.
+  std::function<const std::string&(std::size_t)> key_of = [&](std::size_t index) -> const std::string& {
+    if (!keys.jobs[index].empty()) return keys.jobs[index];
+    const JobPlan& job = plan.jobs[index];
+    const TargetPlan& target = plan.targets[job.target];
+    Sha256 hash;
+    add_field(hash, "xbuild-stage-1");
+    add_field(hash, target.platform.str());
+    add_field(hash, strategy_name(target.strategy));
+    add_field(hash, target.rootfs_image);
+    add_field(hash, target.status.compiler ? target.status.compiler->string() : "");
+    add_field(hash, target.status.compiler_version);
+    add_field(hash, job.stage);
+    add_field(hash, job.command);
+    add_field(hash, std::to_string(job.timeout_seconds));
+    add_field(hash, normalize(job.working_directory.string()));
+    std::map<std::string, std::string> env = base_env;
+    for (const auto& [name, value] : job.env) env[name] = value;
+    for (const auto& [name, value] : env) {
+      add_field(hash, name);
+      add_field(hash, normalize(value));
+    }
+    add_field(hash, inputs_digest);
+    for (std::size_t need : job.needs) add_field(hash, key_of(need));
+    keys.jobs[index] = hash.digest();
+    return keys.jobs[index];
+  };
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) key_of(index);
+  keys.targets.resize(plan.targets.size());
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    Sha256 hash;
+    add_field(hash, "xbuild-target-1");
+    for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+      if (plan.jobs[index].target == target) add_field(hash, keys.jobs[index]);
+    keys.targets[target] = hash.digest();
+  }
+  return keys;
+}
+
+}  // namespace xb

@@ -1,0 +1,272 @@
+// The cache store. Storing an entry walks the output tree in sorted order; each regular file
+// is hashed and, unless objects/<hex> already exists, copied to a temporary name in objects/
+// and renamed into place. The entry itself is a text manifest, one line per item, fields
+// separated by tabs:
+//   dir   <mode> <path>
+//   file  <mode> <hex> <path>
+//   link  <target> <path>
+//   log   <stage> <hex>
+// written atomically to entries/<key hex> once all its objects exist, so a reader that sees
+// an entry finds every object it names (prune takes the exclusive lock before removing any).
+// Restoring copies each object out (never a hard link: a build that edits its output in place
+// must not edit the cache) and touches the entry, which is how prune knows what was used last.
+#include "cache/store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <cinttypes>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "util/file_lock.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kEntryHeader = "xbuild-cache-entry-1";
+
+std::string hex_of(const std::string& digest) {
+  return digest.rfind("sha256:", 0) == 0 ? digest.substr(7) : digest;
+}
+
+Result<FileLock> lock_cache(const fs::path& dir, FileLock::Mode mode) {
+  return FileLock::acquire(dir / "lock", mode);
+}
+
+// Copies `source` to objects/<hex> unless it is there already.
+Status store_object(const fs::path& objects, const fs::path& source, const std::string& hex) {
+  fs::path object = objects / hex;
+  if (fs::exists(object)) return Ok{};
+  static std::atomic<unsigned> counter{0};
+  fs::path temp = objects / fmt::format(".tmp-{}-{}-{}", hex, ::getpid(), counter++);
+  std::error_code error;
+  fs::copy_file(source, temp, fs::copy_options::overwrite_existing, error);
+  if (!error) fs::rename(temp, object, error);
+  if (error) {
+    fs::remove(temp);
+    return fail("cannot store " + source.string() + " in the cache " + objects.parent_path().string() + ": " +
+                error.message());
+  }
+  return Ok{};
+}
+
+bool valid_field(const std::string& text) {
+  return text.find('\t') == std::string::npos && text.find('\n') == std::string::npos;
+}
+
+std::uint64_t tree_size(const fs::path& dir, std::size_t* count) {
+  std::uint64_t bytes = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    if (it->path().filename().string().rfind(".tmp-", 0) == 0) continue;
+    std::error_code size_error;
+    std::uintmax_t size = it->file_size(size_error);
+    if (size_error) continue;
+    bytes += size;
+    if (count) ++*count;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+fs::path default_cache_dir() {
+  if (const char* dir = std::getenv("XBUILD_CACHE_DIR"); dir && *dir) return fs::absolute(dir);
+  if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) return fs::path(dir) / "xbuild";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "xbuild";
+  return fs::temp_directory_path() / "xbuild-cache";
+}
+
+fs::path CacheStore::entry_path(const std::string& key) const { return dir_ / "entries" / hex_of(key); }
+
+bool CacheStore::contains(const std::string& key) const { return fs::exists(entry_path(key)); }
+
+Status CacheStore::store(const std::string& key, const fs::path& output_dir, const std::vector<CachedLog>& logs) {
+  std::error_code error;
+  fs::create_directories(dir_ / "objects", error);
+  fs::create_directories(dir_ / "entries", error);
+  if (error) return fail("cannot create the cache directory " + dir_.string() + ": " + error.message());
+  Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::shared);
+  if (!lock) return fail(lock.error());
+
+  std::vector<fs::path> items;
+  for (fs::recursive_directory_iterator it(output_dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error))
+    items.push_back(it->path());
+  if (error) return fail("cannot read " + output_dir.string() + ": " + error.message());
+  std::sort(items.begin(), items.end());
+
+  std::string manifest = std::string(kEntryHeader) + "\n";
+  for (const fs::path& item : items) {
+    std::string relative = item.lexically_relative(output_dir).generic_string();
+    if (!valid_field(relative)) return fail("cannot cache " + item.string() + ": its name holds a tab or newline");
+    struct stat info {};
+    if (::lstat(item.c_str(), &info) != 0) return fail("cannot read " + item.string());
+    unsigned mode = info.st_mode & 07777;
+    if (S_ISDIR(info.st_mode)) {
+      manifest += fmt::format("dir\t{:o}\t{}\n", mode, relative);
+    } else if (S_ISLNK(info.st_mode)) {
+      std::string target = fs::read_symlink(item, error).string();
+      if (!valid_field(target)) return fail("cannot cache " + item.string() + ": its target holds a tab or newline");
+      manifest += fmt::format("link\t{}\t{}\n", target, relative);
+    } else if (S_ISREG(info.st_mode)) {
+      Result<std::string> digest = sha256_file(item);
+      if (!digest) return fail(digest.error());
+      std::string hex = hex_of(digest.value());
+      if (Status stored = store_object(dir_ / "objects", item, hex); !stored) return stored;
+      manifest += fmt::format("file\t{:o}\t{}\t{}\n", mode, hex, relative);
+    } else {
+      return fail("cannot cache " + item.string() + ": not a file, directory or symlink");
+    }
+  }
+  for (const CachedLog& log : logs) {
+    if (!fs::exists(log.file)) continue;
+    Result<std::string> digest = sha256_file(log.file);
+    if (!digest) return fail(digest.error());
+    std::string hex = hex_of(digest.value());
+    if (Status stored = store_object(dir_ / "objects", log.file, hex); !stored) return stored;
+    manifest += fmt::format("log\t{}\t{}\n", log.stage, hex);
+  }
+  return write_file_atomic(entry_path(key), manifest);
+}
+
+Status CacheStore::restore(const std::string& key, const fs::path& output_dir, const std::vector<CachedLog>& logs) {
+  Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::shared);
+  if (!lock) return fail(lock.error());
+  fs::path entry = entry_path(key);
+  Result<std::string> manifest = read_file(entry);
+  if (!manifest) return fail(manifest.error());
+  std::vector<std::string> lines = split(manifest.value(), '\n');
+  if (lines.empty() || lines[0] != kEntryHeader) return fail("the cache entry " + entry.string() + " is damaged");
+  std::error_code error;
+  auto copy_object = [&](const std::string& hex, const fs::path& destination) -> Status {
+    fs::copy_file(dir_ / "objects" / hex, destination, fs::copy_options::overwrite_existing, error);
+    if (error) return fail("cannot restore " + destination.string() + " from the cache " + dir_.string() + ": " +
+                           error.message());
+    return Ok{};
+  };
+  for (std::size_t index = 1; index < lines.size(); ++index) {
+    if (lines[index].empty()) continue;
+    std::vector<std::string> fields = split(lines[index], '\t');
+    const std::string& kind = fields[0];
+    if (kind == "dir" && fields.size() == 3) {
+      fs::path path = output_dir / fields[2];
+      fs::create_directories(path, error);
+      fs::permissions(path, static_cast<fs::perms>(std::strtoul(fields[1].c_str(), nullptr, 8)), error);
+    } else if (kind == "file" && fields.size() == 4) {
+      fs::path path = output_dir / fields[3];
+      if (Status copied = copy_object(fields[2], path); !copied) return copied;
+      fs::permissions(path, static_cast<fs::perms>(std::strtoul(fields[1].c_str(), nullptr, 8)), error);
+    } else if (kind == "link" && fields.size() == 3) {
+      fs::create_symlink(fields[1], output_dir / fields[2], error);
+    } else if (kind == "log" && fields.size() == 3) {
+      for (const CachedLog& log : logs) {
+        if (log.stage != fields[1]) continue;
+        fs::create_directories(log.file.parent_path(), error);
+        if (Status copied = copy_object(fields[2], log.file); !copied) return copied;
+      }
+    } else {
+      return fail("the cache entry " + entry.string() + " is damaged (line " + std::to_string(index + 1) + ")");
+    }
+    if (error) return fail("cannot restore into " + output_dir.string() + ": " + error.message());
+  }
+  fs::last_write_time(entry, fs::file_time_type::clock::now(), error);
+  return Ok{};
+}
+
+Result<CacheInfo> CacheStore::info() const {
+  CacheInfo info;
+  info.bytes = tree_size(dir_ / "objects", &info.objects) + tree_size(dir_ / "entries", &info.entries);
+  return info;
+}
+
+Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
+  Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::exclusive);
+  if (!lock) return fail(lock.error());
+  struct EntryFile {
+    fs::file_time_type used;
+    fs::path path;
+    std::uint64_t bytes = 0;  // the entry and the objects only it refers to are not known yet
+  };
+  std::error_code error;
+  std::vector<EntryFile> entries;
+  for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator(); it.increment(error))
+    if (it->path().filename().string().rfind(".", 0) != 0)
+      entries.push_back({it->last_write_time(), it->path(), it->file_size()});
+  std::sort(entries.begin(), entries.end(),
+            [](const EntryFile& a, const EntryFile& b) { return a.used > b.used; });  // newest first
+
+  // Keep the newest entries while they fit, counting each object once.
+  std::map<std::string, std::uint64_t> kept_objects;
+  std::uint64_t total = 0;
+  bool full = false;
+  for (const EntryFile& entry : entries) {
+    Result<std::string> manifest = read_file(entry.path);
+    std::map<std::string, std::uint64_t> added;
+    std::uint64_t bytes = entry.bytes;
+    if (manifest) {
+      for (const std::string& line : split(manifest.value(), '\n')) {
+        std::vector<std::string> fields = split(line, '\t');
+        std::string hex = fields[0] == "file" && fields.size() == 4   ? fields[2]
+                          : fields[0] == "log" && fields.size() == 3 ? fields[2]
+                                                                     : "";
+        if (hex.empty() || kept_objects.count(hex) || added.count(hex)) continue;
+        std::error_code size_error;
+        std::uintmax_t size = fs::file_size(dir_ / "objects" / hex, size_error);
+        added[hex] = size_error ? 0 : size;
+        bytes += added[hex];
+      }
+    }
+    if (!manifest || full || total + bytes > max_bytes) {
+      full = true;
+      fs::remove(entry.path, error);
+      continue;
+    }
+    total += bytes;
+    kept_objects.insert(added.begin(), added.end());
+  }
+  for (fs::directory_iterator it(dir_ / "objects", error); !error && it != fs::directory_iterator(); it.increment(error))
+    if (!kept_objects.count(it->path().filename().string())) fs::remove(it->path());
+  return info();
+}
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  double number = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || number < 0) return std::nullopt;
+  std::string unit(end);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();
+  double scale = 1;
+  if (unit.empty()) scale = 1;
+  else if (unit == "K" || unit == "k") scale = 1024.0;
+  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
+  else return std::nullopt;
+  return static_cast<std::uint64_t>(number * scale);
+}
+
+std::string format_size(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+}  // namespace xb

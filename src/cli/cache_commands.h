@@ -1,0 +1,45 @@
+// The cache in the command line: `xbuild cache info|prune`, and the step of `xbuild run` that
+// restores cached targets and runs the rest. CLI11 is only named here, not included.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "run/scheduler.h"
+#include "util/file_lock.h"
+
+namespace CLI {
+class App;
+}
+
+namespace xb {
+
+struct Config;
+
+// Adds `cache` (info, prune) to `app`; the returned function runs it when it was parsed and
+// returns its exit status, or -1 when it was not.
+std::function<int()> add_cache_commands(CLI::App& app);
+
+struct CacheSettings {
+  bool enabled = true;                       // --no-cache turns it off
+  std::optional<std::filesystem::path> dir;  // --cache-dir, else default_cache_dir()
+};
+
+struct CachedRun {
+  RunResult result;           // parallel to Plan::jobs; cached jobs are "succeeded" in 0 s
+  std::vector<bool> cached;   // parallel to Plan::jobs
+};
+
+// Empties every target's output directory, restores each target whose key is in the cache
+// (its whole $XBUILD_OUT and every stage's log; a line per target), runs the jobs of the other
+// targets through `run`, and stores each of those targets whose stages all succeeded.
+CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
+                          const std::function<RunResult(const Plan&)>& run);
+
+// One run at a time per state directory: takes <state dir>/lock, and when another xbuild run
+// holds it, says so and waits for it to finish.
+FileLock lock_state_step(const Plan& plan, Terminal& terminal);
+
+}  // namespace xb

@@ -1,0 +1,42 @@
+// Root filesystems for the emulate strategy: where one comes from (`rootfs = "DIR"` in the
+// config) and the secure extraction of image layers into one.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "platform/platform.h"
+#include "util/error.h"
+
+namespace xb {
+
+// Unpacks tar layers (any compression libarchive reads), in order, into `target`, which must
+// not exist yet. Layers are extracted into a sibling temporary directory that is renamed to
+// `target` only when every layer went in, so a refused or interrupted extraction leaves
+// nothing behind. Refused, each with an error naming the layer and the entry: absolute paths,
+// ".." components, an entry written through a symlink, a hard link that leaves the tree, and
+// device nodes. OCI whiteouts (".wh.NAME", ".wh..wh..opq") delete what lower layers put there.
+Status extract_layers(const std::vector<std::filesystem::path>& layers, const std::filesystem::path& target);
+
+// Where an emulated target's root filesystem comes from and where it ends up.
+struct RootfsPlan {
+  std::filesystem::path dir;                  // what the sandbox chroots into
+  std::string image;                          // oci: the image's manifest digest; empty for a directory
+  std::vector<std::filesystem::path> layers;  // oci: unpacked into `dir` when it does not exist yet
+};
+
+// A `rootfs` value: "DIR" (see resolve_rootfs_dir) or "oci:DIR[:TAG]", the image for `platform`
+// in an OCI layout, unpacked into <state_dir>/rootfs/<manifest hex> (kept and reused: the
+// digest names the content).
+Result<RootfsPlan> plan_rootfs(const std::string& spec, const std::filesystem::path& project_dir,
+                               const std::filesystem::path& state_dir, const Platform& platform);
+
+// Unpacks an oci: root filesystem unless it is there already; true when it unpacked.
+Result<bool> ensure_rootfs(const RootfsPlan& plan);
+
+// Checks a directory given as `rootfs = "DIR"` (relative to the project directory): it must
+// exist and hold /bin/sh. Returns its absolute path.
+Result<std::filesystem::path> resolve_rootfs_dir(const std::string& spec, const std::filesystem::path& project_dir);
+
+}  // namespace xb

@@ -1,0 +1,72 @@
+#include "report/build_report.h"
+
+#include <fmt/format.h>
+
+#include "util/fs.h"
+
+namespace xb {
+
+namespace {
+
+std::string failure_detail(const JobResult& job) {
+  if (!job.start_error.empty()) return job.start_error;
+  if (job.exit.term_signal) return fmt::format("killed by signal {}", job.exit.term_signal);
+  if (job.exit.exit_status) return fmt::format("exit status {}", job.exit.exit_status);
+  return "";
+}
+
+}  // namespace
+
+BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
+                              const std::vector<bool>& cached, const PackageResult* images) {
+  BuildReport report;
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    PlatformReport platform;
+    platform.platform = plan.targets[target].platform.str();
+    platform.strategy = strategy_name(plan.targets[target].strategy);
+    for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
+      const JobPlan& job = plan.jobs[index];
+      if (job.target != target) continue;
+      StageReport stage;
+      stage.stage = job.stage;
+      stage.log_file = job.log_file;
+      if (index < cached.size() && cached[index]) {
+        stage.result = "cached";
+      } else if (index < result.jobs.size()) {
+        const JobResult& job_result = result.jobs[index];
+        stage.result = job_state_name(job_result.state);
+        stage.seconds = job_result.seconds;
+        if (job_result.state != JobState::succeeded && job_result.state != JobState::not_run)
+          stage.detail = failure_detail(job_result);
+      } else {
+        stage.result = "not run";
+      }
+      platform.stages.push_back(stage);
+    }
+    if (images && target < images->images.size()) {
+      platform.manifest_digest = images->images[target].manifest.digest;
+      platform.manifest_size = images->images[target].manifest.size;
+    }
+    report.platforms.push_back(platform);
+  }
+  if (images) {
+    report.index_digest = images->index.digest;
+    report.index_size = images->index.size;
+  }
+  if (!config.image.name.empty())
+    report.image_name = config.image.name + (config.image.tags.empty() ? "" : ":" + config.image.tags.front());
+  return report;
+}
+
+Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
+                          const std::optional<std::filesystem::path>& junit_file) {
+  if (metadata_file && !metadata_file->empty())
+    if (Status written = write_file_atomic(std::filesystem::absolute(*metadata_file), render_metadata(report)); !written)
+      return written;
+  if (junit_file && !junit_file->empty())
+    if (Status written = write_file_atomic(std::filesystem::absolute(*junit_file), render_junit(report)); !written)
+      return written;
+  return Ok{};
+}
+
+}  // namespace xb

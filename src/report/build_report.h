@@ -1,0 +1,23 @@
+// Gathers a run's outcome (the plan, the job results, which targets came from the cache, the
+// images written) into a BuildReport, and writes the --metadata-file and --junit files.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "package/package.h"
+#include "report/report.h"
+#include "run/scheduler.h"
+
+namespace xb {
+
+// `cached` is parallel to Plan::jobs; `images` is null when nothing was packaged.
+BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
+                              const std::vector<bool>& cached, const PackageResult* images);
+
+// Writes the requested files atomically (each is skipped when its path is empty).
+Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
+                          const std::optional<std::filesystem::path>& junit_file);
+
+}  // namespace xb

@@ -1,0 +1,52 @@
+// The end-of-run report as plain data, and its three renderings: the summary table printed
+// after every run, the --metadata-file JSON (buildx-like) and the --junit XML.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace xb {
+
+struct StageReport {
+  std::string stage;
+  std::string result;            // "ok", "cached", "failed", "timed out", "cancelled", "not run"
+  double seconds = 0;
+  std::string detail;            // failures: "exit status 1", "killed by signal 9", ...
+  std::filesystem::path log_file;
+};
+
+struct PlatformReport {
+  std::string platform;          // "linux/arm64"
+  std::string strategy;          // "native", "cross", "emulate"
+  std::vector<StageReport> stages;
+  std::string manifest_digest;   // empty when no image was written
+  std::int64_t manifest_size = 0;
+};
+
+struct BuildReport {
+  std::vector<PlatformReport> platforms;
+  std::string index_digest;      // empty when no image was written
+  std::int64_t index_size = 0;
+  std::string image_name;        // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
+};
+
+// One row per platform: platform, strategy, "stage result time" for each stage, the manifest
+// digest (shortened to 12 hex digits); then the index digest. Lines end with '\n'.
+std::string render_summary(const BuildReport& report);
+
+// {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
+//  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {...}}, ...}}
+std::string render_metadata(const BuildReport& report);
+
+// One <testsuite> per platform, one <testcase> per stage; a failure carries the last
+// `tail_lines` lines of the stage's log.
+std::string render_junit(const BuildReport& report, std::size_t tail_lines = 40);
+
+// The last `count` lines of a file ("" when it cannot be read).
+std::string read_tail(const std::filesystem::path& file, std::size_t count);
+
+}  // namespace xb

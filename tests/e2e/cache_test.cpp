@@ -1,0 +1,189 @@
+// The cache end to end: a rerun with nothing changed runs no stage and writes the same image
+// digests; editing a source file reruns every platform; --no-cache; `xbuild cache info` and
+// `prune`; two clones in different directories share entries and give identical digests; two
+// runs at once on one project.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "e2e/e2e_support.h"
+#include "util/fs.h"
+
+namespace xb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kTwoPlatformConfig = R"(
+[project]
+name = "hello"
+
+[targets]
+platforms = ["linux/amd64", "linux/arm64"]
+
+[stage.build]
+run = 'make -s -C src CC="$CC" OUT="$XBUILD_OUT"'
+
+[stage.test]
+needs = ["build"]
+run = '$XBUILD_EXEC "$XBUILD_OUT/hello" --self-test'
+
+[image]
+entrypoint = ["/app/hello"]
+copy = [{ from = "hello", to = "/app/hello" }]
+)";
+
+const char* const kBothCached =
+    "xbuild: linux/amd64: cached (build, test)\n"
+    "xbuild: linux/arm64: cached (build, test)\n";
+
+// The index digest from the "  index  sha256:..." line of `xbuild run`.
+std::string index_digest(const std::string& out) {
+  std::size_t at = out.find("\n  index ");
+  if (at == std::string::npos) return "";
+  std::size_t digest = out.find("sha256:", at);
+  return out.substr(digest, 71);
+}
+
+TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
+  XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", kTwoPlatformConfig);
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
+
+  CommandResult cold = xbuild({"run"}, project, env);
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  EXPECT_EQ(cold.err.find("cached"), std::string::npos) << cold.err;
+  EXPECT_NE(cold.out.find("[linux/arm64 test] "), std::string::npos) << cold.out;
+  fs::path log = project / ".xbuild/logs/linux-arm64/test.log";
+  std::string test_log = read_file(log).value();
+
+  CommandResult warm = xbuild({"run"}, project, env);
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(warm.err, kBothCached);
+  EXPECT_EQ(warm.out.find("[linux/"), std::string::npos) << "a stage ran:\n" << warm.out;
+  EXPECT_NE(warm.out.find("linux/arm64  cross     build cached, test cached  sha256:"), std::string::npos) << warm.out;
+  EXPECT_EQ(index_digest(warm.out), index_digest(cold.out));
+  EXPECT_FALSE(index_digest(warm.out).empty());
+  EXPECT_EQ(read_file(log).value(), test_log) << "the log was not restored";
+  EXPECT_TRUE(fs::exists(project / ".xbuild/out/linux-arm64/hello"));
+
+  // One source file changes: every platform builds again, and the image changes.
+  scratch.write("hello/src/extra.h", "/* a new header nobody includes */\n");
+  CommandResult edited = xbuild({"run"}, project, env);
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  EXPECT_EQ(edited.err, "");
+  EXPECT_NE(edited.out.find("[linux/amd64 test] "), std::string::npos) << edited.out;
+  EXPECT_NE(edited.out.find("[linux/arm64 test] "), std::string::npos) << edited.out;
+  EXPECT_EQ(index_digest(edited.out), index_digest(cold.out)) << "same binary, same image";
+
+  // Files the project ignores do not count.
+  scratch.write("hello/.xbuildignore", "notes/\n");
+  ASSERT_EQ(xbuild({"run"}, project, env).exit_code, 0);
+  scratch.write("hello/notes/todo.txt", "nothing\n");
+  EXPECT_EQ(xbuild({"run"}, project, env).err, kBothCached);
+
+  CommandResult uncached = xbuild({"run", "--no-cache"}, project, env);
+  ASSERT_EQ(uncached.exit_code, 0) << uncached.err;
+  EXPECT_EQ(uncached.err, "");
+  EXPECT_NE(uncached.out.find("[linux/arm64 test] "), std::string::npos) << uncached.out;
+}
+
+TEST(Cache, InfoAndPrune) {
+  XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", kTwoPlatformConfig);
+  fs::path cache = scratch / "cache";
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", cache.string()}};
+
+  CommandResult empty = xbuild({"cache", "info"}, project, env);
+  EXPECT_EQ(empty.exit_code, 0);
+  EXPECT_EQ(empty.out, "cache: " + cache.string() + "\nentries: 0\nobjects: 0\nsize: 0 B\n");
+
+  ASSERT_EQ(xbuild({"run"}, project, env).exit_code, 0);
+  CommandResult info = xbuild({"cache", "info"}, project, env);
+  EXPECT_EQ(info.exit_code, 0);
+  EXPECT_EQ(info.out.rfind("cache: " + cache.string() + "\nentries: 2\nobjects: 5\nsize: ", 0), 0u) << info.out;
+
+  CommandResult kept = xbuild({"cache", "prune", "--max-size", "1G"}, project, env);
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.out.rfind("pruned " + cache.string() + ": 0 entries and 0 B removed; 2 entries, ", 0), 0u) << kept.out;
+
+  CommandResult pruned = xbuild({"cache", "--cache-dir", cache.string(), "prune"}, project, {{"XBUILD_CACHE_DIR", "/nonexistent"}});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_EQ(pruned.out.rfind("pruned " + cache.string() + ": 2 entries and ", 0), 0u) << pruned.out;
+  EXPECT_NE(pruned.out.find(" removed; 0 entries, 0 B left\n"), std::string::npos) << pruned.out;
+  EXPECT_EQ(xbuild({"run"}, project, env).err, "") << "nothing is cached any more";
+
+  CommandResult bad = xbuild({"cache", "prune", "--max-size", "lots"}, project, env);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err,
+            "xbuild: error: --max-size \"lots\" is not a size: write a number of bytes with an optional unit K, M, G "
+            "or T (for example 500M)\n");
+}
+
+// A git repository holding the example, committed at a fixed time.
+fs::path make_repository(const ScratchDir& scratch) {
+  fs::path repo = copy_example("hello", scratch / "origin");
+  scratch.write("origin/xbuild.toml", kTwoPlatformConfig);
+  std::map<std::string, std::string> git_env = {
+      {"GIT_AUTHOR_NAME", "t"},         {"GIT_AUTHOR_EMAIL", "t@example.com"},
+      {"GIT_COMMITTER_NAME", "t"},      {"GIT_COMMITTER_EMAIL", "t@example.com"},
+      {"GIT_AUTHOR_DATE", "1600000000 +0000"}, {"GIT_COMMITTER_DATE", "1600000000 +0000"}};
+  EXPECT_EQ(run({"git", "init", "-q", repo.string()}).exit_code, 0);
+  EXPECT_EQ(run({"git", "-C", repo.string(), "add", "."}, git_env).exit_code, 0);
+  EXPECT_EQ(run({"git", "-C", repo.string(), "commit", "-q", "-m", "hello"}, git_env).exit_code, 0);
+  return repo;
+}
+
+TEST(Cache, TwoClonesInDifferentDirectoriesShareTheCacheAndGiveIdenticalDigests) {
+  XB_REQUIRE_TOOLS("git", "make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path repo = make_repository(scratch);
+  fs::path first = scratch / "a/hello", second = scratch / "somewhere/else/hello";
+  ASSERT_EQ(run({"git", "clone", "-q", repo.string(), first.string()}).exit_code, 0);
+  ASSERT_EQ(run({"git", "clone", "-q", repo.string(), second.string()}).exit_code, 0);
+  // No SOURCE_DATE_EPOCH: the time of the last commit is used.
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()},
+                                            {"SOURCE_DATE_EPOCH", ""}};
+
+  CommandResult built = xbuild({"run", "--metadata-file", (scratch / "a.json").string()}, first, env);
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  CommandResult reused = xbuild({"run", "--metadata-file", (scratch / "b.json").string()}, second, env);
+  ASSERT_EQ(reused.exit_code, 0) << reused.err;
+  EXPECT_EQ(reused.err, kBothCached);
+  CommandResult rebuilt = xbuild({"run", "--no-cache", "--metadata-file", (scratch / "c.json").string()}, second, env);
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(rebuilt.err, "");
+
+  EXPECT_EQ(index_digest(built.out), index_digest(reused.out));
+  EXPECT_EQ(index_digest(built.out), index_digest(rebuilt.out));
+  EXPECT_EQ(read_file(scratch / "a.json").value(), read_file(scratch / "c.json").value());
+  std::string index =
+      read_file(first / ".xbuild/oci/blobs/sha256" / index_digest(built.out).substr(7)).value();
+  EXPECT_NE(index.find("\"2020-09-13T12:26:40Z\""), std::string::npos) << "created is the commit time:\n" << index;
+}
+
+TEST(Cache, TwoRunsAtOnceOnOneProjectTakeTurns) {
+  XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", std::string(kTwoPlatformConfig) + "\n[stage.slow]\nrun = 'sleep 1'\n");
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
+  auto one_run = [&] { return xbuild({"run", "--no-cache"}, project, env); };
+  std::future<CommandResult> first = std::async(std::launch::async, one_run);
+  std::future<CommandResult> second = std::async(std::launch::async, one_run);
+  CommandResult a = first.get(), b = second.get();
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  std::string waiting = "xbuild: waiting for the other xbuild run using " + (project / ".xbuild").string() + " to finish\n";
+  EXPECT_EQ((a.err == waiting) + (b.err == waiting), 1) << a.err << "\n---\n" << b.err;
+  EXPECT_EQ((a.err == "") + (b.err == ""), 1) << a.err << "\n---\n" << b.err;
+  EXPECT_EQ(index_digest(a.out), index_digest(b.out));
+  EXPECT_FALSE(index_digest(a.out).empty());
+}
+
+}  // namespace
+}  // namespace xb::testing

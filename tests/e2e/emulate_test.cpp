@@ -1,0 +1,313 @@
+// The emulate strategy end to end: examples/hello for linux/arm64 built inside a real arm64
+// Debian root filesystem (made once by mmdebstrap and cached outside the repository), every
+// binary of the stage run by QEMU through binfmt_misc; the image read back with skopeo and
+// umoci and its binary run under QEMU. Needs root (binfmt_misc, mounts, chroot).
+//
+// The root filesystem lives in $XBUILD_TEST_CACHE (default /var/cache/xbuild-tests) as
+// rootfs-arm64-bookworm; it is built into a temporary sibling and renamed, so an interrupted
+// build never leaves half a root filesystem. The aarch64 handler xbuild registers is removed
+// at the end if it was not there before.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "e2e/e2e_support.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace xb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kHandler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64";
+
+fs::path cache_dir() {
+  const char* dir = std::getenv("XBUILD_TEST_CACHE");
+  return dir && *dir ? fs::path(dir) : fs::path("/var/cache/xbuild-tests");
+}
+
+// The first URIs of the system's Debian sources, else deb.debian.org.
+std::string debian_mirror() {
+  Result<std::string> sources = read_file("/etc/apt/sources.list.d/debian.sources");
+  if (sources) {
+    for (const std::string& line : split(sources.value(), '\n'))
+      if (starts_with(line, "URIs: ")) return std::string(trim(line.substr(6)));
+  }
+  return "http://deb.debian.org/debian";
+}
+
+// A Debian root filesystem with gcc, libc6-dev and make for `debian_arch`, built once by
+// mmdebstrap into a temporary sibling and renamed, then reused: <cache>/rootfs-<arch>-<suite>.
+// mmdebstrap runs the target's maintainer scripts, so the QEMU handler is registered first
+// (and stays for the run; the fixtures remove what they registered).
+fs::path ensure_debian_rootfs(const std::string& debian_arch, const std::string& qemu_arch, const std::string& suite,
+                              std::string* error) {
+  fs::path rootfs = cache_dir() / ("rootfs-" + debian_arch + "-" + suite);
+  if (fs::exists(rootfs)) return rootfs;
+  CommandResult installed = xbuild({"binfmt", "install", "--arch", qemu_arch});
+  if (installed.exit_code != 0) {
+    *error = "xbuild binfmt install failed: " + installed.err;
+    return {};
+  }
+  fs::create_directories(cache_dir());
+  fs::path staging = cache_dir() / (rootfs.filename().string() + ".tmp-" + std::to_string(getpid()));
+  CommandResult built = run({"mmdebstrap", "--arch=" + debian_arch, "--include=gcc,libc6-dev,make", suite,
+                             staging.string(), debian_mirror()});
+  if (built.exit_code != 0) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    *error = "mmdebstrap failed: " + built.err;
+    return {};
+  }
+  fs::rename(staging, rootfs);
+  return rootfs;
+}
+
+class EmulatedHello : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string missing;
+    if (geteuid() != 0 || !have_tools({"mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static"}, &missing))
+      return;
+    handler_existed_ = fs::exists(kHandler);
+    rootfs_ = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &setup_error_);
+    if (rootfs_.empty()) return;
+    scratch_ = std::make_unique<ScratchDir>();
+    project_ = copy_example("hello", scratch_->path() / "hello");
+    std::string config = read_file(project_ / "xbuild.toml").value();
+    std::string all =
+        "platforms = [\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\", \"linux/386\", \"linux/riscv64\"]";
+    config.replace(config.find(all), all.size(), "platforms = [\"linux/arm64\"]");
+    config += "\n[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\nrootfs = \"" + rootfs_.string() + "\"\n";
+    (void)write_file_atomic(project_ / "xbuild.toml", config);
+    layout_ = scratch_->path() / "layout";
+    handler_before_run_ = fs::exists(kHandler);
+    result_ = xbuild({"run", "xbuild.toml", "--output", "oci:" + layout_.string()}, project_);
+  }
+
+  static void TearDownTestSuite() {
+    if (!handler_existed_ && fs::exists(kHandler)) {
+      std::ofstream remove(kHandler);
+      remove << "-1";
+    }
+    scratch_.reset();
+  }
+
+  void SetUp() override {
+    if (geteuid() != 0) {
+      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
+      GTEST_SKIP() << "the emulate strategy needs root";
+    }
+    XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static");
+    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
+    ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
+  }
+
+  static inline std::unique_ptr<ScratchDir> scratch_;
+  static inline fs::path project_, layout_, rootfs_;
+  static inline CommandResult result_;
+  static inline bool handler_existed_ = false, handler_before_run_ = false;
+  static inline std::string setup_error_;
+};
+
+TEST_F(EmulatedHello, RegistersTheHandlerItNeedsAndTheStagesRunUnderQemu) {
+  std::vector<std::string> lines = split(result_.out, '\n');
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], handler_before_run_ ? "xbuild: binfmt_misc: aarch64: xbuild-qemu-aarch64 is already registered "
+                                            "(/usr/bin/qemu-aarch64-static, flags F)"
+                                          : "xbuild: binfmt_misc: aarch64: registered xbuild-qemu-aarch64 "
+                                            "(/usr/bin/qemu-aarch64-static, flags F)");
+  EXPECT_EQ(lines[1], "[linux/arm64 test] self-test passed on arm64 (64-bit)");
+  // The sandbox's mounts lived in its own namespace and went with it.
+  EXPECT_EQ(read_file("/proc/self/mounts").value().find(rootfs_.string()), std::string::npos);
+}
+
+TEST_F(EmulatedHello, SkopeoAndUmociReadBackAnArm64ImageWhoseBinaryRuns) {
+  CommandResult inspect = run({"skopeo", "inspect", "--raw", "oci:" + layout_.string()});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  json index = json::parse(inspect.out);
+  ASSERT_EQ(index["manifests"].size(), 1u);
+  EXPECT_EQ(index["manifests"][0]["platform"]["architecture"], "arm64");
+  EXPECT_EQ(index["manifests"][0]["platform"]["os"], "linux");
+
+  fs::path bundle = scratch_->path() / "bundle";
+  CommandResult unpacked = run({"umoci", "unpack", "--image", layout_.string() + ":1.0.0", bundle.string()});
+  ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
+  fs::path binary = bundle / "rootfs" / "app" / "hello";
+  ASSERT_TRUE(fs::is_regular_file(binary));
+  EXPECT_EQ(elf_machine(binary), 0xb7);
+  CommandResult ran = run({"qemu-aarch64-static", binary.string(), "--self-test"});
+  EXPECT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.out, "self-test passed on arm64 (64-bit)\n");
+  // Compiled by the root filesystem's own gcc (Debian's native arm64 compiler), not the cross one.
+  EXPECT_NE(read_file(binary).value().find("GCC: (Debian 12.2.0-14"), std::string::npos);
+  EXPECT_EQ(read_file(project_ / ".xbuild" / "logs" / "linux-arm64" / "build.log").value(), "");
+}
+
+TEST_F(EmulatedHello, PlanShowsTheRootfsAndQemuThroughBinfmt) {
+  CommandResult plan = xbuild({"plan"}, project_);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  std::string row = split(plan.out, '\n')[1];
+  EXPECT_EQ(row, "linux/arm64  emulate   rootfs " + rootfs_.string() + "  QEMU via binfmt_misc (qemu-aarch64-static)");
+}
+
+TEST_F(EmulatedHello, WithoutARootfsNothingRunsAndThePlanSaysHowToGiveOne) {
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch.path() / "hello");
+  std::string config = read_file(project / "xbuild.toml").value();
+  config += "\n[platform.\"linux/riscv64\"]\nstrategy = \"emulate\"\n";
+  ASSERT_TRUE(write_file_atomic(project / "xbuild.toml", config).ok());
+  CommandResult ran = xbuild({"run"}, project);
+  EXPECT_EQ(ran.exit_code, 2);
+  EXPECT_NE(ran.err.find("  linux/riscv64: strategy \"emulate\" needs a root filesystem of the target: set rootfs = "
+                         "\"DIR\" in [platform.\"linux/riscv64\"]\n"),
+            std::string::npos)
+      << ran.err;
+  EXPECT_FALSE(fs::exists(project / ".xbuild"));
+}
+
+// Someone else's aarch64 handler without the F flag cannot work inside the chroot: the run
+// leaves it alone, says why it cannot go on, and what to do. The test registers that handler
+// itself (under a name of its own) and removes it again.
+TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
+  // Ours, if this suite registered it, goes first (the next run registers it again).
+  if (!handler_existed_ && fs::exists(kHandler)) std::ofstream(kHandler) << "-1";
+  for (const fs::directory_entry& entry : fs::directory_iterator("/proc/sys/fs/binfmt_misc")) {
+    Result<std::string> read = read_file(entry.path());
+    std::string text = read ? read.value() : "";
+    if (text.find("magic 7f454c460201010000000000000000000200b700") != std::string::npos)
+      GTEST_SKIP() << entry.path() << " handles aarch64 already";
+  }
+  const fs::path foreign = "/proc/sys/fs/binfmt_misc/xbuild-e2e-foreign-aarch64";
+  struct Remove {
+    fs::path file;
+    ~Remove() {
+      if (fs::exists(file)) std::ofstream(file) << "-1";
+    }
+  } remove{foreign};
+  {
+    std::ofstream reg("/proc/sys/fs/binfmt_misc/register");
+    reg << ":xbuild-e2e-foreign-aarch64:M:0:\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02"
+           "\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff"
+           "\\xff\\xff:/usr/bin/qemu-aarch64-static:";
+  }
+  ASSERT_TRUE(fs::exists(foreign));
+  CommandResult ran = xbuild({"run"}, project_);
+  EXPECT_EQ(ran.exit_code, 1);
+  EXPECT_EQ(ran.out,
+            "xbuild: binfmt_misc: aarch64: left alone: xbuild-e2e-foreign-aarch64 (not registered by xbuild) already "
+            "handles these binaries (/usr/bin/qemu-aarch64-static, flags none)\n");
+  EXPECT_EQ(ran.err,
+            "xbuild: error: the binfmt_misc handler xbuild-e2e-foreign-aarch64 (not xbuild's) runs aarch64 binaries "
+            "without the F flag, so they cannot run inside the chroot; remove it (echo -1 > "
+            "/proc/sys/fs/binfmt_misc/xbuild-e2e-foreign-aarch64) and run again: xbuild then registers its own\n");
+  EXPECT_FALSE(fs::exists(kHandler));
+}
+
+// The same root filesystem as an OCI image (made once with umoci from the cached directory,
+// without its device nodes, and cached beside it): `rootfs = "oci:DIR:TAG"` is unpacked into
+// the state directory under its manifest digest, then the build runs in it.
+fs::path ensure_oci_rootfs(const fs::path& rootfs) {
+  fs::path layout = cache_dir() / "oci-arm64-bookworm";
+  if (fs::exists(layout)) return layout;
+  fs::path staging = cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
+  fs::path bundle = cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
+  std::string image = staging.string() + ":bookworm";
+  std::vector<std::vector<std::string>> steps = {
+      {"umoci", "init", "--layout", staging.string()},
+      {"umoci", "new", "--image", image},
+      {"umoci", "config", "--image", image, "--architecture=arm64", "--os=linux"},
+      {"umoci", "unpack", "--image", image, bundle.string()},
+      {"sh", "-c",
+       "tar -C '" + rootfs.string() + "' --exclude='./dev/*' -cf - . | tar -C '" + bundle.string() + "/rootfs' -xf -"},
+      {"umoci", "repack", "--image", image, bundle.string()},
+  };
+  for (const std::vector<std::string>& step : steps) {
+    CommandResult result = run(step);
+    if (result.exit_code != 0) {
+      ADD_FAILURE() << join(step, " ") << ": " << result.err;
+      std::error_code ec;
+      fs::remove_all(staging, ec);
+      fs::remove_all(bundle, ec);
+      return {};
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(bundle, ec);
+  fs::rename(staging, layout);
+  return layout;
+}
+
+TEST_F(EmulatedHello, AnOciRootfsIsUnpackedUnderItsDigestAndBuildsTheSame) {
+  fs::path layout = ensure_oci_rootfs(rootfs_);
+  ASSERT_FALSE(layout.empty());
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch.path() / "hello");
+  std::string config = read_file(project / "xbuild.toml").value();
+  std::string all =
+      "platforms = [\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\", \"linux/386\", \"linux/riscv64\"]";
+  config.replace(config.find(all), all.size(), "platforms = [\"linux/arm64\"]");
+  config += "\n[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\nrootfs = \"oci:" + layout.string() + ":bookworm\"\n";
+  ASSERT_TRUE(write_file_atomic(project / "xbuild.toml", config).ok());
+  CommandResult ran = xbuild({"run"}, project);
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  std::vector<std::string> lines = split(ran.out, '\n');
+  ASSERT_GE(lines.size(), 3u);
+  std::string prefix = "xbuild: rootfs of linux/arm64: unpacked sha256:";
+  ASSERT_TRUE(starts_with(lines[0], prefix)) << ran.out;
+  std::string hex = lines[0].substr(prefix.size(), 64);
+  EXPECT_EQ(lines[0], prefix + hex + " in " + (project / ".xbuild" / "rootfs" / hex).string());
+  EXPECT_TRUE(fs::exists(project / ".xbuild" / "rootfs" / hex / "usr" / "bin" / "gcc"));
+  EXPECT_FALSE(fs::exists(project / ".xbuild" / "rootfs" / hex / "dev" / "null"));
+  EXPECT_EQ(lines[2], "[linux/arm64 test] self-test passed on arm64 (64-bit)");
+  EXPECT_EQ(elf_machine(project / ".xbuild" / "out" / "linux-arm64" / "hello"), 0xb7);
+
+  CommandResult again = xbuild({"run"}, project);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(split(again.out, '\n')[0], "xbuild: rootfs of linux/arm64: reusing sha256:" + hex + " in " +
+                                           (project / ".xbuild" / "rootfs" / hex).string());
+}
+
+// riscv64 the same way, in a Debian `stable` root filesystem (bookworm has no riscv64 port).
+TEST(EmulatedRiscv64, BuildsHelloWithTheTargetsOwnGcc) {
+  if (geteuid() != 0) {
+    if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
+    GTEST_SKIP() << "the emulate strategy needs root";
+  }
+  XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "qemu-riscv64-static");
+  const fs::path handler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-riscv64";
+  struct HandlerGuard {
+    fs::path handler;
+    bool existed = fs::exists(handler);
+    ~HandlerGuard() {
+      if (!existed && fs::exists(handler)) (void)xbuild({"binfmt", "uninstall", "--arch", "riscv64"});
+    }
+  } guard{handler};
+  std::string error;
+  fs::path rootfs = ensure_debian_rootfs("riscv64", "riscv64", "stable", &error);
+  ASSERT_FALSE(rootfs.empty()) << error;
+
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch.path() / "hello");
+  std::string config = read_file(project / "xbuild.toml").value();
+  std::string all =
+      "platforms = [\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\", \"linux/386\", \"linux/riscv64\"]";
+  config.replace(config.find(all), all.size(), "platforms = [\"linux/riscv64\"]");
+  config += "\n[platform.\"linux/riscv64\"]\nstrategy = \"emulate\"\nrootfs = \"" + rootfs.string() + "\"\n";
+  ASSERT_TRUE(write_file_atomic(project / "xbuild.toml", config).ok());
+  CommandResult ran = xbuild({"run"}, project);
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  std::vector<std::string> lines = split(ran.out, '\n');
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_TRUE(starts_with(lines[0], "xbuild: binfmt_misc: riscv64: ")) << lines[0];
+  EXPECT_EQ(lines[1], "[linux/riscv64 test] self-test passed on riscv64 (64-bit)");
+  EXPECT_EQ(elf_machine(project / ".xbuild" / "out" / "linux-riscv64" / "hello"), 0xf3);
+}
+
+}  // namespace
+}  // namespace xb::testing

@@ -1,0 +1,115 @@
+#include "cache/store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/scratch_dir.h"
+#include "util/fs.h"
+
+namespace xb {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ScratchDir;
+using testing::snapshot_tree;
+
+const std::string kKey = "sha256:" + std::string(64, 'a');
+const std::string kOtherKey = "sha256:" + std::string(64, 'b');
+
+TEST(CacheStore, StoresAndRestoresATreeWithModesSymlinksAndLogs) {
+  ScratchDir scratch;
+  scratch.write("out/bin/hello", "ELF");
+  fs::permissions(scratch / "out/bin/hello", fs::perms(0755));
+  scratch.write("out/share/doc/readme", "read me");
+  fs::create_directories(scratch / "out/empty");
+  fs::create_symlink("bin/hello", scratch / "out/hello");
+  scratch.write("logs/build.log", "cc -o hello\n");
+  CacheStore store(scratch / "cache");
+  EXPECT_FALSE(store.contains(kKey));
+  ASSERT_TRUE(store.store(kKey, scratch / "out", {{"build", scratch / "logs/build.log"}}).ok());
+  EXPECT_TRUE(store.contains(kKey));
+
+  fs::create_directories(scratch / "restored");
+  ASSERT_TRUE(store.restore(kKey, scratch / "restored", {{"build", scratch / "restored-logs/build.log"}}).ok());
+  EXPECT_EQ(snapshot_tree(scratch / "restored"), snapshot_tree(scratch / "out"));
+  EXPECT_EQ(fs::status(scratch / "restored/bin/hello").permissions() & fs::perms::all, fs::perms(0755));
+  EXPECT_EQ(fs::read_symlink(scratch / "restored/hello"), "bin/hello");
+  EXPECT_TRUE(fs::is_directory(scratch / "restored/empty"));
+  EXPECT_EQ(read_file(scratch / "restored-logs/build.log").value(), "cc -o hello\n");
+}
+
+TEST(CacheStore, SameContentIsStoredOnce) {
+  ScratchDir scratch;
+  scratch.write("a/file", "same");
+  scratch.write("b/other-name", "same");
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "a", {}).ok());
+  ASSERT_TRUE(store.store(kOtherKey, scratch / "b", {}).ok());
+  CacheInfo info = store.info().value();
+  EXPECT_EQ(info.entries, 2u);
+  EXPECT_EQ(info.objects, 1u);
+}
+
+TEST(CacheStore, RestoringADamagedEntryFailsWithItsPath) {
+  ScratchDir scratch;
+  scratch.write("cache/entries/" + std::string(64, 'a'), "garbage\n");
+  CacheStore store(scratch / "cache");
+  Status restored = store.restore(kKey, scratch.path(), {});
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.error(), "the cache entry " + (scratch / "cache/entries" / std::string(64, 'a')).string() +
+                                  " is damaged");
+}
+
+TEST(CacheStore, PruneKeepsTheMostRecentlyUsedEntriesThatFit) {
+  ScratchDir scratch;
+  scratch.write("old/file", std::string(1000, 'o'));
+  scratch.write("new/file", std::string(1000, 'n'));
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "old", {}).ok());
+  ASSERT_TRUE(store.store(kOtherKey, scratch / "new", {}).ok());
+  // the first entry was used longer ago
+  fs::last_write_time(scratch / "cache/entries" / std::string(64, 'a'),
+                      fs::file_time_type::clock::now() - std::chrono::hours(1));
+  CacheInfo left = store.prune(1500).value();
+  EXPECT_EQ(left.entries, 1u);
+  EXPECT_EQ(left.objects, 1u);
+  EXPECT_FALSE(store.contains(kKey));
+  EXPECT_TRUE(store.contains(kOtherKey));
+  EXPECT_EQ(store.prune(0).value().entries, 0u);
+  EXPECT_EQ(store.info().value().objects, 0u);
+}
+
+TEST(CacheStore, ConcurrentWritersOfTheSameKeyLeaveOneWholeEntry) {
+  ScratchDir scratch;
+  for (int i = 0; i < 20; ++i) scratch.write("out/file" + std::to_string(i), std::string(10000, static_cast<char>('a' + i)));
+  CacheStore store(scratch / "cache");
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&] {
+      if (!store.store(kKey, scratch / "out", {}).ok()) ++failures;
+    });
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(failures, 0);
+  fs::create_directories(scratch / "restored");
+  ASSERT_TRUE(store.restore(kKey, scratch / "restored", {}).ok());
+  EXPECT_EQ(snapshot_tree(scratch / "restored"), snapshot_tree(scratch / "out"));
+}
+
+TEST(CacheSize, ParsesBinaryUnitsAndRejectsTheRest) {
+  EXPECT_EQ(parse_size("1024"), 1024u);
+  EXPECT_EQ(parse_size("10K"), 10240u);
+  EXPECT_EQ(parse_size("500M"), 500ull * 1024 * 1024);
+  EXPECT_EQ(parse_size("2GiB"), 2ull * 1024 * 1024 * 1024);
+  EXPECT_EQ(parse_size("1.5G"), 1536ull * 1024 * 1024);
+  EXPECT_FALSE(parse_size("").has_value());
+  EXPECT_FALSE(parse_size("lots").has_value());
+  EXPECT_FALSE(parse_size("5X").has_value());
+  EXPECT_EQ(format_size(512), "512 B");
+  EXPECT_EQ(format_size(1536), "1.5 KiB");
+}
+
+}  // namespace
+}  // namespace xb
