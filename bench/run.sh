@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 ninja -C "$build" >/dev/null
 xbuild="$build/xbuild"
 export XBUILD_DATA_DIR="$root" SOURCE_DATE_EPOCH=1700000000
+export XBUILD_CACHE_DIR="$work/cache"  # never the user's cache
 
 # Median wall time in seconds of running "$@" $repeat times; $prepare runs (untimed) before each.
 median() {
@@ -38,7 +39,8 @@ row() {  # name, xbuild seconds, baseline name, baseline seconds, goal
 cp -r "$root/examples/hello" "$work/hello"
 rm -rf "$work/hello/.xbuild"
 prepare="rm -rf '$work/hello/.xbuild' '$work/seq'"
-t_xbuild=$(median "$xbuild" run "$work/hello/xbuild.toml")
+t_xbuild=$(median "$xbuild" run --no-cache "$work/hello/xbuild.toml")
+t_cold=$t_xbuild
 t_seq=$(median "$root/bench/sequential-hello.sh" "$work/hello" "$work/seq")
 row "xbuild run examples/hello (5 platforms)" "$t_xbuild" "sequential shell script" "$t_seq" "goal <= 0.60x"
 
@@ -99,6 +101,70 @@ else
   row "re-push unchanged (every blob skipped)" "$t_xbuild" "skopeo copy --all" "$t_skopeo" "goal xbuild < 0.1 s"
   kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true
   trap 'rm -rf "$work"' EXIT
+fi
+
+# Row: 500 trivial jobs (one platform, 500 stages of `true`) through xbuild against the same
+# 500 commands through ninja, both with -j of the number of cores.
+mkdir -p "$work/many"
+{
+  printf '[project]\nname = "many"\n[targets]\nplatforms = ["linux/amd64"]\n'
+  for i in $(seq 500); do printf '[stage.s%d]\nrun = "true"\n' "$i"; done
+} >"$work/many/xbuild.toml"
+{
+  printf 'rule r\n  command = /bin/sh -c true\n'
+  for i in $(seq 500); do printf 'build out%d: r\n' "$i"; done
+} >"$work/many/build.ninja"
+prepare=""
+t_many=$(median "$xbuild" run --no-cache -j "$(nproc)" "$work/many/xbuild.toml")
+t_ninja=$(median ninja -C "$work/many" -j "$(nproc)")
+row "500 trivial jobs" "$t_many" "ninja, the same 500 commands" "$t_ninja" "goal <= 1.50x"
+
+# Row: a no-op rerun of the five-platform example (every platform from the cache) against its
+# cold build (row 1).
+rm -rf "$work/hello/.xbuild"
+"$xbuild" run "$work/hello/xbuild.toml" >/dev/null 2>&1
+t_noop=$(median "$xbuild" run "$work/hello/xbuild.toml")
+row "no-op rerun of examples/hello (cached)" "$t_noop" "its cold build (row 1)" "$t_cold" "goal < 0.2 s, < 0.02x"
+
+# Row: peak resident memory while packing a 500 MiB output (incompressible), against tar | gzip
+# of the same file; /usr/bin/time -v, one run each.
+if [ -x /usr/bin/time ]; then
+  mkdir -p "$work/big"
+  printf '[project]\nname = "big"\n[targets]\nplatforms = ["linux/amd64"]\n[stage.make]\nrun = "head -c 524288000 /dev/urandom > $XBUILD_OUT/big"\n' \
+    >"$work/big/xbuild.toml"
+  rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}'; }
+  kb_xbuild=$(rss "$xbuild" run --no-cache "$work/big/xbuild.toml")
+  kb_tar=$(rss sh -c "tar -C '$work/big/.xbuild/out/linux-amd64' -cf - big | gzip -6 > '$work/big.tar.gz'")
+  rows+=("$(printf '%-44s %6d MiB  %-28s %6d MiB  %6.2fx  %s' "peak RSS packing a 500 MiB output" \
+    "$((kb_xbuild / 1024))" "tar | gzip (gzip's RSS)" "$((kb_tar / 1024))" \
+    "$(awk -v a="$kb_xbuild" -v b="$kb_tar" 'BEGIN {print a / b}')" "goal < 64 MiB")")
+  rm -rf "$work/big" "$work/big.tar.gz"
+else
+  echo "skipping peak RSS: needs /usr/bin/time (package time)" >&2
+fi
+
+# Row: merging the three shard layouts of the five-platform example (run --shard I/3) into one
+# index (every blob verified, then hard-linked) against copying the unsharded layout (cp -r).
+for i in 1 2 3; do "$xbuild" run --shard "$i/3" -o "oci:$work/shard-$i" "$work/hello/xbuild.toml" >/dev/null; done
+"$xbuild" run -o "oci:$work/unsharded" "$work/hello/xbuild.toml" >/dev/null
+prepare="rm -rf '$work/merged' '$work/copied'"
+t_merge=$(median "$xbuild" merge "$work/shard-1" "$work/shard-2" "$work/shard-3" -o "oci:$work/merged")
+t_copy=$(median cp -r "$work/unsharded" "$work/copied")
+row "merge 3 shards of examples/hello" "$t_merge" "cp -r of the unsharded layout" "$t_copy" "(verify + link)"
+rm -rf "$work/merged" "$work/copied" "$work"/shard-? "$work/unsharded"
+
+# Row: one firmware test (examples/firmware's test.elf on cortex-m3) through `xbuild firmware
+# test` (process layer, timeout, pass pattern) against qemu-system-arm run directly.
+if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
+  cp -r "$root/examples/firmware" "$work/firmware"
+  make -s -C "$work/firmware" OUT="$work/firmware/build" "$work/firmware/build/test.elf" >/dev/null
+  prepare=""
+  t_fw=$(median "$xbuild" firmware test --target cortex-m3 "$work/firmware/build/test.elf")
+  t_qemu=$(median qemu-system-arm -M mps2-an385 -cpu cortex-m3 -nographic -monitor none \
+    -semihosting-config enable=on,target=native -kernel "$work/firmware/build/test.elf")
+  row "firmware test, cortex-m3 under QEMU" "$t_fw" "qemu-system-arm directly" "$t_qemu" "overhead < 0.1 s"
+else
+  echo "skipping firmware test: needs gcc-arm-none-eabi and qemu-system-arm" >&2
 fi
 
 echo "cores: $(nproc), runs per figure: $repeat (median)"

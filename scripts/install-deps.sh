@@ -33,7 +33,14 @@ emulate_deps=(mmdebstrap arch-test)
 # A real registry for the push/pull tests and benchmarks, htpasswd (bcrypt) for its Basic auth,
 # openssl for the test token server's signing key.
 registry_deps=(docker-registry apache2-utils openssl)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}")
+# The benchmarks: ninja as the baseline of the job engine (build_deps), GNU time for peak memory.
+bench_deps=(time)
+# Bare-metal ARM firmware (toolchains/firmware/, examples/firmware): the compiler, newlib with
+# semihosting (rdimon), and QEMU's system emulator for the Cortex-M boards.
+firmware_deps=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# Remote builders: ssh and rsync to reach them; the tests start their own sshd on 127.0.0.1.
+remote_deps=(openssh-client openssh-server rsync)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${remote_deps[@]}")
 # Nothing to do when every package is already installed (no network, no apt lock).
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
 [ "$missing" = "0" ] && exit 0

@@ -28,11 +28,30 @@ namespace {
 
 // Variables that differ between two shells on the same machine and never change a build.
 const std::set<std::string>& volatile_variables() {
-  static const std::set<std::string> names = {
-      "PWD",      "OLDPWD",   "SHLVL",         "_",          "TERM",        "COLUMNS",
-      "LINES",    "DISPLAY",  "WINDOWID",      "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
-      "SSH_AUTH_SOCK", "TMUX", "TMUX_PANE",    "STY",        "NO_COLOR",    "XBUILD_CACHE_DIR",
-      "XDG_SESSION_ID", "DBUS_SESSION_BUS_ADDRESS", "MAIL", "LS_COLORS", "COLORTERM", "TERM_PROGRAM"};
+  static const std::set<std::string> names = {"PWD",
+                                              "OLDPWD",
+                                              "SHLVL",
+                                              "_",
+                                              "TERM",
+                                              "COLUMNS",
+                                              "LINES",
+                                              "DISPLAY",
+                                              "WINDOWID",
+                                              "SSH_CLIENT",
+                                              "SSH_CONNECTION",
+                                              "SSH_TTY",
+                                              "SSH_AUTH_SOCK",
+                                              "TMUX",
+                                              "TMUX_PANE",
+                                              "STY",
+                                              "NO_COLOR",
+                                              "XBUILD_CACHE_DIR",
+                                              "XDG_SESSION_ID",
+                                              "DBUS_SESSION_BUS_ADDRESS",
+                                              "MAIL",
+                                              "LS_COLORS",
+                                              "COLORTERM",
+                                              "TERM_PROGRAM"};
   return names;
 }
 
@@ -66,8 +85,7 @@ std::vector<std::string> read_ignore_patterns(const fs::path& project_dir) {
 bool ignored(const std::string& relative, const std::vector<std::string>& patterns) {
   for (const std::string& pattern : patterns) {
     // the path itself, or any of its parent directories
-    for (std::size_t end = relative.size(); end != std::string::npos && end > 0;
-         end = relative.rfind('/', end - 1)) {
+    for (std::size_t end = relative.size(); end != std::string::npos && end > 0; end = relative.rfind('/', end - 1)) {
       std::string prefix = relative.substr(0, end);
       if (fnmatch(pattern.c_str(), prefix.c_str(), FNM_PATHNAME) == 0) return true;
       if (pattern.find('/') == std::string::npos &&

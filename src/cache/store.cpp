@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <cinttypes>
 #include <cstdlib>
-#include <fmt/format.h>
+#include <map>
 
 #include "util/file_lock.h"
 #include "util/fs.h"
@@ -35,13 +35,9 @@ namespace {
 
 constexpr std::string_view kEntryHeader = "xbuild-cache-entry-1";
 
-std::string hex_of(const std::string& digest) {
-  return digest.rfind("sha256:", 0) == 0 ? digest.substr(7) : digest;
-}
+std::string hex_of(const std::string& digest) { return digest.rfind("sha256:", 0) == 0 ? digest.substr(7) : digest; }
 
-Result<FileLock> lock_cache(const fs::path& dir, FileLock::Mode mode) {
-  return FileLock::acquire(dir / "lock", mode);
-}
+Result<FileLock> lock_cache(const fs::path& dir, FileLock::Mode mode) { return FileLock::acquire(dir / "lock", mode); }
 
 // Copies `source` to objects/<hex> unless it is there already.
 Status store_object(const fs::path& objects, const fs::path& source, const std::string& hex) {
@@ -151,8 +147,9 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
   std::error_code error;
   auto copy_object = [&](const std::string& hex, const fs::path& destination) -> Status {
     fs::copy_file(dir_ / "objects" / hex, destination, fs::copy_options::overwrite_existing, error);
-    if (error) return fail("cannot restore " + destination.string() + " from the cache " + dir_.string() + ": " +
-                           error.message());
+    if (error)
+      return fail("cannot restore " + destination.string() + " from the cache " + dir_.string() + ": " +
+                  error.message());
     return Ok{};
   };
   for (std::size_t index = 1; index < lines.size(); ++index) {
@@ -200,7 +197,8 @@ Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
   };
   std::error_code error;
   std::vector<EntryFile> entries;
-  for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator(); it.increment(error))
+  for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator();
+       it.increment(error))
     if (it->path().filename().string().rfind(".", 0) != 0)
       entries.push_back({it->last_write_time(), it->path(), it->file_size()});
   std::sort(entries.begin(), entries.end(),
@@ -217,7 +215,7 @@ Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
     if (manifest) {
       for (const std::string& line : split(manifest.value(), '\n')) {
         std::vector<std::string> fields = split(line, '\t');
-        std::string hex = fields[0] == "file" && fields.size() == 4   ? fields[2]
+        std::string hex = fields[0] == "file" && fields.size() == 4  ? fields[2]
                           : fields[0] == "log" && fields.size() == 3 ? fields[2]
                                                                      : "";
         if (hex.empty() || kept_objects.count(hex) || added.count(hex)) continue;
@@ -235,7 +233,8 @@ Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
     total += bytes;
     kept_objects.insert(added.begin(), added.end());
   }
-  for (fs::directory_iterator it(dir_ / "objects", error); !error && it != fs::directory_iterator(); it.increment(error))
+  for (fs::directory_iterator it(dir_ / "objects", error); !error && it != fs::directory_iterator();
+       it.increment(error))
     if (!kept_objects.count(it->path().filename().string())) fs::remove(it->path());
   return info();
 }
@@ -249,12 +248,18 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
   if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();
   double scale = 1;
-  if (unit.empty()) scale = 1;
-  else if (unit == "K" || unit == "k") scale = 1024.0;
-  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty())
+    scale = 1;
+  else if (unit == "K" || unit == "k")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
   return static_cast<std::uint64_t>(number * scale);
 }
 

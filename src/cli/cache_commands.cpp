@@ -5,15 +5,19 @@
 // targets' jobs, their `needs` renumbered), and the results are mapped back.
 #include "cli/cache_commands.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cache/cache_key.h"
 #include "cache/store.h"
 #include "config/model.h"
 #include "run/terminal.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -86,8 +90,8 @@ std::function<int()> add_cache_commands(CLI::App& app) {
 
 FileLock lock_state_step(const Plan& plan, Terminal& terminal) {
   Result<FileLock> lock = FileLock::acquire(plan.state_dir / "lock", FileLock::Mode::exclusive, [&] {
-    terminal.status_line(fmt::format("xbuild: waiting for the other xbuild run using {} to finish",
-                                     plan.state_dir.string()));
+    terminal.status_line(
+        fmt::format("xbuild: waiting for the other xbuild run using {} to finish", plan.state_dir.string()));
   });
   if (!lock) throw Error(lock.error());
   return std::move(lock).value();
@@ -108,25 +112,26 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
     keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment());
     for (std::size_t target = 0; target < plan.targets.size(); ++target) {
       if (!store->contains(keys.targets[target])) continue;
-      Status restored = store->restore(keys.targets[target], plan.targets[target].output_dir, target_logs(plan, target));
+      Status restored =
+          store->restore(keys.targets[target], plan.targets[target].output_dir, target_logs(plan, target));
       if (!restored) {
-        terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead",
-                                         restored.error(), plan.targets[target].platform.str()));
+        terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),
+                                         plan.targets[target].platform.str()));
         std::error_code error;
         fs::remove_all(plan.targets[target].output_dir, error);
         fs::create_directories(plan.targets[target].output_dir, error);
         continue;
       }
       target_hit[target] = true;
-      terminal.status_line(fmt::format("xbuild: {}: cached ({})", plan.targets[target].platform.str(),
-                                       stage_list(plan, target)));
+      terminal.status_line(
+          fmt::format("xbuild: {}: cached ({})", plan.targets[target].platform.str(), stage_list(plan, target)));
     }
   }
 
   // The jobs still to run, as a plan of their own.
   Plan remaining = plan;
   remaining.jobs.clear();
-  std::vector<std::size_t> original;        // remaining index -> plan index
+  std::vector<std::size_t> original;  // remaining index -> plan index
   std::vector<std::size_t> renumbered(plan.jobs.size(), 0);
   for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
     if (target_hit[plan.jobs[index].target]) {
@@ -147,11 +152,20 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
     RunResult ran = run(remaining);
     for (std::size_t index = 0; index < ran.jobs.size() && index < original.size(); ++index)
       outcome.result.jobs[original[index]] = ran.jobs[index];
+    outcome.result.interrupted = ran.interrupted;
     if (ran.first_failure && *ran.first_failure < original.size())
       outcome.result.first_failure = original[*ran.first_failure];
   }
 
   if (!store) return outcome;
+  {
+    Sha256 package;
+    package.update("xbuild-package-1\n");
+    for (const std::string& key : keys.targets) package.update(key + "\n");
+    Result<std::string> config_text = read_file(config.file);
+    package.update(config_text ? config_text.value() : std::string("?"));
+    outcome.package_key = package.digest();
+  }
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     if (target_hit[target]) continue;
     bool succeeded = true;
@@ -163,6 +177,65 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
     if (!stored) terminal.status_line(fmt::format("xbuild: warning: {}; the next run builds it again", stored.error()));
   }
   return outcome;
+}
+
+namespace {
+
+std::string full_package_key(const CachedRun& run, const OutputTarget& output,
+                             const std::vector<oci::BaseImage>& bases) {
+  std::string key = run.package_key + "\n" + output.str() + "\n";
+  for (const oci::BaseImage& base : bases) key += base.name + "@" + base.digest + "\n";
+  return sha256_digest(key);
+}
+
+}  // namespace
+
+std::optional<PackageResult> reuse_package_step(const Config& config, const Plan& plan, const CachedRun& run,
+                                                const OutputTarget& output, const std::vector<oci::BaseImage>& bases) {
+  (void)config;
+  if (run.package_key.empty() || output.kind != OutputTarget::Kind::layout) return std::nullopt;
+  if (std::find(run.cached.begin(), run.cached.end(), false) != run.cached.end()) return std::nullopt;
+  Result<std::string> recorded = read_file(plan.state_dir / "package-key");
+  if (!recorded) return std::nullopt;
+  std::vector<std::string> lines = split(recorded.value(), '\n');
+  // key, index digest, index size, ref name, then "platform digest size" per image
+  if (lines.size() < 4 + plan.targets.size() || lines[0] != full_package_key(run, output, bases)) return std::nullopt;
+  PackageResult result;
+  result.index = {oci::kMediaTypeIndex, lines[1], std::strtoll(lines[2].c_str(), nullptr, 10), {}, {}};
+  result.ref_name = lines[3];
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    std::vector<std::string> fields = split(lines[4 + target], ' ');
+    if (fields.size() != 3 || fields[0] != plan.targets[target].platform.str()) return std::nullopt;
+    result.images.push_back({plan.targets[target].platform,
+                             {oci::kMediaTypeManifest,
+                              fields[1],
+                              std::strtoll(fields[2].c_str(), nullptr, 10),
+                              plan.targets[target].platform,
+                              {}}});
+  }
+  // The layout must still hold that index: its index.json names it and the blob is there.
+  Result<std::string> index_json = read_file(output.path / "index.json");
+  if (!index_json || index_json.value().find("\"" + result.index.digest + "\"") == std::string::npos)
+    return std::nullopt;
+  if (result.index.digest.rfind("sha256:", 0) != 0) return std::nullopt;
+  std::error_code error;
+  if (!fs::exists(output.path / "blobs" / "sha256" / result.index.digest.substr(7), error)) return std::nullopt;
+  return result;
+}
+
+void record_package_step(const Plan& plan, const CachedRun& run, const OutputTarget& output,
+                         const std::vector<oci::BaseImage>& bases, const PackageResult& images) {
+  std::error_code error;
+  fs::path file = plan.state_dir / "package-key";
+  if (run.package_key.empty() || output.kind != OutputTarget::Kind::layout) {
+    fs::remove(file, error);
+    return;
+  }
+  std::string text = full_package_key(run, output, bases) + "\n" + images.index.digest + "\n" +
+                     std::to_string(images.index.size) + "\n" + images.ref_name + "\n";
+  for (const PackagedImage& image : images.images)
+    text += image.platform.str() + " " + image.manifest.digest + " " + std::to_string(image.manifest.size) + "\n";
+  (void)write_file_atomic(file, text);  // only an optimization: a failure costs the next run a repack
 }
 
 }  // namespace xb

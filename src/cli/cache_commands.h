@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "oci/base_image.h"
+#include "package/package.h"
 #include "run/scheduler.h"
 #include "util/file_lock.h"
 
@@ -28,8 +30,9 @@ struct CacheSettings {
 };
 
 struct CachedRun {
-  RunResult result;           // parallel to Plan::jobs; cached jobs are "succeeded" in 0 s
-  std::vector<bool> cached;   // parallel to Plan::jobs
+  std::string package_key;   // over the targets' keys and the config file (empty: --no-cache)
+  RunResult result;          // parallel to Plan::jobs; cached jobs are "succeeded" in 0 s
+  std::vector<bool> cached;  // parallel to Plan::jobs
 };
 
 // Empties every target's output directory, restores each target whose key is in the cache
@@ -37,6 +40,16 @@ struct CachedRun {
 // targets through `run`, and stores each of those targets whose stages all succeeded.
 CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
                           const std::function<RunResult(const Plan&)>& run);
+
+// Packaging a run whose every platform came from the cache writes the same bytes as the run
+// that stored them: when the output layout still holds the index the last run with the same
+// package key (the targets' keys, the config file, the output, the base images) published,
+// that result is returned and nothing is rewritten. Empty otherwise.
+std::optional<PackageResult> reuse_package_step(const Config& config, const Plan& plan, const CachedRun& run,
+                                                const OutputTarget& output, const std::vector<oci::BaseImage>& bases);
+// Remembers what was published (in <state dir>/package-key) for reuse_package_step.
+void record_package_step(const Plan& plan, const CachedRun& run, const OutputTarget& output,
+                         const std::vector<oci::BaseImage>& bases, const PackageResult& images);
 
 // One run at a time per state directory: takes <state dir>/lock, and when another xbuild run
 // holds it, says so and waits for it to finish.

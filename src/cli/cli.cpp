@@ -4,6 +4,8 @@
 
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
+#include "cli/firmware_command.h"
+#include "cli/merge_command.h"
 #include "cli/registry_commands.h"
 
 namespace xb {
@@ -32,6 +34,7 @@ int run_cli(int argc, char** argv) {
   CLI::App* plan_app = app.add_subcommand("plan", "Print, per platform, the strategy, toolchain and runner, and what is missing");
   plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
+  plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
 
   BinfmtCommandOptions binfmt;
   CLI::App* binfmt_app = app.add_subcommand("binfmt", "QEMU binfmt_misc handlers: status, install, uninstall");
@@ -54,7 +57,14 @@ int run_cli(int argc, char** argv) {
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
   run_app->add_option("--junit", run.junit_file, "Write a JUnit XML report (one testcase per platform x stage)");
+  run_app->add_option("--progress", run.progress, "auto (tty on a terminal, else plain), tty, plain or json")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
+      ->capture_default_str();
   std::function<int()> cache_command = add_cache_commands(app);
+  std::function<int()> firmware_command = add_firmware_commands(app);
+  run_app->add_option("--shard", run.shard,
+                      "Build only shard I of N of the platforms (I/N); merge the layouts with xbuild merge");
+  std::function<int()> merge_command = add_merge_command(app);
 
   try {
     app.parse(argc, argv);
@@ -66,6 +76,8 @@ int run_cli(int argc, char** argv) {
   if (plan_app->parsed()) return plan_command(plan);
   if (int status = registry_command(); status >= 0) return status;
   if (int status = cache_command(); status >= 0) return status;
+  if (int status = firmware_command(); status >= 0) return status;
+  if (int status = merge_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {
     for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();
     return binfmt_command(binfmt);

@@ -16,15 +16,18 @@ struct RunCommandOptions {
   bool keep_going = false;
   bool push = false;                      // --push: to image.name, every tag
   std::vector<std::string> insecure_registries;
-  bool no_cache = false;                  // --no-cache: run every stage, store nothing
+  bool no_cache = false;                               // --no-cache: run every stage, store nothing
   std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())
   std::optional<std::filesystem::path> metadata_file;  // --metadata-file: digests as JSON
   std::optional<std::filesystem::path> junit_file;     // --junit: one testcase per platform x stage
+  std::string progress = "auto";                       // --progress auto|tty|plain|json
+  std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
 };
 
 struct PlanCommandOptions {
   std::filesystem::path config_file = "xbuild.toml";
   std::optional<std::filesystem::path> state_dir;
+  std::optional<std::string> shard;  // --shard I/N: the plan of that shard
 };
 
 struct BinfmtCommandOptions {

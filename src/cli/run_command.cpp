@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -14,11 +15,13 @@
 #include "cli/commands.h"
 #include "cli/registry_commands.h"
 #include "cli/report_step.h"
+#include "cli/shard_step.h"
 #include "config/config.h"
 #include "emulate/qemu_catalog.h"
 #include "exec/process.h"
 #include "package/package.h"
 #include "plan/plan.h"
+#include "remote/builder.h"
 #include "run/scheduler.h"
 #include "run/terminal.h"
 #include "toolchain/toolchain.h"
@@ -97,6 +100,7 @@ RunResult run_step(const Plan& plan, const RunCommandOptions& options, Terminal&
   SchedulerOptions scheduler;
   scheduler.jobs = options.jobs ? options.jobs : std::max(1u, uv_available_parallelism());
   scheduler.keep_going = options.keep_going;
+  scheduler.handle_interrupts = true;
   RunResult result = run_jobs(&loop, plan, *runner, terminal, scheduler);
   runner.reset();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -119,24 +123,45 @@ void report_step(const Plan& plan, const PackageResult& images, const OutputTarg
 
 int run_command(const RunCommandOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<Terminal> terminal = make_stdout_terminal();
+  std::unique_ptr<Terminal> terminal = make_progress_terminal(options.progress);
+  check_report_files(options);
 
+  std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
+  if (shard && options.push)
+    throw Error(
+        "--push with --shard would tag an index of one shard; merge the shards, then push: xbuild merge "
+        "LAYOUT... -o oci:DIR --push REF",
+        2);
   Config config = parse_step(options.config_file);
+  std::map<std::string, std::string> shard_annotations;
+  if (shard) shard_annotations = shard_step(config, *shard);
   Plan plan = plan_step(config, options.state_dir);
+  plan.index_annotations = shard_annotations;
+  Plan local = plan;  // remote builders: what a fallback = "local" builds instead
+  route_to_builders(config, plan);
   OutputTarget output = output_step(options.output, plan);
   std::vector<std::string> push_targets = options.push ? push_references(config, output) : std::vector<std::string>{};
   require_ready(plan);
   std::vector<oci::BaseImage> bases = base_images_step(config, plan, options.insecure_registries);
   FileLock state_lock = lock_state_step(plan, *terminal);
+  for (const std::string& line : reach_builders(config, plan, local)) terminal->output_line(line);
+  require_ready(plan);
   prepare_emulation(plan, *terminal);
   CachedRun run = cached_run_step(config, plan, {!options.no_cache, options.cache_dir}, *terminal,
                                   [&](const Plan& jobs) { return run_step(jobs, options, *terminal); });
   if (!run.result.ok()) {
     summary_step(config, plan, run, nullptr, options, *terminal);
+    if (run.result.interrupted)
+      throw Error(fmt::format("interrupted by {}; nothing was packaged and {} is unchanged",
+                              run.result.interrupted == SIGINT ? "SIGINT" : "SIGTERM", output.str()),
+                  130);
     throw Error(run.result.failure_message(plan), 1);
   }
-  Result<PackageResult> images = package_and_publish(config, plan, output, bases);
+  std::optional<PackageResult> reused = reuse_package_step(config, plan, run, output, bases);
+  Result<PackageResult> images =
+      reused ? Result<PackageResult>(*reused) : package_and_publish(config, plan, output, bases);
   if (!images) throw Error(images.error());
+  if (!reused) record_package_step(plan, run, output, bases, images.value());
   if (options.push) push_step(push_targets, output, options.insecure_registries, *terminal);
   summary_step(config, plan, run, &images.value(), options, *terminal);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -145,8 +170,11 @@ int run_command(const RunCommandOptions& options) {
 }
 
 int plan_command(const PlanCommandOptions& options) {
+  std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
   Config config = parse_step(options.config_file);
+  if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
   Plan plan = plan_step(config, options.state_dir);
+  route_to_builders(config, plan);
   check_base_step(config, plan, {});
   std::fputs(render_plan(plan).c_str(), stdout);
   return plan.ready() ? 0 : 2;

@@ -53,7 +53,8 @@ struct Located {
   toml::source_position at;
 };
 
-const std::vector<std::string> kTopLevelKeys = {"project", "targets", "stage", "image", "platform"};
+const std::vector<std::string> kTopLevelKeys = {"project", "targets", "stage", "image", "platform", "builder"};
+const std::vector<std::string> kBuilderKeys = {"ssh", "port", "platforms", "jobs", "fallback", "ssh_config", "dir"};
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms"};
 const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout"};
@@ -189,6 +190,7 @@ class Reader {
     read_stages(root, config.stages);
     read_image(root, config);
     read_overrides(root, config);
+    read_builders(root, config);
     check_needs(config.stages);
   }
 
@@ -564,6 +566,72 @@ class Reader {
         copy.to = *to;
       }
       copies.push_back(std::move(copy));
+    }
+  }
+
+  // [builder.NAME]: ssh and platforms required; each platform in [targets] and routed to one builder.
+  void read_builders(const toml::table& root, Config& config) {
+    const toml::table* table = table_at(root, "builder", "");
+    if (!table) return;
+    std::map<std::string, std::string> routed;  // platform -> builder
+    for (auto&& [key, node] : *table) {
+      BuilderSpec builder;
+      builder.name = std::string(key.str());
+      builder.location = location(key.source().begin);
+      const std::string scope = "[builder." + header_key(builder.name) + "]";
+      const toml::table* body = node.as_table();
+      if (!body) {
+        wrong_type(node, builder.name, "[builder]", "a table");
+        continue;
+      }
+      check_keys(*body, kBuilderKeys, scope);
+      builder.ssh = required_string(*body, "ssh", scope).value_or("");
+      if (const toml::node* port = body->get("port")) {
+        const toml::value<std::int64_t>* number = port->as_integer();
+        if (!number || number->get() < 1 || number->get() > 65535)
+          report(*port, "\"port\" " + in(scope) + " must be a TCP port number from 1 to 65535");
+        else
+          builder.port = static_cast<int>(number->get());
+      }
+      if (const toml::node* jobs = body->get("jobs")) {
+        const toml::value<std::int64_t>* number = jobs->as_integer();
+        if (!number || number->get() < 1 || number->get() > 1024)
+          report(*jobs, "\"jobs\" " + in(scope) + " must be a whole number from 1 to 1024");
+        else
+          builder.jobs = static_cast<unsigned>(number->get());
+      }
+      if (std::optional<std::string> fallback = string_at(*body, "fallback", scope)) {
+        if (*fallback == "local")
+          builder.fallback_local = true;
+        else
+          report(*body->get("fallback"), "invalid fallback " + in_quotes(*fallback) + " " + in(scope) +
+                                             ": the only fallback is \"local\" (leave it out to fail instead)");
+      }
+      if (std::optional<std::string> file = non_blank_string_at(*body, "ssh_config", scope))
+        builder.ssh_config = fs::path(*file).is_absolute() ? fs::path(*file) : config.directory / *file;
+      if (std::optional<std::string> dir = non_blank_string_at(*body, "dir", scope)) builder.dir = *dir;
+      if (!body->get("platforms")) report(*body, "missing required key \"platforms\" " + in(scope));
+      for (const Located& specifier : strings_at(*body, "platforms", scope).value_or(std::vector<Located>{})) {
+        Result<Platform> platform = parse_platform(specifier.value);
+        if (!platform) {
+          report(specifier.at,
+                 "unknown platform " + in_quotes(specifier.value) + " in " + scope + " platforms: " + platform.error());
+          continue;
+        }
+        std::string name = platform.value().str();
+        if (std::find(config.platforms.begin(), config.platforms.end(), platform.value()) == config.platforms.end()) {
+          report(specifier.at,
+                 scope + " builds " + name + ", which is not in [targets] platforms; add it there or remove it here");
+          continue;
+        }
+        if (auto [it, inserted] = routed.try_emplace(name, builder.name); !inserted) {
+          report(specifier.at, name + " is declared by two builders, " + in_quotes(it->second) + " and " +
+                                   in_quotes(builder.name) + "; a platform goes to one builder");
+          continue;
+        }
+        builder.platforms.push_back(platform.value());
+      }
+      config.builders.push_back(std::move(builder));
     }
   }
 

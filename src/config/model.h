@@ -66,6 +66,20 @@ struct ProjectSpec {
   std::string version;
 };
 
+// [builder.NAME]: a remote machine, reached with OpenSSH, that builds the platforms it declares
+// natively. Host keys and credentials stay OpenSSH's business (known_hosts, keys, agent).
+struct BuilderSpec {
+  std::string name;
+  std::string ssh;                           // "user@host", or a Host of the ssh configuration
+  int port = 0;                              // 0: ssh's default (or the ssh configuration's)
+  std::vector<Platform> platforms;           // in the order written
+  bool fallback_local = false;               // fallback = "local": build locally when unreachable
+  unsigned jobs = 0;                         // stages at once on it (0: only -j limits them)
+  std::filesystem::path ssh_config;          // ssh -F FILE (absolute); empty: the user's own
+  std::string dir = ".cache/xbuild-remote";  // work directory on the builder (relative: to its home)
+  SourceLocation location;
+};
+
 struct Config {
   std::filesystem::path file;        // the xbuild.toml that was read (absolute)
   std::filesystem::path directory;   // its directory: the project's source directory
@@ -74,6 +88,7 @@ struct Config {
   std::vector<StageSpec> stages;     // in the order written
   ImageSpec image;
   std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
+  std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written
 };
 
 }  // namespace xb

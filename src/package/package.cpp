@@ -169,6 +169,7 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
     result.images.push_back(std::move(image).value());
   }
   std::map<std::string, std::string> annotations = {{oci::kAnnotationCreated, oci::rfc3339(plan.source_date_epoch)}};
+  annotations.insert(plan.index_annotations.begin(), plan.index_annotations.end());
   Result<oci::Descriptor> index = layout.add_blob(oci::index_json(manifests, annotations), oci::kMediaTypeIndex);
   if (!index) return fail(index.error());
   result.index = index.value();

@@ -233,6 +233,7 @@ std::string render_plan(const Plan& plan) {
                    ? "-"
                    : "QEMU via binfmt_misc (" + target.qemu_interpreter.filename().string() + ")";
     }
+    if (!target.builder.empty()) toolchain = runner = "builder " + target.builder;
     rows.push_back({target.platform.str(), strategy_name(target.strategy), toolchain, runner});
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);

@@ -34,6 +34,7 @@ struct TargetPlan {
   std::vector<std::filesystem::path> rootfs_layers; // ... and its layers, unpacked into `rootfs` at run time
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
+  std::string builder;                              // [builder.NAME] it is routed to (empty: local)
 };
 
 struct JobPlan {
@@ -54,6 +55,7 @@ struct Plan {
   Platform host;
   std::vector<TargetPlan> targets;
   std::vector<JobPlan> jobs;              // stages of target 0, then target 1, ...
+  std::map<std::string, std::string> index_annotations;  // extra index annotations (run --shard)
   bool ready() const;                     // no target has problems
 };
 

@@ -61,7 +61,8 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
                           const std::optional<std::filesystem::path>& junit_file) {
   if (metadata_file && !metadata_file->empty())
-    if (Status written = write_file_atomic(std::filesystem::absolute(*metadata_file), render_metadata(report)); !written)
+    if (Status written = write_file_atomic(std::filesystem::absolute(*metadata_file), render_metadata(report));
+        !written)
       return written;
   if (junit_file && !junit_file->empty())
     if (Status written = write_file_atomic(std::filesystem::absolute(*junit_file), render_junit(report)); !written)

@@ -15,14 +15,26 @@ std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
     }
   }
   return out + "\"";
@@ -32,14 +44,24 @@ std::string xml_text(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 forbids most control characters, even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
+          out += '?';
+        else
+          out += c;
     }
   }
   return out;
@@ -71,7 +93,8 @@ std::string render_summary(const BuildReport& report) {
   }
   std::vector<std::size_t> widths(4, 0);
   for (const auto& row : rows)
-    for (std::size_t column = 0; column < row.size(); ++column) widths[column] = std::max(widths[column], row[column].size());
+    for (std::size_t column = 0; column < row.size(); ++column)
+      widths[column] = std::max(widths[column], row[column].size());
   std::string out;
   for (const auto& row : rows) {
     std::string line;
@@ -86,10 +109,10 @@ std::string render_summary(const BuildReport& report) {
 std::string render_metadata(const BuildReport& report) {
   std::string out = "{\n";
   if (!report.index_digest.empty()) {
-    out += fmt::format("  \"containerimage.descriptor\": {{\n    \"mediaType\": {},\n    \"digest\": {},\n"
-                       "    \"size\": {}\n  }},\n",
-                       json_string("application/vnd.oci.image.index.v1+json"), json_string(report.index_digest),
-                       report.index_size);
+    out += fmt::format(
+        "  \"containerimage.descriptor\": {{\n    \"mediaType\": {},\n    \"digest\": {},\n"
+        "    \"size\": {}\n  }},\n",
+        json_string("application/vnd.oci.image.index.v1+json"), json_string(report.index_digest), report.index_size);
     out += fmt::format("  \"containerimage.digest\": {},\n", json_string(report.index_digest));
   }
   if (!report.image_name.empty()) out += fmt::format("  \"image.name\": {},\n", json_string(report.image_name));
@@ -130,7 +153,8 @@ std::string render_junit(const BuildReport& report, std::size_t tail_lines) {
       total += stage.seconds;
     }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"xbuild\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", tests, failures, total);
+  out += fmt::format("<testsuites name=\"xbuild\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", tests, failures,
+                     total);
   for (const PlatformReport& platform : report.platforms) {
     std::size_t suite_failures = 0, skipped = 0;
     double suite_time = 0;

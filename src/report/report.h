@@ -13,25 +13,25 @@ namespace xb {
 
 struct StageReport {
   std::string stage;
-  std::string result;            // "ok", "cached", "failed", "timed out", "cancelled", "not run"
+  std::string result;  // "ok", "cached", "failed", "timed out", "cancelled", "not run"
   double seconds = 0;
-  std::string detail;            // failures: "exit status 1", "killed by signal 9", ...
+  std::string detail;  // failures: "exit status 1", "killed by signal 9", ...
   std::filesystem::path log_file;
 };
 
 struct PlatformReport {
-  std::string platform;          // "linux/arm64"
-  std::string strategy;          // "native", "cross", "emulate"
+  std::string platform;  // "linux/arm64"
+  std::string strategy;  // "native", "cross", "emulate"
   std::vector<StageReport> stages;
-  std::string manifest_digest;   // empty when no image was written
+  std::string manifest_digest;  // empty when no image was written
   std::int64_t manifest_size = 0;
 };
 
 struct BuildReport {
   std::vector<PlatformReport> platforms;
-  std::string index_digest;      // empty when no image was written
+  std::string index_digest;  // empty when no image was written
   std::int64_t index_size = 0;
-  std::string image_name;        // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
+  std::string image_name;  // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
 };
 
 // One row per platform: platform, strategy, "stage result time" for each stage, the manifest

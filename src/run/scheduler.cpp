@@ -50,7 +50,7 @@ struct JobRun {
   bool timed_out = false;
   bool cancelled = false;  // terminated because another job failed
   ProcessId process = 0;
-  std::string prefix;  // "[linux/arm64 build] "
+  JobInfo info;  // platform, stage, and "linux/arm64 build" for the "[...] " prefix
   std::ofstream log;
   TimeoutTimer* timeout = nullptr;
   Clock::time_point started_at;
@@ -99,7 +99,7 @@ class Scheduler {
     for (uv_signal_t& handle : signals_)
       if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
-    if (options_.keep_going) report_skipped_jobs();
+    if (options_.keep_going && !result_.interrupted) report_skipped_jobs();
     return std::move(result_);
   }
 
@@ -126,7 +126,8 @@ class Scheduler {
     JobRun& run = runs_[index];
     run.started = true;
     run.started_at = Clock::now();
-    run.prefix = "[" + job.label() + "] ";
+    run.info = JobInfo{platform_name(plan_, job), job.stage, job.label()};
+    terminal_.job_started(run.info);
 
     if (!job.log_file.empty()) {
       std::error_code ec;
@@ -177,15 +178,13 @@ class Scheduler {
     result.state = JobState::failed;
     result.start_error = std::move(error);
     runs_[index].finished = true;
+    terminal_.job_finished(runs_[index].info, job_state_name(result.state), 0, -1);
     record_failure(index);
   }
 
   void on_line(std::size_t index, std::string_view line) {
     JobRun& run = runs_[index];
-    std::string prefixed;
-    prefixed.reserve(run.prefix.size() + line.size());
-    prefixed.append(run.prefix).append(line);
-    terminal_.output_line(prefixed);
+    terminal_.job_line(run.info, line);
     if (run.log.is_open()) run.log.write(line.data(), static_cast<std::streamsize>(line.size())).put('\n');
   }
 
@@ -206,8 +205,10 @@ class Scheduler {
       result.state = JobState::succeeded;
     } else {
       result.state = JobState::failed;
-      record_failure(index);
     }
+    terminal_.job_finished(run.info, job_state_name(result.state), result.seconds,
+                           exit.term_signal ? -1 : exit.exit_status);
+    if (result.state == JobState::failed) record_failure(index);
     start_ready_jobs();
   }
 
@@ -261,9 +262,7 @@ class Scheduler {
     }
   }
 
-  static void on_signal(uv_signal_t* handle, int signum) {
-    static_cast<Scheduler*>(handle->data)->interrupt(signum);
-  }
+  static void on_signal(uv_signal_t* handle, int signum) { static_cast<Scheduler*>(handle->data)->interrupt(signum); }
 
   void interrupt(int signum) {
     if (result_.interrupted) return;

@@ -27,17 +27,17 @@ struct JobResult {
 };
 
 struct RunResult {
-  std::vector<JobResult> jobs;           // parallel to Plan::jobs
+  std::vector<JobResult> jobs;  // parallel to Plan::jobs
   std::optional<std::size_t> first_failure;
-  int interrupted = 0;                   // SIGINT or SIGTERM when the run was interrupted, else 0
+  int interrupted = 0;  // SIGINT or SIGTERM when the run was interrupted, else 0
   bool ok() const { return !first_failure.has_value() && interrupted == 0; }
   // "stage 'test' failed on linux/arm64 (exit status 1); its log is .xbuild/logs/linux-arm64/test.log"
   std::string failure_message(const Plan& plan) const;
 };
 
 struct SchedulerOptions {
-  unsigned jobs = 1;         // concurrency limit (-j)
-  bool keep_going = false;   // let independent jobs finish after a failure
+  unsigned jobs = 1;        // concurrency limit (-j)
+  bool keep_going = false;  // let independent jobs finish after a failure
   std::chrono::milliseconds kill_grace{2000};
   // Catch SIGINT and SIGTERM on the loop while jobs run: terminate every running job's process
   // group (children run in their own sessions, so a terminal's Ctrl-C does not reach them),

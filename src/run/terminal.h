@@ -2,6 +2,7 @@
 // writes to stdout; tests collect the lines.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,16 +10,40 @@
 
 namespace xb {
 
+// Which job an event is about.
+struct JobInfo {
+  std::string platform;  // "linux/arm64"
+  std::string stage;     // "build"
+  std::string label;     // "linux/arm64 build": the prefix of its lines, without brackets
+};
+
 class Terminal {
  public:
   virtual ~Terminal() = default;
-  // A line of a job's output, already prefixed ("[linux/arm64 build] cc -o hello ...").
+  // A line of output ("[linux/arm64 build] cc -o hello ...", the summary table, ...).
   virtual void output_line(std::string_view line) = 0;
   // A status message from xbuild itself ("xbuild: ...").
   virtual void status_line(std::string_view line) = 0;
+  // Job events from the scheduler. By default a job's line is output_line("[label] line") and
+  // the other events print nothing (the plain progress of `--progress plain`).
+  virtual void job_started(const JobInfo& job) { (void)job; }
+  virtual void job_line(const JobInfo& job, std::string_view line) {
+    output_line("[" + job.label + "] " + std::string(line));
+  }
+  // `state` as job_state_name() says it ("ok", "failed", ...); `exit_status` -1 when it did not
+  // exit by itself (never started, or killed by a signal).
+  virtual void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) {
+    (void)job, (void)state, (void)seconds, (void)exit_status;
+  }
 };
 
 std::unique_ptr<Terminal> make_stdout_terminal();
+
+// `--progress`: "plain" (make_stdout_terminal), "json" (one JSON object per line on stdout:
+// started / output / finished / message events), "tty" (a live board on stdout, one row per
+// running job, finished jobs collapsed to one line each), or "auto" (tty when stdout is a
+// terminal, else plain). Colors unless NO_COLOR is set. Empty for an unknown mode.
+std::unique_ptr<Terminal> make_progress_terminal(std::string_view mode);
 
 // Keeps every line, for tests.
 class RecordingTerminal : public Terminal {

@@ -59,8 +59,11 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   fs::path log = project / ".xbuild/logs/linux-arm64/test.log";
   std::string test_log = read_file(log).value();
 
+  fs::path index_json = project / ".xbuild/oci/index.json";
+  fs::file_time_type published = fs::last_write_time(index_json);
   CommandResult warm = xbuild({"run"}, project, env);
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(fs::last_write_time(index_json), published) << "the unchanged layout was written again";
   EXPECT_EQ(warm.err, kBothCached);
   EXPECT_EQ(warm.out.find("[linux/"), std::string::npos) << "a stage ran:\n" << warm.out;
   EXPECT_NE(warm.out.find("linux/arm64  cross     build cached, test cached  sha256:"), std::string::npos) << warm.out;
@@ -111,7 +114,8 @@ TEST(Cache, InfoAndPrune) {
   EXPECT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_EQ(kept.out.rfind("pruned " + cache.string() + ": 0 entries and 0 B removed; 2 entries, ", 0), 0u) << kept.out;
 
-  CommandResult pruned = xbuild({"cache", "--cache-dir", cache.string(), "prune"}, project, {{"XBUILD_CACHE_DIR", "/nonexistent"}});
+  CommandResult pruned =
+      xbuild({"cache", "--cache-dir", cache.string(), "prune"}, project, {{"XBUILD_CACHE_DIR", "/nonexistent"}});
   EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
   EXPECT_EQ(pruned.out.rfind("pruned " + cache.string() + ": 2 entries and ", 0), 0u) << pruned.out;
   EXPECT_NE(pruned.out.find(" removed; 0 entries, 0 B left\n"), std::string::npos) << pruned.out;
@@ -128,10 +132,12 @@ TEST(Cache, InfoAndPrune) {
 fs::path make_repository(const ScratchDir& scratch) {
   fs::path repo = copy_example("hello", scratch / "origin");
   scratch.write("origin/xbuild.toml", kTwoPlatformConfig);
-  std::map<std::string, std::string> git_env = {
-      {"GIT_AUTHOR_NAME", "t"},         {"GIT_AUTHOR_EMAIL", "t@example.com"},
-      {"GIT_COMMITTER_NAME", "t"},      {"GIT_COMMITTER_EMAIL", "t@example.com"},
-      {"GIT_AUTHOR_DATE", "1600000000 +0000"}, {"GIT_COMMITTER_DATE", "1600000000 +0000"}};
+  std::map<std::string, std::string> git_env = {{"GIT_AUTHOR_NAME", "t"},
+                                                {"GIT_AUTHOR_EMAIL", "t@example.com"},
+                                                {"GIT_COMMITTER_NAME", "t"},
+                                                {"GIT_COMMITTER_EMAIL", "t@example.com"},
+                                                {"GIT_AUTHOR_DATE", "1600000000 +0000"},
+                                                {"GIT_COMMITTER_DATE", "1600000000 +0000"}};
   EXPECT_EQ(run({"git", "init", "-q", repo.string()}).exit_code, 0);
   EXPECT_EQ(run({"git", "-C", repo.string(), "add", "."}, git_env).exit_code, 0);
   EXPECT_EQ(run({"git", "-C", repo.string(), "commit", "-q", "-m", "hello"}, git_env).exit_code, 0);
@@ -161,8 +167,7 @@ TEST(Cache, TwoClonesInDifferentDirectoriesShareTheCacheAndGiveIdenticalDigests)
   EXPECT_EQ(index_digest(built.out), index_digest(reused.out));
   EXPECT_EQ(index_digest(built.out), index_digest(rebuilt.out));
   EXPECT_EQ(read_file(scratch / "a.json").value(), read_file(scratch / "c.json").value());
-  std::string index =
-      read_file(first / ".xbuild/oci/blobs/sha256" / index_digest(built.out).substr(7)).value();
+  std::string index = read_file(first / ".xbuild/oci/blobs/sha256" / index_digest(built.out).substr(7)).value();
   EXPECT_NE(index.find("\"2020-09-13T12:26:40Z\""), std::string::npos) << "created is the commit time:\n" << index;
 }
 
@@ -178,7 +183,8 @@ TEST(Cache, TwoRunsAtOnceOnOneProjectTakeTurns) {
   CommandResult a = first.get(), b = second.get();
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  std::string waiting = "xbuild: waiting for the other xbuild run using " + (project / ".xbuild").string() + " to finish\n";
+  std::string waiting =
+      "xbuild: waiting for the other xbuild run using " + (project / ".xbuild").string() + " to finish\n";
   EXPECT_EQ((a.err == waiting) + (b.err == waiting), 1) << a.err << "\n---\n" << b.err;
   EXPECT_EQ((a.err == "") + (b.err == ""), 1) << a.err << "\n---\n" << b.err;
   EXPECT_EQ(index_digest(a.out), index_digest(b.out));

@@ -41,8 +41,8 @@ TEST(Report, MetadataFileHoldsTheDigestsOfTheLayout) {
   scratch.write("hello/xbuild.toml", kConfig);
   fs::path metadata = scratch / "out/metadata.json";
   fs::create_directories(metadata.parent_path());
-  CommandResult result = xbuild({"run", "--metadata-file", metadata.string(), "--junit", (scratch / "junit.xml").string()},
-                                project);
+  CommandResult result =
+      xbuild({"run", "--metadata-file", metadata.string(), "--junit", (scratch / "junit.xml").string()}, project);
   ASSERT_EQ(result.exit_code, 0) << result.err;
 
   json layout = json::parse(read_file(project / ".xbuild/oci/index.json").value());
@@ -54,8 +54,8 @@ TEST(Report, MetadataFileHoldsTheDigestsOfTheLayout) {
   EXPECT_EQ(written["containerimage.descriptor"]["size"], layout["manifests"][0]["size"]);
   EXPECT_EQ(written["image.name"], "localhost:5000/demo/hello:1.0");
   for (const json& manifest : index["manifests"]) {
-    std::string platform = manifest["platform"]["os"].get<std::string>() + "/" +
-                           manifest["platform"]["architecture"].get<std::string>();
+    std::string platform =
+        manifest["platform"]["os"].get<std::string>() + "/" + manifest["platform"]["architecture"].get<std::string>();
     EXPECT_EQ(written["platforms"][platform]["containerimage.digest"], manifest["digest"]) << platform;
     EXPECT_EQ(written["platforms"][platform]["stages"], json({{"build", "ok"}, {"test", "ok"}})) << platform;
   }
@@ -93,6 +93,24 @@ run = 'echo "checking <things>"; echo boom >&2; exit 3'
   EXPECT_EQ(written["platforms"]["linux/arm64"]["stages"]["test"], "failed");
   EXPECT_NE(result.out.find("\nlinux/arm64  cross     build ok "), std::string::npos) << result.out;
   EXPECT_NE(result.out.find(", test failed "), std::string::npos) << result.out;
+}
+
+TEST(Report, AMissingReportDirectoryIsRefusedBeforeAnythingRuns) {
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", kConfig);
+  std::string before = snapshot_tree(scratch.path());
+  fs::path file = scratch / "missing/junit.xml";
+  CommandResult result = xbuild({"run", "--junit", file.string()}, project);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, "xbuild: error: --junit " + file.string() + ": the directory " +
+                            (scratch / "missing").string() + " does not exist; create it first\n");
+  CommandResult directory = xbuild({"run", "--metadata-file", scratch.path().string()}, project);
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err, "xbuild: error: --metadata-file \"" + scratch.path().string() +
+                               "\" is not a file name: name the file to write\n");
+  EXPECT_EQ(snapshot_tree(scratch.path()), before);
 }
 
 }  // namespace

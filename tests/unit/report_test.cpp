@@ -31,7 +31,8 @@ TEST(Report, SummaryHasARowPerPlatformAndTheIndex) {
             "PLATFORM     STRATEGY  STAGES                       IMAGE\n"
             "linux/amd64  native    build ok 1.3s, test ok 0.5s  sha256:aaaaaaaaaaaa\n"
             "linux/arm64  cross     build cached, test cached    sha256:bbbbbbbbbbbb\n"
-            "index " + kIndex + "\n");
+            "index " +
+                kIndex + "\n");
 }
 
 TEST(Report, MetadataIsBuildxLike) {
@@ -39,30 +40,38 @@ TEST(Report, MetadataIsBuildxLike) {
             "{\n"
             "  \"containerimage.descriptor\": {\n"
             "    \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n"
-            "    \"digest\": \"" + kIndex + "\",\n"
-            "    \"size\": 700\n"
-            "  },\n"
-            "  \"containerimage.digest\": \"" + kIndex + "\",\n"
-            "  \"image.name\": \"localhost:5000/hello:1.0\",\n"
-            "  \"platforms\": {\n"
-            "    \"linux/amd64\": {\n"
-            "      \"containerimage.digest\": \"" + kAmd64 + "\",\n"
-            "      \"strategy\": \"native\",\n"
-            "      \"stages\": {\n"
-            "        \"build\": \"ok\",\n"
-            "        \"test\": \"ok\"\n"
-            "      }\n"
-            "    },\n"
-            "    \"linux/arm64\": {\n"
-            "      \"containerimage.digest\": \"" + kArm64 + "\",\n"
-            "      \"strategy\": \"cross\",\n"
-            "      \"stages\": {\n"
-            "        \"build\": \"cached\",\n"
-            "        \"test\": \"cached\"\n"
-            "      }\n"
-            "    }\n"
-            "  }\n"
-            "}\n");
+            "    \"digest\": \"" +
+                kIndex +
+                "\",\n"
+                "    \"size\": 700\n"
+                "  },\n"
+                "  \"containerimage.digest\": \"" +
+                kIndex +
+                "\",\n"
+                "  \"image.name\": \"localhost:5000/hello:1.0\",\n"
+                "  \"platforms\": {\n"
+                "    \"linux/amd64\": {\n"
+                "      \"containerimage.digest\": \"" +
+                kAmd64 +
+                "\",\n"
+                "      \"strategy\": \"native\",\n"
+                "      \"stages\": {\n"
+                "        \"build\": \"ok\",\n"
+                "        \"test\": \"ok\"\n"
+                "      }\n"
+                "    },\n"
+                "    \"linux/arm64\": {\n"
+                "      \"containerimage.digest\": \"" +
+                kArm64 +
+                "\",\n"
+                "      \"strategy\": \"cross\",\n"
+                "      \"stages\": {\n"
+                "        \"build\": \"cached\",\n"
+                "        \"test\": \"cached\"\n"
+                "      }\n"
+                "    }\n"
+                "  }\n"
+                "}\n");
 }
 
 TEST(Report, JunitHasATestcasePerStageAndTheLogTailOfAFailure) {

@@ -58,8 +58,8 @@ TEST(CacheStore, RestoringADamagedEntryFailsWithItsPath) {
   CacheStore store(scratch / "cache");
   Status restored = store.restore(kKey, scratch.path(), {});
   ASSERT_FALSE(restored.ok());
-  EXPECT_EQ(restored.error(), "the cache entry " + (scratch / "cache/entries" / std::string(64, 'a')).string() +
-                                  " is damaged");
+  EXPECT_EQ(restored.error(),
+            "the cache entry " + (scratch / "cache/entries" / std::string(64, 'a')).string() + " is damaged");
 }
 
 TEST(CacheStore, PruneKeepsTheMostRecentlyUsedEntriesThatFit) {
@@ -83,7 +83,8 @@ TEST(CacheStore, PruneKeepsTheMostRecentlyUsedEntriesThatFit) {
 
 TEST(CacheStore, ConcurrentWritersOfTheSameKeyLeaveOneWholeEntry) {
   ScratchDir scratch;
-  for (int i = 0; i < 20; ++i) scratch.write("out/file" + std::to_string(i), std::string(10000, static_cast<char>('a' + i)));
+  for (int i = 0; i < 20; ++i)
+    scratch.write("out/file" + std::to_string(i), std::string(10000, static_cast<char>('a' + i)));
   CacheStore store(scratch / "cache");
   std::vector<std::thread> writers;
   std::atomic<int> failures{0};

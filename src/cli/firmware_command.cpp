@@ -1,0 +1,124 @@
+// `xbuild firmware`: env (the stage environment and generated cross files of a bare-metal
+// target), test (one image under qemu-system-arm with a timeout and a pass pattern; this is
+// the XBUILD_EXEC of firmware stages) and pack (the .elf/.bin/.hex/size report as an OCI
+// artifact).
+#include "cli/firmware_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "firmware/artifact.h"
+#include "firmware/qemu_test.h"
+#include "firmware/target.h"
+#include "toolchain/toolchain.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct FirmwareOptions {
+  std::string target;
+  fs::path elf;
+  double timeout_seconds = 10;
+  std::string pass_pattern = firmware::kDefaultPassPattern;
+  std::string output;
+  std::string name;
+  fs::path state_dir = ".xbuild";
+};
+
+firmware::Target load(const std::string& name) {
+  return firmware::find_target(data_directory() / "toolchains" / "firmware", name).value_or_throw();
+}
+
+fs::path self_path() {
+  std::error_code error;
+  fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? fs::path("xbuild") : self;
+}
+
+int env_command(const FirmwareOptions& options) {
+  firmware::Target target = load(options.target);
+  const fs::path dir = fs::absolute(options.state_dir) / "firmware" / target.name;
+  fs::create_directories(dir);
+  std::vector<std::string> wrapper = {self_path().string(), "firmware", "test", "--target", target.name};
+  write_file_atomic(dir / "meson-cross.ini", firmware::meson_cross_file(target, wrapper)).value_or_throw();
+  write_file_atomic(dir / "toolchain.cmake", firmware::cmake_toolchain_file(target, wrapper)).value_or_throw();
+  for (const auto& [key, value] :
+       firmware::stage_environment(target, self_path(), dir / "meson-cross.ini", dir / "toolchain.cmake"))
+    std::cout << key << "=" << shell_quote(value) << "\n";
+  return 0;
+}
+
+int test_command(const FirmwareOptions& options) {
+  firmware::Target target = load(options.target);
+  if (!fs::is_regular_file(options.elf))
+    throw Error("firmware test: " + options.elf.string() + " does not exist; build the test image first");
+  firmware::TestOptions test;
+  test.elf = options.elf;
+  test.timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
+  test.pass_pattern = options.pass_pattern;
+  test.on_line = [](std::string_view line) { std::cout << line << "\n" << std::flush; };
+  firmware::TestOutcome outcome = firmware::run_test(target, test).value_or_throw();
+  std::cout << "firmware test " << options.elf.filename().string() << " on " << target.cpu << " (" << target.machine
+            << "): " << outcome.verdict << "\n";
+  return outcome.passed ? 0 : 1;
+}
+
+int pack_command(const FirmwareOptions& options) {
+  firmware::Target target = load(options.target);
+  firmware::PackOptions pack;
+  pack.elf = options.elf;
+  pack.output = options.output;
+  pack.name = options.name;
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) pack.source_date_epoch = std::atoll(epoch);
+  firmware::PackResult result = firmware::pack(target, pack).value_or_throw();
+  std::cout << "firmware " << options.elf.filename().string() << " for " << target.name << ": text " << result.size.text
+            << ", data " << result.size.data << ", bss " << result.size.bss << " bytes\n"
+            << "wrote " << options.output << " (" << result.manifest_digest << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_firmware_commands(CLI::App& app) {
+  auto options = std::make_shared<FirmwareOptions>();
+  CLI::App* firmware =
+      app.add_subcommand("firmware", "Bare-metal ARM targets: environment, tests under QEMU, OCI artifact");
+  firmware->require_subcommand(1);
+  CLI::App* env = firmware->add_subcommand(
+      "env", "Print a target's stage environment (KEY=value, shell-quoted); write its Meson and CMake cross files");
+  CLI::App* test =
+      firmware->add_subcommand("test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout)");
+  CLI::App* pack =
+      firmware->add_subcommand("pack", "Write a firmware image's .elf, .bin, .hex and size report as an OCI artifact");
+  for (CLI::App* sub : {env, test, pack})
+    sub->add_option("--target", options->target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
+        ->required();
+  env->add_option("--state-dir", options->state_dir, "Where the cross files go (<dir>/firmware/<target>/)")
+      ->capture_default_str();
+  test->add_option("elf", options->elf, "The test image")->required();
+  test->add_option("--timeout", options->timeout_seconds, "Seconds before QEMU is stopped and the test fails")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  test->add_option("--pass-pattern", options->pass_pattern,
+                   "Regex the console must match (default: Unity's summary + OK)");
+  pack->add_option("elf", options->elf, "The firmware image")->required();
+  pack->add_option("-o,--output", options->output, "oci:DIR or oci-archive:FILE")->required();
+  pack->add_option("--name", options->name, "File names in the artifact (default: the ELF's name)");
+  return [=]() -> int {
+    if (env->parsed()) return env_command(*options);
+    if (test->parsed()) return test_command(*options);
+    if (pack->parsed()) return pack_command(*options);
+    return -1;
+  };
+}
+
+}  // namespace xb

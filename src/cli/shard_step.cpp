@@ -1,0 +1,74 @@
+#include "cli/shard_step.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <charconv>
+
+#include "config/model.h"
+#include "oci/merge.h"
+#include "util/error.h"
+
+namespace xb {
+
+namespace {
+
+std::optional<unsigned> whole_number(std::string_view text) {
+  unsigned value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Shard parse_shard(const std::string& text) {
+  std::size_t slash = text.find('/');
+  std::optional<unsigned> index = slash == std::string::npos ? std::nullopt : whole_number(text.substr(0, slash));
+  std::optional<unsigned> count = slash == std::string::npos ? std::nullopt : whole_number(text.substr(slash + 1));
+  if (!index || !count)
+    throw Error(
+        fmt::format("--shard \"{}\" is not I/N: write the shard's number and the shard count, e.g. --shard 2/3", text),
+        2);
+  if (*count == 0) throw Error(fmt::format("--shard {}: the shard count must be at least 1", text), 2);
+  if (*index < 1 || *index > *count)
+    throw Error(fmt::format("--shard {}: the shard number must be from 1 to {}", text, *count), 2);
+  return {*index, *count};
+}
+
+std::vector<Platform> shard_platforms(const std::vector<Platform>& platforms, Shard shard) {
+  std::vector<std::string> names;
+  for (const Platform& platform : platforms) names.push_back(platform.str());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> mine;
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (k % shard.count + 1 == shard.index) mine.push_back(names[k]);
+  std::vector<Platform> result;
+  for (const Platform& platform : platforms)
+    if (std::find(mine.begin(), mine.end(), platform.str()) != mine.end()) result.push_back(platform);
+  return result;
+}
+
+std::map<std::string, std::string> shard_step(Config& config, Shard shard) {
+  std::string all;
+  for (const Platform& platform : config.platforms) all += (all.empty() ? "" : ",") + platform.str();
+  std::vector<Platform> mine = shard_platforms(config.platforms, shard);
+  if (mine.empty())
+    throw Error(
+        fmt::format("--shard {}/{}: {} has {} platform{}, so shard {} would build nothing; use at most {} shard{}",
+                    shard.index, shard.count, config.file.string(), config.platforms.size(),
+                    config.platforms.size() == 1 ? "" : "s", shard.index, config.platforms.size(),
+                    config.platforms.size() == 1 ? "" : "s"),
+        2);
+  config.platforms = mine;
+  return {{oci::kAnnotationShard, fmt::format("{}/{}", shard.index, shard.count)}, {oci::kAnnotationPlatforms, all}};
+}
+
+std::string shard_plan_line(Config& config, Shard shard) {
+  std::size_t all = config.platforms.size();
+  shard_step(config, shard);
+  std::string names;
+  for (const Platform& platform : config.platforms) names += (names.empty() ? "" : ", ") + platform.str();
+  return fmt::format("shard {}/{}: {} (of {} platform{})\n", shard.index, shard.count, names, all, all == 1 ? "" : "s");
+}
+
+}  // namespace xb

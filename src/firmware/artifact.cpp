@@ -1,0 +1,135 @@
+// Packing firmware: the .bin and .hex come from `<triple>-objcopy -O binary|ihex` into a
+// temporary directory, the size report from `<triple>-size` (Berkeley format: one header line,
+// then text data bss dec hex filename). Each file becomes one blob whose descriptor carries
+// org.opencontainers.image.title (the file name, as ORAS names them); the manifest (image-spec
+// 1.1 artifact form) has artifactType application/vnd.xbuild.firmware.v1, the empty config
+// ({} as application/vnd.oci.empty.v1+json) and annotations for target, CPU, board (the QEMU
+// machine), triple and the text/data/bss sizes. index.json lists that one manifest with a ref
+// name, so `skopeo inspect --raw oci:DIR` and `skopeo copy oci:DIR docker://...` take it.
+#include "firmware/artifact.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "oci/layout.h"
+#include "util/fs.h"
+#include "util/probe.h"
+#include "util/strings.h"
+
+namespace xb::firmware {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json descriptor_json(const oci::Descriptor& descriptor) {
+  nlohmann::json out = {{"mediaType", descriptor.media_type}, {"digest", descriptor.digest}, {"size", descriptor.size}};
+  if (!descriptor.annotations.empty()) out["annotations"] = descriptor.annotations;
+  return out;
+}
+
+std::string rfc3339(long long epoch) {
+  std::time_t time = static_cast<std::time_t>(epoch);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string install_hint(const Target& target) {
+  return "; install " + join(target.packages.at("compiler"), " ") + " (target " + target.name + ")";
+}
+
+}  // namespace
+
+Result<SizeReport> size_report(const Target& target, const fs::path& elf) {
+  Result<std::string> output = probe_output({target.triple + "-size", elf.string()});
+  if (!output) return Failure{output.error() + install_hint(target)};
+  SizeReport report;
+  report.text_report = output.value();
+  std::vector<std::string> lines = split(output.value(), '\n');
+  if (lines.size() < 2) return Failure{"unexpected output from " + target.triple + "-size: " + output.value()};
+  std::istringstream numbers(lines[1]);
+  if (!(numbers >> report.text >> report.data >> report.bss))
+    return Failure{"unexpected output from " + target.triple + "-size: " + output.value()};
+  return report;
+}
+
+Result<PackResult> pack(const Target& target, const PackOptions& options) {
+  if (!fs::is_regular_file(options.elf))
+    return Failure{"the firmware image " + options.elf.string() + " does not exist; build it first"};
+  const bool archive = starts_with(options.output, "oci-archive:");
+  if (!archive && !starts_with(options.output, "oci:"))
+    return Failure{"output \"" + options.output + "\" must be oci:DIR or oci-archive:FILE"};
+  const fs::path destination = options.output.substr(archive ? 12 : 4);
+  if (destination.empty()) return Failure{"output \"" + options.output + "\" names no path"};
+  const std::string name = options.name.empty() ? options.elf.stem().string() : options.name;
+
+  Result<fs::path> staging = make_sibling_temp_dir(fs::absolute(destination));
+  if (!staging) return Failure{staging.error()};
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{staging.value()};
+  const fs::path work = staging.value() / "files";
+  fs::create_directories(work);
+  const fs::path bin = work / (name + ".bin"), hex = work / (name + ".hex");
+  for (auto [format, file] : {std::pair{"binary", bin}, {"ihex", hex}}) {
+    Result<std::string> done =
+        probe_output({target.triple + "-objcopy", "-O", format, options.elf.string(), file.string()});
+    if (!done) return Failure{done.error() + install_hint(target)};
+  }
+  Result<SizeReport> size = size_report(target, options.elf);
+  if (!size) return Failure{size.error()};
+
+  Result<oci::LayoutWriter> writer = oci::LayoutWriter::create(staging.value() / "layout");
+  if (!writer) return Failure{writer.error()};
+  nlohmann::json layers = nlohmann::json::array();
+  struct File {
+    std::string title, media_type;
+    Result<std::string> content;
+  };
+  File files[] = {{name + ".elf", kMediaTypeElf, read_file(options.elf)},
+                  {name + ".bin", kMediaTypeBin, read_file(bin)},
+                  {name + ".hex", kMediaTypeHex, read_file(hex)},
+                  {name + ".size.txt", kMediaTypeSize, size.value().text_report}};
+  for (File& file : files) {
+    if (!file.content) return Failure{file.content.error()};
+    Result<oci::Descriptor> blob = writer.value().add_blob(file.content.value(), file.media_type);
+    if (!blob) return Failure{blob.error()};
+    blob.value().annotations["org.opencontainers.image.title"] = file.title;
+    layers.push_back(descriptor_json(blob.value()));
+  }
+  Result<oci::Descriptor> config = writer.value().add_blob("{}", "application/vnd.oci.empty.v1+json");
+  if (!config) return Failure{config.error()};
+  nlohmann::json annotations = {{"xbuild.firmware.target", target.name},
+                                {"xbuild.firmware.cpu", target.cpu},
+                                {"xbuild.firmware.board", target.machine},
+                                {"xbuild.firmware.triple", target.triple},
+                                {"xbuild.firmware.size.text", std::to_string(size.value().text)},
+                                {"xbuild.firmware.size.data", std::to_string(size.value().data)},
+                                {"xbuild.firmware.size.bss", std::to_string(size.value().bss)}};
+  if (options.source_date_epoch >= 0)
+    annotations["org.opencontainers.image.created"] = rfc3339(options.source_date_epoch);
+  nlohmann::json manifest = {{"schemaVersion", 2},
+                             {"mediaType", oci::kMediaTypeManifest},
+                             {"artifactType", kArtifactType},
+                             {"config", descriptor_json(config.value())},
+                             {"layers", layers},
+                             {"annotations", annotations}};
+  Result<oci::Descriptor> root = writer.value().add_blob(manifest.dump(), oci::kMediaTypeManifest);
+  if (!root) return Failure{root.error()};
+  Status finished = writer.value().finish(root.value(), options.ref_name.empty() ? target.name : options.ref_name);
+  if (!finished) return Failure{finished.error()};
+  Status published = archive ? oci::publish_archive(writer.value().root(), destination)
+                             : oci::publish_layout(writer.value().root(), destination);
+  if (!published) return Failure{published.error()};
+  return PackResult{root.value().digest, size.value()};
+}
+
+}  // namespace xb::firmware

@@ -1,0 +1,45 @@
+// Firmware as an OCI artifact: the .elf, .bin, .hex and a size report of one target, one blob
+// each, under a manifest with artifactType application/vnd.xbuild.firmware.v1, in an OCI layout
+// (or archive) of its own that registries and OCI tools take like any image.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "firmware/target.h"
+#include "util/error.h"
+
+namespace xb::firmware {
+
+inline constexpr const char* kArtifactType = "application/vnd.xbuild.firmware.v1";
+inline constexpr const char* kMediaTypeElf = "application/vnd.xbuild.firmware.elf";
+inline constexpr const char* kMediaTypeBin = "application/vnd.xbuild.firmware.bin";
+inline constexpr const char* kMediaTypeHex = "application/vnd.xbuild.firmware.ihex";
+inline constexpr const char* kMediaTypeSize = "text/plain; charset=utf-8";
+
+struct SizeReport {
+  std::uint64_t text = 0, data = 0, bss = 0;
+  std::string text_report;  // the size tool's output as is
+};
+
+// `<triple>-size` (Berkeley format) on the ELF.
+Result<SizeReport> size_report(const Target& target, const std::filesystem::path& elf);
+
+struct PackOptions {
+  std::filesystem::path elf;
+  std::string output;                // "oci:DIR" or "oci-archive:FILE"
+  std::string name;                  // file names inside the artifact: NAME.elf ...; empty: the ELF's stem
+  std::string ref_name;              // index.json's ref name; empty: the target's name
+  long long source_date_epoch = -1;  // org.opencontainers.image.created; < 0: none
+};
+
+struct PackResult {
+  std::string manifest_digest;
+  SizeReport size;
+};
+
+// objcopy -O binary / -O ihex and the size tool, then the layout, published atomically.
+Result<PackResult> pack(const Target& target, const PackOptions& options);
+
+}  // namespace xb::firmware

@@ -1,0 +1,43 @@
+// Runs a firmware test image under qemu-system-arm with semihosting and decides pass or fail.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/target.h"
+#include "util/error.h"
+
+namespace xb::firmware {
+
+// Unity's summary with no failures, then OK (an ECMAScript regex searched in the console).
+inline constexpr const char* kDefaultPassPattern = "(^|\\n)[0-9]+ Tests 0 Failures [0-9]+ Ignored\\nOK(\\n|$)";
+
+struct TestOptions {
+  std::filesystem::path elf;
+  std::chrono::milliseconds timeout{10000};
+  std::string pass_pattern = kDefaultPassPattern;
+  std::function<void(std::string_view line)> on_line;  // each console line as it comes
+};
+
+struct TestOutcome {
+  bool passed = false;
+  bool timed_out = false;
+  std::int64_t exit_code = 0;
+  bool pattern_matched = false;
+  std::string verdict;  // the one-line result printed after the console output
+};
+
+// The qemu-system-arm command line for `elf` on the target's machine and CPU.
+std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf);
+
+// Runs the test on its own uv loop. Passed: QEMU exits 0 and the console matches the pattern.
+// At the timeout QEMU's process group is ended and the test fails. A bad pattern or a QEMU that
+// cannot start is an error.
+Result<TestOutcome> run_test(const Target& target, const TestOptions& options);
+
+}  // namespace xb::firmware

@@ -1,0 +1,259 @@
+// How a merge works. Each input must be a layout as `xbuild run` writes it: index.json holding
+// one tagged image index. Every input's index is read and its digest checked; the tags and the
+// index annotations (apart from the shard's own dev.xbuild.* ones) must agree, since shards of
+// one build share SOURCE_DATE_EPOCH and tags. The manifests are gathered by platform name: the
+// same digest twice is one image, two digests for one platform is a refusal. The expected
+// platforms (given, or read from the shards' dev.xbuild.platforms annotation) fix the order of
+// the merged index, so a merge of every shard is byte-identical to the index an unsharded run
+// writes; without them the order is by platform name. Each chosen manifest's blobs (manifest,
+// config, layers) are verified against their digests and hard-linked (or copied) into the
+// output, then the index is serialized canonically (sorted keys, no whitespace), like
+// oci/image.cpp does, from the descriptors exactly as the shards wrote them.
+#include "oci/merge.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "util/fs.h"
+#include "util/sha256.h"
+
+namespace xb::oci {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Input {
+  fs::path layout;
+  std::string ref_name;
+  std::map<std::string, std::string> annotations;  // without the dev.xbuild.* shard keys
+  std::optional<std::string> platforms;            // dev.xbuild.platforms
+  Json manifests;
+};
+
+struct Chosen {
+  Json descriptor;
+  const Input* input = nullptr;
+};
+
+std::string dump(const Json& document) { return document.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+bool is_digest(const std::string& digest) {
+  const std::string prefix = "sha256:";
+  return digest.size() == prefix.size() + 64 && digest.compare(0, prefix.size(), prefix) == 0 &&
+         digest.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+}
+
+Result<fs::path> blob_path(const fs::path& layout, const std::string& digest) {
+  if (!is_digest(digest))
+    return fail("the layout " + layout.string() + " names a blob \"" + digest + "\" that is not a sha256 digest");
+  return layout / "blobs" / "sha256" / digest.substr(7);
+}
+
+// Reads a blob and checks its content against its digest.
+Result<std::string> read_blob(const fs::path& layout, const std::string& digest) {
+  Result<fs::path> path = blob_path(layout, digest);
+  if (!path) return fail(path.error());
+  Result<std::string> content = read_file(path.value());
+  if (!content) return fail("the layout " + layout.string() + " lacks the blob " + digest + ": " + content.error());
+  if (sha256_digest(content.value()) != digest)
+    return fail("the blob " + path.value().string() + " does not match its digest " + digest);
+  return content;
+}
+
+Result<Json> read_object(const fs::path& layout, const std::string& digest, const std::string& what) {
+  Result<std::string> text = read_blob(layout, digest);
+  if (!text) return fail(text.error());
+  Json parsed = Json::parse(text.value(), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object())
+    return fail(what + " " + digest + " in " + layout.string() + " is not a JSON object");
+  return parsed;
+}
+
+std::string platform_name(const Json& descriptor) {
+  if (!descriptor.contains("platform") || !descriptor["platform"].is_object()) return "";
+  const Json& p = descriptor["platform"];
+  std::string text = p.value("os", "") + "/" + p.value("architecture", "");
+  if (!p.value("variant", "").empty()) text += "/" + p.value("variant", "");
+  return text;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+std::string render(const std::map<std::string, std::string>& annotations) {
+  std::vector<std::string> items;
+  for (const auto& [key, value] : annotations) items.push_back(key + "=" + value);
+  return items.empty() ? "none" : join(items);
+}
+
+Result<Input> read_input(const fs::path& layout) {
+  Result<std::string> text = read_file(layout / "index.json");
+  if (!text) return fail("cannot read the OCI layout " + layout.string() + ": " + text.error());
+  Json index = Json::parse(text.value(), nullptr, false);
+  const Json entries = index.is_object() ? index.value("manifests", Json::array()) : Json::array();
+  if (!entries.is_array() || entries.size() != 1 || !entries[0].is_object() ||
+      entries[0].value("mediaType", "") != kMediaTypeIndex)
+    return fail("the OCI layout " + layout.string() +
+                " does not hold exactly one image index; merge layouts written by xbuild run");
+  Input input;
+  input.layout = layout;
+  if (entries[0].contains("annotations") && entries[0]["annotations"].is_object())
+    input.ref_name = entries[0]["annotations"].value(kAnnotationRefName, "");
+  Result<Json> image_index = read_object(layout, entries[0].value("digest", ""), "the image index");
+  if (!image_index) return fail(image_index.error());
+  input.manifests = image_index.value().value("manifests", Json::array());
+  if (image_index.value().contains("annotations") && image_index.value()["annotations"].is_object())
+    for (const auto& [key, value] : image_index.value()["annotations"].items()) {
+      if (!value.is_string()) continue;
+      if (key == kAnnotationPlatforms)
+        input.platforms = value.get<std::string>();
+      else if (key != kAnnotationShard)
+        input.annotations[key] = value.get<std::string>();
+    }
+  return input;
+}
+
+// Hard-links (or copies) one verified blob into the output; false when it was there already.
+Result<bool> transfer_blob(const Input& input, const std::string& digest, LayoutWriter& out) {
+  Result<fs::path> source = blob_path(input.layout, digest);
+  if (!source) return fail(source.error());
+  fs::path target = out.blobs_dir() / "sha256" / digest.substr(7);
+  std::error_code ec;
+  if (fs::exists(target, ec)) return false;
+  Result<std::string> actual = sha256_file(source.value());
+  if (!actual) return fail("the layout " + input.layout.string() + " lacks the blob " + digest + ": " + actual.error());
+  if (actual.value() != digest)
+    return fail("the blob " + source.value().string() + " does not match its digest " + digest);
+  fs::create_hard_link(source.value(), target, ec);
+  if (ec) {
+    ec.clear();
+    fs::copy_file(source.value(), target, ec);
+    if (ec) return fail("cannot copy " + source.value().string() + " to " + target.string() + ": " + ec.message());
+  }
+  return true;
+}
+
+// The manifest, its config and its layers.
+Result<std::size_t> transfer_image(const Chosen& chosen, LayoutWriter& out) {
+  std::string digest = chosen.descriptor.value("digest", "");
+  Result<Json> manifest = read_object(chosen.input->layout, digest, "the manifest");
+  if (!manifest) return fail(manifest.error());
+  std::vector<std::string> digests = {digest};
+  if (manifest.value().contains("config")) digests.push_back(manifest.value()["config"].value("digest", ""));
+  for (const Json& layer : manifest.value().value("layers", Json::array()))
+    digests.push_back(layer.value("digest", ""));
+  std::size_t added = 0;
+  for (const std::string& blob : digests) {
+    Result<bool> moved = transfer_blob(*chosen.input, blob, out);
+    if (!moved) return fail(moved.error());
+    added += moved.value() ? 1 : 0;
+  }
+  return added;
+}
+
+Result<std::vector<std::string>> expected_platforms(const std::vector<Input>& inputs, const MergeOptions& options) {
+  std::vector<std::string> expected;
+  for (const Platform& platform : options.expected) expected.push_back(platform.str());
+  if (!expected.empty()) return expected;
+  const Input* first = nullptr;
+  for (const Input& input : inputs) {
+    if (!input.platforms) continue;
+    if (first && *first->platforms != *input.platforms)
+      return fail("the layouts were built from different platform lists: " + *first->platforms + " in " +
+                  first->layout.string() + " and " + *input.platforms + " in " + input.layout.string() +
+                  "; build every shard from the same xbuild.toml");
+    if (!first) first = &input;
+  }
+  if (!first) return expected;
+  std::string list = *first->platforms;
+  for (std::size_t start = 0; start <= list.size();) {
+    std::size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) expected.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return expected;
+}
+
+}  // namespace
+
+Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const MergeOptions& options, LayoutWriter& out) {
+  std::vector<Input> read;
+  for (const fs::path& layout : inputs) {
+    Result<Input> input = read_input(layout);
+    if (!input) return fail(input.error());
+    read.push_back(std::move(input).value());
+  }
+  if (read.empty()) return fail("nothing to merge: name at least one layout");
+  for (const Input& input : read) {
+    if (input.ref_name != read.front().ref_name)
+      return fail("the layouts carry different tags: \"" + read.front().ref_name + "\" in " +
+                  read.front().layout.string() + " and \"" + input.ref_name + "\" in " + input.layout.string());
+    if (input.annotations != read.front().annotations)
+      return fail("the layouts' indexes differ: " + render(read.front().annotations) + " in " +
+                  read.front().layout.string() + " but " + render(input.annotations) + " in " + input.layout.string() +
+                  "; build every shard from the same commit and SOURCE_DATE_EPOCH");
+  }
+
+  std::map<std::string, Chosen> by_platform;
+  for (const Input& input : read)
+    for (const Json& descriptor : input.manifests) {
+      std::string platform = platform_name(descriptor);
+      if (platform.empty()) return fail("the index in " + input.layout.string() + " has a manifest without a platform");
+      auto [it, inserted] = by_platform.try_emplace(platform, Chosen{descriptor, &input});
+      if (inserted || it->second.descriptor == descriptor) continue;
+      return fail(platform + " has two different images: " + it->second.descriptor.value("digest", "") + " in " +
+                  it->second.input->layout.string() + " and " + descriptor.value("digest", "") + " in " +
+                  input.layout.string() + "; merge only shards built from the same commit and SOURCE_DATE_EPOCH");
+    }
+
+  Result<std::vector<std::string>> expected = expected_platforms(read, options);
+  if (!expected) return fail(expected.error());
+  MergeResult result;
+  std::vector<std::string> order = expected.value();
+  if (order.empty()) {
+    for (const auto& [platform, chosen] : by_platform) order.push_back(platform);
+  } else {
+    for (const auto& [platform, chosen] : by_platform)
+      if (std::find(order.begin(), order.end(), platform) == order.end())
+        return fail(chosen.input->layout.string() + " holds " + platform +
+                    ", which is not one of the expected platforms (" + join(order) + ")");
+    for (const std::string& platform : order)
+      if (!by_platform.count(platform)) result.missing.push_back(platform);
+    if (!result.missing.empty() && !options.allow_partial)
+      return fail(std::to_string(result.missing.size()) + " of the " + std::to_string(order.size()) +
+                  " expected platforms " + (result.missing.size() == 1 ? "is" : "are") + " missing: " +
+                  join(result.missing) + "; merge their shards too, or pass --allow-partial to merge what is there");
+  }
+
+  Json manifests = Json::array();
+  for (const std::string& platform : order) {
+    auto it = by_platform.find(platform);
+    if (it == by_platform.end()) continue;
+    Result<std::size_t> added = transfer_image(it->second, out);
+    if (!added) return fail(added.error());
+    result.blobs += added.value();
+    manifests.push_back(it->second.descriptor);
+    result.images.push_back({platform, it->second.descriptor.value("digest", "")});
+  }
+  Json document = Json::object();
+  document["schemaVersion"] = 2;
+  document["mediaType"] = kMediaTypeIndex;
+  document["manifests"] = manifests;
+  if (!read.front().annotations.empty()) document["annotations"] = read.front().annotations;
+  Result<Descriptor> index = out.add_blob(dump(document), kMediaTypeIndex);
+  if (!index) return fail(index.error());
+  result.index = index.value();
+  result.ref_name = read.front().ref_name;
+  Status finished = out.finish(result.index, result.ref_name);
+  if (!finished) return fail(finished.error());
+  return result;
+}
+
+}  // namespace xb::oci

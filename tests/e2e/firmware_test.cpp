@@ -1,0 +1,250 @@
+// examples/firmware end to end: real arm-none-eabi GCC + newlib, real qemu-system-arm with
+// semihosting, for every target in toolchains/firmware/. A passing suite, a failing test and a
+// hanging image (stopped by the timeout) each get their exact verdict; `firmware pack` is read
+// back with skopeo and from the layout's own blobs.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "e2e/e2e_support.h"
+#include "support/registry_fixture.h"
+#include "util/fs.h"
+
+namespace xb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+#define XB_REQUIRE_FIRMWARE_TOOLS() \
+  XB_REQUIRE_TOOLS("make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size", "qemu-system-arm")
+
+struct TargetCase {
+  std::string name, cpu, machine;
+};
+
+const std::vector<TargetCase> kTargets = {{"cortex-m3", "cortex-m3", "mps2-an385"},
+                                          {"cortex-m4", "cortex-m4", "mps2-an386"},
+                                          {"cortex-m33", "cortex-m33", "mps2-an505"}};
+
+// Builds examples/firmware's images for `target` with the environment `xbuild firmware env` prints.
+fs::path build_images(const ScratchDir& scratch, const std::string& target) {
+  fs::path example = copy_example("firmware", scratch / ("src-" + target));
+  fs::path out = scratch / ("out-" + target);
+  CommandResult built =
+      run({"sh", "-c",
+           "set -a; eval \"$(\"$XB\" firmware env --target " + target +
+               " --state-dir \"$STATE\")\"; set +a; make -s OUT=\"$OUT\" all \"$OUT/fail.elf\" \"$OUT/hang.elf\""},
+          {{"XB", xbuild_binary().string()}, {"STATE", (scratch / "state").string()}, {"OUT", out.string()}}, example);
+  EXPECT_EQ(built.exit_code, 0) << built.out << built.err;
+  return out;
+}
+
+std::string last_line(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+  return trimmed.substr(trimmed.rfind('\n') + 1);
+}
+
+TEST(FirmwareE2E, PassingSuitePassesOnEveryTarget) {
+  XB_REQUIRE_FIRMWARE_TOOLS();
+  ScratchDir scratch;
+  for (const TargetCase& target : kTargets) {
+    SCOPED_TRACE(target.name);
+    fs::path out = build_images(scratch, target.name);
+    CommandResult result = xbuild({"firmware", "test", "--target", target.name, (out / "test.elf").string()});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_NE(result.out.find("test_crc16.c:15:test_check_value:PASS\n"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\n3 Tests 0 Failures 0 Ignored\nOK\n"), std::string::npos) << result.out;
+    EXPECT_EQ(last_line(result.out), "firmware test test.elf on " + target.cpu + " (" + target.machine +
+                                         "): passed (exit code 0, pass pattern matched)");
+  }
+}
+
+TEST(FirmwareE2E, FailingTestIsReportedWithItsExitCode) {
+  XB_REQUIRE_FIRMWARE_TOOLS();
+  ScratchDir scratch;
+  fs::path out = build_images(scratch, "cortex-m3");
+  CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m3", (out / "fail.elf").string()});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("test_deliberately_wrong:FAIL: Expected 4660 Was 10673\n"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("\n4 Tests 1 Failures 0 Ignored\nFAIL\n"), std::string::npos) << result.out;
+  EXPECT_EQ(last_line(result.out), "firmware test fail.elf on cortex-m3 (mps2-an385): FAILED: exit code 1");
+}
+
+TEST(FirmwareE2E, HangingImageIsStoppedByTheTimeout) {
+  XB_REQUIRE_FIRMWARE_TOOLS();
+  ScratchDir scratch;
+  fs::path out = build_images(scratch, "cortex-m3");
+  auto start = std::chrono::steady_clock::now();
+  CommandResult result =
+      xbuild({"firmware", "test", "--target", "cortex-m3", "--timeout", "2", (out / "hang.elf").string()});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  // The tests before the hang did run and print.
+  EXPECT_NE(result.out.find("test_single_byte:PASS\n"), std::string::npos) << result.out;
+  EXPECT_EQ(last_line(result.out),
+            "firmware test hang.elf on cortex-m3 (mps2-an385): FAILED: no exit after the timeout (2000 ms); "
+            "qemu-system-arm was stopped");
+  EXPECT_LT(elapsed, std::chrono::seconds(8));
+}
+
+TEST(FirmwareE2E, ExitZeroWithoutThePassPatternFails) {
+  XB_REQUIRE_FIRMWARE_TOOLS();
+  ScratchDir scratch;
+  fs::path out = build_images(scratch, "cortex-m3");
+  // firmware.elf exits 0 but prints no Unity summary.
+  CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m3", (out / "firmware.elf").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(last_line(result.out),
+            "firmware test firmware.elf on cortex-m3 (mps2-an385): FAILED: exit code 0 but "
+            "the console never matched the pass pattern");
+  // With a pattern of its own it passes.
+  result = xbuild({"firmware", "test", "--target", "cortex-m3", "--pass-pattern", "crc16\\(123456789\\) = 0x29B1",
+                   (out / "firmware.elf").string()});
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(last_line(result.out),
+            "firmware test firmware.elf on cortex-m3 (mps2-an385): passed (exit code 0, pass pattern matched)");
+}
+
+TEST(FirmwareE2E, BadInputIsAClearError) {
+  ScratchDir scratch;
+  CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m9", "x.elf"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err,
+            "xbuild: error: unknown firmware target \"cortex-m9\"; known targets: cortex-m3, cortex-m33, "
+            "cortex-m4 (files in " +
+                (source_root() / "toolchains" / "firmware").string() + ")\n");
+  result = xbuild({"firmware", "test", "--target", "cortex-m3", (scratch / "missing.elf").string()});
+  EXPECT_EQ(result.err, "xbuild: error: firmware test: " + (scratch / "missing.elf").string() +
+                            " does not exist; build the test image first\n");
+  result = xbuild({"firmware", "pack", "--target", "cortex-m3", "-o", "dir:" + (scratch / "o").string(),
+                   (scratch / "missing.elf").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "xbuild: error: the firmware image " + (scratch / "missing.elf").string() +
+                            " does not exist; build it first\n");
+  EXPECT_FALSE(fs::exists(scratch / "o"));
+
+  // A real image, but a bad output, or the tools missing from PATH.
+  fs::path elf = scratch.write("fake.elf", "not really an ELF");
+  result = xbuild({"firmware", "pack", "--target", "cortex-m3", "-o", "dir:" + (scratch / "o").string(), elf.string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err,
+            "xbuild: error: output \"dir:" + (scratch / "o").string() + "\" must be oci:DIR or oci-archive:FILE\n");
+  result = xbuild({"firmware", "test", "--target", "cortex-m3", elf.string()}, {}, {{"PATH", "/nonexistent"}});
+  EXPECT_EQ(result.err,
+            "xbuild: error: could not start \"qemu-system-arm\": no such file or directory; install qemu-system-arm "
+            "(target cortex-m3)\n");
+  result = xbuild({"firmware", "test", "--target", "cortex-m3", "--pass-pattern", "(", elf.string()});
+  EXPECT_EQ(result.err,
+            "xbuild: error: the pass pattern \"(\" is not a valid regex (Mismatched '(' and ')' in regular "
+            "expression)\n");
+  result = xbuild({"firmware", "pack", "--target", "cortex-m3", "-o", "oci:" + (scratch / "o").string(), elf.string()},
+                  {}, {{"PATH", "/nonexistent"}});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(": arm-none-eabi-objcopy not found on PATH; install gcc-arm-none-eabi "
+                            "libnewlib-arm-none-eabi (target cortex-m3)\n"),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(scratch / "o"));
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".o.tmp-"), std::string::npos) << "staging left behind";
+}
+
+TEST(FirmwareE2E, EnvironmentAndCrossFilesDescribeBareMetal) {
+  ScratchDir scratch;
+  CommandResult result =
+      xbuild({"firmware", "env", "--target", "cortex-m33", "--state-dir", (scratch / "state").string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const fs::path dir = scratch / "state" / "firmware" / "cortex-m33";
+  EXPECT_NE(result.out.find("CC=arm-none-eabi-gcc\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("CFLAGS='-mcpu=cortex-m33 -mthumb -mfloat-abi=soft'\n"), std::string::npos);
+  EXPECT_NE(result.out.find("LDFLAGS='--specs=rdimon.specs -Wl,--section-start=.vectors=0x10000000 "
+                            "-Wl,-Ttext=0x10008000'\n"),
+            std::string::npos);
+  EXPECT_NE(result.out.find("XBUILD_FIRMWARE_MACHINE=mps2-an505\n"), std::string::npos);
+  EXPECT_NE(result.out.find("XBUILD_MESON_CROSS_FILE=" + (dir / "meson-cross.ini").string() + "\n"), std::string::npos);
+  std::string meson = read_file(dir / "meson-cross.ini").value();
+  EXPECT_NE(meson.find("[host_machine]\nsystem = 'none'\ncpu_family = 'arm'\ncpu = 'cortex-m33'\n"), std::string::npos)
+      << meson;
+  std::string cmake = read_file(dir / "toolchain.cmake").value();
+  EXPECT_NE(cmake.find("set(CMAKE_SYSTEM_NAME Generic)\n"), std::string::npos) << cmake;
+  EXPECT_NE(cmake.find("set(CMAKE_C_FLAGS_INIT \"-mcpu=cortex-m33 -mthumb -mfloat-abi=soft\")\n"), std::string::npos);
+}
+
+TEST(FirmwareE2E, PackWritesAnOciArtifactThatReadsBack) {
+  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS("skopeo", "docker-registry");
+  ScratchDir scratch;
+  fs::path out = build_images(scratch, "cortex-m4");
+  const fs::path layout = scratch / "firmware-oci";
+  CommandResult packed = xbuild({"firmware", "pack", "--target", "cortex-m4", "--name", "crc-demo", "-o",
+                                 "oci:" + layout.string(), (out / "firmware.elf").string()});
+  ASSERT_EQ(packed.exit_code, 0) << packed.err;
+  CommandResult size = run({"arm-none-eabi-size", (out / "firmware.elf").string()});
+  std::istringstream numbers(size.out.substr(size.out.find('\n') + 1));
+  std::string text, data, bss;
+  numbers >> text >> data >> bss;
+  EXPECT_EQ(packed.out.substr(0, packed.out.find('\n')),
+            "firmware firmware.elf for cortex-m4: text " + text + ", data " + data + ", bss " + bss + " bytes");
+
+  CommandResult raw = run({"skopeo", "inspect", "--raw", "oci:" + layout.string()});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  json manifest = json::parse(raw.out);
+  EXPECT_EQ(manifest["artifactType"], "application/vnd.xbuild.firmware.v1");
+  EXPECT_EQ(manifest["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+  EXPECT_EQ(manifest["annotations"]["xbuild.firmware.target"], "cortex-m4");
+  EXPECT_EQ(manifest["annotations"]["xbuild.firmware.cpu"], "cortex-m4");
+  EXPECT_EQ(manifest["annotations"]["xbuild.firmware.board"], "mps2-an386");
+  EXPECT_EQ(manifest["annotations"]["xbuild.firmware.size.text"], text);
+  ASSERT_EQ(manifest["layers"].size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"crc-demo.elf", "application/vnd.xbuild.firmware.elf"},
+      {"crc-demo.bin", "application/vnd.xbuild.firmware.bin"},
+      {"crc-demo.hex", "application/vnd.xbuild.firmware.ihex"},
+      {"crc-demo.size.txt", "text/plain; charset=utf-8"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(manifest["layers"][i]["annotations"]["org.opencontainers.image.title"], expected[i].first);
+    EXPECT_EQ(manifest["layers"][i]["mediaType"], expected[i].second);
+  }
+  // The blobs are the files: the ELF as built, the .bin as objcopy makes it.
+  auto blob = [&](std::size_t i) {
+    std::string digest = manifest["layers"][i]["digest"];
+    return read_file(layout / "blobs" / "sha256" / digest.substr(7)).value();
+  };
+  EXPECT_EQ(blob(0), read_file(out / "firmware.elf").value());
+  ASSERT_EQ(
+      run({"arm-none-eabi-objcopy", "-O", "binary", (out / "firmware.elf").string(), (scratch / "x.bin").string()})
+          .exit_code,
+      0);
+  EXPECT_EQ(blob(1), read_file(scratch / "x.bin").value());
+  EXPECT_EQ(blob(2).substr(0, 1), ":");
+  EXPECT_EQ(blob(3), size.out);
+  json index = json::parse(read_file(layout / "index.json").value());
+  ASSERT_EQ(index["manifests"].size(), 1u);
+  EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "cortex-m4");
+
+  // A registry carries it like an image: `xbuild push`, then read back by skopeo.
+  LocalRegistry registry(scratch / "registry");
+  if (!registry.ok()) {
+    ADD_FAILURE() << registry.error();
+    return;
+  }
+  const std::string ref = registry.host() + "/team/crc-demo:cortex-m4";
+  CommandResult pushed = xbuild({"push", "oci:" + layout.string(), ref});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  CommandResult remote = run({"skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref});
+  ASSERT_EQ(remote.exit_code, 0) << remote.err;
+  EXPECT_EQ(remote.out, raw.out);
+  std::string elf_digest = manifest["layers"][0]["digest"];
+  CommandResult fetched = run(
+      {"skopeo", "copy", "--src-tls-verify=false", "docker://" + ref, "oci:" + (scratch / "fetched").string() + ":fw"});
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+  EXPECT_EQ(read_file(scratch / "fetched" / "blobs" / "sha256" / elf_digest.substr(7)).value(),
+            read_file(out / "firmware.elf").value());
+}
+
+}  // namespace
+}  // namespace xb::testing
