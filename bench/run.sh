@@ -61,8 +61,8 @@ else
   done
   printf 'rootfs = "%s"\n' "$rootfs" >>"$work/arm64-emulate/xbuild.toml"
   prepare="rm -rf '$work/arm64-emulate/.xbuild' '$work/arm64-cross/.xbuild'"
-  t_emulate=$(median "$xbuild" run "$work/arm64-emulate/xbuild.toml")
-  t_cross=$(median "$xbuild" run "$work/arm64-cross/xbuild.toml")
+  t_emulate=$(median "$xbuild" run --no-cache "$work/arm64-emulate/xbuild.toml")
+  t_cross=$(median "$xbuild" run --no-cache "$work/arm64-cross/xbuild.toml")
   row "examples/hello linux/arm64, emulate" "$t_emulate" "the same, cross" "$t_cross" "(QEMU cost)"
   [ "$had_handler" = no ] && [ -e "$handler" ] && echo -1 >"$handler"
 fi

@@ -31,7 +31,8 @@ int run_cli(int argc, char** argv) {
   run_app->add_flag("-k,--keep-going", run.keep_going, "Let the other platforms finish after a stage fails");
 
   PlanCommandOptions plan;
-  CLI::App* plan_app = app.add_subcommand("plan", "Print, per platform, the strategy, toolchain and runner, and what is missing");
+  CLI::App* plan_app =
+      app.add_subcommand("plan", "Print, per platform, the strategy, toolchain and runner, and what is missing");
   plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
@@ -52,7 +53,8 @@ int run_cli(int argc, char** argv) {
 
   std::function<int()> registry_command = add_registry_commands(app);
   run_app->add_flag("--push", run.push, "Also push every platform's image, then the index, to image.name for each tag");
-  run_app->add_option("--insecure-registry", run.insecure_registries, "Use plain http for this registry (HOST or HOST:PORT)");
+  run_app->add_option("--insecure-registry", run.insecure_registries,
+                      "Use plain http for this registry (HOST or HOST:PORT)");
   run_app->add_flag("--no-cache", run.no_cache, "Run every stage; neither read nor write the cache");
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");

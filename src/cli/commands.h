@@ -10,11 +10,11 @@ namespace xb {
 
 struct RunCommandOptions {
   std::filesystem::path config_file = "xbuild.toml";
-  unsigned jobs = 0;                      // 0: the number of cores
-  std::optional<std::string> output;      // "oci:DIR" / "oci-archive:FILE"
+  unsigned jobs = 0;                  // 0: the number of cores
+  std::optional<std::string> output;  // "oci:DIR" / "oci-archive:FILE"
   std::optional<std::filesystem::path> state_dir;
   bool keep_going = false;
-  bool push = false;                      // --push: to image.name, every tag
+  bool push = false;  // --push: to image.name, every tag
   std::vector<std::string> insecure_registries;
   bool no_cache = false;                               // --no-cache: run every stage, store nothing
   std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())

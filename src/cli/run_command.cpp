@@ -5,11 +5,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "cli/cache_commands.h"
 #include "cli/commands.h"

@@ -505,8 +505,9 @@ class Reader {
       // "scratch" or an image reference; the reference itself is parsed (and its platforms
       // checked against the registry) by `xbuild plan` / `xbuild run`.
       if (from->empty() || from->find_first_of(" \t\n") != std::string::npos) {
-        report(*table->get("from"), "base image " + in_quotes(*from) +
-                                        " is not \"scratch\" or an image reference such as \"docker.io/library/debian:12\"");
+        report(*table->get("from"),
+               "base image " + in_quotes(*from) +
+                   " is not \"scratch\" or an image reference such as \"docker.io/library/debian:12\"");
       }
       image.from = *from;
     }

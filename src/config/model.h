@@ -22,10 +22,10 @@ const char* strategy_name(Strategy strategy);  // "auto", "native", "cross", "em
 
 struct StageSpec {
   std::string name;
-  std::string run;                          // a /bin/sh command line
-  std::vector<std::string> needs;           // names of stages that must finish first
-  std::map<std::string, std::string> env;   // extra environment for this stage
-  int timeout_seconds = 0;                  // 0: no timeout
+  std::string run;                         // a /bin/sh command line
+  std::vector<std::string> needs;          // names of stages that must finish first
+  std::map<std::string, std::string> env;  // extra environment for this stage
+  int timeout_seconds = 0;                 // 0: no timeout
   SourceLocation location;
 };
 
@@ -37,9 +37,9 @@ struct StageOverride {
 
 struct PlatformOverride {
   std::optional<Strategy> strategy;
-  std::map<std::string, std::string> env;          // added to every stage of this platform
-  std::map<std::string, StageOverride> stages;     // by stage name
-  std::optional<std::string> rootfs;               // for the emulate strategy
+  std::map<std::string, std::string> env;       // added to every stage of this platform
+  std::map<std::string, StageOverride> stages;  // by stage name
+  std::optional<std::string> rootfs;            // for the emulate strategy
   SourceLocation location;
 };
 
@@ -49,8 +49,8 @@ struct CopySpec {
 };
 
 struct ImageSpec {
-  std::string name;                        // repository, e.g. "localhost:5000/demo/hello"
-  std::vector<std::string> tags;           // default ["latest"]
+  std::string name;               // repository, e.g. "localhost:5000/demo/hello"
+  std::vector<std::string> tags;  // default ["latest"]
   std::string from = "scratch";
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
@@ -58,7 +58,7 @@ struct ImageSpec {
   std::string workdir;
   std::string user;
   std::map<std::string, std::string> labels;
-  std::vector<CopySpec> copy;              // empty: the whole output directory at "/"
+  std::vector<CopySpec> copy;  // empty: the whole output directory at "/"
 };
 
 struct ProjectSpec {
@@ -81,11 +81,11 @@ struct BuilderSpec {
 };
 
 struct Config {
-  std::filesystem::path file;        // the xbuild.toml that was read (absolute)
-  std::filesystem::path directory;   // its directory: the project's source directory
+  std::filesystem::path file;       // the xbuild.toml that was read (absolute)
+  std::filesystem::path directory;  // its directory: the project's source directory
   ProjectSpec project;
-  std::vector<Platform> platforms;   // in the order written
-  std::vector<StageSpec> stages;     // in the order written
+  std::vector<Platform> platforms;  // in the order written
+  std::vector<StageSpec> stages;    // in the order written
   ImageSpec image;
   std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
   std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written

@@ -21,9 +21,9 @@
 namespace xb {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;                   // argv[0] is looked up on PATH
-  std::map<std::string, std::string> env;          // set on top of the inherited environment
-  std::filesystem::path working_directory;         // empty: the current one
+  std::vector<std::string> argv;            // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;   // set on top of the inherited environment
+  std::filesystem::path working_directory;  // empty: the current one
 };
 
 struct ProcessExit {

@@ -12,16 +12,16 @@
 namespace xb::oci {
 
 struct ImageConfig {
-  Platform platform;                         // architecture, os, variant, os.version
-  std::int64_t created = 0;                  // seconds since the epoch (SOURCE_DATE_EPOCH)
+  Platform platform;         // architecture, os, variant, os.version
+  std::int64_t created = 0;  // seconds since the epoch (SOURCE_DATE_EPOCH)
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
-  std::vector<std::string> env;              // "KEY=value"
+  std::vector<std::string> env;  // "KEY=value"
   std::string working_dir;
   std::string user;
   std::map<std::string, std::string> labels;
   std::vector<std::string> diff_ids;
-  std::string created_by = "xbuild";         // the history entry
+  std::string created_by = "xbuild";  // the history entry
 };
 
 std::string image_config_json(const ImageConfig& config);

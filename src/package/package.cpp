@@ -110,7 +110,8 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
   std::map<std::string, std::string> annotations;
   if (base) {
     inherit_base(image, config.image, *base);
-    if (Status added = add_base_layers(*base, layout); !added) return fail(target.platform.str() + ": " + added.error());
+    if (Status added = add_base_layers(*base, layout); !added)
+      return fail(target.platform.str() + ": " + added.error());
     layers = base->layers;
     annotations = {{oci::kAnnotationBaseName, base->name}, {oci::kAnnotationBaseDigest, base->digest}};
   }

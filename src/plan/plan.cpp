@@ -26,7 +26,9 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-std::string JobPlan::label() const { return env.count("XBUILD_PLATFORM") ? env.at("XBUILD_PLATFORM") + " " + stage : stage; }
+std::string JobPlan::label() const {
+  return env.count("XBUILD_PLATFORM") ? env.at("XBUILD_PLATFORM") + " " + stage : stage;
+}
 
 bool Plan::ready() const {
   return std::all_of(targets.begin(), targets.end(), [](const TargetPlan& t) { return t.problems.empty(); });
@@ -225,8 +227,8 @@ std::string render_plan(const Plan& plan) {
       toolchain = target.toolchain->tools.count("CC") ? target.toolchain->tools.at("CC") : target.toolchain->triple;
       if (!target.status.compiler_version.empty()) toolchain += " " + target.status.compiler_version;
     }
-    std::string runner = target.exec_prefix.empty() ? (target.toolchain ? "the host (directly)" : "-")
-                                                    : shell_join(target.exec_prefix);
+    std::string runner =
+        target.exec_prefix.empty() ? (target.toolchain ? "the host (directly)" : "-") : shell_join(target.exec_prefix);
     if (target.strategy == Strategy::emulate) {
       toolchain = target.rootfs.empty() ? "-" : "rootfs " + target.rootfs.string();
       runner = target.qemu_interpreter.empty()
@@ -271,8 +273,7 @@ std::string render_plan(const Plan& plan) {
   }
   if (!problems.empty()) {
     out += "\nmissing:\n" + problems;
-    if (!packages.empty())
-      out += "  to install: apt-get install --no-install-recommends " + join(packages, " ") + "\n";
+    if (!packages.empty()) out += "  to install: apt-get install --no-install-recommends " + join(packages, " ") + "\n";
   }
   return out;
 }
@@ -287,9 +288,11 @@ Status prepare_state_dir(const Plan& plan) {
     if (!target.toolchain || target.meson_cross_file.empty()) continue;
     fs::create_directories(target.meson_cross_file.parent_path(), ec);
     if (ec) return fail("cannot create " + target.meson_cross_file.parent_path().string() + ": " + ec.message());
-    Status written = write_file_atomic(target.meson_cross_file, meson_cross_file(*target.toolchain, target.exec_prefix));
+    Status written =
+        write_file_atomic(target.meson_cross_file, meson_cross_file(*target.toolchain, target.exec_prefix));
     if (!written) return written;
-    written = write_file_atomic(target.cmake_toolchain_file, cmake_toolchain_file(*target.toolchain, target.exec_prefix));
+    written =
+        write_file_atomic(target.cmake_toolchain_file, cmake_toolchain_file(*target.toolchain, target.exec_prefix));
     if (!written) return written;
   }
   for (const JobPlan& job : plan.jobs) {

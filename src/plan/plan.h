@@ -22,31 +22,31 @@ struct TargetPlan {
   std::string reason;                    // why this strategy ("host is linux/amd64", ...)
   std::optional<Toolchain> toolchain;
   ToolchainStatus status;
-  std::vector<std::string> exec_prefix;  // XBUILD_EXEC words
-  std::vector<std::string> problems;     // what stops this target from building
-  std::filesystem::path output_dir;      // XBUILD_OUT
-  std::filesystem::path meson_cross_file;      // generated when the strategy is cross
+  std::vector<std::string> exec_prefix;    // XBUILD_EXEC words
+  std::vector<std::string> problems;       // what stops this target from building
+  std::filesystem::path output_dir;        // XBUILD_OUT
+  std::filesystem::path meson_cross_file;  // generated when the strategy is cross
   std::filesystem::path cmake_toolchain_file;
   // emulate: the target root filesystem the stages run in, and the QEMU that runs its binaries
   // through binfmt_misc (qemu_arch "aarch64", interpreter /usr/bin/qemu-aarch64-static).
   std::filesystem::path rootfs;
-  std::string rootfs_image;                         // rootfs = "oci:...": the manifest digest
-  std::vector<std::filesystem::path> rootfs_layers; // ... and its layers, unpacked into `rootfs` at run time
+  std::string rootfs_image;                          // rootfs = "oci:...": the manifest digest
+  std::vector<std::filesystem::path> rootfs_layers;  // ... and its layers, unpacked into `rootfs` at run time
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
-  std::string builder;                              // [builder.NAME] it is routed to (empty: local)
+  std::string builder;  // [builder.NAME] it is routed to (empty: local)
 };
 
 struct JobPlan {
-  std::size_t target = 0;                 // index into Plan::targets
+  std::size_t target = 0;  // index into Plan::targets
   std::string stage;
-  std::string command;                    // run with /bin/sh -c
-  std::map<std::string, std::string> env; // full environment additions for the job
-  std::vector<std::size_t> needs;         // indices into Plan::jobs
+  std::string command;                     // run with /bin/sh -c
+  std::map<std::string, std::string> env;  // full environment additions for the job
+  std::vector<std::size_t> needs;          // indices into Plan::jobs
   int timeout_seconds = 0;
   std::filesystem::path log_file;
-  std::filesystem::path working_directory; // where the job starts on the host (empty: $XBUILD_SRC)
-  std::string label() const;              // "[linux/arm64 build]" without brackets
+  std::filesystem::path working_directory;  // where the job starts on the host (empty: $XBUILD_SRC)
+  std::string label() const;                // "[linux/arm64 build]" without brackets
 };
 
 struct Plan {
@@ -54,22 +54,21 @@ struct Plan {
   long long source_date_epoch = 0;
   Platform host;
   std::vector<TargetPlan> targets;
-  std::vector<JobPlan> jobs;              // stages of target 0, then target 1, ...
+  std::vector<JobPlan> jobs;                             // stages of target 0, then target 1, ...
   std::map<std::string, std::string> index_annotations;  // extra index annotations (run --shard)
-  bool ready() const;                     // no target has problems
+  bool ready() const;                                    // no target has problems
 };
 
 struct PlanOptions {
-  std::filesystem::path state_dir;        // default: <project>/.xbuild
+  std::filesystem::path state_dir;  // default: <project>/.xbuild
   long long source_date_epoch = 0;
   Platform host;
-  const QemuCatalog* qemu = nullptr;      // emulate: qemu/*.toml (nullptr: emulate unavailable)
-  std::filesystem::path xbuild_binary;    // emulate: the binary that runs `xbuild __sandbox`
-  bool root = false;                      // emulate: the run is root (chroot, mounts, binfmt_misc)
+  const QemuCatalog* qemu = nullptr;    // emulate: qemu/*.toml (nullptr: emulate unavailable)
+  std::filesystem::path xbuild_binary;  // emulate: the binary that runs `xbuild __sandbox`
+  bool root = false;                    // emulate: the run is root (chroot, mounts, binfmt_misc)
 };
 
-Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder,
-               const PlanOptions& options);
+Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options);
 
 // The matrix `xbuild plan` prints.
 std::string render_plan(const Plan& plan);

@@ -11,16 +11,16 @@ namespace xb {
 namespace {
 
 const std::vector<std::string>& known_oses() {
-  static const std::vector<std::string> oses = {"aix",     "android", "darwin", "dragonfly", "freebsd",
-                                                "illumos", "ios",     "js",     "linux",     "netbsd",
-                                                "openbsd", "plan9",   "solaris", "windows",  "none"};
+  static const std::vector<std::string> oses = {"aix",     "android", "darwin",  "dragonfly", "freebsd",
+                                                "illumos", "ios",     "js",      "linux",     "netbsd",
+                                                "openbsd", "plan9",   "solaris", "windows",   "none"};
   return oses;
 }
 
 const std::vector<std::string>& known_architectures() {
-  static const std::vector<std::string> architectures = {
-      "386",    "amd64", "arm",     "arm64",    "loong64", "mips",  "mipsle", "mips64",
-      "mips64le", "ppc64", "ppc64le", "riscv64", "s390x",   "wasm"};
+  static const std::vector<std::string> architectures = {"386",     "amd64",   "arm",    "arm64",    "loong64",
+                                                         "mips",    "mipsle",  "mips64", "mips64le", "ppc64",
+                                                         "ppc64le", "riscv64", "s390x",  "wasm"};
   return architectures;
 }
 
@@ -70,8 +70,10 @@ Platform normalize(Platform platform) {
     arch = "arm";
     variant = "v6";
   } else if (arch == "arm") {
-    if (variant.empty() || variant == "7") variant = "v7";
-    else if (variant == "5" || variant == "6" || variant == "8") variant = "v" + variant;
+    if (variant.empty() || variant == "7")
+      variant = "v7";
+    else if (variant == "5" || variant == "6" || variant == "8")
+      variant = "v" + variant;
   }
   platform.architecture = arch;
   platform.variant = variant;
@@ -84,12 +86,13 @@ Result<Platform> parse_platform(std::string_view specifier) {
   std::vector<std::string> parts = split(text, '/');
   for (const std::string& part : parts) {
     if (part.empty())
-      return fail("invalid platform \"" + text + "\": empty component; expected os/arch[/variant], for example linux/arm/v7");
-    bool plain = std::all_of(part.begin(), part.end(), [](unsigned char c) {
-      return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-    });
+      return fail("invalid platform \"" + text +
+                  "\": empty component; expected os/arch[/variant], for example linux/arm/v7");
+    bool plain = std::all_of(part.begin(), part.end(),
+                             [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; });
     if (!plain)
-      return fail("invalid platform \"" + text + "\": \"" + part + "\" may only contain letters, digits, '_', '-' and '.'");
+      return fail("invalid platform \"" + text + "\": \"" + part +
+                  "\" may only contain letters, digits, '_', '-' and '.'");
   }
   if (parts.size() > 3)
     return fail("invalid platform \"" + text + "\": too many components; expected os/arch[/variant]");
@@ -132,8 +135,10 @@ Platform host_platform() {
     host.os = to_lower(names.sysname);
     host.architecture = names.machine;
     std::string machine = names.machine;
-    if (machine == "armv7l") host = Platform{host.os, "arm", "v7", ""};
-    else if (machine == "armv6l") host = Platform{host.os, "arm", "v6", ""};
+    if (machine == "armv7l")
+      host = Platform{host.os, "arm", "v7", ""};
+    else if (machine == "armv6l")
+      host = Platform{host.os, "arm", "v6", ""};
   }
   return normalize(host);
 }
@@ -158,8 +163,7 @@ std::optional<std::size_t> PlatformMatcher::rank(const Platform& candidate) cons
   Platform wanted = normalize(candidate);
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
     const Platform& accepted = accepted_[i];
-    if (accepted.os == wanted.os && accepted.architecture == wanted.architecture &&
-        accepted.variant == wanted.variant)
+    if (accepted.os == wanted.os && accepted.architecture == wanted.architecture && accepted.variant == wanted.variant)
       return i;
   }
   return std::nullopt;

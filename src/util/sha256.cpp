@@ -19,9 +19,7 @@ Sha256::Sha256() : state_(std::make_unique<State>()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(state_->context); }
 
-void Sha256::update(const void* data, std::size_t size) {
-  EVP_DigestUpdate(state_->context, data, size);
-}
+void Sha256::update(const void* data, std::size_t size) { EVP_DigestUpdate(state_->context, data, size); }
 
 std::string Sha256::digest() {
   unsigned char bytes[EVP_MAX_MD_SIZE];

@@ -34,9 +34,7 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 std::string to_lower(std::string_view text) {
   std::string out(text);
@@ -47,8 +45,7 @@ std::string to_lower(std::string_view text) {
 
 std::string shell_quote(std::string_view word) {
   bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("@%+=:,./-_").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) || std::string_view("@%+=:,./-_").find(static_cast<char>(c)) != std::string_view::npos;
   });
   if (plain) return std::string(word);
   std::string out = "'";

@@ -16,9 +16,8 @@ namespace bp = boost::process;
 CommandResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                   const fs::path& cwd) {
   CommandResult result;
-  boost::filesystem::path program = argv.at(0).find('/') != std::string::npos
-                                        ? boost::filesystem::path(argv[0])
-                                        : bp::search_path(argv[0]);
+  boost::filesystem::path program =
+      argv.at(0).find('/') != std::string::npos ? boost::filesystem::path(argv[0]) : bp::search_path(argv[0]);
   if (program.empty()) {
     result.err = argv[0] + ": not found on PATH";
     return result;
@@ -28,9 +27,10 @@ CommandResult run(const std::vector<std::string>& argv, const std::map<std::stri
   boost::asio::io_context io;
   std::future<std::string> out, err;
   std::vector<std::string> args(argv.begin() + 1, argv.end());
-  bp::child child(program, bp::args(args), environment,
-                  bp::start_dir(cwd.empty() ? boost::filesystem::current_path() : boost::filesystem::path(cwd.string())),
-                  bp::std_in.close(), bp::std_out > out, bp::std_err > err, io);
+  bp::child child(
+      program, bp::args(args), environment,
+      bp::start_dir(cwd.empty() ? boost::filesystem::current_path() : boost::filesystem::path(cwd.string())),
+      bp::std_in.close(), bp::std_out > out, bp::std_err > err, io);
   io.run();
   child.wait();
   result.exit_code = child.exit_code();

@@ -21,8 +21,8 @@ struct CommandResult {
 CommandResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                   const std::filesystem::path& cwd = {});
 
-std::filesystem::path xbuild_binary();   // $XBUILD_BINARY
-std::filesystem::path source_root();     // $XBUILD_SOURCE_ROOT
+std::filesystem::path xbuild_binary();  // $XBUILD_BINARY
+std::filesystem::path source_root();    // $XBUILD_SOURCE_ROOT
 
 // Runs the xbuild binary with a pinned SOURCE_DATE_EPOCH.
 CommandResult xbuild(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
@@ -41,12 +41,12 @@ int elf_machine(const std::filesystem::path& file);
 }  // namespace xb::testing
 
 // Skips the test when tools are missing, except in CI where that is a failure.
-#define XB_REQUIRE_TOOLS(...)                                                              \
-  do {                                                                                     \
-    std::string xb_missing_;                                                               \
-    if (!::xb::testing::have_tools({__VA_ARGS__}, &xb_missing_)) {                         \
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true")                   \
-        FAIL() << "missing tools in CI: " << xb_missing_;                                  \
-      GTEST_SKIP() << "missing tools: " << xb_missing_;                                    \
-    }                                                                                      \
+#define XB_REQUIRE_TOOLS(...)                                            \
+  do {                                                                   \
+    std::string xb_missing_;                                             \
+    if (!::xb::testing::have_tools({__VA_ARGS__}, &xb_missing_)) {       \
+      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") \
+        FAIL() << "missing tools in CI: " << xb_missing_;                \
+      GTEST_SKIP() << "missing tools: " << xb_missing_;                  \
+    }                                                                    \
   } while (0)

@@ -40,9 +40,7 @@ run = 'sleep 31.5 & sleep 31.5; wait'
 run = 'sleep 1; echo boom >&2; exit 3'
 )";
 
-bool survivor_exists(const std::string& pattern) {
-  return run({"pgrep", "-f", pattern}).exit_code == 0;
-}
+bool survivor_exists(const std::string& pattern) { return run({"pgrep", "-f", pattern}).exit_code == 0; }
 
 TEST(RunFailure, AStageFailingOnOnePlatformStopsEverythingAndKeepsThePreviousLayout) {
   XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static", "pgrep");
@@ -83,10 +81,11 @@ TEST(RunFailure, ABrokenConfigIsReportedWithLineAndCaretAndChangesNothing) {
 
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
-  EXPECT_NE(result.err.find("xbuild.toml:20:1: error: unknown key \"nedes\" in [stage.deploy]; did you mean \"needs\"?\n"
-                            "   20 | nedes = [\"test\"]\n"
-                            "      | ^\n"),
-            std::string::npos)
+  EXPECT_NE(
+      result.err.find("xbuild.toml:20:1: error: unknown key \"nedes\" in [stage.deploy]; did you mean \"needs\"?\n"
+                      "   20 | nedes = [\"test\"]\n"
+                      "      | ^\n"),
+      std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("xbuild: error: 2 errors in xbuild.toml; nothing was run\n"), std::string::npos)
       << result.err;

@@ -20,7 +20,7 @@ struct PlatformCase {
   std::string platform, architecture, variant;
   std::vector<std::string> runner;  // how this host runs the binary
   int elf_machine;
-  std::string self_test;            // what the binary's --self-test prints
+  std::string self_test;  // what the binary's --self-test prints
 };
 
 const std::vector<PlatformCase>& platforms() {
@@ -34,8 +34,8 @@ const std::vector<PlatformCase>& platforms() {
   return cases;
 }
 
-#define XB_REQUIRE_EXAMPLE_TOOLS()                                                                           \
-  XB_REQUIRE_TOOLS("make", "skopeo", "umoci", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc",              \
+#define XB_REQUIRE_EXAMPLE_TOOLS()                                                                                  \
+  XB_REQUIRE_TOOLS("make", "skopeo", "umoci", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc",                      \
                    "arm-linux-gnueabihf-gcc", "i686-linux-gnu-gcc", "riscv64-linux-gnu-gcc", "qemu-aarch64-static", \
                    "qemu-arm-static", "qemu-i386-static", "qemu-riscv64-static")
 

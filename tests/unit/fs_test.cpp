@@ -22,7 +22,8 @@ TEST(Fs, WriteFileAtomicReplacesContentAndLeavesNoTemporaryFile) {
 
 TEST(Fs, ReadFileNamesAMissingFile) {
   ScratchDir scratch;
-  EXPECT_EQ(read_file(scratch / "nope").error(), "cannot read " + (scratch / "nope").string() + ": No such file or directory");
+  EXPECT_EQ(read_file(scratch / "nope").error(),
+            "cannot read " + (scratch / "nope").string() + ": No such file or directory");
 }
 
 TEST(Fs, ReplaceDirectorySwapsAnExistingDirectoryInOneStep) {

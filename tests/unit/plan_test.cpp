@@ -142,8 +142,9 @@ TEST_F(PlanTest, APlatformWithoutAToolchainFallsBackToEmulation) {
   EXPECT_EQ(plan.targets[2].strategy, Strategy::emulate);
   EXPECT_EQ(plan.targets[2].reason, "auto: no cross toolchain for linux/s390x");
   ASSERT_FALSE(plan.targets[2].problems.empty());
-  EXPECT_EQ(plan.targets[2].problems.front(),
-            "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"linux/s390x\"]");
+  EXPECT_EQ(
+      plan.targets[2].problems.front(),
+      "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"linux/s390x\"]");
 }
 
 TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {

@@ -88,8 +88,10 @@ TEST_P(PlatformMatch, AcceptsExactlyTheFallbacksInOrder) {
   std::vector<std::string> accepted;
   for (const Platform& platform : matcher.accepted()) accepted.push_back(platform.str());
   EXPECT_EQ(accepted, GetParam().accepted);
-  for (const std::string& name : GetParam().accepted) EXPECT_TRUE(matcher.matches(parse_platform(name).value())) << name;
-  for (const std::string& name : GetParam().refused) EXPECT_FALSE(matcher.matches(parse_platform(name).value())) << name;
+  for (const std::string& name : GetParam().accepted)
+    EXPECT_TRUE(matcher.matches(parse_platform(name).value())) << name;
+  for (const std::string& name : GetParam().refused)
+    EXPECT_FALSE(matcher.matches(parse_platform(name).value())) << name;
 }
 
 INSTANTIATE_TEST_SUITE_P(
