@@ -7,7 +7,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include "oci/image.h"
 #include "oci/layer.h"
@@ -98,12 +102,39 @@ Status add_base_layers(const oci::BaseImage& base, oci::LayoutWriter& layout) {
   return Ok{};
 }
 
-Result<PackagedImage> package_target(const Config& config, const Plan& plan, const TargetPlan& target,
-                                     oci::LayoutWriter& layout, const oci::BaseImage* base) {
+Result<oci::LayerBlob> pack_target_layer(const Config& config, const Plan& plan, const TargetPlan& target,
+                                         const fs::path& blobs_dir) {
   Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
   if (!sources) return fail(sources.error());
-  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, layout.blobs_dir());
+  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, blobs_dir);
   if (!layer) return fail(target.platform.str() + ": " + layer.error());
+  return layer;
+}
+
+// Packs every target's layer at once, one worker per core: compression is the bulk of
+// packaging, and the targets' layers are independent (each blob is written under a temporary
+// name and renamed to its digest, so two equal layers cannot clash). Results keep plan order.
+std::vector<Result<oci::LayerBlob>> pack_layers(const Config& config, const Plan& plan, const fs::path& blobs_dir) {
+  std::vector<std::optional<Result<oci::LayerBlob>>> packed(plan.targets.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < plan.targets.size(); i = next++)
+      packed[i].emplace(pack_target_layer(config, plan, plan.targets[i], blobs_dir));
+  };
+  std::size_t threads = std::min<std::size_t>(plan.targets.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& thread : pool) thread.join();
+  std::vector<Result<oci::LayerBlob>> layers;
+  for (std::optional<Result<oci::LayerBlob>>& layer : packed) layers.push_back(std::move(*layer));
+  return layers;
+}
+
+Result<PackagedImage> package_target(const Config& config, const Plan& plan, const TargetPlan& target,
+                                     oci::LayoutWriter& layout, const oci::BaseImage* base,
+                                     const Result<oci::LayerBlob>& layer) {
+  if (!layer) return fail(layer.error());
 
   oci::ImageConfig image = image_config(config.image, target, plan.source_date_epoch);
   std::vector<oci::Descriptor> layers;
@@ -162,9 +193,11 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
                                      const std::vector<oci::BaseImage>& bases) {
   PackageResult result;
   std::vector<oci::Descriptor> manifests;
+  std::vector<Result<oci::LayerBlob>> layers = pack_layers(config, plan, layout.blobs_dir());
   for (std::size_t i = 0; i < plan.targets.size(); ++i) {
     const TargetPlan& target = plan.targets[i];
-    Result<PackagedImage> image = package_target(config, plan, target, layout, i < bases.size() ? &bases[i] : nullptr);
+    Result<PackagedImage> image =
+        package_target(config, plan, target, layout, i < bases.size() ? &bases[i] : nullptr, layers[i]);
     if (!image) return fail(image.error());
     manifests.push_back(image.value().manifest);
     result.images.push_back(std::move(image).value());
