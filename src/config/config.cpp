@@ -12,8 +12,7 @@
 // the stage it re-entered back to itself. Diagnostics are sorted by position so they read top to
 // bottom.
 #include "config/config.h"
-
-#include <toml++/toml.h>
+#include "config/toml_support.h"
 
 #include <algorithm>
 #include <cctype>
@@ -127,40 +126,6 @@ std::optional<std::int64_t> parse_duration(std::string_view text) {
   return total;
 }
 
-std::string type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> lines = split(text, '\n');
-  for (std::string& line : lines) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-  }
-  return lines;
-}
-
 bool is_empty_array(const toml::node& node) {
   const toml::array* array = node.as_array();
   return array && array->empty();
@@ -172,7 +137,8 @@ bool before(const toml::source_position& a, const toml::source_position& b) {
 
 class Reader {
  public:
-  Reader(std::string_view text, std::string file_name) : file_name_(std::move(file_name)), lines_(split_lines(text)) {}
+  Reader(std::string_view text, std::string file_name)
+      : file_name_(std::move(file_name)), lines_(split_source_lines(text)) {}
 
   void syntax_error(const toml::parse_error& error) {
     std::string description(error.description());
@@ -205,11 +171,7 @@ class Reader {
 
  private:
   void report(const toml::source_position& at, std::string message) {
-    Diagnostic diagnostic;
-    diagnostic.location = location(at);
-    diagnostic.message = std::move(message);
-    if (at.line >= 1 && at.line <= lines_.size()) diagnostic.source_line = lines_[at.line - 1];
-    diagnostics_.push_back(std::move(diagnostic));
+    diagnostics_.push_back(diagnostic_at(file_name_, lines_, at, std::move(message)));
   }
 
   void report(const toml::node& node, std::string message) { report(node.source().begin, std::move(message)); }
@@ -232,8 +194,8 @@ class Reader {
   }
 
   void wrong_type(const toml::node& node, std::string_view key, const std::string& scope, std::string_view expected) {
-    report(node,
-           in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", found " + type_name(node));
+    report(node, in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", found " +
+                     toml_type_name(node));
   }
 
   // The table under `key`, or nullptr when it is absent or (reported) not a table.
@@ -297,7 +259,7 @@ class Reader {
         strings.push_back(Located{value->get(), element.source().begin});
       } else {
         report(element, in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", but element " +
-                            std::to_string(i + 1) + " is " + type_name(element));
+                            std::to_string(i + 1) + " is " + toml_type_name(element));
       }
     }
     return strings;
@@ -338,7 +300,7 @@ class Reader {
         out[std::string(name.str())] = text->get();
       } else {
         report(value, in_quotes(key) + " " + in(scope) + ": expected a table of strings, but " + in_quotes(name.str()) +
-                          " is " + type_name(value));
+                          " is " + toml_type_name(value));
       }
     }
     return out;
@@ -420,7 +382,7 @@ class Reader {
       }
       const toml::table* body = node->as_table();
       if (!body) {
-        report(*node, in_quotes(name) + " in [stage]: expected a table, found " + type_name(*node) +
+        report(*node, in_quotes(name) + " in [stage]: expected a table, found " + toml_type_name(*node) +
                           "; write each stage as [stage." + header_key(name) + "] with a \"run\" command");
         continue;
       }
@@ -540,7 +502,7 @@ class Reader {
       const toml::table* entry = element.as_table();
       if (!entry) {
         report(element, "\"copy\" in [image]: expected " + std::string(expected) + ", but entry " +
-                            std::to_string(i + 1) + " is " + type_name(element));
+                            std::to_string(i + 1) + " is " + toml_type_name(element));
         continue;
       }
       const std::string scope = "[image] copy entry " + std::to_string(i + 1);

@@ -8,12 +8,11 @@
 // problem in every file.
 #include "emulate/qemu_catalog.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <optional>
 
 #include "config/config.h"
+#include "config/toml_support.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -28,7 +27,7 @@ const std::vector<std::string> kKeys = {"arch", "platform", "interpreter", "pack
 class QemuFileReader {
  public:
   QemuFileReader(std::string_view text, const fs::path& file, std::vector<Diagnostic>& diagnostics)
-      : file_(file.string()), lines_(split(text, '\n')), diagnostics_(diagnostics) {}
+      : file_(file.string()), lines_(split_source_lines(text)), diagnostics_(diagnostics) {}
 
   std::optional<QemuArch> read(const toml::table& root, const fs::path& source) {
     std::size_t before = diagnostics_.size();
@@ -69,11 +68,7 @@ class QemuFileReader {
   }
 
   void report(const toml::source_position& at, std::string message) {
-    Diagnostic diagnostic;
-    diagnostic.location = SourceLocation{file_, static_cast<int>(at.line), static_cast<int>(at.column)};
-    diagnostic.message = std::move(message);
-    if (at.line >= 1 && at.line <= lines_.size()) diagnostic.source_line = lines_[at.line - 1];
-    diagnostics_.push_back(std::move(diagnostic));
+    diagnostics_.push_back(diagnostic_at(file_, lines_, at, std::move(message)));
   }
 
  private:

@@ -11,35 +11,6 @@ namespace xb {
 
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string xml_text(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -112,20 +83,20 @@ std::string render_metadata(const BuildReport& report) {
     out += fmt::format(
         "  \"containerimage.descriptor\": {{\n    \"mediaType\": {},\n    \"digest\": {},\n"
         "    \"size\": {}\n  }},\n",
-        json_string("application/vnd.oci.image.index.v1+json"), json_string(report.index_digest), report.index_size);
-    out += fmt::format("  \"containerimage.digest\": {},\n", json_string(report.index_digest));
+        json_quote("application/vnd.oci.image.index.v1+json"), json_quote(report.index_digest), report.index_size);
+    out += fmt::format("  \"containerimage.digest\": {},\n", json_quote(report.index_digest));
   }
-  if (!report.image_name.empty()) out += fmt::format("  \"image.name\": {},\n", json_string(report.image_name));
+  if (!report.image_name.empty()) out += fmt::format("  \"image.name\": {},\n", json_quote(report.image_name));
   out += "  \"platforms\": {";
   for (std::size_t index = 0; index < report.platforms.size(); ++index) {
     const PlatformReport& platform = report.platforms[index];
-    out += fmt::format("{}\n    {}: {{\n", index ? "," : "", json_string(platform.platform));
+    out += fmt::format("{}\n    {}: {{\n", index ? "," : "", json_quote(platform.platform));
     if (!platform.manifest_digest.empty())
-      out += fmt::format("      \"containerimage.digest\": {},\n", json_string(platform.manifest_digest));
-    out += fmt::format("      \"strategy\": {},\n      \"stages\": {{", json_string(platform.strategy));
+      out += fmt::format("      \"containerimage.digest\": {},\n", json_quote(platform.manifest_digest));
+    out += fmt::format("      \"strategy\": {},\n      \"stages\": {{", json_quote(platform.strategy));
     for (std::size_t stage = 0; stage < platform.stages.size(); ++stage)
-      out += fmt::format("{}\n        {}: {}", stage ? "," : "", json_string(platform.stages[stage].stage),
-                         json_string(platform.stages[stage].result));
+      out += fmt::format("{}\n        {}: {}", stage ? "," : "", json_quote(platform.stages[stage].stage),
+                         json_quote(platform.stages[stage].result));
     out += platform.stages.empty() ? "}\n    }" : "\n      }\n    }";
   }
   out += report.platforms.empty() ? "}\n}\n" : "\n  }\n}\n";

@@ -17,44 +17,13 @@
 
 #include "run/progress.h"
 #include "run/terminal.h"
+#include "util/strings.h"
 
 namespace xb {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 void write_line(std::FILE* stream, std::string_view line) {
   std::fwrite(line.data(), 1, line.size(), stream);
@@ -66,25 +35,23 @@ class JsonTerminal : public Terminal {
  public:
   explicit JsonTerminal(std::FILE* out) : out_(out) {}
   void output_line(std::string_view line) override {
-    emit("{\"event\":\"message\",\"text\":" + json_string(line) + "}");
+    emit("{\"event\":\"message\",\"text\":" + json_quote(line) + "}");
   }
-  void status_line(std::string_view line) override {
-    emit("{\"event\":\"status\",\"text\":" + json_string(line) + "}");
-  }
+  void status_line(std::string_view line) override { emit("{\"event\":\"status\",\"text\":" + json_quote(line) + "}"); }
   void job_started(const JobInfo& job) override { emit("{\"event\":\"started\"," + names(job) + "}"); }
   void job_line(const JobInfo& job, std::string_view line) override {
-    emit("{\"event\":\"output\"," + names(job) + ",\"line\":" + json_string(line) + "}");
+    emit("{\"event\":\"output\"," + names(job) + ",\"line\":" + json_quote(line) + "}");
   }
   void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) override {
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.3f", seconds);
-    emit("{\"event\":\"finished\"," + names(job) + ",\"state\":" + json_string(state) + ",\"elapsed\":" + elapsed +
+    emit("{\"event\":\"finished\"," + names(job) + ",\"state\":" + json_quote(state) + ",\"elapsed\":" + elapsed +
          ",\"exit\":" + (exit_status < 0 ? std::string("null") : std::to_string(exit_status)) + "}");
   }
 
  private:
   static std::string names(const JobInfo& job) {
-    return "\"platform\":" + json_string(job.platform) + ",\"stage\":" + json_string(job.stage);
+    return "\"platform\":" + json_quote(job.platform) + ",\"stage\":" + json_quote(job.stage);
   }
   void emit(const std::string& object) { write_line(out_, object); }
   std::FILE* out_;

@@ -6,7 +6,6 @@
 // missing key, or a value of the wrong type becomes a Diagnostic (file:line:col, the line and a
 // caret, rendered like xbuild.toml's), and reading carries on, so one load reports every problem
 // in every file. Two files claiming the same platform is an error too, reported at the second.
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 #include <utility>
 
 #include "config/config.h"
+#include "config/toml_support.h"
 #include "toolchain/toolchain.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -53,45 +53,11 @@ std::string in_quotes_list(const std::vector<std::string>& words) {
 // `scope` is a table header as written ("[tools]"); empty is the top level.
 std::string in(const std::string& scope) { return scope.empty() ? "at the top level" : "in " + scope; }
 
-std::string type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> lines = split(text, '\n');
-  for (std::string& line : lines) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-  }
-  return lines;
-}
-
 // Reads one toolchain file into a Toolchain, collecting diagnostics instead of stopping.
 class ToolchainFileReader {
  public:
   ToolchainFileReader(std::string_view text, const fs::path& file, std::vector<Diagnostic>& diagnostics)
-      : file_name_(file.string()), lines_(split_lines(text)), diagnostics_(diagnostics) {}
+      : file_name_(file.string()), lines_(split_source_lines(text)), diagnostics_(diagnostics) {}
 
   void syntax_error(const toml::parse_error& error) {
     std::string description(error.description());
@@ -163,11 +129,7 @@ class ToolchainFileReader {
 
  private:
   void report(const toml::source_position& at, std::string message) {
-    Diagnostic diagnostic;
-    diagnostic.location = SourceLocation{file_name_, static_cast<int>(at.line), static_cast<int>(at.column)};
-    diagnostic.message = std::move(message);
-    if (at.line >= 1 && at.line <= lines_.size()) diagnostic.source_line = lines_[at.line - 1];
-    diagnostics_.push_back(std::move(diagnostic));
+    diagnostics_.push_back(diagnostic_at(file_name_, lines_, at, std::move(message)));
   }
 
   void report(const toml::node& node, std::string message) { report(node.source().begin, std::move(message)); }
@@ -190,8 +152,8 @@ class ToolchainFileReader {
   }
 
   void wrong_type(const toml::node& node, std::string_view key, const std::string& scope, std::string_view expected) {
-    report(node,
-           in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", found " + type_name(node));
+    report(node, in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", found " +
+                     toml_type_name(node));
   }
 
   const toml::table* required_table(const toml::table& parent, std::string_view key) {
@@ -243,8 +205,8 @@ class ToolchainFileReader {
       if (const toml::value<std::string>* word = element.as_string()) {
         words.push_back(word->get());
       } else {
-        report(element,
-               "elements of " + in_quotes(key) + " " + in(scope) + " must be strings, found " + type_name(element));
+        report(element, "elements of " + in_quotes(key) + " " + in(scope) + " must be strings, found " +
+                            toml_type_name(element));
         all_strings = false;
       }
     }

@@ -18,6 +18,10 @@ std::string to_lower(std::string_view text);
 std::string shell_quote(std::string_view word);
 std::string shell_join(const std::vector<std::string>& argv);
 
+// A JSON string literal of `text` (quotes, backslashes and control characters escaped), for
+// the few hand-assembled JSON lines (progress events, reports) that need no JSON library.
+std::string json_quote(std::string_view text);
+
 // Edit distance counting a swap of neighbours as one edit, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word` if it is close enough to be a likely typo, else "".

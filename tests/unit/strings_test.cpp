@@ -34,5 +34,12 @@ TEST(Strings, ClosestMatchFindsTyposOnly) {
   EXPECT_EQ(closest_match("xyz", {"run", "needs", "env", "timeout"}), "");
 }
 
+TEST(Strings, JsonQuoteEscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(json_quote("plain"), "\"plain\"");
+  EXPECT_EQ(json_quote("a\"b\\c\nd\te\r"), "\"a\\\"b\\\\c\\nd\\te\\r\"");
+  EXPECT_EQ(json_quote(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
+  EXPECT_EQ(json_quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+}
+
 }  // namespace
 }  // namespace xb
