@@ -14,25 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kTwoPlatformConfig = R"(
-[project]
-name = "hello"
-
-[targets]
-platforms = ["linux/amd64", "linux/arm64"]
-
-[stage.build]
-run = 'make -s -C src CC="$CC" OUT="$XBUILD_OUT"'
-
-[stage.test]
-needs = ["build"]
-run = '$XBUILD_EXEC "$XBUILD_OUT/hello" --self-test'
-
-[image]
-entrypoint = ["/app/hello"]
-copy = [{ from = "hello", to = "/app/hello" }]
-)";
-
 const char* const kBothCached =
     "xbuild: linux/amd64: cached (build, test)\n"
     "xbuild: linux/arm64: cached (build, test)\n";

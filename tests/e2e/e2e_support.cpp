@@ -39,6 +39,25 @@ CommandResult run(const std::vector<std::string>& argv, const std::map<std::stri
   return result;
 }
 
+const char* const kTwoPlatformConfig = R"(
+[project]
+name = "hello"
+
+[targets]
+platforms = ["linux/amd64", "linux/arm64"]
+
+[stage.build]
+run = 'make -s -C src CC="$CC" OUT="$XBUILD_OUT"'
+
+[stage.test]
+needs = ["build"]
+run = '$XBUILD_EXEC "$XBUILD_OUT/hello" --self-test'
+
+[image]
+entrypoint = ["/app/hello"]
+copy = [{ from = "hello", to = "/app/hello" }]
+)";
+
 fs::path xbuild_binary() {
   const char* path = std::getenv("XBUILD_BINARY");
   return path ? fs::absolute(path) : fs::path("xbuild");

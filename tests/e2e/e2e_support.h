@@ -28,6 +28,10 @@ std::filesystem::path source_root();    // $XBUILD_SOURCE_ROOT
 CommandResult xbuild(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
                      const std::map<std::string, std::string>& env = {});
 
+// examples/hello's build and test stages for linux/amd64 and linux/arm64 only: the small
+// project that the failure, cache and report tests vary.
+extern const char* const kTwoPlatformConfig;
+
 // Copies examples/<name> into `destination` (without any state directory).
 std::filesystem::path copy_example(const std::string& name, const std::filesystem::path& destination);
 

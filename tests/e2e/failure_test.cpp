@@ -12,25 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kTwoPlatformConfig = R"(
-[project]
-name = "hello"
-
-[targets]
-platforms = ["linux/amd64", "linux/arm64"]
-
-[stage.build]
-run = 'make -s -C src CC="$CC" OUT="$XBUILD_OUT"'
-
-[stage.test]
-needs = ["build"]
-run = '$XBUILD_EXEC "$XBUILD_OUT/hello" --self-test'
-
-[image]
-entrypoint = ["/app/hello"]
-copy = [{ from = "hello", to = "/app/hello" }]
-)";
-
 // The same project, where linux/arm64's test fails and linux/amd64's would run for a long time.
 const char* const kFailingOverride = R"(
 [platform."linux/amd64".stage.test]
