@@ -213,18 +213,7 @@ std::string render_binfmt_status(const QemuCatalog& catalog, const BinfmtOptions
                                               : "does not run";
     rows.push_back({arch.arch, arch.platform.str(), handler, interpreter, flags, probe});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
+  std::string out = render_columns(rows);
   if (!fs::exists(options.root / "status")) out += "binfmt_misc is not mounted on " + options.root.string() + "\n";
   return out;
 }

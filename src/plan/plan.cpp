@@ -13,7 +13,6 @@
 #include "plan/plan.h"
 
 #include <algorithm>
-#include <set>
 
 #include "emulate/qemu_catalog.h"
 #include "emulate/rootfs.h"
@@ -238,23 +237,11 @@ std::string render_plan(const Plan& plan) {
     if (!target.builder.empty()) toolchain = runner = "builder " + target.builder;
     rows.push_back({target.platform.str(), strategy_name(target.strategy), toolchain, runner});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
+  std::string out = render_columns(rows);
 
   out += "\nwhy:\n";
   for (const TargetPlan& target : plan.targets) out += "  " + target.platform.str() + ": " + target.reason + "\n";
 
-  std::set<std::string> stage_names;
   std::string stages;
   for (const JobPlan& job : plan.jobs) {
     if (job.target != 0) break;

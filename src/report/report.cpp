@@ -62,17 +62,7 @@ std::string render_summary(const BuildReport& report) {
     rows.push_back({platform.platform, platform.strategy, joined,
                     platform.manifest_digest.empty() ? "-" : short_digest(platform.manifest_digest)});
   }
-  std::vector<std::size_t> widths(4, 0);
-  for (const auto& row : rows)
-    for (std::size_t column = 0; column < row.size(); ++column)
-      widths[column] = std::max(widths[column], row[column].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t column = 0; column < row.size(); ++column)
-      line += column + 1 == row.size() ? row[column] : fmt::format("{:<{}}  ", row[column], widths[column]);
-    out += line + "\n";
-  }
+  std::string out = render_columns(rows);
   if (!report.index_digest.empty()) out += fmt::format("index {}\n", report.index_digest);
   return out;
 }

@@ -18,6 +18,10 @@ std::string to_lower(std::string_view text);
 std::string shell_quote(std::string_view word);
 std::string shell_join(const std::vector<std::string>& argv);
 
+// Rows as aligned columns: every column but the last padded to its widest cell plus two
+// spaces, one line per row ("xbuild plan", "xbuild binfmt status", the run summary).
+std::string render_columns(const std::vector<std::vector<std::string>>& rows);
+
 // A JSON string literal of `text` (quotes, backslashes and control characters escaped), for
 // the few hand-assembled JSON lines (progress events, reports) that need no JSON library.
 std::string json_quote(std::string_view text);

@@ -94,12 +94,12 @@ std::string run_on_pty(const std::vector<std::string>& args, const fs::path& cwd
   size.ws_col = 100;
   size.ws_row = 30;
   int master = -1;
+  std::string binary = xbuild_binary().string();  // before chdir: it may be relative to here
   pid_t child = forkpty(&master, nullptr, nullptr, &size);
   if (child == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(127);
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     setenv("NO_COLOR", "1", 1);
-    std::string binary = xbuild_binary().string();
     std::vector<char*> argv = {binary.data()};
     std::vector<std::string> copies = args;
     for (std::string& arg : copies) argv.push_back(arg.data());

@@ -34,6 +34,14 @@ TEST(Strings, ClosestMatchFindsTyposOnly) {
   EXPECT_EQ(closest_match("xyz", {"run", "needs", "env", "timeout"}), "");
 }
 
+TEST(Strings, RenderColumnsPadsEveryColumnButTheLast) {
+  EXPECT_EQ(render_columns({{"PLATFORM", "STRATEGY"}, {"linux/arm/v7", "cross"}, {"linux/386", "cross"}}),
+            "PLATFORM      STRATEGY\n"
+            "linux/arm/v7  cross\n"
+            "linux/386     cross\n");
+  EXPECT_EQ(render_columns({}), "");
+}
+
 TEST(Strings, JsonQuoteEscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json_quote("plain"), "\"plain\"");
   EXPECT_EQ(json_quote("a\"b\\c\nd\te\r"), "\"a\\\"b\\\\c\\nd\\te\\r\"");
