@@ -2,6 +2,8 @@
 # Runs every benchmark side by side with its baseline, in one run, and prints a table of
 # figures and ratios. Each row is the median of $BENCH_REPEAT runs (default 5).
 #   bench/run.sh            (needs the packages of scripts/install-deps.sh)
+# BENCH_ROWS picks rows by name (default: all of them): hello emulate push many noop rss merge
+# firmware, e.g. BENCH_ROWS="hello noop" bench/run.sh. XBUILD_BUILD_DIR picks the build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${XBUILD_BUILD_DIR:-$root/build-release}
@@ -28,6 +30,9 @@ median() {
   printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+# Whether the row named $1 was asked for.
+want() { [ -z "${BENCH_ROWS:-}" ] || [[ " $BENCH_ROWS " == *" $1 "* ]]; }
+
 rows=()
 row() {  # name, xbuild seconds, baseline name, baseline seconds, goal
   local ratio
@@ -36,18 +41,25 @@ row() {  # name, xbuild seconds, baseline name, baseline seconds, goal
 }
 
 # Row 1: the five-platform example, cold, xbuild (parallel on one loop) vs a sequential script.
+# The no-op row compares against this cold figure, so it measures it even when row 1 is not shown.
 cp -r "$root/examples/hello" "$work/hello"
 rm -rf "$work/hello/.xbuild"
-prepare="rm -rf '$work/hello/.xbuild' '$work/seq'"
-t_xbuild=$(median "$xbuild" run --no-cache "$work/hello/xbuild.toml")
-t_cold=$t_xbuild
-t_seq=$(median "$root/bench/sequential-hello.sh" "$work/hello" "$work/seq")
-row "xbuild run examples/hello (5 platforms)" "$t_xbuild" "sequential shell script" "$t_seq" "goal <= 0.60x"
+if want hello || want noop; then
+  prepare="rm -rf '$work/hello/.xbuild' '$work/seq'"
+  t_xbuild=$(median "$xbuild" run --no-cache "$work/hello/xbuild.toml")
+  t_cold=$t_xbuild
+fi
+if want hello; then
+  t_seq=$(median "$root/bench/sequential-hello.sh" "$work/hello" "$work/seq")
+  row "xbuild run examples/hello (5 platforms)" "$t_xbuild" "sequential shell script" "$t_seq" "goal <= 0.60x"
+fi
 
 # Row: examples/hello for linux/arm64 alone, emulated (the target's gcc under QEMU inside the
 # cached arm64 root filesystem the e2e tests build) against cross (Debian's aarch64 gcc).
 rootfs="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/rootfs-arm64-bookworm"
-if [ "$(id -u)" -ne 0 ] || [ ! -x "$rootfs/bin/sh" ]; then
+if ! want emulate; then
+  :
+elif [ "$(id -u)" -ne 0 ] || [ ! -x "$rootfs/bin/sh" ]; then
   echo "skipping emulate vs cross: needs root and $rootfs (made by the e2e test EmulatedHello)" >&2
 else
   handler=/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64
@@ -70,7 +82,9 @@ fi
 # Rows: pushing examples/hello's five-platform layout to a local registry (Debian's
 # docker-registry, started here and stopped at the end), xbuild against skopeo copy --all,
 # each run into a fresh repository; then a re-push of the unchanged image (every blob skipped).
-if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
+if ! want push; then
+  :
+elif ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
   echo "skipping registry push: needs docker-registry and skopeo (scripts/install-deps.sh)" >&2
 else
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -105,30 +119,37 @@ fi
 
 # Row: 500 trivial jobs (one platform, 500 stages of `true`) through xbuild against the same
 # 500 commands through ninja, both with -j of the number of cores.
-mkdir -p "$work/many"
-{
-  printf '[project]\nname = "many"\n[targets]\nplatforms = ["linux/amd64"]\n'
-  for i in $(seq 500); do printf '[stage.s%d]\nrun = "true"\n' "$i"; done
-} >"$work/many/xbuild.toml"
-{
-  printf 'rule r\n  command = /bin/sh -c true\n'
-  for i in $(seq 500); do printf 'build out%d: r\n' "$i"; done
-} >"$work/many/build.ninja"
-prepare=""
-t_many=$(median "$xbuild" run --no-cache -j "$(nproc)" "$work/many/xbuild.toml")
-t_ninja=$(median ninja -C "$work/many" -j "$(nproc)")
-row "500 trivial jobs" "$t_many" "ninja, the same 500 commands" "$t_ninja" "goal <= 1.50x"
+if want many; then
+  mkdir -p "$work/many"
+  {
+    printf '[project]\nname = "many"\n[targets]\nplatforms = ["linux/amd64"]\n'
+    for i in $(seq 500); do printf '[stage.s%d]\nrun = "true"\n' "$i"; done
+  } >"$work/many/xbuild.toml"
+  {
+    printf 'rule r\n  command = /bin/sh -c true\n'
+    for i in $(seq 500); do printf 'build out%d: r\n' "$i"; done
+  } >"$work/many/build.ninja"
+  prepare=""
+  t_many=$(median "$xbuild" run --no-cache -j "$(nproc)" "$work/many/xbuild.toml")
+  t_ninja=$(median ninja -C "$work/many" -j "$(nproc)")
+  row "500 trivial jobs" "$t_many" "ninja, the same 500 commands" "$t_ninja" "goal <= 1.50x"
+fi
 
 # Row: a no-op rerun of the five-platform example (every platform from the cache) against its
 # cold build (row 1).
-rm -rf "$work/hello/.xbuild"
-"$xbuild" run "$work/hello/xbuild.toml" >/dev/null 2>&1
-t_noop=$(median "$xbuild" run "$work/hello/xbuild.toml")
-row "no-op rerun of examples/hello (cached)" "$t_noop" "its cold build (row 1)" "$t_cold" "goal < 0.2 s, < 0.02x"
+if want noop; then
+  rm -rf "$work/hello/.xbuild"
+  prepare=""
+  "$xbuild" run "$work/hello/xbuild.toml" >/dev/null 2>&1
+  t_noop=$(median "$xbuild" run "$work/hello/xbuild.toml")
+  row "no-op rerun of examples/hello (cached)" "$t_noop" "its cold build (row 1)" "$t_cold" "goal < 0.2 s, < 0.02x"
+fi
 
 # Row: peak resident memory while packing a 500 MiB output (incompressible), against tar | gzip
 # of the same file; /usr/bin/time -v, one run each.
-if [ -x /usr/bin/time ]; then
+if ! want rss; then
+  :
+elif [ -x /usr/bin/time ]; then
   mkdir -p "$work/big"
   printf '[project]\nname = "big"\n[targets]\nplatforms = ["linux/amd64"]\n[stage.make]\nrun = "head -c 524288000 /dev/urandom > $XBUILD_OUT/big"\n' \
     >"$work/big/xbuild.toml"
@@ -145,17 +166,21 @@ fi
 
 # Row: merging the three shard layouts of the five-platform example (run --shard I/3) into one
 # index (every blob verified, then hard-linked) against copying the unsharded layout (cp -r).
-for i in 1 2 3; do "$xbuild" run --shard "$i/3" -o "oci:$work/shard-$i" "$work/hello/xbuild.toml" >/dev/null; done
-"$xbuild" run -o "oci:$work/unsharded" "$work/hello/xbuild.toml" >/dev/null
-prepare="rm -rf '$work/merged' '$work/copied'"
-t_merge=$(median "$xbuild" merge "$work/shard-1" "$work/shard-2" "$work/shard-3" -o "oci:$work/merged")
-t_copy=$(median cp -r "$work/unsharded" "$work/copied")
-row "merge 3 shards of examples/hello" "$t_merge" "cp -r of the unsharded layout" "$t_copy" "(verify + link)"
-rm -rf "$work/merged" "$work/copied" "$work"/shard-? "$work/unsharded"
+if want merge; then
+  for i in 1 2 3; do "$xbuild" run --shard "$i/3" -o "oci:$work/shard-$i" "$work/hello/xbuild.toml" >/dev/null; done
+  "$xbuild" run -o "oci:$work/unsharded" "$work/hello/xbuild.toml" >/dev/null
+  prepare="rm -rf '$work/merged' '$work/copied'"
+  t_merge=$(median "$xbuild" merge "$work/shard-1" "$work/shard-2" "$work/shard-3" -o "oci:$work/merged")
+  t_copy=$(median cp -r "$work/unsharded" "$work/copied")
+  row "merge 3 shards of examples/hello" "$t_merge" "cp -r of the unsharded layout" "$t_copy" "(verify + link)"
+  rm -rf "$work/merged" "$work/copied" "$work"/shard-? "$work/unsharded"
+fi
 
 # Row: one firmware test (examples/firmware's test.elf on cortex-m3) through `xbuild firmware
 # test` (process layer, timeout, pass pattern) against qemu-system-arm run directly.
-if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
+if ! want firmware; then
+  :
+elif command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
   cp -r "$root/examples/firmware" "$work/firmware"
   make -s -C "$work/firmware" OUT="$work/firmware/build" "$work/firmware/build/test.elf" >/dev/null
   prepare=""

@@ -38,9 +38,12 @@ bench_deps=(time)
 # Bare-metal ARM firmware (toolchains/firmware/, examples/firmware): the compiler, newlib with
 # semihosting (rdimon), and QEMU's system emulator for the Cortex-M boards.
 firmware_deps=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# Windows (toolchains/windows-amd64.toml, examples/greet): mingw-w64 cross-compiles, wine runs
+# the .exe tests (wine64 is the 64-bit loader; wine the `wine` command that starts it).
+windows_deps=(gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev wine wine64)
 # Remote builders: ssh and rsync to reach them; the tests start their own sshd on 127.0.0.1.
 remote_deps=(openssh-client openssh-server rsync)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${remote_deps[@]}")
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}")
 # Nothing to do when every package is already installed (no network, no apt lock).
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
 [ "$missing" = "0" ] && exit 0

@@ -1,10 +1,12 @@
-// Computing cache keys. The project's inputs are walked once per run (sorted, so the digest
-// does not depend on directory order) and every file's content is hashed; the digest is shared
-// by all stages. A stage's key then hashes, as length-prefixed fields: a format tag, the
-// platform, strategy and root filesystem image, the toolchain's compiler path and version, the
-// command, the environment (inherited variables less volatile ones, overlaid by the job's own;
-// occurrences of the project and state directories replaced by ${XBUILD_SRC} / ${XBUILD_STATE}),
-// the inputs digest and the keys of the jobs it needs.
+// Computing cache keys. The project's files are listed once per run (sorted, so a digest does
+// not depend on directory order); each stage's inputs digest covers the files its globs select,
+// and a file's content is hashed the first time any digest needs it, so no file is read twice
+// and files no stage declares are not read at all. A stage's key then hashes, as
+// length-prefixed fields: a format tag, the platform, strategy and root filesystem image, the
+// toolchain's compiler path and version, the command, the environment (inherited variables less
+// volatile ones, overlaid by the job's own; occurrences of the project and state directories
+// replaced by ${XBUILD_SRC} / ${XBUILD_STATE}), its inputs digest and the keys of the jobs it
+// needs.
 #include "cache/cache_key.h"
 
 #include <fnmatch.h>
@@ -82,22 +84,52 @@ std::vector<std::string> read_ignore_patterns(const fs::path& project_dir) {
   return patterns;
 }
 
+// The walk visits a directory before what is under it and skips an ignored one whole, so a
+// glob without '/' (a name at any depth) only needs to be tried on the last component.
 bool ignored(const std::string& relative, const std::vector<std::string>& patterns) {
+  std::string_view name = relative;
+  if (std::size_t slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
   for (const std::string& pattern : patterns) {
-    // the path itself, or any of its parent directories
-    for (std::size_t end = relative.size(); end != std::string::npos && end > 0; end = relative.rfind('/', end - 1)) {
-      std::string prefix = relative.substr(0, end);
-      if (fnmatch(pattern.c_str(), prefix.c_str(), FNM_PATHNAME) == 0) return true;
-      if (pattern.find('/') == std::string::npos &&
-          fnmatch(pattern.c_str(), fs::path(prefix).filename().c_str(), 0) == 0)
-        return true;
-      if (end == 0) break;
-    }
+    if (pattern.find('/') == std::string::npos ? glob_selects(pattern, name) : glob_selects(pattern, relative))
+      return true;
   }
   return false;
 }
 
+std::vector<std::string_view> components(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    std::size_t slash = path.find('/');
+    std::string_view part = path.substr(0, slash);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+// Matches glob[g..] against path[p..]; a glob used up before the path selects what is under
+// the directory it matched.
+bool match_from(const std::vector<std::string_view>& glob, std::size_t g, const std::vector<std::string_view>& path,
+                std::size_t p) {
+  if (g == glob.size()) return true;
+  if (glob[g] == "**") {
+    for (std::size_t next = p; next <= path.size(); ++next)
+      if (match_from(glob, g + 1, path, next)) return true;
+    return false;
+  }
+  if (p == path.size()) return false;
+  if (fnmatch(std::string(glob[g]).c_str(), std::string(path[p]).c_str(), 0) != 0) return false;
+  return match_from(glob, g + 1, path, p + 1);
+}
+
 }  // namespace
+
+bool glob_selects(std::string_view glob, std::string_view relative_path) {
+  std::vector<std::string_view> pattern = components(glob);
+  if (pattern.empty()) return false;
+  return match_from(pattern, 0, components(relative_path), 0);
+}
 
 std::vector<std::string> process_environment() {
   std::vector<std::string> result;
@@ -105,45 +137,76 @@ std::vector<std::string> process_environment() {
   return result;
 }
 
-Result<std::string> hash_project_inputs(const fs::path& project_dir, const fs::path& state_dir) {
+Result<ProjectInputs> ProjectInputs::scan(const fs::path& project_dir, const fs::path& state_dir) {
   std::vector<std::string> patterns = read_ignore_patterns(project_dir);
   fs::path state = fs::weakly_canonical(state_dir);
-  std::vector<std::pair<std::string, fs::path>> files;
+  ProjectInputs inputs;
+  inputs.project_dir_ = project_dir;
   std::error_code error;
   fs::recursive_directory_iterator it(project_dir, fs::directory_options::none, error);
   if (error) return fail("cannot read the project directory " + project_dir.string() + ": " + error.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) return fail("cannot read the project directory " + project_dir.string() + ": " + error.message());
     std::string relative = it->path().lexically_relative(project_dir).generic_string();
-    bool directory = it->is_directory(error) && !it->is_symlink(error);
+    struct stat info {};
+    if (::lstat(it->path().c_str(), &info) != 0) continue;  // removed while we walked
+    bool directory = S_ISDIR(info.st_mode);
     if (relative == ".git" || relative == ".xbuild" || (directory && it->path() == state) ||
         ignored(relative, patterns)) {
       if (directory) it.disable_recursion_pending();
       continue;
     }
-    if (!directory) files.emplace_back(relative, it->path());
+    if (S_ISLNK(info.st_mode))
+      inputs.files_.push_back({relative, "link", fs::read_symlink(it->path(), error).string()});
+    else if (S_ISREG(info.st_mode))
+      inputs.files_.push_back({relative, (info.st_mode & 0111) ? "exec" : "file", ""});
   }
-  std::sort(files.begin(), files.end());
+  std::sort(inputs.files_.begin(), inputs.files_.end(),
+            [](const File& a, const File& b) { return a.relative < b.relative; });
+  return inputs;
+}
+
+Result<std::string> ProjectInputs::digest(const std::optional<std::vector<std::string>>& globs) {
   Sha256 hash;
   add_field(hash, "xbuild-inputs-1");
-  for (const auto& [relative, path] : files) {
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) continue;  // removed while we walked
-    add_field(hash, relative);
-    if (S_ISLNK(info.st_mode)) {
-      add_field(hash, "link");
-      add_field(hash, fs::read_symlink(path, error).string());
-    } else if (S_ISREG(info.st_mode)) {
-      add_field(hash, (info.st_mode & 0111) ? "exec" : "file");
-      Result<std::string> digest = sha256_file(path);
-      if (!digest) return fail(digest.error());
-      add_field(hash, digest.value());
+  for (File& file : files_) {
+    if (globs && std::none_of(globs->begin(), globs->end(),
+                              [&](const std::string& glob) { return glob_selects(glob, file.relative); }))
+      continue;
+    if (file.content.empty() && file.kind != "link") {
+      Result<std::string> content = sha256_file(project_dir_ / file.relative);
+      if (!content) return fail(content.error());
+      file.content = content.value();
+      ++hashed_;
     }
+    add_field(hash, file.relative);
+    add_field(hash, file.kind);
+    add_field(hash, file.content);
   }
   return hash.digest();
 }
 
-CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir, const std::string& inputs_digest,
+Result<std::string> hash_project_inputs(const fs::path& project_dir, const fs::path& state_dir) {
+  Result<ProjectInputs> inputs = ProjectInputs::scan(project_dir, state_dir);
+  if (!inputs) return fail(inputs.error());
+  return inputs.value().digest(std::nullopt);
+}
+
+Result<std::map<std::string, std::string>> hash_stage_inputs(const std::vector<StageSpec>& stages,
+                                                             const fs::path& project_dir, const fs::path& state_dir) {
+  Result<ProjectInputs> inputs = ProjectInputs::scan(project_dir, state_dir);
+  if (!inputs) return fail(inputs.error());
+  std::map<std::string, std::string> digests;
+  for (const StageSpec& stage : stages) {
+    Result<std::string> digest = inputs.value().digest(stage.inputs);
+    if (!digest) return fail(digest.error());
+    digests[stage.name] = digest.value();
+  }
+  return digests;
+}
+
+CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
+                             const std::map<std::string, std::string>& stage_inputs,
                              const std::vector<std::string>& inherited) {
   std::map<std::string, std::string> base_env;
   for (const std::string& entry : inherited) {
@@ -168,7 +231,7 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir, cons
     const JobPlan& job = plan.jobs[index];
     const TargetPlan& target = plan.targets[job.target];
     Sha256 hash;
-    add_field(hash, "xbuild-stage-1");
+    add_field(hash, "xbuild-stage-2");
     add_field(hash, target.platform.str());
     add_field(hash, strategy_name(target.strategy));
     add_field(hash, target.rootfs_image);
@@ -184,7 +247,8 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir, cons
       add_field(hash, name);
       add_field(hash, normalize(value));
     }
-    add_field(hash, inputs_digest);
+    auto inputs = stage_inputs.find(job.stage);
+    add_field(hash, inputs == stage_inputs.end() ? "" : inputs->second);
     for (std::size_t need : job.needs) add_field(hash, key_of(need));
     keys.jobs[index] = hash.digest();
     return keys.jobs[index];

@@ -1,36 +1,80 @@
 // Cache keys. A stage's key is a SHA-256 over everything that can change what the stage
 // writes: its command, its whole environment (volatile variables left out, the project and
 // state paths replaced by placeholders so that two clones share keys), the toolchain's
-// identity (compiler path and version), the platform and strategy, the project's input files
-// by content, and the keys of the stages it needs. A target's key covers all its stages.
+// identity (compiler path and version), the platform and strategy, the project files it
+// declares as its inputs (`inputs` globs; by default every project file) by content, and the
+// keys of the stages it needs. A target's key is a hash over its stages' keys.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "config/model.h"
 #include "plan/plan.h"
 #include "util/error.h"
 
 namespace xb {
 
-// One digest over the project's files: relative path, executable bit and content of every
-// regular file and symlink under `project_dir`, in sorted order. Left out: .git/, .xbuild/,
-// `state_dir` when it lies inside the project, and the paths listed in `.xbuildignore` (one
-// per line, a glob matched against the relative path or any of its parent directories;
-// '#' starts a comment).
+// Whether `glob` selects `relative_path` (relative to the project, '/'-separated). Both are
+// compared component by component: '*', '?' and [...] match within one component (fnmatch(3),
+// so '*' also matches names starting with '.'), "**" matches any number of components, none
+// included. A glob that matches a directory selects everything under it ("src" and "src/**"
+// select the same files). Empty and "." components are ignored.
+bool glob_selects(std::string_view glob, std::string_view relative_path);
+
+// The project's input files, listed once per run: every regular file and symlink under the
+// project directory, less .git/, .xbuild/, the state directory when it lies inside the
+// project, and the paths `.xbuildignore` lists (one glob per line, as glob_selects reads it; a
+// glob without '/' matches a file or directory of that name at any depth; '#' starts a
+// comment). A file's content is hashed the first time a digest needs it, and only then.
+class ProjectInputs {
+ public:
+  static Result<ProjectInputs> scan(const std::filesystem::path& project_dir, const std::filesystem::path& state_dir);
+
+  // One digest over the files `globs` select (every file when absent; none when empty): the
+  // relative path, the executable bit (a symlink: its target) and the content of each, in
+  // sorted order.
+  Result<std::string> digest(const std::optional<std::vector<std::string>>& globs);
+
+  std::size_t file_count() const { return files_.size(); }
+  std::size_t files_hashed() const { return hashed_; }  // content reads so far
+
+ private:
+  struct File {
+    std::string relative;
+    std::string kind;     // "file", "exec" or "link"
+    std::string content;  // the content's digest or the link's target; empty until needed
+  };
+  std::filesystem::path project_dir_;
+  std::vector<File> files_;  // sorted by relative path
+  std::size_t hashed_ = 0;
+};
+
+// The digest over every project input file (ProjectInputs::digest without globs).
 Result<std::string> hash_project_inputs(const std::filesystem::path& project_dir,
                                         const std::filesystem::path& state_dir);
+
+// Each stage's inputs digest, by stage name; the project is walked once and no file is hashed
+// twice.
+Result<std::map<std::string, std::string>> hash_stage_inputs(const std::vector<StageSpec>& stages,
+                                                             const std::filesystem::path& project_dir,
+                                                             const std::filesystem::path& state_dir);
 
 struct CacheKeys {
   std::vector<std::string> jobs;     // parallel to Plan::jobs
   std::vector<std::string> targets;  // parallel to Plan::targets
 };
 
-// `inherited` is the environment the jobs inherit (xbuild's own), as NAME=VALUE strings.
+// `stage_inputs` maps a stage name to its inputs digest (hash_stage_inputs); `inherited` is the
+// environment the jobs inherit (xbuild's own), as NAME=VALUE strings.
 CacheKeys compute_cache_keys(const Plan& plan, const std::filesystem::path& project_dir,
-                             const std::string& inputs_digest, const std::vector<std::string>& inherited);
+                             const std::map<std::string, std::string>& stage_inputs,
+                             const std::vector<std::string>& inherited);
 
 // The process environment, as NAME=VALUE strings.
 std::vector<std::string> process_environment();

@@ -2,12 +2,16 @@
 // is hashed and, unless objects/<hex> already exists, copied to a temporary name in objects/
 // and renamed into place. The entry itself is a text manifest, one line per item, fields
 // separated by tabs:
+//   gone  <path>                 (removed by the stage; these come first)
 //   dir   <mode> <path>
 //   file  <mode> <hex> <path>
 //   link  <target> <path>
 //   log   <stage> <hex>
 // written atomically to entries/<key hex> once all its objects exist, so a reader that sees
 // an entry finds every object it names (prune takes the exclusive lock before removing any).
+// A stage's entry holds only what differs between the snapshots of its output directory taken
+// before and after it ran; paths sort parents first, so restoring in manifest order creates a
+// directory before what is in it.
 // Restoring copies each object out (never a hard link: a build that edits its output in place
 // must not edit the cache) and touches the entry, which is how prune knows what was used last.
 #include "cache/store.h"
@@ -33,7 +37,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kEntryHeader = "xbuild-cache-entry-1";
+constexpr std::string_view kEntryHeader = "xbuild-cache-entry-2";
+constexpr std::string_view kOldEntryHeader = "xbuild-cache-entry-1";  // whole targets, no "gone" lines
 
 std::string hex_of(const std::string& digest) { return digest.rfind("sha256:", 0) == 0 ? digest.substr(7) : digest; }
 
@@ -76,6 +81,26 @@ std::uint64_t tree_size(const fs::path& dir, std::size_t* count) {
 
 }  // namespace
 
+Result<OutputSnapshot> snapshot_output(const fs::path& output_dir) {
+  OutputSnapshot snapshot;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(output_dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    struct stat info {};
+    if (::lstat(it->path().c_str(), &info) != 0) continue;  // removed while we walked
+    OutputSnapshot::Item item;
+    item.mode = info.st_mode;
+    item.size = static_cast<std::uint64_t>(info.st_size);
+    item.inode = static_cast<std::uint64_t>(info.st_ino);
+    item.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+    item.ctime_ns = static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1000000000 + info.st_ctim.tv_nsec;
+    if (S_ISLNK(info.st_mode)) item.link_target = fs::read_symlink(it->path(), error).string();
+    snapshot.items[it->path().lexically_relative(output_dir).generic_string()] = std::move(item);
+  }
+  if (error) return fail("cannot read " + output_dir.string() + ": " + error.message());
+  return snapshot;
+}
+
 fs::path default_cache_dir() {
   if (const char* dir = std::getenv("XBUILD_CACHE_DIR"); dir && *dir) return fs::absolute(dir);
   if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) return fs::path(dir) / "xbuild";
@@ -87,35 +112,41 @@ fs::path CacheStore::entry_path(const std::string& key) const { return dir_ / "e
 
 bool CacheStore::contains(const std::string& key) const { return fs::exists(entry_path(key)); }
 
-Status CacheStore::store(const std::string& key, const fs::path& output_dir, const std::vector<CachedLog>& logs) {
+Status CacheStore::store(const std::string& key, const fs::path& output_dir, const std::vector<CachedLog>& logs,
+                         const OutputSnapshot* since) {
   std::error_code error;
   fs::create_directories(dir_ / "objects", error);
   fs::create_directories(dir_ / "entries", error);
   if (error) return fail("cannot create the cache directory " + dir_.string() + ": " + error.message());
   Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::shared);
   if (!lock) return fail(lock.error());
-
-  std::vector<fs::path> items;
-  for (fs::recursive_directory_iterator it(output_dir, error); !error && it != fs::recursive_directory_iterator();
-       it.increment(error))
-    items.push_back(it->path());
-  if (error) return fail("cannot read " + output_dir.string() + ": " + error.message());
-  std::sort(items.begin(), items.end());
+  Result<OutputSnapshot> now = snapshot_output(output_dir);
+  if (!now) return fail(now.error());
 
   std::string manifest = std::string(kEntryHeader) + "\n";
-  for (const fs::path& item : items) {
-    std::string relative = item.lexically_relative(output_dir).generic_string();
+  if (since) {
+    for (const auto& [relative, item] : since->items) {
+      if (now.value().items.count(relative)) continue;
+      if (!valid_field(relative))
+        return fail("cannot cache the removal of " + relative + ": its name holds a tab or newline");
+      manifest += fmt::format("gone\t{}\n", relative);
+    }
+  }
+  for (const auto& [relative, info] : now.value().items) {
+    if (since) {
+      auto before = since->items.find(relative);
+      if (before != since->items.end() && before->second == info) continue;
+    }
+    fs::path item = output_dir / relative;
     if (!valid_field(relative)) return fail("cannot cache " + item.string() + ": its name holds a tab or newline");
-    struct stat info {};
-    if (::lstat(item.c_str(), &info) != 0) return fail("cannot read " + item.string());
-    unsigned mode = info.st_mode & 07777;
-    if (S_ISDIR(info.st_mode)) {
+    unsigned mode = info.mode & 07777;
+    if (S_ISDIR(info.mode)) {
       manifest += fmt::format("dir\t{:o}\t{}\n", mode, relative);
-    } else if (S_ISLNK(info.st_mode)) {
-      std::string target = fs::read_symlink(item, error).string();
-      if (!valid_field(target)) return fail("cannot cache " + item.string() + ": its target holds a tab or newline");
-      manifest += fmt::format("link\t{}\t{}\n", target, relative);
-    } else if (S_ISREG(info.st_mode)) {
+    } else if (S_ISLNK(info.mode)) {
+      if (!valid_field(info.link_target))
+        return fail("cannot cache " + item.string() + ": its target holds a tab or newline");
+      manifest += fmt::format("link\t{}\t{}\n", info.link_target, relative);
+    } else if (S_ISREG(info.mode)) {
       Result<std::string> digest = sha256_file(item);
       if (!digest) return fail(digest.error());
       std::string hex = hex_of(digest.value());
@@ -143,8 +174,18 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
   Result<std::string> manifest = read_file(entry);
   if (!manifest) return fail(manifest.error());
   std::vector<std::string> lines = split(manifest.value(), '\n');
-  if (lines.empty() || lines[0] != kEntryHeader) return fail("the cache entry " + entry.string() + " is damaged");
+  if (lines.empty() || (lines[0] != kEntryHeader && lines[0] != kOldEntryHeader))
+    return fail("the cache entry " + entry.string() + " is damaged");
   std::error_code error;
+  // What a stage replaced (a file by a directory, a link by a file) goes first. An entry names
+  // only the directories its stage changed; the others come from the stages before it, or are
+  // made here when those did not record them.
+  auto make_room = [&](const fs::path& path, fs::file_type keep) {
+    fs::file_type type = fs::symlink_status(path, error).type();
+    error.clear();
+    if (type != fs::file_type::not_found && type != keep) fs::remove_all(path, error);
+    if (!error) fs::create_directories(path.parent_path(), error);
+  };
   auto copy_object = [&](const std::string& hex, const fs::path& destination) -> Status {
     fs::copy_file(dir_ / "objects" / hex, destination, fs::copy_options::overwrite_existing, error);
     if (error)
@@ -156,15 +197,20 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
     if (lines[index].empty()) continue;
     std::vector<std::string> fields = split(lines[index], '\t');
     const std::string& kind = fields[0];
-    if (kind == "dir" && fields.size() == 3) {
+    if (kind == "gone" && fields.size() == 2) {
+      fs::remove_all(output_dir / fields[1], error);
+    } else if (kind == "dir" && fields.size() == 3) {
       fs::path path = output_dir / fields[2];
+      make_room(path, fs::file_type::directory);
       fs::create_directories(path, error);
       fs::permissions(path, static_cast<fs::perms>(std::strtoul(fields[1].c_str(), nullptr, 8)), error);
     } else if (kind == "file" && fields.size() == 4) {
       fs::path path = output_dir / fields[3];
+      make_room(path, fs::file_type::none);  // a file is replaced, not written through
       if (Status copied = copy_object(fields[2], path); !copied) return copied;
       fs::permissions(path, static_cast<fs::perms>(std::strtoul(fields[1].c_str(), nullptr, 8)), error);
     } else if (kind == "link" && fields.size() == 3) {
+      make_room(output_dir / fields[2], fs::file_type::none);
       fs::create_symlink(fields[1], output_dir / fields[2], error);
     } else if (kind == "log" && fields.size() == 3) {
       for (const CachedLog& log : logs) {

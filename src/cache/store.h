@@ -4,10 +4,14 @@
 //   lock            flock: shared while a run reads or writes, exclusive while pruning
 // Every object and entry is written to a temporary file and renamed into place, so two
 // processes sharing the cache never see half a file; both writing the same key is harmless.
+// An entry holds one stage's result: what the stage created, changed or removed under its
+// platform's $XBUILD_OUT (found by comparing snapshots taken before and after it ran), and its
+// log. Restoring the entries of a target's stages in order rebuilds that $XBUILD_OUT.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +28,21 @@ struct CachedLog {
   std::filesystem::path file;  // where the log is read from (store) or written to (restore)
 };
 
+// What an output tree held at one moment: for each relative path, its type and permissions,
+// size, modification and change times, inode and (a symlink) target. Two snapshots differ for
+// a path a stage created, rewrote, replaced or removed between them, without reading contents.
+struct OutputSnapshot {
+  struct Item {
+    unsigned mode = 0;  // st_mode: type and permissions
+    std::uint64_t size = 0, inode = 0;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;
+    std::string link_target;
+    bool operator==(const Item&) const = default;
+  };
+  std::map<std::string, Item> items;
+};
+Result<OutputSnapshot> snapshot_output(const std::filesystem::path& output_dir);
+
 struct CacheInfo {
   std::size_t entries = 0;
   std::size_t objects = 0;
@@ -36,10 +55,14 @@ class CacheStore {
   const std::filesystem::path& dir() const { return dir_; }
 
   bool contains(const std::string& key) const;
-  // Records every file, symlink and directory under `output_dir`, and the logs.
-  Status store(const std::string& key, const std::filesystem::path& output_dir, const std::vector<CachedLog>& logs);
-  // Recreates the recorded tree inside `output_dir` (which exists and is empty) and writes each
-  // log whose stage is recorded to its `file`. Marks the entry as used (for prune).
+  // Records every file, symlink and directory under `output_dir`, and the logs. With `since`,
+  // only what differs from that snapshot: new and changed items, and the paths it held that
+  // are gone.
+  Status store(const std::string& key, const std::filesystem::path& output_dir, const std::vector<CachedLog>& logs,
+               const OutputSnapshot* since = nullptr);
+  // Applies the recorded result inside `output_dir` (which exists): removes the paths recorded
+  // as gone, recreates the recorded items over what is there, and writes each log whose stage
+  // is recorded to its `file`. Marks the entry as used (for prune).
   Status restore(const std::string& key, const std::filesystem::path& output_dir, const std::vector<CachedLog>& logs);
 
   Result<CacheInfo> info() const;

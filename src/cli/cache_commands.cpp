@@ -1,8 +1,14 @@
-// The cache step of `xbuild run` and the `xbuild cache` commands. Caching is per target: a
-// target's key covers the keys of all its stages (src/cache/cache_key.h), so a target whose
-// key is found is restored whole and none of its stages runs; a target that misses runs every
-// stage. The jobs that do run are handed to the scheduler as a smaller plan (only the missing
-// targets' jobs, their `needs` renumbered), and the results are mapped back.
+// The cache step of `xbuild run` and the `xbuild cache` commands. Caching is per stage: a
+// job's key covers its command, environment, toolchain, declared input files and the keys of
+// the jobs it needs (src/cache/cache_key.h), and its entry holds what it wrote under its
+// platform's $XBUILD_OUT and its log. A job is restored when its entry is stored and every job
+// it needs is restored too; each target's restored jobs are replayed into its empty output
+// directory in dependency order. The other jobs are handed to the scheduler as a smaller plan
+// (their needs on restored jobs dropped, the rest renumbered), and the results are mapped back.
+// Each job that runs has its output directory snapshotted when it starts and stored as the
+// difference when it succeeds, before anything that needs it starts. Stages of one platform
+// that run at the same time write into the same directory, so each may record the other's
+// writes too: restoring writes the same content, so that is harmless.
 #include "cli/cache_commands.h"
 
 #include <fmt/format.h>
@@ -10,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "cache/cache_key.h"
 #include "cache/store.h"
@@ -25,17 +32,31 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<CachedLog> target_logs(const Plan& plan, std::size_t target) {
-  std::vector<CachedLog> logs;
-  for (const JobPlan& job : plan.jobs)
-    if (job.target == target && !job.log_file.empty()) logs.push_back({job.stage, job.log_file});
-  return logs;
+std::vector<CachedLog> job_logs(const JobPlan& job) {
+  if (job.log_file.empty()) return {};
+  return {CachedLog{job.stage, job.log_file}};
 }
 
-std::string stage_list(const Plan& plan, std::size_t target) {
+// The plan's job indices, each after every job it needs (needs may point forward in the plan).
+std::vector<std::size_t> dependency_order(const Plan& plan) {
+  std::vector<std::size_t> order;
+  std::vector<bool> placed(plan.jobs.size(), false);
+  std::function<void(std::size_t)> place = [&](std::size_t index) {
+    if (placed[index]) return;
+    placed[index] = true;  // the plan has no cycles
+    for (std::size_t need : plan.jobs[index].needs) place(need);
+    order.push_back(index);
+  };
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) place(index);
+  return order;
+}
+
+// "build, test": the stages of `target` for which `selected` holds, in plan order.
+std::string stage_list(const Plan& plan, std::size_t target, const std::vector<bool>& cached, bool selected) {
   std::string list;
-  for (const JobPlan& job : plan.jobs)
-    if (job.target == target) list += (list.empty() ? "" : ", ") + job.stage;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+    if (plan.jobs[index].target == target && cached[index] == selected)
+      list += (list.empty() ? "" : ", ") + plan.jobs[index].stage;
   return list;
 }
 
@@ -98,33 +119,47 @@ FileLock lock_state_step(const Plan& plan, Terminal& terminal) {
 }
 
 CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
-                          const std::function<RunResult(const Plan&)>& run) {
+                          const std::function<RunResult(const Plan&, const JobHooks& hooks)>& run) {
   if (Status prepared = prepare_state_dir(plan); !prepared) throw Error(prepared.error());
   CachedRun outcome;
   outcome.cached.assign(plan.jobs.size(), false);
-  std::vector<bool> target_hit(plan.targets.size(), false);
   std::optional<CacheStore> store;
   CacheKeys keys;
   if (settings.enabled) {
     store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
-    Result<std::string> inputs = hash_project_inputs(config.directory, plan.state_dir);
+    Result<std::map<std::string, std::string>> inputs =
+        hash_stage_inputs(config.stages, config.directory, plan.state_dir);
     if (!inputs) throw Error(inputs.error());
     keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment());
+    std::vector<std::size_t> order = dependency_order(plan);
+    // A job whose needs run again must run after them, so it is not restored either (its
+    // entry stays valid: it is found again once its needs are stored).
+    for (std::size_t index : order) {
+      bool hit = store->contains(keys.jobs[index]);
+      for (std::size_t need : plan.jobs[index].needs) hit = hit && outcome.cached[need];
+      outcome.cached[index] = hit;
+    }
     for (std::size_t target = 0; target < plan.targets.size(); ++target) {
-      if (!store->contains(keys.targets[target])) continue;
-      Status restored =
-          store->restore(keys.targets[target], plan.targets[target].output_dir, target_logs(plan, target));
+      const fs::path& output_dir = plan.targets[target].output_dir;
+      Status restored = Ok{};
+      for (std::size_t index : order)
+        if (plan.jobs[index].target == target && outcome.cached[index] && restored)
+          restored = store->restore(keys.jobs[index], output_dir, job_logs(plan.jobs[index]));
       if (!restored) {
         terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),
                                          plan.targets[target].platform.str()));
         std::error_code error;
-        fs::remove_all(plan.targets[target].output_dir, error);
-        fs::create_directories(plan.targets[target].output_dir, error);
+        fs::remove_all(output_dir, error);
+        fs::create_directories(output_dir, error);
+        for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+          if (plan.jobs[index].target == target) outcome.cached[index] = false;
         continue;
       }
-      target_hit[target] = true;
-      terminal.status_line(
-          fmt::format("xbuild: {}: cached ({})", plan.targets[target].platform.str(), stage_list(plan, target)));
+      std::string cached = stage_list(plan, target, outcome.cached, true);
+      std::string running = stage_list(plan, target, outcome.cached, false);
+      if (cached.empty()) continue;
+      terminal.status_line(fmt::format("xbuild: {}: cached ({}){}", plan.targets[target].platform.str(), cached,
+                                       running.empty() ? "" : "; running (" + running + ")"));
     }
   }
 
@@ -134,22 +169,47 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
   std::vector<std::size_t> original;  // remaining index -> plan index
   std::vector<std::size_t> renumbered(plan.jobs.size(), 0);
   for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
-    if (target_hit[plan.jobs[index].target]) {
-      outcome.cached[index] = true;
-      continue;
-    }
+    if (outcome.cached[index]) continue;
     renumbered[index] = remaining.jobs.size();
     original.push_back(index);
     remaining.jobs.push_back(plan.jobs[index]);
   }
-  for (JobPlan& job : remaining.jobs)
-    for (std::size_t& need : job.needs) need = renumbered[need];  // a target's needs stay in it
+  for (JobPlan& job : remaining.jobs) {
+    std::vector<std::size_t> needs;
+    for (std::size_t need : job.needs)
+      if (!outcome.cached[need]) needs.push_back(renumbered[need]);  // a restored need is met already
+    job.needs = std::move(needs);
+  }
+
+  JobHooks hooks;
+  std::vector<std::optional<OutputSnapshot>> before(plan.jobs.size());
+  if (store) {
+    hooks.started = [&](std::size_t job) {
+      std::size_t index = original[job];
+      Result<OutputSnapshot> snapshot = snapshot_output(plan.targets[plan.jobs[index].target].output_dir);
+      if (snapshot)
+        before[index] = std::move(snapshot).value();
+      else
+        terminal.status_line(
+            fmt::format("xbuild: warning: {}; the next run runs {} again", snapshot.error(), plan.jobs[index].label()));
+    };
+    hooks.finished = [&](std::size_t job, const JobResult& result) {
+      std::size_t index = original[job];
+      if (result.state != JobState::succeeded || !before[index]) return;
+      Status stored = store->store(keys.jobs[index], plan.targets[plan.jobs[index].target].output_dir,
+                                   job_logs(plan.jobs[index]), &*before[index]);
+      before[index].reset();
+      if (!stored)
+        terminal.status_line(
+            fmt::format("xbuild: warning: {}; the next run runs {} again", stored.error(), plan.jobs[index].label()));
+    };
+  }
 
   outcome.result.jobs.assign(plan.jobs.size(), JobResult{});
   for (std::size_t index = 0; index < plan.jobs.size(); ++index)
     if (outcome.cached[index]) outcome.result.jobs[index].state = JobState::succeeded;
   if (!remaining.jobs.empty()) {
-    RunResult ran = run(remaining);
+    RunResult ran = run(remaining, hooks);
     for (std::size_t index = 0; index < ran.jobs.size() && index < original.size(); ++index)
       outcome.result.jobs[original[index]] = ran.jobs[index];
     outcome.result.interrupted = ran.interrupted;
@@ -158,24 +218,12 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
   }
 
   if (!store) return outcome;
-  {
-    Sha256 package;
-    package.update("xbuild-package-1\n");
-    for (const std::string& key : keys.targets) package.update(key + "\n");
-    Result<std::string> config_text = read_file(config.file);
-    package.update(config_text ? config_text.value() : std::string("?"));
-    outcome.package_key = package.digest();
-  }
-  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
-    if (target_hit[target]) continue;
-    bool succeeded = true;
-    for (std::size_t index = 0; index < plan.jobs.size(); ++index)
-      if (plan.jobs[index].target == target && outcome.result.jobs[index].state != JobState::succeeded)
-        succeeded = false;
-    if (!succeeded) continue;
-    Status stored = store->store(keys.targets[target], plan.targets[target].output_dir, target_logs(plan, target));
-    if (!stored) terminal.status_line(fmt::format("xbuild: warning: {}; the next run builds it again", stored.error()));
-  }
+  Sha256 package;
+  package.update("xbuild-package-1\n");
+  for (const std::string& key : keys.targets) package.update(key + "\n");
+  Result<std::string> config_text = read_file(config.file);
+  package.update(config_text ? config_text.value() : std::string("?"));
+  outcome.package_key = package.digest();
   return outcome;
 }
 

@@ -35,11 +35,12 @@ struct CachedRun {
   std::vector<bool> cached;  // parallel to Plan::jobs
 };
 
-// Empties every target's output directory, restores each target whose key is in the cache
-// (its whole $XBUILD_OUT and every stage's log; a line per target), runs the jobs of the other
-// targets through `run`, and stores each of those targets whose stages all succeeded.
+// Empties every target's output directory, restores each job whose key is in the cache (with
+// every job it needs: what it wrote under $XBUILD_OUT, and its log; a line per target naming
+// the cached stages), runs the other jobs through `run` (which passes `hooks` to the
+// scheduler), and stores each of those that succeeds as soon as it ends.
 CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
-                          const std::function<RunResult(const Plan&)>& run);
+                          const std::function<RunResult(const Plan&, const JobHooks& hooks)>& run);
 
 // Packaging a run whose every platform came from the cache writes the same bytes as the run
 // that stored them: when the output layout still holds the index the last run with the same

@@ -52,9 +52,13 @@ registry::RegistryOptions registry_options(const std::vector<std::string>& insec
 }
 
 std::string blob_line(const registry::PushSummary& summary) {
-  return fmt::format("{} blob{} uploaded ({} bytes), {} already there, {} mounted", summary.blobs_uploaded,
-                     summary.blobs_uploaded == 1 ? "" : "s", summary.bytes_uploaded, summary.blobs_existed,
-                     summary.blobs_mounted);
+  std::string line = fmt::format("{} blob{} uploaded ({} bytes), {} already there, {} mounted", summary.blobs_uploaded,
+                                 summary.blobs_uploaded == 1 ? "" : "s", summary.bytes_uploaded, summary.blobs_existed,
+                                 summary.blobs_mounted);
+  if (summary.non_distributable > 0)
+    line += fmt::format(", {} non-distributable layer{} not pushed", summary.non_distributable,
+                        summary.non_distributable == 1 ? "" : "s");
+  return line;
 }
 
 int push_command(const RegistryCommandOptions& options) {
@@ -80,9 +84,13 @@ int pull_command(const RegistryCommandOptions& options) {
   Result<registry::PullSummary> pulled =
       registry::pull_image(reference, platform, output, registry_options(options.insecure_registries));
   if (!pulled) throw Error(pulled.error());
-  std::printf("xbuild: pulled %s for %s (%s, %d blobs verified) into oci:%s\n", reference.str().c_str(),
+  std::string skipped;
+  if (pulled.value().non_distributable > 0)
+    skipped = fmt::format(", {} non-distributable layer{} not downloaded", pulled.value().non_distributable,
+                          pulled.value().non_distributable == 1 ? "" : "s");
+  std::printf("xbuild: pulled %s for %s (%s, %d blobs verified%s) into oci:%s\n", reference.str().c_str(),
               pulled.value().platform.str().c_str(), pulled.value().manifest.digest.c_str(), pulled.value().blobs,
-              output.c_str());
+              skipped.c_str(), output.c_str());
   return 0;
 }
 

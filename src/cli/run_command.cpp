@@ -10,7 +10,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <thread>
 
+#include "cache/store.h"
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/registry_commands.h"
@@ -62,10 +65,31 @@ long long source_date_epoch(const fs::path& project_dir) {
   return 0;
 }
 
-Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir) {
+// Asks the compilers of every platform that may cross or build natively their version at once,
+// one thread each: each answer costs a process start, and the finder remembers them for the
+// plan's discovery, which asks one platform after another. (A probe's output pipe may be
+// inherited by a compiler probed at the same time, so its end of output can wait for that one
+// too: never longer than the slowest of them.)
+void probe_compilers(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder) {
+  std::vector<std::thread> probes;
+  for (const Platform& platform : config.platforms) {
+    auto override_spec = config.overrides.find(platform.str());
+    if (override_spec != config.overrides.end() && override_spec->second.strategy == Strategy::emulate) continue;
+    const Toolchain* toolchain = catalog.find(platform);
+    if (!toolchain || !toolchain->tools.count("CC")) continue;
+    if (std::optional<fs::path> compiler = finder.find_program(toolchain->tools.at("CC")))
+      probes.emplace_back([&finder, compiler = *compiler] { finder.compiler_version(compiler); });
+  }
+  for (std::thread& probe : probes) probe.join();
+}
+
+// `compilers_memo`: where compiler versions are remembered between runs (empty: ask them all).
+Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir, const fs::path& compilers_memo = {}) {
   Result<ToolchainCatalog> catalog = ToolchainCatalog::load(data_directory() / "toolchains");
   if (!catalog) throw Error(catalog.error());
-  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  std::unique_ptr<ToolFinder> finder =
+      compilers_memo.empty() ? make_system_tool_finder() : make_remembering_tool_finder(compilers_memo);
+  probe_compilers(config, catalog.value(), *finder);
   PlanOptions options;
   if (state_dir) options.state_dir = fs::absolute(*state_dir);
   options.source_date_epoch = source_date_epoch(config.directory);
@@ -92,15 +116,80 @@ OutputTarget output_step(const std::optional<std::string>& requested, const Plan
   return output.value();
 }
 
+// A target's runner may need one-time setup before its stages run (wine: `wineboot --init`
+// fills WINEPREFIX, which takes a while once and then stays in the state directory). Every
+// setup the jobs in `plan` need runs now, side by side, its output going to a log file.
+void runner_setup_step(const Plan& plan, uv_loop_t* loop, ProcessRunner& runner, Terminal& terminal) {
+  struct Setup {
+    const TargetPlan* target = nullptr;
+    fs::path log;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
+    ProcessExit exit;
+  };
+  std::vector<std::unique_ptr<Setup>> setups;
+  std::vector<bool> started(plan.targets.size(), false);
+  for (const JobPlan& job : plan.jobs) {
+    const TargetPlan& target = plan.targets[job.target];
+    std::error_code error;
+    if (started[job.target] || target.runner_setup.empty() || fs::exists(target.runner_setup_creates, error)) continue;
+    started[job.target] = true;
+    auto setup = std::make_unique<Setup>();
+    setup->target = &target;
+    setup->log = job.log_file.parent_path() / "runner-setup.log";
+    fs::create_directories(setup->log.parent_path(), error);
+    fs::create_directories(target.runner_setup_creates.parent_path(), error);  // wine wants its prefix to exist
+    setup->file.reset(std::fopen(setup->log.c_str(), "w"));
+    if (!setup->file) throw Error(fmt::format("cannot write {}: {}", setup->log.string(), std::strerror(errno)));
+    terminal.output_line(fmt::format("xbuild: {}: setting up {} once for this state directory: {} (log: {})",
+                                     target.platform.str(),
+                                     target.exec_prefix.empty() ? "the runner" : target.exec_prefix[0],
+                                     shell_join(target.runner_setup), setup->log.string()));
+    ProcessSpec spec{target.runner_setup, job.env, {}};
+    Setup* raw = setup.get();
+    Result<ProcessId> id = runner.start(
+        spec, {[raw](std::string_view line) { std::fprintf(raw->file.get(), "%.*s\n", int(line.size()), line.data()); },
+               [raw](const ProcessExit& exit) { raw->exit = exit; }});
+    if (!id) throw Error(fmt::format("{}: cannot set up the runner: {}", target.platform.str(), id.error()));
+    setups.push_back(std::move(setup));
+  }
+  if (setups.empty()) return;
+  uv_run(loop, UV_RUN_DEFAULT);
+  for (const auto& setup : setups) {
+    if (setup->exit.success()) continue;
+    throw Error(fmt::format("{}: {} failed ({}); its output is in {}", setup->target->platform.str(),
+                            shell_join(setup->target->runner_setup),
+                            setup->exit.term_signal ? fmt::format("signal {}", setup->exit.term_signal)
+                                                    : fmt::format("exit status {}", setup->exit.exit_status),
+                            setup->log.string()));
+  }
+}
+
+// Starts packing a target's layer once its last stage to run has succeeded (at once for a
+// target whose stages all came from the cache), while the other targets' stages still run.
+JobHooks pack_when_done(const Plan& plan, JobHooks hooks, LayerPacker& packer) {
+  auto left = std::make_shared<std::vector<std::size_t>>(plan.targets.size(), 0);
+  for (const JobPlan& job : plan.jobs) ++(*left)[job.target];
+  for (std::size_t target = 0; target < left->size(); ++target)
+    if ((*left)[target] == 0) packer.start(target);
+  hooks.finished = [&plan, &packer, left, inner = std::move(hooks.finished)](std::size_t job, const JobResult& result) {
+    if (inner) inner(job, result);
+    if (result.state == JobState::succeeded && --(*left)[plan.jobs[job].target] == 0)
+      packer.start(plan.jobs[job].target);
+  };
+  return hooks;
+}
+
 // The state directory was prepared by cached_run_step; `plan` holds the jobs not cached.
-RunResult run_step(const Plan& plan, const RunCommandOptions& options, Terminal& terminal) {
+RunResult run_step(const Plan& plan, const JobHooks& hooks, const RunCommandOptions& options, Terminal& terminal) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(&loop);
+  runner_setup_step(plan, &loop, *runner, terminal);
   SchedulerOptions scheduler;
   scheduler.jobs = options.jobs ? options.jobs : std::max(1u, uv_available_parallelism());
   scheduler.keep_going = options.keep_going;
   scheduler.handle_interrupts = true;
+  scheduler.hooks = hooks;
   RunResult result = run_jobs(&loop, plan, *runner, terminal, scheduler);
   runner.reset();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -135,7 +224,10 @@ int run_command(const RunCommandOptions& options) {
   Config config = parse_step(options.config_file);
   std::map<std::string, std::string> shard_annotations;
   if (shard) shard_annotations = shard_step(config, *shard);
-  Plan plan = plan_step(config, options.state_dir);
+  // Next to the cache, whose keys hold the versions: --no-cache asks the compilers afresh.
+  fs::path compilers_memo =
+      options.no_cache ? fs::path() : (options.cache_dir ? *options.cache_dir : default_cache_dir()) / "compilers";
+  Plan plan = plan_step(config, options.state_dir, compilers_memo);
   plan.index_annotations = shard_annotations;
   Plan local = plan;  // remote builders: what a fallback = "local" builds instead
   route_to_builders(config, plan);
@@ -147,8 +239,11 @@ int run_command(const RunCommandOptions& options) {
   for (const std::string& line : reach_builders(config, plan, local)) terminal->output_line(line);
   require_ready(plan);
   prepare_emulation(plan, *terminal);
+  LayerPacker packer(config, plan, output);  // packs each platform's layer as soon as it is built
   CachedRun run = cached_run_step(config, plan, {!options.no_cache, options.cache_dir}, *terminal,
-                                  [&](const Plan& jobs) { return run_step(jobs, options, *terminal); });
+                                  [&](const Plan& jobs, const JobHooks& hooks) {
+                                    return run_step(jobs, pack_when_done(jobs, hooks, packer), options, *terminal);
+                                  });
   if (!run.result.ok()) {
     summary_step(config, plan, run, nullptr, options, *terminal);
     if (run.result.interrupted)
@@ -159,7 +254,7 @@ int run_command(const RunCommandOptions& options) {
   }
   std::optional<PackageResult> reused = reuse_package_step(config, plan, run, output, bases);
   Result<PackageResult> images =
-      reused ? Result<PackageResult>(*reused) : package_and_publish(config, plan, output, bases);
+      reused ? Result<PackageResult>(*reused) : package_and_publish(config, plan, output, bases, &packer);
   if (!images) throw Error(images.error());
   if (!reused) record_package_step(plan, run, output, bases, images.value());
   if (options.push) push_step(push_targets, output, options.insecure_registries, *terminal);

@@ -56,11 +56,11 @@ const std::vector<std::string> kTopLevelKeys = {"project", "targets", "stage", "
 const std::vector<std::string> kBuilderKeys = {"ssh", "port", "platforms", "jobs", "fallback", "ssh_config", "dir"};
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms"};
-const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout"};
+const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs"};
 const std::vector<std::string> kImageKeys = {"name", "tags",    "from", "entrypoint", "cmd",
                                              "env",  "workdir", "user", "labels",     "copy"};
 const std::vector<std::string> kCopyKeys = {"from", "to"};
-const std::vector<std::string> kOverrideKeys = {"strategy", "env", "rootfs", "stage"};
+const std::vector<std::string> kOverrideKeys = {"strategy", "env", "rootfs", "os_version", "entrypoint", "stage"};
 const std::vector<std::string> kStageOverrideKeys = {"run", "env"};
 const std::vector<std::string> kStrategies = {"auto", "native", "cross", "emulate"};
 
@@ -90,6 +90,15 @@ std::string header_key(std::string_view key) { return is_bare_key(key) ? std::st
 bool is_env_name(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
   return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+// A Windows build number as os.version writes it: "10.0.20348" or "10.0.20348.2582".
+bool is_os_version(std::string_view text) {
+  std::vector<std::string> parts = split(std::string(text), '.');
+  return parts.size() >= 2 && std::all_of(parts.begin(), parts.end(), [](const std::string& part) {
+           return !part.empty() &&
+                  std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); });
+         });
 }
 
 // The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
@@ -402,7 +411,31 @@ class Reader {
     needs_[name] = std::move(needs);
     stage.env = string_table_at(table, "env", scope, true);
     if (const toml::node* timeout = table.get("timeout")) stage.timeout_seconds = read_timeout(*timeout, scope);
+    if (std::optional<std::vector<Located>> inputs = strings_at(table, "inputs", scope))
+      stage.inputs = read_inputs(*inputs, scope);
     return stage;
+  }
+
+  // Input globs name files of the project (src/cache/cache_key.h matches them), so each must be
+  // a relative path that stays inside it.
+  std::vector<std::string> read_inputs(const std::vector<Located>& globs, const std::string& scope) {
+    std::vector<std::string> inputs;
+    for (const Located& glob : globs) {
+      fs::path path(glob.value);
+      if (trim(glob.value).empty()) {
+        report(glob.at, "\"inputs\" " + in(scope) + " must not hold an empty glob");
+      } else if (path.is_absolute()) {
+        report(glob.at,
+               "\"inputs\" " + in(scope) +
+                   " must be globs relative to the project directory, not an absolute path: " + in_quotes(glob.value));
+      } else if (std::find(path.begin(), path.end(), fs::path("..")) != path.end()) {
+        report(glob.at, "\"inputs\" " + in(scope) + " must stay inside the project directory: " +
+                            in_quotes(glob.value) + " leaves it through \"..\"");
+      } else {
+        inputs.push_back(glob.value);
+      }
+    }
+    return inputs;
   }
 
   int read_timeout(const toml::node& node, const std::string& scope) {
@@ -629,6 +662,12 @@ class Reader {
         report(key->source().begin, std::move(message));
         continue;
       }
+      if (override_spec.os_version && platform.value().os != "windows") {
+        report(body->get("os_version")->source().begin, "\"os_version\" " + in(scope) +
+                                                            " is the Windows build an image needs (os.version); " +
+                                                            name + " is not a Windows platform: remove it");
+        continue;
+      }
       auto [previous, inserted] = seen.emplace(name, specifier);
       if (!inserted) {
         std::string message = "[platform." + header_key(previous->second) + "] and ";
@@ -659,6 +698,13 @@ class Reader {
     }
     result.env = string_table_at(table, "env", scope, true);
     result.rootfs = non_blank_string_at(table, "rootfs", scope);
+    if (auto entrypoint = strings_at(table, "entrypoint", scope, true)) result.entrypoint = values(*entrypoint);
+    result.os_version = non_blank_string_at(table, "os_version", scope);
+    if (result.os_version && !is_os_version(*result.os_version)) {
+      report(*table.get("os_version"), "\"os_version\" " + in(scope) + " must be dotted numbers such as " +
+                                           "\"10.0.20348.2582\", got " + in_quotes(*result.os_version));
+      result.os_version.reset();
+    }
     const toml::table* stage_table = table_at(table, "stage", scope);
     if (!stage_table) return result;
     const std::vector<std::string> names = stage_names(stages);

@@ -26,6 +26,9 @@ struct StageSpec {
   std::vector<std::string> needs;          // names of stages that must finish first
   std::map<std::string, std::string> env;  // extra environment for this stage
   int timeout_seconds = 0;                 // 0: no timeout
+  // Globs relative to the project directory naming the files the stage reads (its cache key
+  // covers them). Absent: every project file (less .xbuildignore); empty: none.
+  std::optional<std::vector<std::string>> inputs;
   SourceLocation location;
 };
 
@@ -37,9 +40,11 @@ struct StageOverride {
 
 struct PlatformOverride {
   std::optional<Strategy> strategy;
-  std::map<std::string, std::string> env;       // added to every stage of this platform
-  std::map<std::string, StageOverride> stages;  // by stage name
-  std::optional<std::string> rootfs;            // for the emulate strategy
+  std::map<std::string, std::string> env;              // added to every stage of this platform
+  std::map<std::string, StageOverride> stages;         // by stage name
+  std::optional<std::string> rootfs;                   // for the emulate strategy
+  std::optional<std::string> os_version;               // Windows: the image's os.version ("10.0.20348.2582")
+  std::optional<std::vector<std::string>> entrypoint;  // replaces [image] entrypoint for this platform
   SourceLocation location;
 };
 

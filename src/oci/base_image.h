@@ -18,7 +18,9 @@ struct BaseImage {
   std::string name;    // the reference, e.g. "docker.io/library/debian:12"
   std::string digest;  // of the platform's image manifest
   std::vector<Descriptor> layers;
-  std::vector<std::filesystem::path> layer_files;  // same order as layers
+  // Same order as layers; empty for a non-distributable layer (is_non_distributable), which the
+  // pull leaves where its urls point and packaging leaves out of the layout.
+  std::vector<std::filesystem::path> layer_files;
   std::vector<std::string> diff_ids;
   std::vector<std::string> env;  // "KEY=value"
   std::vector<std::string> entrypoint;

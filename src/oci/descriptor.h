@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "platform/platform.h"
 
@@ -14,6 +15,19 @@ inline constexpr const char* kMediaTypeIndex = "application/vnd.oci.image.index.
 inline constexpr const char* kMediaTypeManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr const char* kMediaTypeConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr const char* kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+// Non-distributable ("foreign") layers, as Windows base images list them: the registry of the
+// image need not hold the blob (its `urls` say where it lives), and no client may upload it to
+// another registry. Docker's two types, and OCI's three (deprecated in image-spec 1.1, still
+// served).
+inline constexpr const char* kMediaTypeDockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar";
+inline constexpr const char* kMediaTypeDockerForeignLayerGzip =
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+inline constexpr const char* kMediaTypeLayerNonDistributable =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar";
+inline constexpr const char* kMediaTypeLayerNonDistributableGzip =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+inline constexpr const char* kMediaTypeLayerNonDistributableZstd =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 inline constexpr const char* kAnnotationRefName = "org.opencontainers.image.ref.name";
 inline constexpr const char* kAnnotationCreated = "org.opencontainers.image.created";
 
@@ -23,6 +37,16 @@ struct Descriptor {
   std::int64_t size = 0;
   std::optional<Platform> platform;
   std::map<std::string, std::string> annotations;
+  std::vector<std::string> urls;  // where a non-distributable layer can be downloaded from
 };
+
+// True for the media types of non-distributable layers above: xbuild neither downloads nor
+// uploads them, and layouts it writes do not hold them; manifests keep their descriptors as
+// they are (urls included).
+inline bool is_non_distributable(const std::string& media_type) {
+  return media_type == kMediaTypeDockerForeignLayer || media_type == kMediaTypeDockerForeignLayerGzip ||
+         media_type == kMediaTypeLayerNonDistributable || media_type == kMediaTypeLayerNonDistributableGzip ||
+         media_type == kMediaTypeLayerNonDistributableZstd;
+}
 
 }  // namespace xb::oci

@@ -1,6 +1,6 @@
 // Canonical OCI documents. nlohmann::json keeps object keys in a std::map, so dump() without
 // indentation gives sorted keys and no whitespace: equal inputs give byte-equal documents.
-// Optional fields (variant, os.version, annotations, empty config fields) are left out rather
+// Optional fields (variant, os.version, annotations, urls, empty config fields) are left out rather
 // than written empty. Invalid UTF-8 is replaced (U+FFFD) instead of throwing.
 #include "oci/image.h"
 
@@ -35,6 +35,7 @@ Json descriptor_json(const Descriptor& descriptor) {
     object["platform"] = platform;
   }
   if (!descriptor.annotations.empty()) object["annotations"] = descriptor.annotations;
+  if (!descriptor.urls.empty()) object["urls"] = descriptor.urls;
   return object;
 }
 

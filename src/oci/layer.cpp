@@ -13,6 +13,9 @@
 // buffers, so memory use does not depend on the layer's size. At the end the file is renamed to
 // its digest's hex, or dropped when a blob with that name is already there. The diff_id depends
 // only on the sources and the mtime; the digest also on zlib's deflate (same zlib, same bytes).
+// The Windows format takes the same entries in the same order, but writes the tar itself
+// (pax_tar.h) into the same BlobSink: "Hives" and "Files" first, then each entry under "Files/"
+// without a trailing "/", each preceded by a pax header holding the MSWINDOWS.rawsd record.
 #include "oci/layer.h"
 
 #include <archive.h>
@@ -31,6 +34,7 @@
 #include <optional>
 #include <vector>
 
+#include "oci/pax_tar.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -42,6 +46,11 @@ namespace {
 constexpr int kGzipLevel = 6;
 constexpr int kGzipOsUnknown = 255;
 constexpr std::size_t kBufferSize = std::size_t{64} * 1024;
+
+// The security descriptor ko writes on Windows layer entries, base64 of its binary form:
+// owner BUILTIN\Users, group BUILTIN\Users (SDDL "O:BUG:BU"), no DACL.
+constexpr const char* kWindowsSecurityDescriptor =
+    "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==";
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -348,8 +357,10 @@ std::string tar_name(const std::string& path, const Entry& entry) {
   return entry.kind == EntryKind::directory ? path + "/" : path;
 }
 
-// Copies exactly entry.size bytes of the file into the archive.
-Status write_file_data(struct archive* archive, const Entry& entry, const BlobSink& sink) {
+// Reads exactly entry.size bytes of the file and hands them to `write` (a Status(const char*,
+// std::size_t)) in pieces of at most kBufferSize.
+template <class Write>
+Status copy_file_data(const Entry& entry, Write&& write) {
   int fd = ::open(entry.disk_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fail("cannot read " + entry.disk_path.string() + ": " + errno_text(errno));
   struct stat info {};
@@ -370,15 +381,26 @@ Status write_file_data(struct archive* archive, const Entry& entry, const BlobSi
       if (n == 0) return fail(entry.disk_path.string() + " changed while it was being packed");
       return fail("cannot read " + entry.disk_path.string() + ": " + errno_text(error));
     }
-    if (archive_write_data(archive, buffer.data(), static_cast<std::size_t>(n)) != n) {
+    Status written = write(buffer.data(), static_cast<std::size_t>(n));
+    if (!written) {
       ::close(fd);
-      return fail(sink.error().empty() ? std::string("cannot write the layer: ") + archive_error_string(archive)
-                                       : sink.error());
+      return written;
     }
     remaining -= n;
   }
   ::close(fd);
   return Ok{};
+}
+
+// Copies exactly entry.size bytes of the file into the archive.
+Status write_file_data(struct archive* archive, const Entry& entry, const BlobSink& sink) {
+  return copy_file_data(entry, [&](const char* data, std::size_t size) -> Status {
+    if (archive_write_data(archive, data, size) != static_cast<la_ssize_t>(size)) {
+      return fail(sink.error().empty() ? std::string("cannot write the layer: ") + archive_error_string(archive)
+                                       : sink.error());
+    }
+    return Ok{};
+  });
 }
 
 Status write_tar(const std::vector<std::pair<std::string, const Entry*>>& ordered, std::int64_t mtime, BlobSink& sink) {
@@ -440,9 +462,110 @@ Status write_tar(const std::vector<std::pair<std::string, const Entry*>>& ordere
   return Ok{};
 }
 
+// Checks UTF-8 the way Windows needs it: well-formed sequences, no overlong forms, no
+// surrogates, nothing above U+10FFFF.
+bool is_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xe  ? 3
+                         : (lead >> 3) == 0x1e ? 4
+                                               : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
+}
+
+class WindowsTarWriter {
+ public:
+  WindowsTarWriter(BlobSink& sink, std::int64_t mtime) : sink_(sink), mtime_(mtime) {}
+
+  Status directory(const std::string& name, unsigned mode) { return header(name, '5', mode, 0); }
+
+  Status file(const std::string& name, const Entry& entry) {
+    Status written = header(name, '0', entry.mode, entry.size);
+    if (!written) return written;
+    written = copy_file_data(entry, [&](const char* data, std::size_t size) { return put(data, size); });
+    if (!written) return written;
+    static constexpr char kZeros[kTarBlockSize] = {};
+    return put(kZeros, tar_padding(entry.size));
+  }
+
+  Status finish() {
+    std::string end = tar_end();
+    return put(end.data(), end.size());
+  }
+
+ private:
+  Status header(const std::string& name, char typeflag, unsigned mode, std::int64_t size) {
+    TarHeader tar_header;
+    tar_header.name = name;
+    tar_header.typeflag = typeflag;
+    tar_header.mode = mode;
+    tar_header.size = size;
+    tar_header.mtime = mtime_;
+    tar_header.pax_records = {{"MSWINDOWS.rawsd", kWindowsSecurityDescriptor}};
+    Result<std::string> bytes = pax_entry_header(tar_header);
+    if (!bytes) return fail(bytes.error());
+    return put(bytes.value().data(), bytes.value().size());
+  }
+
+  Status put(const char* data, std::size_t size) {
+    if (size == 0 || sink_.write(data, size)) return Ok{};
+    return fail(sink_.error());
+  }
+
+  BlobSink& sink_;
+  std::int64_t mtime_;
+};
+
+// `ordered` holds the Linux tar names (directories end in "/"), so the entries under "Files/"
+// come in the same order as in a Linux layer of the same sources.
+Status write_windows_tar(const std::vector<std::pair<std::string, const Entry*>>& ordered, std::int64_t mtime,
+                         BlobSink& sink) {
+  for (const auto& [name, entry] : ordered) {
+    if (entry->kind == EntryKind::symlink) {
+      return fail("windows layers cannot hold symlinks: " + entry->disk_path.string() + "; copy the file instead");
+    }
+    if (!is_utf8(name)) {
+      std::string where = entry->made_up() ? "the layer path \"" + name + "\"" : entry->disk_path.string();
+      return fail("windows layers need UTF-8 file names, and " + where + " is not valid UTF-8; rename it");
+    }
+  }
+  WindowsTarWriter writer(sink, mtime);
+  for (const char* top : {"Hives", "Files"}) {
+    Status written = writer.directory(top, 0755);
+    if (!written) return written;
+  }
+  for (const auto& [name, entry] : ordered) {
+    std::string windows_name = "Files/" + name;
+    Status written = Ok{};
+    if (entry->kind == EntryKind::directory) {
+      windows_name.pop_back();  // the "/" that tar_name added
+      written = writer.directory(windows_name, entry->mode);
+    } else {
+      written = writer.file(windows_name, *entry);
+    }
+    if (!written) return written;
+  }
+  return writer.finish();
+}
+
 }  // namespace
 
-Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int64_t mtime, const fs::path& blobs_dir) {
+Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int64_t mtime, const fs::path& blobs_dir,
+                              LayerFormat format) {
   EntryMap entries;
   for (const LayerSource& source : sources) {
     Status collected = collect_source(entries, source);
@@ -456,7 +579,8 @@ Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int6
   BlobSink sink(blobs_dir / "sha256");
   Status opened = sink.open();
   if (!opened) return fail(opened.error());
-  Status written = write_tar(ordered, mtime, sink);
+  Status written =
+      format == LayerFormat::windows ? write_windows_tar(ordered, mtime, sink) : write_tar(ordered, mtime, sink);
   if (!written) return fail(written.error());
   return sink.finish();
 }

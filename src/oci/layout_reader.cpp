@@ -2,7 +2,8 @@
 // image manifest or an image index, and in an index picks the manifest whose platform is the
 // one asked for (os, architecture, and variant when both sides name one). Each blob is read
 // from blobs/<algorithm>/<hex> after checking the digest has the shape "sha256:<64 hex>", so a
-// crafted digest cannot point outside the layout.
+// crafted digest cannot point outside the layout. A non-distributable layer the layout does
+// not hold is refused by name: it cannot be unpacked.
 #include "oci/layout_reader.h"
 
 #include <nlohmann/json.hpp>
@@ -96,6 +97,15 @@ Result<ImageLayers> find_image_layers(const fs::path& layout, const std::string&
   for (const json& layer : manifest.value().value("layers", json::array())) {
     Result<fs::path> file = blob_path(layout, layer.value("digest", ""));
     if (!file) return fail(file.error());
+    // A non-distributable layer is normally not in the layout (xbuild's pulls and packaging
+    // leave it out); a root filesystem cannot do without it, so say so rather than unpack a
+    // partial one or fail later on a missing file.
+    std::error_code ec;
+    if (is_non_distributable(layer.value("mediaType", "")) && !fs::is_regular_file(file.value(), ec))
+      return fail("the image " + result.manifest_digest + " in " + layout.string() + " has a non-distributable layer " +
+                  layer.value("digest", "") +
+                  " that the layout does not hold (it is downloaded from its urls only); use a root "
+                  "filesystem image whose layers are all in the layout");
     result.layers.push_back(file.value());
   }
   return result;

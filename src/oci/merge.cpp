@@ -6,9 +6,10 @@
 // platforms (given, or read from the shards' dev.xbuild.platforms annotation) fix the order of
 // the merged index, so a merge of every shard is byte-identical to the index an unsharded run
 // writes; without them the order is by platform name. Each chosen manifest's blobs (manifest,
-// config, layers) are verified against their digests and hard-linked (or copied) into the
-// output, then the index is serialized canonically (sorted keys, no whitespace), like
-// oci/image.cpp does, from the descriptors exactly as the shards wrote them.
+// config, layers; non-distributable layers are not in the layouts and stay out) are verified
+// against their digests and hard-linked (or copied) into the output, then the index is
+// serialized canonically (sorted keys, no whitespace), like oci/image.cpp does, from the
+// descriptors exactly as the shards wrote them.
 #include "oci/merge.h"
 
 #include <algorithm>
@@ -140,7 +141,8 @@ Result<bool> transfer_blob(const Input& input, const std::string& digest, Layout
   return true;
 }
 
-// The manifest, its config and its layers.
+// The manifest, its config and its layers, but not non-distributable layers: layouts xbuild
+// writes never hold them (the manifest points at them by their urls).
 Result<std::size_t> transfer_image(const Chosen& chosen, LayoutWriter& out) {
   std::string digest = chosen.descriptor.value("digest", "");
   Result<Json> manifest = read_object(chosen.input->layout, digest, "the manifest");
@@ -148,7 +150,7 @@ Result<std::size_t> transfer_image(const Chosen& chosen, LayoutWriter& out) {
   std::vector<std::string> digests = {digest};
   if (manifest.value().contains("config")) digests.push_back(manifest.value()["config"].value("digest", ""));
   for (const Json& layer : manifest.value().value("layers", Json::array()))
-    digests.push_back(layer.value("digest", ""));
+    if (!is_non_distributable(layer.value("mediaType", ""))) digests.push_back(layer.value("digest", ""));
   std::size_t added = 0;
   for (const std::string& blob : digests) {
     Result<bool> moved = transfer_blob(*chosen.input, blob, out);

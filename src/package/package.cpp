@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -50,11 +52,29 @@ Result<std::vector<oci::LayerSource>> layer_sources(const ImageSpec& image, cons
   return sources;
 }
 
+bool is_windows(const TargetPlan& target) { return target.platform.os == "windows"; }
+
+// [image] paths are written once, POSIX-style, for every platform; a Windows image's layer puts
+// them under C:\ (Files/ in the tar), so its entrypoint, cmd and workdir say C:\app\hello.exe.
+std::string windows_path(const std::string& path) {
+  if (path.empty() || path.front() != '/') return path;
+  std::string out = "C:";
+  for (char c : path) out += c == '/' ? '\\' : c;
+  return out;
+}
+
+void to_windows_paths(oci::ImageConfig& config) {
+  if (!config.entrypoint.empty()) config.entrypoint[0] = windows_path(config.entrypoint[0]);
+  if (config.entrypoint.empty() && !config.cmd.empty()) config.cmd[0] = windows_path(config.cmd[0]);
+  config.working_dir = windows_path(config.working_dir);
+}
+
 oci::ImageConfig image_config(const ImageSpec& image, const TargetPlan& target, long long created) {
   oci::ImageConfig config;
   config.platform = target.platform;
+  if (!target.os_version.empty()) config.platform.os_version = target.os_version;
   config.created = created;
-  config.entrypoint = image.entrypoint;
+  config.entrypoint = target.entrypoint ? *target.entrypoint : image.entrypoint;
   config.cmd = image.cmd;
   for (const auto& [key, value] : image.env) {  // a std::map: sorted by key
     std::string assignment = key;
@@ -65,6 +85,7 @@ oci::ImageConfig image_config(const ImageSpec& image, const TargetPlan& target, 
   config.working_dir = image.workdir;
   config.user = image.user;
   config.labels = image.labels;
+  if (is_windows(target)) to_windows_paths(config);
   return config;
 }
 
@@ -79,7 +100,7 @@ void inherit_base(oci::ImageConfig& config, const ImageSpec& image, const oci::B
     env.push_back(ours);
   }
   config.env = env;
-  if (image.entrypoint.empty()) {
+  if (config.entrypoint.empty()) {
     config.entrypoint = base.entrypoint;
     if (image.cmd.empty()) config.cmd = base.cmd;
   }
@@ -89,9 +110,11 @@ void inherit_base(oci::ImageConfig& config, const ImageSpec& image, const oci::B
   config.diff_ids = base.diff_ids;
 }
 
-// The base's layers go into the layout as they are (hard-linked when possible).
+// The base's layers go into the layout as they are (hard-linked when possible), except
+// non-distributable ones: the manifest keeps their descriptors (urls included), but no blob.
 Status add_base_layers(const oci::BaseImage& base, oci::LayoutWriter& layout) {
   for (std::size_t i = 0; i < base.layers.size(); ++i) {
+    if (oci::is_non_distributable(base.layers[i].media_type)) continue;
     fs::path target = layout.blobs_dir() / "sha256" / base.layers[i].digest.substr(7);
     std::error_code ec;
     if (fs::exists(target, ec)) continue;
@@ -106,7 +129,8 @@ Result<oci::LayerBlob> pack_target_layer(const Config& config, const Plan& plan,
                                          const fs::path& blobs_dir) {
   Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
   if (!sources) return fail(sources.error());
-  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, blobs_dir);
+  oci::LayerFormat format = is_windows(target) ? oci::LayerFormat::windows : oci::LayerFormat::linux;
+  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, blobs_dir, format);
   if (!layer) return fail(target.platform.str() + ": " + layer.error());
   return layer;
 }
@@ -158,7 +182,7 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
   Result<oci::Descriptor> manifest =
       layout.add_blob(oci::manifest_json(config_blob.value(), layers, annotations), oci::kMediaTypeManifest);
   if (!manifest) return fail(manifest.error());
-  manifest.value().platform = target.platform;
+  manifest.value().platform = image.platform;  // with os.version, as Windows clients select by it
   return PackagedImage{target.platform, manifest.value()};
 }
 
@@ -189,11 +213,14 @@ Result<OutputTarget> parse_output(const std::string& text, const fs::path& base)
   return output;
 }
 
-Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
-                                     const std::vector<oci::BaseImage>& bases) {
+namespace {
+
+// The images and the index around the targets' packed layers (in plan order), and index.json.
+Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
+                                     const std::vector<oci::BaseImage>& bases,
+                                     const std::vector<Result<oci::LayerBlob>>& layers) {
   PackageResult result;
   std::vector<oci::Descriptor> manifests;
-  std::vector<Result<oci::LayerBlob>> layers = pack_layers(config, plan, layout.blobs_dir());
   for (std::size_t i = 0; i < plan.targets.size(); ++i) {
     const TargetPlan& target = plan.targets[i];
     Result<PackagedImage> image =
@@ -213,8 +240,114 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
   return result;
 }
 
+}  // namespace
+
+Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
+                                     const std::vector<oci::BaseImage>& bases) {
+  return package_packed(config, plan, layout, bases, pack_layers(config, plan, layout.blobs_dir()));
+}
+
+// Workers take targets from `queue` and exit when it is empty; start() adds a worker while
+// fewer than one per core are busy. Everything but the packing itself is under `mutex`.
+struct LayerPacker::State {
+  const Config& config;
+  const Plan& plan;
+  OutputTarget output;
+  std::mutex mutex;
+  std::optional<TempDir> staging_root;  // made on the first start()
+  std::optional<oci::LayoutWriter> layout;
+  bool unusable = false;  // the staging layout could not be made: package_and_publish says why
+  bool closing = false;   // destroyed unpublished: what is queued is dropped
+  std::deque<std::size_t> queue;
+  std::vector<bool> queued;
+  std::vector<std::optional<Result<oci::LayerBlob>>> packed;
+  std::size_t busy = 0;
+  std::vector<std::thread> workers;
+
+  State(const Config& c, const Plan& p, const OutputTarget& o)
+      : config(c), plan(p), output(o), queued(p.targets.size(), false), packed(p.targets.size()) {}
+
+  // Packs queued targets until none is left (or, when closing, drops them). A worker stops
+  // being busy under the same lock that saw the queue empty, so start() never queues a target
+  // that no worker will take.
+  void drain(bool worker) {
+    std::unique_lock lock(mutex);
+    while (!queue.empty() && !closing) {
+      std::size_t target = queue.front();
+      queue.pop_front();
+      fs::path blobs_dir = layout->blobs_dir();
+      lock.unlock();
+      Result<oci::LayerBlob> layer = pack_target_layer(config, plan, plan.targets[target], blobs_dir);
+      lock.lock();
+      packed[target].emplace(std::move(layer));
+    }
+    if (worker) --busy;
+  }
+
+  void join() {
+    std::vector<std::thread> running;
+    {
+      std::lock_guard lock(mutex);
+      running.swap(workers);
+    }
+    for (std::thread& worker : running) worker.join();
+  }
+};
+
+LayerPacker::LayerPacker(const Config& config, const Plan& plan, const OutputTarget& output)
+    : state_(std::make_unique<State>(config, plan, output)) {}
+
+LayerPacker::~LayerPacker() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closing = true;
+  }
+  state_->join();
+}
+
+void LayerPacker::start(std::size_t target) {
+  State& state = *state_;
+  std::lock_guard lock(state.mutex);
+  if (target >= state.queued.size() || state.queued[target] || state.unusable || state.closing) return;
+  if (!state.layout) {
+    Result<fs::path> root = make_sibling_temp_dir(state.output.path);
+    if (!root) {
+      state.unusable = true;
+      return;
+    }
+    state.staging_root.emplace(root.value());
+    Result<oci::LayoutWriter> layout = oci::LayoutWriter::create(root.value() / "oci");
+    if (!layout) {
+      state.unusable = true;
+      return;
+    }
+    state.layout.emplace(std::move(layout).value());
+  }
+  state.queued[target] = true;
+  state.queue.push_back(target);
+  if (state.busy >= std::max(1u, std::thread::hardware_concurrency())) return;
+  ++state.busy;
+  state.workers.emplace_back([&state] { state.drain(true); });
+}
+
 Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output,
-                                          const std::vector<oci::BaseImage>& bases) {
+                                          const std::vector<oci::BaseImage>& bases, LayerPacker* packer) {
+  if (packer && packer->state_->layout) {
+    // Queue the targets not packed yet, pack them here too, and wait for the workers.
+    LayerPacker::State& state = *packer->state_;
+    for (std::size_t target = 0; target < plan.targets.size(); ++target) packer->start(target);
+    state.drain(false);
+    state.join();
+    std::vector<Result<oci::LayerBlob>> layers;
+    for (std::optional<Result<oci::LayerBlob>>& layer : state.packed) layers.push_back(std::move(*layer));
+    Result<PackageResult> result = package_packed(config, plan, *state.layout, bases, layers);
+    if (!result) return result;
+    fs::path staging = state.layout->root();
+    Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
+                                                                 : oci::publish_archive(staging, output.path);
+    if (!published) return fail(published.error());
+    return result;
+  }
   // The staging area sits next to the output (same filesystem, so publishing is a rename) and
   // is removed whatever happens; the layout is built in a fresh directory inside it.
   Result<fs::path> staging_root = make_sibling_temp_dir(output.path);

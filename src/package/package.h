@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,33 @@ struct PackageResult {
 Result<PackageResult> package_images(const Config& config, const Plan& plan, oci::LayoutWriter& layout,
                                      const std::vector<oci::BaseImage>& bases = {});
 
-// Packages into a staging directory next to the output, then publishes it in one step.
+// Packs targets' layers on worker threads while the other targets' stages still run, so the
+// compression overlaps them: start(i) once target i's last stage has succeeded (its $XBUILD_OUT
+// is final). The layers go into the staging layout next to the output, made on the first
+// start(); package_and_publish then uses them and packs the rest. Destroying a packer that
+// was not published drops what is still queued, waits for the layers being packed and removes
+// the staging directory.
+class LayerPacker {
+ public:
+  LayerPacker(const Config& config, const Plan& plan, const OutputTarget& output);
+  ~LayerPacker();
+  LayerPacker(const LayerPacker&) = delete;
+  LayerPacker& operator=(const LayerPacker&) = delete;
+
+  void start(std::size_t target);
+
+  struct State;  // package.cpp
+
+ private:
+  friend Result<PackageResult> package_and_publish(const Config&, const Plan&, const OutputTarget&,
+                                                   const std::vector<oci::BaseImage>&, LayerPacker*);
+  std::unique_ptr<State> state_;
+};
+
+// Packages into a staging directory next to the output, then publishes it in one step. With a
+// packer (made for the same config, plan and output), its staging layout and the layers it
+// packed are used.
 Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output,
-                                          const std::vector<oci::BaseImage>& bases = {});
+                                          const std::vector<oci::BaseImage>& bases = {}, LayerPacker* packer = nullptr);
 
 }  // namespace xb

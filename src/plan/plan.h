@@ -35,6 +35,12 @@ struct TargetPlan {
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
   std::string builder;  // [builder.NAME] it is routed to (empty: local)
+  // cross: run once, with the target's environment, before its first stage when
+  // `runner_setup_creates` is missing (the toolchain's [runner_setup]: wine's prefix).
+  std::vector<std::string> runner_setup;
+  std::filesystem::path runner_setup_creates;
+  std::string os_version;                              // Windows: the image's os.version ([platform.X] os_version)
+  std::optional<std::vector<std::string>> entrypoint;  // [platform.X] entrypoint, over [image]'s
 };
 
 struct JobPlan {

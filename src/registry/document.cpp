@@ -46,6 +46,9 @@ Result<oci::Descriptor> descriptor_from_json(const Json& object, const std::stri
   if (object.contains("platform") && object["platform"].is_object())
     descriptor.platform = platform_from_json(object["platform"]);
   descriptor.annotations = annotations_from_json(object);
+  if (object.contains("urls") && object["urls"].is_array())
+    for (const Json& url : object["urls"])
+      if (url.is_string()) descriptor.urls.push_back(url.get<std::string>());
   return descriptor;
 }
 
@@ -191,7 +194,10 @@ Result<oci::BaseImage> read_base_image(const std::filesystem::path& layout, cons
   base.name = name;
   base.digest = manifest.value().digest;
   base.layers = manifest.value().layers;
-  for (const oci::Descriptor& layer : base.layers) base.layer_files.push_back(source.value().blob_path(layer.digest));
+  // pull_image leaves non-distributable layers out of the layout; they get an empty path.
+  for (const oci::Descriptor& layer : base.layers)
+    base.layer_files.push_back(oci::is_non_distributable(layer.media_type) ? std::filesystem::path()
+                                                                           : source.value().blob_path(layer.digest));
   auto strings = [](const Json& object, const char* key) {
     std::vector<std::string> values;
     if (object.is_object() && object.contains(key) && object[key].is_array())

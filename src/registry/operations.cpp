@@ -144,10 +144,17 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
     images.push_back(root_manifest.value());
   }
   std::map<std::string, BlobUpload> blobs;
+  std::set<std::string> non_distributable;
   for (const Manifest& image : images) {
     std::vector<oci::Descriptor> parts = image.layers;
     parts.push_back(image.config);
     for (const oci::Descriptor& part : parts) {
+      // Neither uploaded nor checked for: the manifest points at it by its urls, as it did in
+      // the base image, and the layout does not hold it.
+      if (oci::is_non_distributable(part.media_type)) {
+        non_distributable.insert(part.digest);
+        continue;
+      }
       fs::path path = source.value().blob_path(part.digest);
       std::error_code ec;
       if (!fs::is_regular_file(path, ec))
@@ -164,6 +171,7 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
   PushSummary summary;
   summary.root = root.value();
   summary.root.media_type = root_manifest.value().media_type;
+  summary.non_distributable = static_cast<int>(non_distributable.size());
 
   std::vector<Task> uploads;
   for (const auto& [digest, blob] : blobs) {
@@ -254,6 +262,11 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
   std::vector<oci::Descriptor> parts = image.layers;
   parts.push_back(image.config);
   for (const oci::Descriptor& part : parts) {
+    // Left where its urls point: this registry need not hold it, and packaging does not copy it.
+    if (oci::is_non_distributable(part.media_type)) {
+      if (seen.insert(part.digest).second) ++summary.non_distributable;
+      continue;
+    }
     if (!seen.insert(part.digest).second) continue;
     fs::path path = layout.value().blobs_dir() / "sha256" / part.digest.substr(7);
     downloads.push_back([&session, &repository, part, path](std::function<void(Status)> done) {
@@ -306,12 +319,15 @@ Result<Manifest> create_index(const Reference& target, const std::vector<IndexSo
       std::vector<Task> mounts;
       std::vector<oci::Descriptor> parts = image.value().layers;
       parts.push_back(image.value().config);
-      for (const oci::Descriptor& part : parts)
+      for (const oci::Descriptor& part : parts) {
+        // The source repository does not hold it either; the copied manifest keeps its urls.
+        if (oci::is_non_distributable(part.media_type)) continue;
         mounts.push_back([&session, &target, &from, part](std::function<void(Status)> done) {
           session.client().upload_blob(
               target.repository, BlobUpload{part.digest, part.size, {}, {}}, from.repository,
               [done](Result<BlobOutcome> outcome) { done(outcome ? Status(Ok{}) : Status(fail(outcome.error()))); });
         });
+      }
       if (Status mounted = run_tasks(session, std::move(mounts)); !mounted) return fail(mounted.error());
       if (Status copied = put_manifest(session, target.repository, image.value().digest, image.value()); !copied)
         return fail(copied.error());

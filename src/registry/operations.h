@@ -19,12 +19,14 @@ struct PushSummary {
   int blobs_existed = 0;
   int blobs_mounted = 0;
   std::int64_t bytes_uploaded = 0;
-  int manifests = 0;     // image manifests pushed (the index not counted)
-  oci::Descriptor root;  // what the tags point at
+  int non_distributable = 0;  // layers left out (oci::is_non_distributable): not uploaded, not checked
+  int manifests = 0;          // image manifests pushed (the index not counted)
+  oci::Descriptor root;       // what the tags point at
 };
 
 // Pushes the layout's image (or index) to every target (one repository, one tag each):
 // blobs first (existing ones skipped), then the image manifests by digest, then the root.
+// Non-distributable layers are never uploaded: the manifests reference them as they are.
 Result<PushSummary> push_layout(const std::filesystem::path& layout, const std::vector<Reference>& targets,
                                 const RegistryOptions& options);
 
@@ -35,14 +37,17 @@ Result<std::string> fetch_blob_text(const Reference& repository, const oci::Desc
                                     const RegistryOptions& options);
 
 struct PullSummary {
-  Platform platform;         // of the image pulled
-  oci::Descriptor manifest;  // the image manifest
-  std::string index_digest;  // when the reference named an index
-  int blobs = 0;
+  Platform platform;          // of the image pulled
+  oci::Descriptor manifest;   // the image manifest
+  std::string index_digest;   // when the reference named an index
+  int blobs = 0;              // downloaded and verified
+  int non_distributable = 0;  // layers not downloaded (oci::is_non_distributable), not in the layout
 };
 
 // Pulls the image for `platform` (containerd's matcher: exact, then what the platform also
 // runs) into the layout directory `output`, replaced atomically; every digest is verified.
+// Non-distributable layers are not downloaded: the layout holds the manifest listing them
+// but not their blobs.
 Result<PullSummary> pull_image(const Reference& reference, const Platform& platform,
                                const std::filesystem::path& output, const RegistryOptions& options);
 

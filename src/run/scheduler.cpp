@@ -149,6 +149,7 @@ class Scheduler {
     } else if (auto source = job.env.find("XBUILD_SRC"); source != job.env.end()) {
       spec.working_directory = source->second;
     }
+    if (options_.hooks.started) options_.hooks.started(index);
     ProcessCallbacks callbacks;
     callbacks.on_line = [this, index](std::string_view line) { on_line(index, line); };
     callbacks.on_exit = [this, index](const ProcessExit& exit) { on_exit(index, exit); };
@@ -180,6 +181,7 @@ class Scheduler {
     runs_[index].finished = true;
     terminal_.job_finished(runs_[index].info, job_state_name(result.state), 0, -1);
     record_failure(index);
+    if (options_.hooks.finished) options_.hooks.finished(index, result);
   }
 
   void on_line(std::size_t index, std::string_view line) {
@@ -209,6 +211,7 @@ class Scheduler {
     terminal_.job_finished(run.info, job_state_name(result.state), result.seconds,
                            exit.term_signal ? -1 : exit.exit_status);
     if (result.state == JobState::failed) record_failure(index);
+    if (options_.hooks.finished) options_.hooks.finished(index, result);
     start_ready_jobs();
   }
 

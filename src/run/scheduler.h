@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ struct RunResult {
   std::string failure_message(const Plan& plan) const;
 };
 
+// Called on the loop thread with the job's index in the plan: `started` just before its process
+// starts, `finished` once it has ended (any state, its log closed) and before any job that
+// needs it can start. The cache uses them to see what each job wrote.
+struct JobHooks {
+  std::function<void(std::size_t job)> started;
+  std::function<void(std::size_t job, const JobResult& result)> finished;
+};
+
 struct SchedulerOptions {
   unsigned jobs = 1;        // concurrency limit (-j)
   bool keep_going = false;  // let independent jobs finish after a failure
@@ -43,6 +52,7 @@ struct SchedulerOptions {
   // group (children run in their own sessions, so a terminal's Ctrl-C does not reach them),
   // start nothing new, and report the signal in RunResult::interrupted.
   bool handle_interrupts = false;
+  JobHooks hooks;
 };
 
 // Runs the loop until every job has finished or been skipped.

@@ -2,10 +2,11 @@
 //
 // Each file is parsed with toml++ and then checked against a fixed schema: the top level holds
 // platform, triple, sysroot, pkg_config_libdir, runner and qemu_arch, and the tables [tools],
-// [meson], [cmake] and [packages] hold their own fixed keys. A key the schema does not know, a
-// missing key, or a value of the wrong type becomes a Diagnostic (file:line:col, the line and a
-// caret, rendered like xbuild.toml's), and reading carries on, so one load reports every problem
-// in every file. Two files claiming the same platform is an error too, reported at the second.
+// [meson], [cmake] and [packages] hold their own fixed keys; the optional [runner_env] (any
+// variable names) and [runner_setup] (command, creates) describe what the runner needs. A key the schema does not know,
+// a missing key, or a value of the wrong type becomes a Diagnostic (file:line:col, the line and a caret, rendered like
+// xbuild.toml's), and reading carries on, so one load reports every problem in every file. Two files claiming the same
+// platform is an error too, reported at the second.
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,12 +33,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {
-    "platform", "triple", "sysroot", "pkg_config_libdir", "runner", "qemu_arch", "tools", "meson", "cmake", "packages"};
+const std::vector<std::string> kTopLevelKeys = {"platform", "triple",    "sysroot",    "pkg_config_libdir",
+                                                "runner",   "qemu_arch", "tools",      "meson",
+                                                "cmake",    "packages",  "runner_env", "runner_setup"};
 const std::vector<std::string> kToolKeys = {"CC", "CXX", "AR", "RANLIB", "STRIP", "LD", "OBJCOPY", "NM"};
 const std::vector<std::string> kMesonKeys = {"system", "cpu_family", "cpu", "endian"};
 const std::vector<std::string> kCmakeKeys = {"system_name", "system_processor"};
 const std::vector<std::string> kPackageKeys = {"compiler", "cxx", "runner"};
+const std::vector<std::string> kRunnerSetupKeys = {"command", "creates"};
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -110,6 +113,30 @@ class ToolchainFileReader {
       check_keys(*cmake, kCmakeKeys, "[cmake]");
       toolchain.cmake.system_name = required_string(*cmake, "system_name", "[cmake]", false).value_or("");
       toolchain.cmake.system_processor = required_string(*cmake, "system_processor", "[cmake]", false).value_or("");
+    }
+    if (const toml::node* node = root.get("runner_env")) {
+      if (const toml::table* env = node->as_table()) {
+        for (auto&& [key, value] : *env) {
+          if (const toml::value<std::string>* text = value.as_string())
+            toolchain.runner_env[std::string(key.str())] = text->get();
+          else
+            wrong_type(value, key.str(), "[runner_env]", "a string");
+        }
+      } else {
+        wrong_type(*node, "runner_env", "", "a table");
+      }
+    }
+    if (const toml::node* node = root.get("runner_setup")) {
+      if (const toml::table* setup = node->as_table()) {
+        check_keys(*setup, kRunnerSetupKeys, "[runner_setup]");
+        toolchain.runner_setup.command =
+            required_strings(*setup, "command", "[runner_setup]").value_or(std::vector<std::string>{});
+        toolchain.runner_setup.creates = required_string(*setup, "creates", "[runner_setup]", false).value_or("");
+        if (toolchain.runner_setup.command.empty() && setup->get("command"))
+          report(*setup->get("command"), "\"command\" in [runner_setup] must name a program");
+      } else {
+        wrong_type(*node, "runner_setup", "", "a table");
+      }
     }
     if (const toml::table* packages = required_table(root, "packages")) {
       check_keys(*packages, kPackageKeys, "[packages]");

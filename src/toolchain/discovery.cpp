@@ -6,14 +6,22 @@
 // naming the Debian package that provides it. The C++ compiler is not asked about: C projects
 // do not need it, and a C++ project finds out from its own build.
 //
-// The real finder asks the compiler its version with a synchronous probe (util/probe.h).
+// The real finder asks the compiler its version with a synchronous probe (util/probe.h) and
+// remembers the answer for the process, so asking from several threads at once (the run's plan
+// step does, as each probe is a process start) leaves the plan's own questions answered.
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <system_error>
 
 #include "toolchain/toolchain.h"
+#include "util/fs.h"
 #include "util/probe.h"
 #include "util/strings.h"
 
@@ -30,9 +38,21 @@ bool is_executable_file(const fs::path& path) {
   return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
 }
 
+// What identifies a compiler binary without running it: the file it resolves to, its size,
+// modification time and inode. A reinstalled or upgraded compiler changes at least one.
+std::string file_identity(const fs::path& program) {
+  struct stat info {};
+  if (::stat(program.c_str(), &info) != 0) return "";
+  return fmt::format("{}\t{}\t{}.{:09}", info.st_ino, info.st_size, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+}
+
 class SystemToolFinder : public ToolFinder {
  public:
-  explicit SystemToolFinder(std::chrono::milliseconds probe_timeout) : probe_timeout_(probe_timeout) {}
+  SystemToolFinder(std::chrono::milliseconds probe_timeout, fs::path memo_file)
+      : probe_timeout_(probe_timeout), memo_file_(std::move(memo_file)) {
+    load_memo();
+  }
+  ~SystemToolFinder() override { save_memo(); }
 
   // Like execvp: a name with a slash is a path; otherwise each PATH entry in turn (an empty
   // entry is the current directory).
@@ -57,17 +77,69 @@ class SystemToolFinder : public ToolFinder {
 
   // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
   std::string compiler_version(const fs::path& compiler) override {
+    std::string identity = memo_file_.empty() ? "" : file_identity(compiler);
+    {
+      std::lock_guard lock(mutex_);
+      if (auto known = versions_.find(compiler); known != versions_.end()) return known->second;
+      if (auto remembered = memo_.find(compiler.string());
+          !identity.empty() && remembered != memo_.end() && remembered->second.identity == identity) {
+        versions_.emplace(compiler, remembered->second.version);
+        return remembered->second.version;
+      }
+    }
+    std::string version;
     for (const char* flag : {"-dumpfullversion", "-dumpversion"}) {
       ProbeOptions options;
       options.timeout = probe_timeout_;
       Result<std::string> output = probe_output({compiler.string(), flag}, options);
-      if (output.ok() && !trim(output.value()).empty()) return std::string(trim(output.value()));
+      if (output.ok() && !trim(output.value()).empty()) {
+        version = std::string(trim(output.value()));
+        break;
+      }
     }
-    return "";
+    std::lock_guard lock(mutex_);
+    versions_.emplace(compiler, version);
+    if (!identity.empty() && !version.empty()) {  // a probe that failed or timed out is asked again
+      memo_[compiler.string()] = {identity, version};
+      memo_changed_ = true;
+    }
+    return version;
   }
 
  private:
+  struct Remembered {
+    std::string identity, version;
+  };
+
+  // One line per compiler: inode, size, mtime, version, path (tab-separated). A damaged or
+  // foreign file is only a cache: lines that do not parse are ignored.
+  void load_memo() {
+    if (memo_file_.empty()) return;
+    Result<std::string> text = read_file(memo_file_);
+    if (!text) return;
+    for (const std::string& line : split(text.value(), '\n')) {
+      std::vector<std::string> fields = split(line, '\t');
+      if (fields.size() != 5) continue;
+      memo_[fields[4]] = {fields[0] + '\t' + fields[1] + '\t' + fields[2], fields[3]};
+    }
+  }
+
+  void save_memo() {
+    if (memo_file_.empty() || !memo_changed_) return;
+    std::string text;
+    for (const auto& [path, remembered] : memo_)
+      text += remembered.identity + '\t' + remembered.version + '\t' + path + '\n';
+    std::error_code error;
+    fs::create_directories(memo_file_.parent_path(), error);
+    (void)write_file_atomic(memo_file_, text);  // best effort: next time the compilers are asked again
+  }
+
   std::chrono::milliseconds probe_timeout_;
+  std::mutex mutex_;
+  std::map<fs::path, std::string> versions_;
+  fs::path memo_file_;
+  std::map<std::string, Remembered> memo_;  // by compiler path, from and for memo_file_
+  bool memo_changed_ = false;
 };
 
 // "gcc-aarch64-linux-gnu" or "libc6-dev-arm64-cross libc6-dev" as an install hint.
@@ -95,7 +167,16 @@ std::vector<std::string> packages_of(const Toolchain& toolchain, const std::stri
 std::unique_ptr<ToolFinder> make_system_tool_finder() { return make_system_tool_finder(kProbeTimeout); }
 
 std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout) {
-  return std::make_unique<SystemToolFinder>(probe_timeout);
+  return std::make_unique<SystemToolFinder>(probe_timeout, fs::path());
+}
+
+std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout,
+                                                    const std::filesystem::path& memo_file) {
+  return std::make_unique<SystemToolFinder>(probe_timeout, memo_file);
+}
+
+std::unique_ptr<ToolFinder> make_remembering_tool_finder(const std::filesystem::path& memo_file) {
+  return make_system_tool_finder(kProbeTimeout, memo_file);
 }
 
 // packages["compiler"] lists the compiler's package first and the C library's after it.

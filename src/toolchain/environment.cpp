@@ -74,6 +74,23 @@ std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strate
   return toolchain.runner;
 }
 
+std::string expand_state_dir(const std::string& text, const std::filesystem::path& state_dir) {
+  static const std::string kPlaceholder = "{state_dir}";
+  std::string out = text;
+  for (std::size_t at = out.find(kPlaceholder); at != std::string::npos;
+       at = out.find(kPlaceholder, at + state_dir.string().size()))
+    out.replace(at, kPlaceholder.size(), state_dir.string());
+  return out;
+}
+
+std::map<std::string, std::string> runner_environment(const Toolchain& toolchain, Strategy strategy,
+                                                      const std::filesystem::path& state_dir) {
+  std::map<std::string, std::string> env;
+  if (strategy != Strategy::cross) return env;
+  for (const auto& [name, value] : toolchain.runner_env) env[name] = expand_state_dir(value, state_dir);
+  return env;
+}
+
 std::map<std::string, std::string> stage_environment(const StageEnvironmentInput& input) {
   std::map<std::string, std::string> env;
   const Platform& target = input.target;
@@ -91,6 +108,8 @@ std::map<std::string, std::string> stage_environment(const StageEnvironmentInput
 
   if (toolchain) {
     for (const auto& [variable, program] : toolchain->tools) env[variable] = program;
+    for (const auto& [variable, value] : runner_environment(*toolchain, input.strategy, input.state_dir))
+      env[variable] = value;
   }
   env["PKG_CONFIG"] = "pkg-config";
   if (toolchain && input.strategy == Strategy::cross && !toolchain->pkg_config_libdir.empty()) {

@@ -21,6 +21,7 @@ struct StageEnvironmentInput {
   std::filesystem::path output_dir;            // XBUILD_OUT
   std::filesystem::path meson_cross_file;      // empty: none (native builds)
   std::filesystem::path cmake_toolchain_file;  // empty: none
+  std::filesystem::path state_dir;             // replaces "{state_dir}" in the runner's variables
   long long source_date_epoch = 0;
 };
 
@@ -29,6 +30,13 @@ std::map<std::string, std::string> stage_environment(const StageEnvironmentInput
 
 // The words that run a target binary on this host (XBUILD_EXEC), empty for native.
 std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strategy);
+
+// The runner's own variables (toolchain.runner_env) with "{state_dir}" replaced; empty unless
+// the strategy is cross, the only one that runs binaries through the runner.
+std::map<std::string, std::string> runner_environment(const Toolchain& toolchain, Strategy strategy,
+                                                      const std::filesystem::path& state_dir);
+// "{state_dir}" in `text` replaced by `state_dir`.
+std::string expand_state_dir(const std::string& text, const std::filesystem::path& state_dir);
 
 std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper);
 std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator);

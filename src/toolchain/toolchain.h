@@ -28,6 +28,16 @@ struct Toolchain {
   // when the host runs it directly.
   std::vector<std::string> runner;
   std::string qemu_arch;  // "aarch64": the name QEMU and binfmt_misc use
+  // Variables the runner needs in every cross stage (wine: WINEPREFIX, WINEDEBUG). "{state_dir}"
+  // in a value stands for the run's state directory.
+  std::map<std::string, std::string> runner_env;
+  // Run once, before the first stage that may use the runner, when `creates` does not exist yet
+  // (wine: `wineboot --init` fills WINEPREFIX); the directory that holds `creates` is made
+  // first. Empty command: nothing to set up.
+  struct {
+    std::vector<std::string> command;
+    std::string creates;
+  } runner_setup;
   struct {
     std::string system, cpu_family, cpu, endian;
   } meson;
@@ -53,6 +63,12 @@ class ToolFinder {
 std::unique_ptr<ToolFinder> make_system_tool_finder();
 // The same with another limit on how long a compiler may take to answer (the one above: 5 s).
 std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout);
+// The same, remembering compiler versions in `memo_file` from one run to the next, keyed by the
+// compiler's path, inode, size and mtime: a rerun starts no compiler to ask its version (and a
+// probe slowed down by a busy machine cannot change a cache key). Written when it changed.
+std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout,
+                                                    const std::filesystem::path& memo_file);
+std::unique_ptr<ToolFinder> make_remembering_tool_finder(const std::filesystem::path& memo_file);
 
 struct ToolchainStatus {
   std::optional<std::filesystem::path> compiler;  // CC resolved on PATH

@@ -1,13 +1,18 @@
 // The cache end to end: a rerun with nothing changed runs no stage and writes the same image
-// digests; editing a source file reruns every platform; --no-cache; `xbuild cache info` and
+// digests; editing a source file reruns every platform; per stage, only the stages whose
+// declared inputs (or needed stages) changed run again; --no-cache; `xbuild cache info` and
 // `prune`; two clones in different directories share entries and give identical digests; two
 // runs at once on one project.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
+#include <string_view>
+#include <vector>
 
 #include "e2e/e2e_support.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace xb::testing {
 namespace {
@@ -74,6 +79,121 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   EXPECT_NE(uncached.out.find("[linux/arm64 test] "), std::string::npos) << uncached.out;
 }
 
+// build reads src/, test reads tests/ (and what build wrote), lint declares no inputs (every
+// project file); each appends "<stage> <platform>" to `runs`, outside the project.
+std::string per_stage_config(const fs::path& runs) {
+  std::string log = " >> '" + runs.string() + "'";
+  return R"(
+[project]
+name = "hello"
+
+[targets]
+platforms = ["linux/amd64", "linux/arm64"]
+
+[stage.build]
+inputs = ["src/*"]
+run = """make -s -C src CC="$CC" OUT="$XBUILD_OUT" && echo "build $XBUILD_PLATFORM")" +
+         log + R"("""
+
+[stage.test]
+needs = ["build"]
+inputs = ["tests/*"]
+run = """$XBUILD_EXEC "$XBUILD_OUT/hello" --self-test && cp tests/expected "$XBUILD_OUT/" && echo "test $XBUILD_PLATFORM")" +
+         log + R"("""
+
+[stage.lint]
+run = """echo "lint $XBUILD_PLATFORM")" +
+         log + R"("""
+
+[image]
+entrypoint = ["/app/hello"]
+copy = [{ from = "hello", to = "/app/hello" }]
+)";
+}
+
+// The stages that ran since the last call, sorted, one "<stage> <platform>" a line.
+std::string take_runs(const fs::path& runs) {
+  Result<std::string> text = read_file(runs);
+  fs::remove(runs);
+  if (!text) return "";
+  std::vector<std::string> lines;
+  for (std::string_view line : split(text.value(), '\n'))
+    if (!line.empty()) lines.emplace_back(line);
+  std::sort(lines.begin(), lines.end());
+  std::string sorted;
+  for (const std::string& line : lines) sorted += line + "\n";
+  return sorted;
+}
+
+TEST(Cache, OnlyTheStagesWhoseInputsChangedRunAgainOnEveryPlatform) {
+  XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  fs::path runs = scratch / "runs";
+  scratch.write("hello/xbuild.toml", per_stage_config(runs));
+  scratch.write("hello/tests/expected", "Hello\n");
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
+
+  CommandResult cold = xbuild({"run"}, project, env);
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  EXPECT_EQ(cold.err, "");
+  EXPECT_EQ(take_runs(runs),
+            "build linux/amd64\nbuild linux/arm64\nlint linux/amd64\nlint linux/arm64\n"
+            "test linux/amd64\ntest linux/arm64\n");
+  ASSERT_FALSE(index_digest(cold.out).empty()) << cold.out;
+
+  CommandResult warm = xbuild({"run"}, project, env);
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(take_runs(runs), "");
+  EXPECT_EQ(warm.err,
+            "xbuild: linux/amd64: cached (build, test, lint)\n"
+            "xbuild: linux/arm64: cached (build, test, lint)\n");
+  EXPECT_EQ(index_digest(warm.out), index_digest(cold.out));
+  EXPECT_EQ(read_file(project / ".xbuild/out/linux-arm64/expected").value(), "Hello\n") << "test's output";
+
+  // A test file changes: test (and lint, which reads everything) run again; build is restored.
+  scratch.write("hello/tests/expected", "Hello, again\n");
+  CommandResult tests_edited = xbuild({"run"}, project, env);
+  ASSERT_EQ(tests_edited.exit_code, 0) << tests_edited.err;
+  EXPECT_EQ(take_runs(runs), "lint linux/amd64\nlint linux/arm64\ntest linux/amd64\ntest linux/arm64\n");
+  EXPECT_EQ(tests_edited.err,
+            "xbuild: linux/amd64: cached (build); running (test, lint)\n"
+            "xbuild: linux/arm64: cached (build); running (test, lint)\n");
+  EXPECT_EQ(index_digest(tests_edited.out), index_digest(cold.out)) << "the same binary from the cache";
+  EXPECT_EQ(read_file(project / ".xbuild/out/linux-amd64/expected").value(), "Hello, again\n");
+  EXPECT_NE(tests_edited.out.find("linux/arm64  cross     build cached, test ok "), std::string::npos)
+      << tests_edited.out;
+
+  // A source file changes: build, and test because it needs build, run again.
+  scratch.write("hello/src/extra.h", "/* a new header nobody includes */\n");
+  CommandResult sources_edited = xbuild({"run"}, project, env);
+  ASSERT_EQ(sources_edited.exit_code, 0) << sources_edited.err;
+  EXPECT_EQ(sources_edited.err, "");
+  EXPECT_EQ(take_runs(runs),
+            "build linux/amd64\nbuild linux/arm64\nlint linux/amd64\nlint linux/arm64\n"
+            "test linux/amd64\ntest linux/arm64\n");
+
+  // A file no glob names: only the stage without inputs runs.
+  scratch.write("hello/README", "hello\n");
+  CommandResult readme = xbuild({"run"}, project, env);
+  ASSERT_EQ(readme.exit_code, 0) << readme.err;
+  EXPECT_EQ(take_runs(runs), "lint linux/amd64\nlint linux/arm64\n");
+  EXPECT_EQ(readme.err,
+            "xbuild: linux/amd64: cached (build, test); running (lint)\n"
+            "xbuild: linux/arm64: cached (build, test); running (lint)\n");
+
+  // An output deleted between runs does not matter: the output directory is rebuilt.
+  fs::remove(project / ".xbuild/out/linux-amd64/hello");
+  CommandResult deleted = xbuild({"run"}, project, env);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(take_runs(runs), "");
+  EXPECT_EQ(deleted.err,
+            "xbuild: linux/amd64: cached (build, test, lint)\n"
+            "xbuild: linux/arm64: cached (build, test, lint)\n");
+  EXPECT_TRUE(fs::exists(project / ".xbuild/out/linux-amd64/hello"));
+  EXPECT_EQ(index_digest(deleted.out), index_digest(readme.out));
+}
+
 TEST(Cache, InfoAndPrune) {
   XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
   ScratchDir scratch;
@@ -89,16 +209,17 @@ TEST(Cache, InfoAndPrune) {
   ASSERT_EQ(xbuild({"run"}, project, env).exit_code, 0);
   CommandResult info = xbuild({"cache", "info"}, project, env);
   EXPECT_EQ(info.exit_code, 0);
-  EXPECT_EQ(info.out.rfind("cache: " + cache.string() + "\nentries: 2\nobjects: 5\nsize: ", 0), 0u) << info.out;
+  // One entry per stage and platform; the two binaries and the logs are the objects.
+  EXPECT_EQ(info.out.rfind("cache: " + cache.string() + "\nentries: 4\nobjects: 5\nsize: ", 0), 0u) << info.out;
 
   CommandResult kept = xbuild({"cache", "prune", "--max-size", "1G"}, project, env);
   EXPECT_EQ(kept.exit_code, 0) << kept.err;
-  EXPECT_EQ(kept.out.rfind("pruned " + cache.string() + ": 0 entries and 0 B removed; 2 entries, ", 0), 0u) << kept.out;
+  EXPECT_EQ(kept.out.rfind("pruned " + cache.string() + ": 0 entries and 0 B removed; 4 entries, ", 0), 0u) << kept.out;
 
   CommandResult pruned =
       xbuild({"cache", "--cache-dir", cache.string(), "prune"}, project, {{"XBUILD_CACHE_DIR", "/nonexistent"}});
   EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
-  EXPECT_EQ(pruned.out.rfind("pruned " + cache.string() + ": 2 entries and ", 0), 0u) << pruned.out;
+  EXPECT_EQ(pruned.out.rfind("pruned " + cache.string() + ": 4 entries and ", 0), 0u) << pruned.out;
   EXPECT_NE(pruned.out.find(" removed; 0 entries, 0 B left\n"), std::string::npos) << pruned.out;
   EXPECT_EQ(xbuild({"run"}, project, env).err, "") << "nothing is cached any more";
 

@@ -1,7 +1,8 @@
 // A real registry for tests: Debian's docker-registry (distribution 2.8) serving on 127.0.0.1
 // at a free port with its storage in a scratch directory, optionally with htpasswd Basic auth
-// (bcrypt, made by `htpasswd -Bbn`). Started in the constructor, stopped (SIGTERM, reaped) in
-// the destructor, so a failing test still stops it.
+// (bcrypt, made by `htpasswd -Bbn`). Manifests may list layers by http(s) urls (Windows-style
+// foreign layers). Started in the constructor, stopped (SIGTERM, reaped) in the destructor, so
+// a failing test still stops it.
 #pragma once
 
 #include <sys/types.h>

@@ -41,12 +41,14 @@ Plan two_target_plan(const fs::path& project, const fs::path& state) {
 }
 
 const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "HOME=/root"};
+const std::map<std::string, std::string> kInputs = {{"build", "sha256:in"}, {"test", "sha256:in"}};
+const std::map<std::string, std::string> kOtherInputs = {{"build", "sha256:other"}, {"test", "sha256:other"}};
 
 TEST(CacheKey, TwoClonesInDifferentDirectoriesShareKeys) {
-  CacheKeys first = compute_cache_keys(two_target_plan("/a/hello", "/a/hello/.xbuild"), "/a/hello", "sha256:in",
+  CacheKeys first = compute_cache_keys(two_target_plan("/a/hello", "/a/hello/.xbuild"), "/a/hello", kInputs,
                                        {"PATH=/usr/bin", "PWD=/a/hello"});
   CacheKeys second = compute_cache_keys(two_target_plan("/b/work/hello", "/b/work/hello/.xbuild"), "/b/work/hello",
-                                        "sha256:in", {"PATH=/usr/bin", "PWD=/b/work/hello", "SHLVL=3"});
+                                        kInputs, {"PATH=/usr/bin", "PWD=/b/work/hello", "SHLVL=3"});
   EXPECT_EQ(first.jobs, second.jobs);
   EXPECT_EQ(first.targets, second.targets);
   EXPECT_NE(first.jobs[0], first.jobs[2]) << "platforms have different keys";
@@ -54,9 +56,9 @@ TEST(CacheKey, TwoClonesInDifferentDirectoriesShareKeys) {
 
 TEST(CacheKey, ACommandChangeReachesTheStagesThatNeedIt) {
   Plan plan = two_target_plan("/p", "/p/.xbuild");
-  CacheKeys before = compute_cache_keys(plan, "/p", "sha256:in", kEnv);
+  CacheKeys before = compute_cache_keys(plan, "/p", kInputs, kEnv);
   plan.jobs[0].command = "make V=1";  // linux/amd64 build
-  CacheKeys after = compute_cache_keys(plan, "/p", "sha256:in", kEnv);
+  CacheKeys after = compute_cache_keys(plan, "/p", kInputs, kEnv);
   EXPECT_NE(before.jobs[0], after.jobs[0]);
   EXPECT_NE(before.jobs[1], after.jobs[1]) << "test needs build";
   EXPECT_EQ(before.jobs[2], after.jobs[2]);
@@ -67,18 +69,95 @@ TEST(CacheKey, ACommandChangeReachesTheStagesThatNeedIt) {
 
 TEST(CacheKey, ToolchainEnvironmentAndInputsChangeKeysButVolatileVariablesDoNot) {
   Plan plan = two_target_plan("/p", "/p/.xbuild");
-  CacheKeys base = compute_cache_keys(plan, "/p", "sha256:in", kEnv);
-  EXPECT_EQ(compute_cache_keys(plan, "/p", "sha256:in", {"PATH=/usr/bin:/bin", "HOME=/root", "TERM=xterm", "OLDPWD=/x"})
-                .targets,
-            base.targets);
-  EXPECT_NE(compute_cache_keys(plan, "/p", "sha256:in", {"PATH=/usr/bin:/bin", "HOME=/root", "CFLAGS=-O0"}).targets[0],
+  CacheKeys base = compute_cache_keys(plan, "/p", kInputs, kEnv);
+  EXPECT_EQ(
+      compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "HOME=/root", "TERM=xterm", "OLDPWD=/x"}).targets,
+      base.targets);
+  EXPECT_NE(compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "HOME=/root", "CFLAGS=-O0"}).targets[0],
             base.targets[0]);
-  EXPECT_NE(compute_cache_keys(plan, "/p", "sha256:other", kEnv).targets[0], base.targets[0]);
+  EXPECT_NE(compute_cache_keys(plan, "/p", kOtherInputs, kEnv).targets[0], base.targets[0]);
   Plan newer = plan;
   newer.targets[1].status.compiler_version = "14.3.0";
-  CacheKeys upgraded = compute_cache_keys(newer, "/p", "sha256:in", kEnv);
+  CacheKeys upgraded = compute_cache_keys(newer, "/p", kInputs, kEnv);
   EXPECT_EQ(upgraded.targets[0], base.targets[0]);
   EXPECT_NE(upgraded.targets[1], base.targets[1]);
+}
+
+TEST(CacheKey, AStageInputsChangeReachesItAndTheStagesThatNeedItOnly) {
+  Plan plan = two_target_plan("/p", "/p/.xbuild");
+  CacheKeys base = compute_cache_keys(plan, "/p", kInputs, kEnv);
+  CacheKeys tests_edited = compute_cache_keys(plan, "/p", {{"build", "sha256:in"}, {"test", "sha256:new"}}, kEnv);
+  EXPECT_EQ(tests_edited.jobs[0], base.jobs[0]);
+  EXPECT_NE(tests_edited.jobs[1], base.jobs[1]);
+  EXPECT_EQ(tests_edited.jobs[2], base.jobs[2]);
+  EXPECT_NE(tests_edited.jobs[3], base.jobs[3]);
+  CacheKeys sources_edited = compute_cache_keys(plan, "/p", {{"build", "sha256:new"}, {"test", "sha256:in"}}, kEnv);
+  EXPECT_NE(sources_edited.jobs[0], base.jobs[0]);
+  EXPECT_NE(sources_edited.jobs[1], base.jobs[1]) << "test needs build";
+  EXPECT_NE(sources_edited.jobs[1], tests_edited.jobs[1]);
+}
+
+TEST(Glob, StarsStayInOneComponentDoubleStarsSpanAnyAndDirectoriesSelectWhatIsUnder) {
+  EXPECT_TRUE(glob_selects("src/*.c", "src/hello.c"));
+  EXPECT_FALSE(glob_selects("src/*.c", "src/lib/util.c"));
+  EXPECT_FALSE(glob_selects("src/*.c", "src/hello.h"));
+  EXPECT_TRUE(glob_selects("src/**/*.c", "src/hello.c")) << "** matches no component too";
+  EXPECT_TRUE(glob_selects("src/**/*.c", "src/lib/deep/util.c"));
+  EXPECT_FALSE(glob_selects("src/**/*.c", "tests/util.c"));
+  EXPECT_TRUE(glob_selects("**/Makefile", "Makefile"));
+  EXPECT_TRUE(glob_selects("**/Makefile", "src/Makefile"));
+  EXPECT_TRUE(glob_selects("src", "src/lib/util.c"));
+  EXPECT_TRUE(glob_selects("src/", "src/hello.c"));
+  EXPECT_TRUE(glob_selects("./src/**", "src/lib/util.c"));
+  EXPECT_FALSE(glob_selects("src", "srcs/hello.c"));
+  EXPECT_TRUE(glob_selects("tests/*", "tests/data/input.txt")) << "tests/data is a directory it matches";
+  EXPECT_TRUE(glob_selects("t?sts/[a-c]*", "tests/b.txt"));
+  EXPECT_FALSE(glob_selects("t?sts/[a-c]*", "tests/d.txt"));
+  EXPECT_TRUE(glob_selects("*", ".hidden"));
+  EXPECT_FALSE(glob_selects("Makefile", "src/Makefile")) << "a glob with no '/' is still rooted";
+  EXPECT_FALSE(glob_selects("", "src/hello.c"));
+}
+
+TEST(CacheKey, EachStageHashesTheFilesItsGlobsSelectAndNoFileIsReadTwice) {
+  ScratchDir scratch;
+  fs::path project = scratch / "p";
+  scratch.write("p/src/hello.c", "int main() { return 0; }\n");
+  scratch.write("p/src/Makefile", "hello: hello.c\n");
+  scratch.write("p/tests/expected.txt", "hello\n");
+  scratch.write("p/xbuild.toml", "[project]\n");
+  std::vector<StageSpec> stages(4);
+  stages[0].name = "build";
+  stages[0].inputs = std::vector<std::string>{"src/*"};
+  stages[1].name = "test";
+  stages[1].inputs = std::vector<std::string>{"tests"};
+  stages[2].name = "lint";  // no inputs: every file
+  stages[3].name = "publish";
+  stages[3].inputs = std::vector<std::string>{};  // none
+  auto digests = [&] { return hash_stage_inputs(stages, project, project / ".xbuild").value(); };
+  std::map<std::string, std::string> base = digests();
+  EXPECT_EQ(base.at("lint"), hash_project_inputs(project, project / ".xbuild").value());
+  EXPECT_NE(base.at("build"), base.at("test"));
+
+  ProjectInputs inputs = ProjectInputs::scan(project, project / ".xbuild").value();
+  EXPECT_EQ(inputs.file_count(), 4u);
+  EXPECT_EQ(inputs.digest(stages[0].inputs).value(), base.at("build"));
+  EXPECT_EQ(inputs.files_hashed(), 2u);
+  EXPECT_EQ(inputs.digest(stages[3].inputs).value(), base.at("publish"));
+  EXPECT_EQ(inputs.files_hashed(), 2u);
+  EXPECT_EQ(inputs.digest(std::nullopt).value(), base.at("lint"));
+  EXPECT_EQ(inputs.files_hashed(), 4u) << "the sources were not read again";
+
+  scratch.write("p/tests/expected.txt", "hello, world\n");
+  std::map<std::string, std::string> tests_edited = digests();
+  EXPECT_EQ(tests_edited.at("build"), base.at("build"));
+  EXPECT_NE(tests_edited.at("test"), base.at("test"));
+  EXPECT_NE(tests_edited.at("lint"), base.at("lint"));
+  EXPECT_EQ(tests_edited.at("publish"), base.at("publish"));
+  scratch.write("p/README", "a file no glob selects\n");
+  std::map<std::string, std::string> added = digests();
+  EXPECT_EQ(added.at("build"), base.at("build"));
+  EXPECT_EQ(added.at("test"), tests_edited.at("test"));
+  EXPECT_NE(added.at("lint"), tests_edited.at("lint"));
 }
 
 TEST(CacheKey, ProjectInputsFollowContentAndModeButNotIgnoredPaths) {
@@ -86,8 +165,11 @@ TEST(CacheKey, ProjectInputsFollowContentAndModeButNotIgnoredPaths) {
   fs::path project = scratch / "p";
   scratch.write("p/src/hello.c", "int main() { return 0; }\n");
   scratch.write("p/xbuild.toml", "[project]\n");
-  scratch.write("p/.xbuildignore", "# generated\nbuild/\n*.tmp\n");
+  scratch.write("p/.xbuildignore", "# generated\nbuild/\n*.tmp\n/docs/**/draft-*\n");
   std::string base = hash_project_inputs(project, project / ".xbuild").value();
+  scratch.write("p/docs/a/b/draft-1.md", "not yet");
+  scratch.write("p/deep/build/x.o", "a directory named build at any depth");
+  EXPECT_EQ(hash_project_inputs(project, project / ".xbuild").value(), base);
 
   scratch.write("p/.git/HEAD", "ref: refs/heads/main\n");
   scratch.write("p/.xbuild/out/linux-amd64/hello", "ELF");
@@ -103,7 +185,7 @@ TEST(CacheKey, ProjectInputsFollowContentAndModeButNotIgnoredPaths) {
 
   scratch.write("q/src/hello.c", "int main() { return 0; }\n");
   scratch.write("q/xbuild.toml", "[project]\n");
-  scratch.write("q/.xbuildignore", "# generated\nbuild/\n*.tmp\n");
+  scratch.write("q/.xbuildignore", "# generated\nbuild/\n*.tmp\n/docs/**/draft-*\n");
   EXPECT_EQ(hash_project_inputs(scratch / "q", scratch / "q/.xbuild").value(), base) << "the directory is not hashed";
 }
 

@@ -76,12 +76,13 @@ std::string replaced(std::string text, std::string_view from, std::string_view t
 TEST(CatalogTest, LoadsEveryShippedToolchainInNameOrder) {
   std::vector<std::string> ids;
   for (const Toolchain& toolchain : shipped_catalog().all()) ids.push_back(toolchain.id);
-  EXPECT_EQ(ids,
-            (std::vector<std::string>{"linux-386", "linux-amd64", "linux-arm-v7", "linux-arm64", "linux-riscv64"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"linux-386", "linux-amd64", "linux-arm-v7", "linux-arm64", "linux-riscv64",
+                                           "windows-amd64"}));
 }
 
-TEST(CatalogTest, EveryShippedToolchainHasItsFields) {
+TEST(CatalogTest, EveryShippedLinuxToolchainHasItsFields) {
   for (const Toolchain& toolchain : shipped_catalog().all()) {
+    if (toolchain.platform.os != "linux") continue;
     SCOPED_TRACE(toolchain.id);
     EXPECT_EQ(toolchain.platform.slug(), toolchain.id);
     EXPECT_EQ(toolchain.source, data_directory() / "toolchains" / (toolchain.id + ".toml"));
@@ -103,6 +104,8 @@ TEST(CatalogTest, EveryShippedToolchainHasItsFields) {
     EXPECT_EQ(toolchain.packages.count("cxx"), 1u);
     EXPECT_EQ(toolchain.packages.count("runner"), 1u);
     EXPECT_TRUE(starts_with(toolchain.pkg_config_libdir, "/usr/lib/"));
+    EXPECT_TRUE(toolchain.runner_env.empty());
+    EXPECT_TRUE(toolchain.runner_setup.command.empty());
     // A cross toolchain runs its binaries with qemu-<arch>-static -L <sysroot>; the host's does not.
     if (toolchain.sysroot.empty()) {
       EXPECT_TRUE(toolchain.runner.empty());
@@ -182,11 +185,45 @@ INSTANTIATE_TEST_SUITE_P(
                       FindCase{"linux/riscv64", "linux-riscv64", "riscv64-linux-gnu", "riscv64", "riscv64"},
                       FindCase{"linux/arm/v6", nullptr, nullptr, nullptr, nullptr},
                       FindCase{"linux/ppc64le", nullptr, nullptr, nullptr, nullptr},
-                      FindCase{"windows/amd64", nullptr, nullptr, nullptr, nullptr}));
+                      FindCase{"windows/amd64", "windows-amd64", "x86_64-w64-mingw32", "x86_64", "x86_64"},
+                      FindCase{"windows/arm64", nullptr, nullptr, nullptr, nullptr}));
+
+// mingw-w64 and wine: binaries run under wine in a prefix of the state directory's own, made
+// once by wineboot.
+TEST(CatalogTest, WindowsToolchainReadsExactly) {
+  const Toolchain* windows = shipped_catalog().find(parse_platform("windows/amd64").value());
+  ASSERT_NE(windows, nullptr);
+  EXPECT_EQ(windows->triple, "x86_64-w64-mingw32");
+  EXPECT_EQ(windows->sysroot, "/usr/x86_64-w64-mingw32");
+  EXPECT_EQ(windows->tools.at("CC"), "x86_64-w64-mingw32-gcc");
+  EXPECT_EQ(windows->runner, std::vector<std::string>{"wine"});
+  EXPECT_EQ(windows->runner_env,
+            (std::map<std::string, std::string>{{"WINEDEBUG", "-all"},
+                                                {"WINEDLLOVERRIDES", "mscoree,mshtml="},
+                                                {"WINEPREFIX", "{state_dir}/wine/windows-amd64"}}));
+  EXPECT_EQ(windows->runner_setup.command, (std::vector<std::string>{"wineboot", "--init"}));
+  EXPECT_EQ(windows->runner_setup.creates, "{state_dir}/wine/windows-amd64/system.reg");
+  EXPECT_EQ(windows->meson.system, "windows");
+  EXPECT_EQ(windows->meson.cpu_family, "x86_64");
+  EXPECT_EQ(windows->cmake.system_name, "Windows");
+  EXPECT_EQ(windows->cmake.system_processor, "AMD64");
+  EXPECT_EQ(windows->packages.at("compiler"),
+            (std::vector<std::string>{"gcc-mingw-w64-x86-64", "mingw-w64-x86-64-dev"}));
+  EXPECT_EQ(windows->packages.at("runner"), (std::vector<std::string>{"wine", "wine64"}));
+}
+
+TEST(CatalogTest, RunnerSetupWithoutAProgramIsAnError) {
+  testing::ScratchDir scratch;
+  std::string text = read_file(data_directory() / "toolchains" / "windows-amd64.toml").value();
+  std::string error =
+      load_error(scratch, {{"bad.toml", replaced(text, "command = [\"wineboot\", \"--init\"]", "command = []")}});
+  EXPECT_NE(error.find("\"command\" in [runner_setup] must name a program"), std::string::npos) << error;
+}
 
 // Each toolchain's qemu_arch names a qemu/<arch>.toml whose interpreter is the runner's program.
 TEST(CatalogTest, QemuArchOfEveryToolchainNamesAQemuEntry) {
   for (const Toolchain& toolchain : shipped_catalog().all()) {
+    if (toolchain.platform.os != "linux") continue;  // wine runs Windows binaries, not QEMU
     SCOPED_TRACE(toolchain.id);
     fs::path entry = data_directory() / "qemu" / (toolchain.qemu_arch + ".toml");
     Result<std::string> text = read_file(entry);

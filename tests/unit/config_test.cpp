@@ -249,6 +249,46 @@ timeout = "2h0m5s"
   EXPECT_EQ(timeouts, (std::vector<int>{1, 90, 600, 3600, 5400, 7205}));
 }
 
+TEST(ConfigTest, InputGlobsAbsentEmptyOrGiven) {
+  Config config = parse_valid(std::string(kMinimal) + R"(inputs = ["src/**/*.c", "Makefile", "tests/*"]
+[stage.test]
+run = "t"
+inputs = []
+[stage.lint]
+run = "l"
+)");
+  ASSERT_EQ(config.stages.size(), 3u);
+  EXPECT_EQ(config.stages[0].inputs, (std::vector<std::string>{"src/**/*.c", "Makefile", "tests/*"}));
+  EXPECT_EQ(config.stages[1].inputs, std::vector<std::string>{});
+  EXPECT_EQ(config.stages[2].inputs, std::nullopt) << "absent: every project file";
+}
+
+TEST(ConfigErrorsTest, InputGlobsStayInsideTheProject) {
+  EXPECT_EQ(
+      errors_in(std::string(kMinimal) + R"(inputs = ["/etc/*", "src/../../x", " ", 3]
+[stage.test]
+run = "t"
+inputs = "src/*"
+)"),
+      R"(xbuild.toml:9:11: error: "inputs" in [stage.build] must be globs relative to the project directory, not an absolute path: "/etc/*"
+    9 | inputs = ["/etc/*", "src/../../x", " ", 3]
+      |           ^
+xbuild.toml:9:21: error: "inputs" in [stage.build] must stay inside the project directory: "src/../../x" leaves it through ".."
+    9 | inputs = ["/etc/*", "src/../../x", " ", 3]
+      |                     ^
+xbuild.toml:9:36: error: "inputs" in [stage.build] must not hold an empty glob
+    9 | inputs = ["/etc/*", "src/../../x", " ", 3]
+      |                                    ^
+xbuild.toml:9:41: error: "inputs" in [stage.build]: expected an array of strings, but element 4 is an integer
+    9 | inputs = ["/etc/*", "src/../../x", " ", 3]
+      |                                         ^
+xbuild.toml:12:10: error: "inputs" in [stage.test]: expected an array of strings, found a string
+   12 | inputs = "src/*"
+      |          ^
+5 errors in xbuild.toml
+)");
+}
+
 TEST(ConfigTest, PlainStringsForEntrypointAndCmdBecomeOneElementArrays) {
   Config config = parse_valid(std::string(kMinimal) + R"([image]
 entrypoint = "/hello"
@@ -391,7 +431,7 @@ xbuild.toml:9:1: error: unknown key "platform" in [targets]; did you mean "platf
 xbuild.toml:14:1: error: unknown key "timout" in [stage.build]; did you mean "timeout"?
    14 | timout = 5
       | ^
-xbuild.toml:15:1: error: unknown key "colour" in [stage.build]; valid keys are "run", "needs", "env" and "timeout"
+xbuild.toml:15:1: error: unknown key "colour" in [stage.build]; valid keys are "run", "needs", "env", "timeout" and "inputs"
    15 | colour = "red"
       | ^
 xbuild.toml:18:1: error: unknown key "tag" in [image]; did you mean "tags"?
@@ -890,6 +930,53 @@ TEST(ConfigErrorsTest, DiagnosticRendering) {
   EXPECT_EQ(without_line.render(), "a.toml: error: cannot read a.toml: Permission denied\n");
   ConfigErrors two{{with_line, without_line}};
   EXPECT_EQ(two.render(), with_line.render() + without_line.render() + "2 errors in a.toml\n");
+}
+
+}  // namespace
+}  // namespace xb
+
+// ---------------------------------------------------------------------------------------------
+// Windows: os_version and a per-platform entrypoint
+
+namespace xb {
+namespace {
+
+constexpr const char* kWindows = R"([project]
+name = "greet"
+
+[targets]
+platforms = ["linux/amd64", "windows/amd64"]
+
+[stage.build]
+run = "make"
+)";
+
+TEST(ConfigWindowsTest, OsVersionAndEntrypointPerPlatform) {
+  Config config = parse_valid(std::string(kWindows) + R"([platform."windows/amd64"]
+os_version = "10.0.20348.2582"
+entrypoint = ["/app/greet.exe", "--quiet"]
+)");
+  const PlatformOverride& windows = config.overrides.at("windows/amd64");
+  EXPECT_EQ(windows.os_version, "10.0.20348.2582");
+  EXPECT_EQ(windows.entrypoint, (std::vector<std::string>{"/app/greet.exe", "--quiet"}));
+  EXPECT_FALSE(config.overrides.count("linux/amd64"));
+}
+
+TEST(ConfigWindowsTest, OsVersionMustBeDottedNumbersOnAWindowsPlatform) {
+  EXPECT_EQ(
+      errors_in(std::string(kWindows) + R"([platform."windows/amd64"]
+os_version = "ltsc2022"
+[platform."linux/amd64"]
+os_version = "10.0.20348"
+)"),
+      R"(xbuild.toml:10:14: error: "os_version" in [platform."windows/amd64"] must be dotted numbers such as "10.0.20348.2582", got "ltsc2022"
+   10 | os_version = "ltsc2022"
+      |              ^
+xbuild.toml:12:14: error: "os_version" in [platform."linux/amd64"] is the Windows build an image needs (os.version); linux/amd64 is not a Windows platform: remove it
+   12 | os_version = "10.0.20348"
+      |              ^
+2 errors in xbuild.toml
+)");
 }
 
 }  // namespace

@@ -171,6 +171,30 @@ TEST(EnvironmentTest, ExecIsQuotedForTheShell) {
   EXPECT_EQ(stage_environment(input).at("XBUILD_EXEC"), "'/opt/my qemu/qemu-aarch64' -L '/opt/it'\\''s/sysroot'");
 }
 
+TEST(EnvironmentTest, WindowsStageRunsBinariesUnderWineInTheStateDirectorysPrefix) {
+  StageEnvironmentInput input;
+  input.target = platform("windows/amd64");
+  input.build = platform("linux/amd64");
+  input.strategy = Strategy::cross;
+  input.toolchain = &toolchain_for("windows/amd64");
+  input.source_dir = "/home/me/app";
+  input.output_dir = "/home/me/app/.xbuild/out/windows-amd64";
+  input.state_dir = "/home/me/app/.xbuild";
+  Environment env = stage_environment(input);
+  EXPECT_EQ(env.at("XBUILD_EXEC"), "wine");
+  EXPECT_EQ(env.at("WINEPREFIX"), "/home/me/app/.xbuild/wine/windows-amd64");
+  EXPECT_EQ(env.at("WINEDEBUG"), "-all");
+  EXPECT_EQ(env.at("CC"), "x86_64-w64-mingw32-gcc");
+  EXPECT_EQ(env.at("XBUILD_OS"), "windows");
+  EXPECT_EQ(env.at("TARGETOS"), "windows");
+  // The runner's variables belong to the runner: a strategy that does not use it has none.
+  input.strategy = Strategy::native;
+  EXPECT_EQ(stage_environment(input).count("WINEPREFIX"), 0u);
+  const std::string meson = meson_cross_file(toolchain_for("windows/amd64"), {"wine"});
+  EXPECT_NE(meson.find("system = 'windows'\n"), std::string::npos) << meson;
+  EXPECT_NE(meson.find("exe_wrapper = ['wine']\n"), std::string::npos) << meson;
+}
+
 TEST(EnvironmentTest, MesonCrossFileForArm64) {
   const Toolchain& arm64 = toolchain_for("linux/arm64");
   EXPECT_EQ(meson_cross_file(arm64, exec_prefix(arm64, Strategy::cross)),
@@ -397,6 +421,32 @@ TEST(DiscoverSystemTest, CompilerVersionGivesUpAfterTheTimeout) {
     // Two probes (-dumpfullversion, -dumpversion) of 300 ms each, and no waiting for the sleep.
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << compiler;
   }
+}
+
+// Versions are remembered between finders through the memo file: the second finder starts no
+// compiler; a changed compiler binary is asked again; a failed probe is not remembered.
+TEST(DiscoverSystemTest, RemembersCompilerVersionsUntilTheCompilerChanges) {
+  testing::ScratchDir scratch;
+  fs::path memo = scratch / "cache" / "compilers";
+  fs::path asked = scratch / "asked";
+  std::string body = "echo x >> " + shell_quote(asked.string()) + "\necho 4.5.6\n";
+  fs::path compiler = write_script(scratch, "memo-cc", body);
+  auto times_asked = [&] { return fs::exists(asked) ? split(read_file(asked).value(), '\n').size() - 1 : 0u; };
+
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->compiler_version(compiler), "4.5.6");
+  EXPECT_EQ(times_asked(), 1u);
+  EXPECT_TRUE(fs::exists(memo));
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->compiler_version(compiler), "4.5.6");
+  EXPECT_EQ(times_asked(), 1u);
+
+  fs::path replaced = write_script(scratch, "memo-cc.new", body + "# upgraded\n");
+  fs::rename(replaced, compiler);  // a new inode and size, as a package upgrade gives
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->compiler_version(compiler), "4.5.6");
+  EXPECT_EQ(times_asked(), 2u);
+
+  fs::path broken = write_script(scratch, "broken-cc", "exit 3\n");
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->compiler_version(broken), "");
+  EXPECT_EQ(read_file(memo).value().find("broken-cc"), std::string::npos);
 }
 
 TEST(DiscoverSystemTest, FindsTheInstalledArm64CrossToolchain) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "registry/document.h"
+
 namespace xb::oci {
 namespace {
 
@@ -114,6 +116,43 @@ TEST(ImageTest, IndexWithAnnotatedDescriptor) {
             R"({"annotations":{"org.opencontainers.image.ref.name":"1.0.0"},"digest":"sha256:iiii",)"
             R"("mediaType":"application/vnd.oci.image.index.v1+json","size":99}],)"
             R"("mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
+}
+
+// A Windows base image's foreign layer: its urls are written after the other fields (sorted
+// keys) and read back unchanged, so a derived image's manifest keeps the descriptor as it was.
+TEST(ImageTest, NonDistributableLayerKeepsItsUrls) {
+  const std::string digest = "sha256:" + std::string(64, 'f');
+  Descriptor config = blob(kMediaTypeConfig, ("sha256:" + std::string(64, 'c')).c_str(), 1);
+  Descriptor foreign = blob(kMediaTypeDockerForeignLayerGzip, digest.c_str(), 1234);
+  foreign.urls = {"https://example.invalid/a.tar.gz", "https://example.invalid/b.tar.gz"};
+  std::string manifest = manifest_json(config, {foreign});
+  EXPECT_NE(manifest.find(R"({"digest":")" + digest +
+                          R"(","mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip","size":1234,)"
+                          R"("urls":["https://example.invalid/a.tar.gz","https://example.invalid/b.tar.gz"]})"),
+            std::string::npos)
+      << manifest;
+  EXPECT_EQ(manifest_json(config, {blob(kMediaTypeLayerGzip, digest.c_str(), 1)}).find("urls"), std::string::npos);
+
+  Result<registry::Manifest> parsed = registry::parse_manifest(manifest, "", "test");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  ASSERT_EQ(parsed.value().layers.size(), 1u);
+  EXPECT_EQ(parsed.value().layers[0].media_type, foreign.media_type);
+  EXPECT_EQ(parsed.value().layers[0].digest, digest);
+  EXPECT_EQ(parsed.value().layers[0].size, 1234);
+  EXPECT_EQ(parsed.value().layers[0].urls, foreign.urls);
+  EXPECT_EQ(manifest_json(parsed.value().config, parsed.value().layers), manifest);
+}
+
+TEST(ImageTest, NonDistributableMediaTypes) {
+  for (const char* type : {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                           "application/vnd.docker.image.rootfs.foreign.diff.tar",
+                           "application/vnd.oci.image.layer.nondistributable.v1.tar",
+                           "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+                           "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"})
+    EXPECT_TRUE(is_non_distributable(type)) << type;
+  for (const char* type : {kMediaTypeLayerGzip, "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                           "application/vnd.oci.image.layer.v1.tar+zstd", kMediaTypeConfig, ""})
+    EXPECT_FALSE(is_non_distributable(type)) << type;
 }
 
 TEST(ImageTest, EscapingAndUnicode) {

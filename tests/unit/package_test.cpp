@@ -284,5 +284,30 @@ TEST_F(PackageTest, FailedArchiveKeepsThePreviousArchive) {
   EXPECT_EQ(directory_names(scratch_.path()), (std::vector<std::string>{"image.tar", "state"}));
 }
 
+// --- packing layers while the other targets still build ---------------------------------------
+
+TEST_F(PackageTest, LayersPackedEarlyGiveTheSameLayout) {
+  ASSERT_TRUE(package_to("oci:late").ok());
+  Result<OutputTarget> early = parse_output("oci:early", scratch_.path());
+  ASSERT_TRUE(early.ok()) << early.error();
+  LayerPacker packer(config_, plan_, early.value());
+  packer.start(1);  // arm/v7 first, amd64 is left to package_and_publish
+  packer.start(1);  // a second start of one target is ignored
+  Result<PackageResult> result = package_and_publish(config_, plan_, early.value(), {}, &packer);
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(testing::snapshot_tree(scratch_ / "early"), testing::snapshot_tree(scratch_ / "late"));
+}
+
+TEST_F(PackageTest, AnUnpublishedPackerLeavesNoStagingBehind) {
+  Result<OutputTarget> output = parse_output("oci:image", scratch_.path());
+  ASSERT_TRUE(output.ok()) << output.error();
+  {
+    LayerPacker packer(config_, plan_, output.value());
+    packer.start(0);
+    packer.start(1);
+  }  // the run failed: nothing is published and the staging directory goes
+  EXPECT_EQ(directory_names(scratch_.path()), (std::vector<std::string>{"state"}));
+}
+
 }  // namespace
 }  // namespace xb

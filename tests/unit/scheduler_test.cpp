@@ -282,6 +282,25 @@ TEST_F(SchedulerTest, RealJobsRunInDependencyOrder) {
   EXPECT_EQ(read_text(source_dir() / "order"), "build\ntest\npackage\n");
 }
 
+TEST_F(SchedulerTest, RealHooksSeeEachJobStartAndEndBeforeWhatNeedsItStarts) {
+  add_job(arm64, "build", "echo build >> order");
+  add_job(arm64, "test", "echo test >> order", {0});
+  add_job(arm64, "broken", "echo broken >> order; exit 3", {1});
+  SchedulerOptions options = with_jobs(4);
+  std::vector<std::string> events;
+  // What the job wrote is there when it ends, and nothing that needs it has started.
+  options.hooks.started = [&](std::size_t job) { events.push_back("start " + plan_.jobs[job].stage); };
+  options.hooks.finished = [&](std::size_t job, const JobResult& result) {
+    events.push_back("end " + plan_.jobs[job].stage + " " + job_state_name(result.state) + " after " +
+                     std::string(trim(read_text(source_dir() / "order"))));
+  };
+  RunResult result = run_real(options);
+  EXPECT_FALSE(result.ok());
+  EXPECT_THAT(events,
+              ElementsAre("start build", "end build ok after build", "start test", "end test ok after build\ntest",
+                          "start broken", "end broken failed after build\ntest\nbroken"));
+}
+
 TEST_F(SchedulerTest, RealJobsHonourTheConcurrencyLimit) {
   for (int i = 0; i < 6; ++i) {
     add_job(i % 2 == 0 ? arm64 : amd64, "stage" + std::to_string(i),

@@ -40,6 +40,39 @@ TEST(CacheStore, StoresAndRestoresATreeWithModesSymlinksAndLogs) {
   EXPECT_EQ(read_file(scratch / "restored-logs/build.log").value(), "cc -o hello\n");
 }
 
+TEST(CacheStore, AStageEntryHoldsWhatChangedSinceItsSnapshotAndReplaysRemovals) {
+  ScratchDir scratch;
+  for (const char* tree : {"out", "replayed"}) {  // what the stages before this one left
+    scratch.write(std::string(tree) + "/bin/hello", "ELF");
+    scratch.write(std::string(tree) + "/untouched", "from build");
+    scratch.write(std::string(tree) + "/stale", "removed by the stage");
+    scratch.write(std::string(tree) + "/report/part", "a directory the stage replaces by a file");
+  }
+  Result<OutputSnapshot> before = snapshot_output(scratch / "out");
+  ASSERT_TRUE(before.ok()) << before.error();
+  EXPECT_EQ(before.value().items.size(), 6u);  // with bin/ and report/
+
+  scratch.write("out/bin/hello", "ELF, stripped");
+  scratch.write("out/new/coverage.txt", "100%");
+  fs::remove(scratch / "out/stale");
+  fs::remove_all(scratch / "out/report");
+  scratch.write("out/report", "a file now");
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "out", {}, &before.value()).ok());
+  std::string manifest = read_file(scratch / "cache/entries" / std::string(64, 'a')).value();
+  EXPECT_EQ(manifest.find("untouched"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("gone\tstale\n"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("gone\treport/part\n"), std::string::npos) << manifest;
+
+  ASSERT_TRUE(store.restore(kKey, scratch / "replayed", {}).ok());
+  EXPECT_EQ(snapshot_tree(scratch / "replayed"), snapshot_tree(scratch / "out"));
+  fs::create_directories(scratch / "alone");
+  ASSERT_TRUE(store.restore(kKey, scratch / "alone", {}).ok());
+  EXPECT_FALSE(fs::exists(scratch / "alone/untouched"));
+  EXPECT_EQ(read_file(scratch / "alone/bin/hello").value(), "ELF, stripped");
+  EXPECT_EQ(read_file(scratch / "alone/report").value(), "a file now");
+}
+
 TEST(CacheStore, SameContentIsStoredOnce) {
   ScratchDir scratch;
   scratch.write("a/file", "same");
