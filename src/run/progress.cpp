@@ -4,7 +4,8 @@
 // last time, clears to the end of the screen, prints whatever became permanent since (finished
 // jobs collapse to one line each, the last lines of a failed job, xbuild's messages) and then
 // the rows of the jobs still running. Redraws come with events, at most every 50 ms for
-// output lines; a finished job always redraws.
+// output lines, a finished job always redraws, and the scheduler's clock redraws every half
+// second so that the elapsed times of silent jobs keep counting.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -74,6 +75,9 @@ class TtyTerminal : public Terminal {
     row->tail.emplace_back(line);
     if (row->tail.size() > kTailLines) row->tail.pop_front();
     if (Clock::now() - last_draw_ >= std::chrono::milliseconds(50)) redraw();
+  }
+  void tick() override {
+    if (!rows_.empty()) redraw();
   }
   void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) override {
     (void)exit_status;

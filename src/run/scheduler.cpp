@@ -91,11 +91,20 @@ class Scheduler {
 
   RunResult run() {
     if (options_.handle_interrupts) watch_signals();
+    // The terminal's clock. Unreferenced: it alone does not keep the loop alive.
+    uv_timer_t clock{};
+    uv_timer_init(loop_, &clock);
+    clock.data = this;
+    uv_timer_start(
+        &clock, [](uv_timer_t* handle) { static_cast<Scheduler*>(handle->data)->terminal_.tick(); },
+        Terminal::kTickIntervalMs, Terminal::kTickIntervalMs);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&clock));
     start_ready_jobs();
     while (running_ > 0) {
       // Zero means nothing on the loop can end a running job any more: do not spin.
       if (uv_run(loop_, UV_RUN_ONCE) == 0 && running_ > 0) break;
     }
+    uv_close(reinterpret_cast<uv_handle_t*>(&clock), nullptr);
     for (uv_signal_t& handle : signals_)
       if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish

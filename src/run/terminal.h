@@ -35,6 +35,10 @@ class Terminal {
   virtual void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) {
     (void)job, (void)state, (void)seconds, (void)exit_status;
   }
+  // Called every kTickInterval while jobs run, also when none prints anything: clocks (the tty
+  // board's elapsed times) keep moving for a stage that works silently.
+  virtual void tick() {}
+  static constexpr std::uint64_t kTickIntervalMs = 500;
 };
 
 std::unique_ptr<Terminal> make_stdout_terminal();

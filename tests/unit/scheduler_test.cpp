@@ -301,6 +301,20 @@ TEST_F(SchedulerTest, RealHooksSeeEachJobStartAndEndBeforeWhatNeedsItStarts) {
                           "start broken", "end broken failed after build\ntest\nbroken"));
 }
 
+// A job that prints nothing for a while still moves the terminal's clock.
+TEST_F(SchedulerTest, RealSilentJobStillTicksTheTerminalsClock) {
+  struct TickCounter : RecordingTerminal {
+    void tick() override { ++ticks; }
+    int ticks = 0;
+  } counter;
+  add_job(arm64, "build", "sleep 1.3");
+  std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(&loop_);
+  RunResult result = run_jobs(&loop_, plan_, *runner, counter, with_jobs(1));
+  EXPECT_TRUE(result.ok()) << result.failure_message(plan_);
+  EXPECT_GE(counter.ticks, 2);   // 1.3 s at one tick every 500 ms
+  EXPECT_LE(counter.ticks, 10);  // and the clock does not spin
+}
+
 TEST_F(SchedulerTest, RealJobsHonourTheConcurrencyLimit) {
   for (int i = 0; i < 6; ++i) {
     add_job(i % 2 == 0 ? arm64 : amd64, "stage" + std::to_string(i),
