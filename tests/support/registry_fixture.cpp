@@ -86,9 +86,10 @@ LocalRegistry::LocalRegistry(const fs::path& directory, std::optional<RegistryUs
       "rootdirectory: " +
       (directory / "storage").string() + "\n  delete:\n    enabled: true\nhttp:\n  addr: " + address_ + ":" +
       std::to_string(port_) + "\n";
-  // distribution refuses every manifest with urls (foreign layers) unless an allow list is set.
-  config += "validation:\n  manifests:\n    urls:\n      allow:\n        - ^https?://\n";
   if (tls) config += "  tls:\n    certificate: " + tls->certificate.string() + "\n    key: " + tls->key.string() + "\n";
+  // distribution refuses every manifest with urls (foreign layers) unless an allow list is set.
+  // (After http's own keys: a top-level key ends the http: block.)
+  config += "validation:\n  manifests:\n    urls:\n      allow:\n        - ^https?://\n";
   if (user) {
     std::string command =
         "htpasswd -Bbn '" + user->name + "' '" + user->password + "' > '" + (directory / "htpasswd").string() + "'";
