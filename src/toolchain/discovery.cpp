@@ -77,10 +77,13 @@ class SystemToolFinder : public ToolFinder {
 
   // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
   std::string compiler_version(const fs::path& compiler) override {
-    std::string identity = memo_file_.empty() ? "" : file_identity(compiler);
     {
       std::lock_guard lock(mutex_);
       if (auto known = versions_.find(compiler); known != versions_.end()) return known->second;
+    }
+    std::string identity = memo_file_.empty() ? "" : file_identity(compiler);
+    {
+      std::lock_guard lock(mutex_);
       if (auto remembered = memo_.find(compiler.string());
           !identity.empty() && remembered != memo_.end() && remembered->second.identity == identity) {
         versions_.emplace(compiler, remembered->second.version);

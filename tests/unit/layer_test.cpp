@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "support/gunzip.h"
 #include "support/scratch_dir.h"
 #include "util/sha256.h"
 
@@ -51,24 +52,7 @@ std::string read_bytes(const fs::path& path) {
   return out.str();
 }
 
-std::string gunzip(const std::string& compressed) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  std::string out;
-  char buffer[65536];
-  int status = Z_OK;
-  while (status == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    status = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof(buffer) - stream.avail_out);
-  }
-  EXPECT_EQ(status, Z_STREAM_END);
-  inflateEnd(&stream);
-  return out;
-}
+using testing::gunzip;
 
 // Reads a tar (plain or gzipped) with libarchive.
 std::vector<TarEntry> read_tar(const std::string& bytes) {

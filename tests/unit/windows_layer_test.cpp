@@ -4,19 +4,18 @@
 // forgives), and once more with Python's tarfile as an independent reader.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "oci/layer.h"
 #include "oci/pax_tar.h"
+#include "support/gunzip.h"
 #include "support/scratch_dir.h"
+#include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -28,31 +27,7 @@ namespace fs = std::filesystem;
 constexpr const char* kSecurityDescriptor = "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==";
 constexpr std::int64_t kMtime = 1700000000;
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::string gunzip(const std::string& compressed) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  std::string out;
-  char buffer[65536];
-  int status = Z_OK;
-  while (status == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    status = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof(buffer) - stream.avail_out);
-  }
-  EXPECT_EQ(status, Z_STREAM_END);
-  inflateEnd(&stream);
-  return out;
-}
+using testing::gunzip;
 
 // ---------------------------------------------------------------------------------------------
 // A minimal tar reader: ustar fields, one optional 'x' header before each entry.
@@ -215,7 +190,7 @@ class WindowsLayerTest : public ::testing::Test {
   }
 
   std::string tar_of(const std::string& blobs_name, const LayerBlob& blob) {
-    return gunzip(read_bytes(blob_path(scratch_ / blobs_name, blob.digest)));
+    return gunzip(read_file(blob_path(scratch_ / blobs_name, blob.digest)).value());
   }
 
   std::string pack_error(const std::vector<LayerSource>& sources, std::int64_t mtime = kMtime) {
@@ -372,15 +347,15 @@ TEST_F(WindowsLayerTest, TwoPacksAreByteEqualAndTheTimeCounts) {
   LayerBlob second = pack({{scratch_ / "out", "/"}}, "blobs2");
   EXPECT_EQ(first.digest, second.digest);
   EXPECT_EQ(first.diff_id, second.diff_id);
-  EXPECT_EQ(read_bytes(blob_path(scratch_ / "blobs1", first.digest)),
-            read_bytes(blob_path(scratch_ / "blobs2", second.digest)));
+  EXPECT_EQ(read_file(blob_path(scratch_ / "blobs1", first.digest)).value(),
+            read_file(blob_path(scratch_ / "blobs2", second.digest)).value());
   LayerBlob later = pack({{scratch_ / "out", "/"}}, "blobs3", kMtime + 1);
   EXPECT_NE(first.diff_id, later.diff_id);
 }
 
 TEST_F(WindowsLayerTest, DigestsAndSizeDescribeTheBlob) {
   LayerBlob blob = pack({{scratch_ / "out", "/"}}, "blobs");
-  std::string compressed = read_bytes(blob_path(scratch_ / "blobs", blob.digest));
+  std::string compressed = read_file(blob_path(scratch_ / "blobs", blob.digest)).value();
   EXPECT_EQ(blob.digest, sha256_digest(compressed));
   EXPECT_EQ(blob.diff_id, sha256_digest(gunzip(compressed)));
   EXPECT_EQ(blob.size, static_cast<std::int64_t>(compressed.size()));
@@ -397,7 +372,7 @@ TEST_F(WindowsLayerTest, TheLinuxFormatIsUnchanged) {
   ASSERT_TRUE(by_default.ok() && linux_layer.ok() && windows_layer.ok());
   EXPECT_EQ(by_default.value().digest, linux_layer.value().digest);
   EXPECT_NE(linux_layer.value().diff_id, windows_layer.value().diff_id);
-  std::string tar = gunzip(read_bytes(blob_path(scratch_ / "blobs2", linux_layer.value().digest)));
+  std::string tar = gunzip(read_file(blob_path(scratch_ / "blobs2", linux_layer.value().digest)).value());
   EXPECT_EQ(tar.find("MSWINDOWS"), std::string::npos);
   EXPECT_EQ(tar.find("Files/"), std::string::npos);
 }
@@ -412,7 +387,7 @@ TEST_F(WindowsLayerTest, BigFilesStreamThroughConstantMemory) {
   struct rusage after {};
   getrusage(RUSAGE_SELF, &after);
   EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 32 * 1024) << "KiB more at peak";
-  std::string compressed = read_bytes(blob_path(scratch_ / "blobs", blob.digest));
+  std::string compressed = read_file(blob_path(scratch_ / "blobs", blob.digest)).value();
   std::string tar = gunzip(compressed);
   // Three entries of 'x' header, records and ustar header, then the data and the end.
   ASSERT_EQ(tar.size(), 3 * 1536 + static_cast<std::size_t>(kSize) + 1024);
@@ -437,7 +412,7 @@ TEST_F(WindowsLayerTest, PythonTarfileReadsTheLayer) {
   std::string command = "python3 " + shell_quote(script.string()) + " " +
                         shell_quote(blob_path(scratch_ / "blobs", blob.digest).string()) + " >" +
                         shell_quote(listing.string()) + " 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << read_bytes(listing);
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(listing).value();
 
   const std::string sd = std::string("MSWINDOWS.rawsd=") + kSecurityDescriptor;
   auto line = [&](const std::string& name, char type, const char* mode, const std::string& content,
@@ -453,7 +428,7 @@ TEST_F(WindowsLayerTest, PythonTarfileReadsTheLayer) {
                          line("Files/data/" + kLongBase, '0', "644", "long", ";path=Files/data/" + kLongBase) +
                          line("Files/" + kSplitDir, '5', "755", "") +
                          line("Files/" + kSplitDir + "/" + kSplitBase, '0', "644", "split");
-  EXPECT_EQ(read_bytes(listing), expected);
+  EXPECT_EQ(read_file(listing).value(), expected);
 }
 
 // ---------------------------------------------------------------------------------------------
