@@ -57,6 +57,22 @@ int env_command(const FirmwareOptions& options) {
   return 0;
 }
 
+// `xbuild run` passes [firmware] timeout and pass_pattern to XBUILD_EXEC through the stage's
+// environment; an option on the command line wins over them.
+void test_defaults_from_environment(FirmwareOptions& options, bool timeout_given, bool pattern_given) {
+  if (const char* timeout = std::getenv("XBUILD_FIRMWARE_TIMEOUT"); timeout && *timeout && !timeout_given) {
+    char* end = nullptr;
+    double seconds = std::strtod(timeout, &end);
+    if (*end != '\0' || !(seconds >= 0.1 && seconds <= 3600))
+      throw Error(std::string("XBUILD_FIRMWARE_TIMEOUT=\"") + timeout +
+                      "\" is not a number of seconds between 0.1 and 3600; fix [firmware] timeout or the variable",
+                  2);
+    options.timeout_seconds = seconds;
+  }
+  if (const char* pattern = std::getenv("XBUILD_FIRMWARE_PASS_PATTERN"); pattern && *pattern && !pattern_given)
+    options.pass_pattern = pattern;
+}
+
 int test_command(const FirmwareOptions& options) {
   firmware::Target target = load(options.target);
   if (!fs::is_regular_file(options.elf))
@@ -105,17 +121,22 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   env->add_option("--state-dir", options->state_dir, "Where the cross files go (<dir>/firmware/<target>/)")
       ->capture_default_str();
   test->add_option("elf", options->elf, "The test image")->required();
-  test->add_option("--timeout", options->timeout_seconds, "Seconds before QEMU is stopped and the test fails")
-      ->check(CLI::Range(0.1, 3600.0))
-      ->capture_default_str();
-  test->add_option("--pass-pattern", options->pass_pattern,
-                   "Regex the console must match (default: Unity's summary + OK)");
+  CLI::Option* timeout =
+      test->add_option("--timeout", options->timeout_seconds,
+                       "Seconds before QEMU is stopped and the test fails (default: $XBUILD_FIRMWARE_TIMEOUT, else 10)")
+          ->check(CLI::Range(0.1, 3600.0));
+  CLI::Option* pattern = test->add_option(
+      "--pass-pattern", options->pass_pattern,
+      "Regex the console must match (default: $XBUILD_FIRMWARE_PASS_PATTERN, else Unity's summary + OK)");
   pack->add_option("elf", options->elf, "The firmware image")->required();
   pack->add_option("-o,--output", options->output, "oci:DIR or oci-archive:FILE")->required();
   pack->add_option("--name", options->name, "File names in the artifact (default: the ELF's name)");
   return [=]() -> int {
     if (env->parsed()) return env_command(*options);
-    if (test->parsed()) return test_command(*options);
+    if (test->parsed()) {
+      test_defaults_from_environment(*options, timeout->count() > 0, pattern->count() > 0);
+      return test_command(*options);
+    }
     if (pack->parsed()) return pack_command(*options);
     return -1;
   };

@@ -103,8 +103,9 @@ void print_manifest(const std::string& name, const registry::Manifest& manifest,
   if (manifest.is_index()) {
     rows.push_back({"PLATFORM", "DIGEST", "SIZE", "MEDIA TYPE"});
     for (const oci::Descriptor& entry : manifest.manifests)
-      rows.push_back(
-          {entry.platform ? entry.platform->str() : "-", entry.digest, std::to_string(entry.size), entry.media_type});
+      rows.push_back({entry.platform ? entry.platform->str() : "-", entry.digest, std::to_string(entry.size),
+                      entry.artifact_type.empty() ? entry.media_type
+                                                  : entry.media_type + " (artifact " + entry.artifact_type + ")"});
   } else {
     rows.push_back({"LAYER", "DIGEST", "SIZE", "MEDIA TYPE"});
     rows.push_back(
@@ -272,9 +273,11 @@ void push_step(const std::vector<std::string>& references, const OutputTarget& o
 
 namespace {
 
+// The platforms that are images (a bare-metal target's artifact has no base).
 std::vector<Platform> target_platforms(const Plan& plan) {
   std::vector<Platform> platforms;
-  for (const TargetPlan& target : plan.targets) platforms.push_back(target.platform);
+  for (const TargetPlan& target : plan.targets)
+    if (!target.firmware) platforms.push_back(target.platform);
   return platforms;
 }
 
@@ -309,7 +312,12 @@ std::vector<oci::BaseImage> base_images_step(const Config& config, const Plan& p
   Result<std::vector<oci::BaseImage>> images = registry::fetch_base_images(
       base, target_platforms(plan), plan.state_dir / "base", registry_options(insecure_registries));
   if (!images) throw Error(fmt::format("cannot pull the base image: {}", images.error()));
-  return images.value();
+  // One per target, in plan order: bare-metal targets get an empty one they never use.
+  std::vector<oci::BaseImage> bases;
+  std::size_t next = 0;
+  for (const TargetPlan& target : plan.targets)
+    bases.push_back(target.firmware ? oci::BaseImage{} : std::move(images.value()[next++]));
+  return bases;
 }
 
 }  // namespace xb

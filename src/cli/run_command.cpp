@@ -99,6 +99,7 @@ Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir, c
   std::error_code self_error;
   options.xbuild_binary = fs::read_symlink("/proc/self/exe", self_error);
   options.root = geteuid() == 0;
+  options.firmware_dir = data_directory() / "toolchains" / "firmware";
   return make_plan(config, catalog.value(), *finder, options);
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <utility>
 
@@ -52,10 +53,12 @@ struct Located {
   toml::source_position at;
 };
 
-const std::vector<std::string> kTopLevelKeys = {"project", "targets", "stage", "image", "platform", "builder"};
+const std::vector<std::string> kTopLevelKeys = {"project",  "targets", "stage",   "image",
+                                                "platform", "builder", "firmware"};
 const std::vector<std::string> kBuilderKeys = {"ssh", "port", "platforms", "jobs", "fallback", "ssh_config", "dir"};
 const std::vector<std::string> kProjectKeys = {"name", "version"};
-const std::vector<std::string> kTargetsKeys = {"platforms"};
+const std::vector<std::string> kTargetsKeys = {"platforms", "firmware"};
+const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern"};
 const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs"};
 const std::vector<std::string> kImageKeys = {"name", "tags",    "from", "entrypoint", "cmd",
                                              "env",  "workdir", "user", "labels",     "copy"};
@@ -166,6 +169,7 @@ class Reader {
     read_image(root, config);
     read_overrides(root, config);
     read_builders(root, config);
+    read_firmware(root, config);
     check_needs(config.stages);
   }
 
@@ -337,37 +341,115 @@ class Reader {
     const toml::table* table = table_at(root, "targets", "");
     if (!table) return;
     check_keys(*table, kTargetsKeys, scope);
-    if (!table->get("platforms")) {
+    const toml::node* firmware = table->get("firmware");
+    if (!table->get("platforms") && !firmware) {
       report(*table, "missing required key \"platforms\" in [targets]");
       return;
     }
-    std::optional<std::vector<Located>> specifiers = strings_at(*table, "platforms", scope);
-    if (!specifiers) return;
-    if (is_empty_array(*table->get("platforms"))) {
-      report(*table->get("platforms"),
-             "\"platforms\" in [targets] must not be empty: list at least one platform, for example \"linux/amd64\"");
-      return;
-    }
     std::vector<std::string> written;  // as the user wrote each of `platforms`
-    for (const Located& specifier : *specifiers) {
-      Result<Platform> platform = parse_platform(specifier.value);
-      if (!platform) {
-        report(specifier.at,
-               "unknown platform " + in_quotes(specifier.value) + " in [targets] platforms: " + platform.error());
-        continue;
-      }
-      auto same = std::find(platforms.begin(), platforms.end(), platform.value());
+    auto add = [&](const Located& specifier, const Platform& platform, const std::string& key) {
+      auto same = std::find(platforms.begin(), platforms.end(), platform);
       if (same != platforms.end()) {
         const std::string& first = written[static_cast<std::size_t>(same - platforms.begin())];
-        std::string name = platform.value().str();
-        report(specifier.at, "duplicate platform " + in_quotes(name) + " in [targets] platforms: " +
+        std::string name = platform.str();
+        report(specifier.at, "duplicate platform " + in_quotes(name) + " in [targets] " + key + ": " +
                                  (first == specifier.value ? "listed twice"
                                                            : in_quotes(first) + " and " + in_quotes(specifier.value) +
                                                                  " both name " + name));
+        return;
+      }
+      platforms.push_back(platform);
+      written.push_back(specifier.value);
+    };
+    if (table->get("platforms")) {
+      std::optional<std::vector<Located>> specifiers = strings_at(*table, "platforms", scope);
+      if (!specifiers) return;
+      if (is_empty_array(*table->get("platforms")) && (!firmware || is_empty_array(*firmware))) {
+        report(*table->get("platforms"),
+               "\"platforms\" in [targets] must not be empty: list at least one platform, for example \"linux/amd64\"");
+        return;
+      }
+      for (const Located& specifier : *specifiers) {
+        Result<Platform> platform = parse_platform(specifier.value);
+        if (!platform) {
+          report(specifier.at,
+                 "unknown platform " + in_quotes(specifier.value) + " in [targets] platforms: " + platform.error());
+          continue;
+        }
+        add(specifier, platform.value(), "platforms");
+      }
+    }
+    if (!firmware) return;
+    std::optional<std::vector<Located>> names = strings_at(*table, "firmware", scope);
+    if (!names) return;
+    if (names->empty() && !table->get("platforms")) {
+      report(*firmware,
+             "\"firmware\" in [targets] must not be empty: list at least one bare-metal target, for "
+             "example \"cortex-m4\" (a file name in toolchains/firmware/)");
+      return;
+    }
+    for (const Located& name : *names) {
+      // The name becomes the platform's variant: none/arm/<name>.
+      bool plain = !name.value.empty() && std::isalnum(static_cast<unsigned char>(name.value.front())) &&
+                   std::all_of(name.value.begin(), name.value.end(),
+                               [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+      Result<Platform> platform = plain ? parse_platform("none/arm/" + name.value) : Result<Platform>(Failure{""});
+      if (!plain || !platform || platform.value().variant != name.value) {
+        report(name.at, "invalid firmware target " + in_quotes(name.value) +
+                            " in [targets] firmware: expected the name of a file in toolchains/firmware/, such as "
+                            "\"cortex-m4\"");
         continue;
       }
-      platforms.push_back(platform.value());
-      written.push_back(specifier.value);
+      add(name, platform.value(), "firmware");
+    }
+  }
+
+  // [firmware]: the artifact's ELF and the test runner's timeout and pass pattern.
+  void read_firmware(const toml::table& root, Config& config) {
+    const std::string scope = "[firmware]";
+    const toml::table* table = table_at(root, "firmware", "");
+    if (!table) return;
+    FirmwareSpec& firmware = config.firmware;
+    firmware.location = location(table->source().begin);
+    check_keys(*table, kFirmwareKeys, scope);
+    if (std::none_of(config.platforms.begin(), config.platforms.end(), is_bare_metal)) {
+      report(*table,
+             "[firmware] describes the bare-metal targets, but [targets] names none: add firmware = "
+             "[\"cortex-m4\"] to [targets], or remove [firmware]");
+      return;
+    }
+    if (std::optional<std::string> elf = non_blank_string_at(*table, "elf", scope)) {
+      fs::path path(*elf);
+      if (path.is_absolute())
+        report(*table->get("elf"),
+               "\"elf\" in [firmware] must be a path relative to the output directory "
+               "($XBUILD_OUT), not an absolute path: " +
+                   in_quotes(*elf));
+      else if (std::find(path.begin(), path.end(), fs::path("..")) != path.end())
+        report(*table->get("elf"),
+               "\"elf\" in [firmware] must stay inside the output directory: " + in_quotes(*elf) + " contains \"..\"");
+      else
+        firmware.elf = *elf;
+    }
+    if (std::optional<std::string> name = non_blank_string_at(*table, "name", scope)) {
+      if (name->find('/') != std::string::npos)
+        report(*table->get("name"),
+               "\"name\" in [firmware] names the artifact's files (NAME.elf, NAME.bin, ...) "
+               "and must not contain \"/\": " +
+                   in_quotes(*name));
+      else
+        firmware.name = *name;
+    }
+    if (const toml::node* timeout = table->get("timeout"))
+      firmware.test_timeout_seconds = read_timeout(*timeout, scope);
+    if (std::optional<std::string> pattern = non_blank_string_at(*table, "pass_pattern", scope)) {
+      try {
+        std::regex check(*pattern, std::regex::ECMAScript);
+        firmware.pass_pattern = *pattern;
+      } catch (const std::regex_error& error) {
+        report(*table->get("pass_pattern"), "\"pass_pattern\" in [firmware] is not a valid regular expression (" +
+                                                std::string(error.what()) + "): " + in_quotes(*pattern));
+      }
     }
   }
 
@@ -620,6 +702,12 @@ class Reader {
                  scope + " builds " + name + ", which is not in [targets] platforms; add it there or remove it here");
           continue;
         }
+        if (is_bare_metal(platform.value())) {
+          report(specifier.at, scope + " cannot build " + name +
+                                   ": bare-metal targets build on this machine with their cross toolchain; remove it "
+                                   "here");
+          continue;
+        }
         if (auto [it, inserted] = routed.try_emplace(name, builder.name); !inserted) {
           report(specifier.at, name + " is declared by two builders, " + in_quotes(it->second) + " and " +
                                    in_quotes(builder.name) + "; a platform goes to one builder");
@@ -667,6 +755,24 @@ class Reader {
                                                             " is the Windows build an image needs (os.version); " +
                                                             name + " is not a Windows platform: remove it");
         continue;
+      }
+      if (is_bare_metal(platform.value())) {
+        bool refused = false;
+        if (override_spec.strategy &&
+            (*override_spec.strategy == Strategy::native || *override_spec.strategy == Strategy::emulate)) {
+          report(body->get("strategy")->source().begin,
+                 "strategy " + in_quotes(strategy_name(*override_spec.strategy)) + " " + in(scope) + " cannot build " +
+                     name + ": bare-metal targets build with their cross toolchain; use \"cross\" or remove it");
+          refused = true;
+        }
+        for (const char* key : {"rootfs", "entrypoint"})
+          if (const toml::node* node = body->get(key)) {
+            report(node->source().begin, in_quotes(key) + " " + in(scope) + " does not apply to " + name +
+                                             ": a bare-metal target becomes a firmware artifact, not an image; "
+                                             "remove it");
+            refused = true;
+          }
+        if (refused) continue;
       }
       auto [previous, inserted] = seen.emplace(name, specifier);
       if (!inserted) {

@@ -85,15 +85,29 @@ struct BuilderSpec {
   SourceLocation location;
 };
 
+// A bare-metal target is the platform none/arm/<name>, <name> a file in toolchains/firmware/
+// ([targets] firmware = ["cortex-m4"] is the short way to write "none/arm/cortex-m4").
+inline bool is_bare_metal(const Platform& platform) { return platform.os == "none"; }
+
+// [firmware]: what the bare-metal targets' artifact holds and how their tests run.
+struct FirmwareSpec {
+  std::string elf = "firmware.elf";  // relative to $XBUILD_OUT: the image packed as the artifact
+  std::string name;                  // file names in the artifact (NAME.elf, ...); empty: the ELF's stem
+  int test_timeout_seconds = 0;      // `$XBUILD_EXEC test.elf` stops QEMU after this (0: xbuild's default)
+  std::string pass_pattern;          // the console must match it (empty: Unity's summary line)
+  SourceLocation location;
+};
+
 struct Config {
   std::filesystem::path file;       // the xbuild.toml that was read (absolute)
   std::filesystem::path directory;  // its directory: the project's source directory
   ProjectSpec project;
-  std::vector<Platform> platforms;  // in the order written
+  std::vector<Platform> platforms;  // in the order written; [targets] firmware after platforms
   std::vector<StageSpec> stages;    // in the order written
   ImageSpec image;
   std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
   std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written
+  FirmwareSpec firmware;
 };
 
 }  // namespace xb

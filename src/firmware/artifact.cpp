@@ -45,7 +45,11 @@ std::string install_hint(const Target& target) {
 }  // namespace
 
 Result<SizeReport> size_report(const Target& target, const fs::path& elf) {
-  Result<std::string> output = probe_output({target.triple + "-size", elf.string()});
+  // Run next to the ELF: the report names the file without the directory it was built in, so
+  // the same firmware gives the same report wherever it was built.
+  ProbeOptions options;
+  options.working_directory = fs::absolute(elf).parent_path();
+  Result<std::string> output = probe_output({target.triple + "-size", elf.filename().string()}, options);
   if (!output) return Failure{output.error() + install_hint(target)};
   SizeReport report;
   report.text_report = output.value();
@@ -57,28 +61,12 @@ Result<SizeReport> size_report(const Target& target, const fs::path& elf) {
   return report;
 }
 
-Result<PackResult> pack(const Target& target, const PackOptions& options) {
+Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& options, oci::LayoutWriter& layout,
+                                const fs::path& scratch) {
   if (!fs::is_regular_file(options.elf))
     return Failure{"the firmware image " + options.elf.string() + " does not exist; build it first"};
-  const bool archive = starts_with(options.output, "oci-archive:");
-  if (!archive && !starts_with(options.output, "oci:"))
-    return Failure{"output \"" + options.output + "\" must be oci:DIR or oci-archive:FILE"};
-  const fs::path destination = options.output.substr(archive ? 12 : 4);
-  if (destination.empty()) return Failure{"output \"" + options.output + "\" names no path"};
   const std::string name = options.name.empty() ? options.elf.stem().string() : options.name;
-
-  Result<fs::path> staging = make_sibling_temp_dir(fs::absolute(destination));
-  if (!staging) return Failure{staging.error()};
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } cleanup{staging.value()};
-  const fs::path work = staging.value() / "files";
-  fs::create_directories(work);
-  const fs::path bin = work / (name + ".bin"), hex = work / (name + ".hex");
+  const fs::path bin = scratch / (name + ".bin"), hex = scratch / (name + ".hex");
   for (auto [format, file] : {std::pair{"binary", bin}, {"ihex", hex}}) {
     Result<std::string> done =
         probe_output({target.triple + "-objcopy", "-O", format, options.elf.string(), file.string()});
@@ -87,8 +75,6 @@ Result<PackResult> pack(const Target& target, const PackOptions& options) {
   Result<SizeReport> size = size_report(target, options.elf);
   if (!size) return Failure{size.error()};
 
-  Result<oci::LayoutWriter> writer = oci::LayoutWriter::create(staging.value() / "layout");
-  if (!writer) return Failure{writer.error()};
   nlohmann::json layers = nlohmann::json::array();
   struct File {
     std::string title, media_type;
@@ -100,12 +86,12 @@ Result<PackResult> pack(const Target& target, const PackOptions& options) {
                   {name + ".size.txt", kMediaTypeSize, size.value().text_report}};
   for (File& file : files) {
     if (!file.content) return Failure{file.content.error()};
-    Result<oci::Descriptor> blob = writer.value().add_blob(file.content.value(), file.media_type);
+    Result<oci::Descriptor> blob = layout.add_blob(file.content.value(), file.media_type);
     if (!blob) return Failure{blob.error()};
     blob.value().annotations["org.opencontainers.image.title"] = file.title;
     layers.push_back(descriptor_json(blob.value()));
   }
-  Result<oci::Descriptor> config = writer.value().add_blob("{}", "application/vnd.oci.empty.v1+json");
+  Result<oci::Descriptor> config = layout.add_blob("{}", oci::kMediaTypeEmpty);
   if (!config) return Failure{config.error()};
   nlohmann::json annotations = {{"xbuild.firmware.target", target.name},
                                 {"xbuild.firmware.cpu", target.cpu},
@@ -122,14 +108,45 @@ Result<PackResult> pack(const Target& target, const PackOptions& options) {
                              {"config", descriptor_json(config.value())},
                              {"layers", layers},
                              {"annotations", annotations}};
-  Result<oci::Descriptor> root = writer.value().add_blob(manifest.dump(), oci::kMediaTypeManifest);
+  Result<oci::Descriptor> root = layout.add_blob(manifest.dump(), oci::kMediaTypeManifest);
   if (!root) return Failure{root.error()};
-  Status finished = writer.value().finish(root.value(), options.ref_name.empty() ? target.name : options.ref_name);
+  root.value().artifact_type = kArtifactType;
+  return Artifact{root.value(), size.value()};
+}
+
+Result<PackResult> pack(const Target& target, const PackOptions& options) {
+  if (!fs::is_regular_file(options.elf))
+    return Failure{"the firmware image " + options.elf.string() + " does not exist; build it first"};
+  const bool archive = starts_with(options.output, "oci-archive:");
+  if (!archive && !starts_with(options.output, "oci:"))
+    return Failure{"output \"" + options.output + "\" must be oci:DIR or oci-archive:FILE"};
+  const fs::path destination = options.output.substr(archive ? 12 : 4);
+  if (destination.empty()) return Failure{"output \"" + options.output + "\" names no path"};
+
+  Result<fs::path> staging = make_sibling_temp_dir(fs::absolute(destination));
+  if (!staging) return Failure{staging.error()};
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{staging.value()};
+  const fs::path work = staging.value() / "files";
+  fs::create_directories(work);
+  Result<oci::LayoutWriter> writer = oci::LayoutWriter::create(staging.value() / "layout");
+  if (!writer) return Failure{writer.error()};
+  Result<Artifact> artifact =
+      write_artifact(target, {options.elf, options.name, options.source_date_epoch}, writer.value(), work);
+  if (!artifact) return Failure{artifact.error()};
+  // index.json's entry for an artifact carries its artifactType too.
+  Status finished =
+      writer.value().finish(artifact.value().manifest, options.ref_name.empty() ? target.name : options.ref_name);
   if (!finished) return Failure{finished.error()};
   Status published = archive ? oci::publish_archive(writer.value().root(), destination)
                              : oci::publish_layout(writer.value().root(), destination);
   if (!published) return Failure{published.error()};
-  return PackResult{root.value().digest, size.value()};
+  return PackResult{artifact.value().manifest.digest, artifact.value().size};
 }
 
 }  // namespace xb::firmware

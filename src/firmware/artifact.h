@@ -1,6 +1,7 @@
 // Firmware as an OCI artifact: the .elf, .bin, .hex and a size report of one target, one blob
-// each, under a manifest with artifactType application/vnd.xbuild.firmware.v1, in an OCI layout
-// (or archive) of its own that registries and OCI tools take like any image.
+// each, under a manifest with artifactType application/vnd.xbuild.firmware.v1. `pack` writes it
+// as an OCI layout (or archive) of its own; `write_artifact` adds it to a layout being built, so
+// `xbuild run` puts firmware in the same index as the images of the other platforms.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,12 @@
 #include <string>
 
 #include "firmware/target.h"
+#include "oci/descriptor.h"
 #include "util/error.h"
+
+namespace xb::oci {
+class LayoutWriter;
+}
 
 namespace xb::firmware {
 
@@ -25,6 +31,22 @@ struct SizeReport {
 
 // `<triple>-size` (Berkeley format) on the ELF.
 Result<SizeReport> size_report(const Target& target, const std::filesystem::path& elf);
+
+struct ArtifactOptions {
+  std::filesystem::path elf;
+  std::string name;                  // file names inside the artifact: NAME.elf ...; empty: the ELF's stem
+  long long source_date_epoch = -1;  // org.opencontainers.image.created; < 0: none
+};
+
+struct Artifact {
+  oci::Descriptor manifest;  // artifact_type set, no platform
+  SizeReport size;
+};
+
+// objcopy -O binary / -O ihex (into `scratch`, an existing directory) and the size tool, then
+// the four blobs, the empty config and the manifest into `layout`, which is not finished.
+Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& options, oci::LayoutWriter& layout,
+                                const std::filesystem::path& scratch);
 
 struct PackOptions {
   std::filesystem::path elf;

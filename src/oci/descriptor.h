@@ -14,6 +14,8 @@ namespace xb::oci {
 inline constexpr const char* kMediaTypeIndex = "application/vnd.oci.image.index.v1+json";
 inline constexpr const char* kMediaTypeManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr const char* kMediaTypeConfig = "application/vnd.oci.image.config.v1+json";
+// The config of an artifact that has none (image-spec 1.1): the two bytes "{}".
+inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
 inline constexpr const char* kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 // Non-distributable ("foreign") layers, as Windows base images list them: the registry of the
 // image need not hold the blob (its `urls` say where it lives), and no client may upload it to
@@ -38,6 +40,9 @@ struct Descriptor {
   std::optional<Platform> platform;
   std::map<std::string, std::string> annotations;
   std::vector<std::string> urls;  // where a non-distributable layer can be downloaded from
+  // An artifact manifest's artifactType, repeated in the index entry that points at it
+  // (image-spec 1.1), so a client can tell firmware from images without fetching the manifest.
+  std::string artifact_type;
 };
 
 // True for the media types of non-distributable layers above: xbuild neither downloads nor

@@ -29,6 +29,7 @@ Json descriptor_json(const Descriptor& descriptor) {
   object["mediaType"] = descriptor.media_type;
   object["digest"] = descriptor.digest;
   object["size"] = descriptor.size;
+  if (!descriptor.artifact_type.empty()) object["artifactType"] = descriptor.artifact_type;
   if (descriptor.platform) {
     Json platform = Json::object();
     put_platform(platform, *descriptor.platform);

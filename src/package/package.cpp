@@ -2,7 +2,9 @@
 // list, or the whole directory at "/"), then an image config and a manifest; the manifests,
 // each with its platform, become one index, which goes into index.json under the first tag.
 // Everything is written into a staging directory next to the output and published in one step,
-// so a failure leaves the previous output as it was.
+// so a failure leaves the previous output as it was. A bare-metal target has no layer: its
+// ELF becomes a firmware artifact (firmware/artifact.h) whose manifest sits in the same index,
+// with the target's platform (none/arm/<cpu>) and the artifactType on its entry.
 #include "package/package.h"
 
 #include <sys/stat.h>
@@ -15,6 +17,7 @@
 #include <system_error>
 #include <thread>
 
+#include "firmware/artifact.h"
 #include "oci/image.h"
 #include "oci/layer.h"
 #include "util/fs.h"
@@ -127,6 +130,7 @@ Status add_base_layers(const oci::BaseImage& base, oci::LayoutWriter& layout) {
 
 Result<oci::LayerBlob> pack_target_layer(const Config& config, const Plan& plan, const TargetPlan& target,
                                          const fs::path& blobs_dir) {
+  if (target.firmware) return oci::LayerBlob{};  // an artifact, made by package_firmware
   Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
   if (!sources) return fail(sources.error());
   oci::LayerFormat format = is_windows(target) ? oci::LayerFormat::windows : oci::LayerFormat::linux;
@@ -186,6 +190,28 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
   return PackagedImage{target.platform, manifest.value()};
 }
 
+// The artifact of a bare-metal target: its ELF (with .bin, .hex and the size report made from
+// it) under a manifest whose index entry names the target's platform and the artifact type.
+Result<PackagedImage> package_firmware(const Config& config, const Plan& plan, const TargetPlan& target,
+                                       oci::LayoutWriter& layout) {
+  const std::string name = target.platform.str();
+  if (!exists_no_follow(target.firmware_elf))
+    return fail(name + ": the firmware image " + target.firmware_elf.string() +
+                " does not exist; a stage should write it to $XBUILD_OUT/" + config.firmware.elf +
+                ", or [firmware] elf should name the file it writes");
+  fs::path scratch = layout.root().parent_path() / ("firmware-" + target.platform.slug());
+  std::error_code ec;
+  fs::create_directories(scratch, ec);
+  if (ec) return fail(name + ": cannot create " + scratch.string() + ": " + ec.message());
+  Result<firmware::Artifact> artifact = firmware::write_artifact(
+      *target.firmware, {target.firmware_elf, config.firmware.name, plan.source_date_epoch}, layout, scratch);
+  fs::remove_all(scratch, ec);
+  if (!artifact) return fail(name + ": " + artifact.error());
+  oci::Descriptor manifest = artifact.value().manifest;
+  manifest.platform = target.platform;
+  return PackagedImage{target.platform, manifest};
+}
+
 }  // namespace
 
 std::string OutputTarget::str() const {
@@ -223,8 +249,9 @@ Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci
   std::vector<oci::Descriptor> manifests;
   for (std::size_t i = 0; i < plan.targets.size(); ++i) {
     const TargetPlan& target = plan.targets[i];
-    Result<PackagedImage> image =
-        package_target(config, plan, target, layout, i < bases.size() ? &bases[i] : nullptr, layers[i]);
+    Result<PackagedImage> image = target.firmware ? package_firmware(config, plan, target, layout)
+                                                  : package_target(config, plan, target, layout,
+                                                                   i < bases.size() ? &bases[i] : nullptr, layers[i]);
     if (!image) return fail(image.error());
     manifests.push_back(image.value().manifest);
     result.images.push_back(std::move(image).value());

@@ -10,6 +10,8 @@
 // target-wide env < platform override env < stage env < stage override env. Discovery results
 // that stop a target (a missing compiler, a missing runner) are collected as problems that name
 // the Debian packages to install; nothing is created on disk until prepare_state_dir().
+// A bare-metal target (none/arm/<name>) always crosses: its data file in toolchains/firmware/
+// gives the compiler, flags and QEMU board, and its tests run through `xbuild firmware test`.
 #include "plan/plan.h"
 
 #include <algorithm>
@@ -110,6 +112,56 @@ void plan_emulation(TargetPlan& target, const PlatformOverride* override_spec, c
         "\"cross\"");
 }
 
+// A bare-metal target: its data file, a Toolchain standing for its compiler (discovery, the
+// compiler's identity in cache keys, `xbuild plan`), and qemu-system-arm for its tests.
+void plan_firmware(TargetPlan& target, const Config& config, const PlanOptions& options,
+                   const Result<std::vector<firmware::Target>>& known, ToolFinder& finder) {
+  target.strategy = Strategy::cross;
+  target.reason = "bare metal";
+  const std::string& name = target.platform.variant;
+  if (!known) {
+    target.problems.push_back(known.error());
+    return;
+  }
+  std::vector<std::string> names;
+  const firmware::Target* found = nullptr;
+  for (const firmware::Target& candidate : known.value()) {
+    names.push_back(candidate.name);
+    if (candidate.name == name) found = &candidate;
+  }
+  if (!found || target.platform.architecture != "arm") {
+    std::string hint = closest_match(name, names);
+    std::string example = !hint.empty() ? hint : !names.empty() ? names.front() : "cortex-m4";
+    target.problems.push_back("no bare-metal target " + target.platform.str() + " in " + options.firmware_dir.string() +
+                              (hint.empty() ? "" : "; did you mean " + hint + "?") + " (known: " + join(names, ", ") +
+                              "; write them as [targets] firmware = [\"" + example + "\"])");
+    return;
+  }
+  const firmware::Target& chosen = *found;
+  target.reason = "bare metal: " + chosen.triple + " for " + chosen.cpu + " (toolchains/firmware/" + chosen.name +
+                  ".toml), tests on qemu-system-arm -M " + chosen.machine;
+  Toolchain toolchain;
+  toolchain.id = "firmware/" + chosen.name;
+  toolchain.platform = target.platform;
+  toolchain.triple = chosen.triple;
+  toolchain.sysroot = "/usr/lib/" + chosen.triple;  // newlib: <sysroot>/include/stdio.h
+  std::map<std::string, std::string> env = firmware::stage_environment(chosen, "xbuild", {}, {});
+  for (const char* tool : {"CC", "CXX", "AR", "RANLIB", "STRIP", "LD", "OBJCOPY", "NM", "SIZE"})
+    toolchain.tools[tool] = env[tool];
+  toolchain.runner = {"qemu-system-arm"};
+  toolchain.meson = {"none", "arm", chosen.cpu, "little"};
+  toolchain.cmake = {"Generic", "arm"};
+  toolchain.packages = chosen.packages;
+  toolchain.source = options.firmware_dir / (chosen.name + ".toml");
+  target.status = discover(toolchain, finder);
+  for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
+  target.toolchain = std::move(toolchain);
+  fs::path xbuild = options.xbuild_binary.empty() ? fs::path("xbuild") : options.xbuild_binary;
+  target.exec_prefix = {xbuild.string(), "firmware", "test", "--target", chosen.name};
+  target.firmware = chosen;
+  target.firmware_elf = target.output_dir / config.firmware.elf;
+}
+
 }  // namespace
 
 Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options) {
@@ -118,11 +170,21 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
   plan.source_date_epoch = options.source_date_epoch;
   plan.host = options.host;
 
+  std::optional<Result<std::vector<firmware::Target>>> firmware_targets;  // read for the first bare-metal target
   for (const Platform& platform : config.platforms) {
     TargetPlan target;
     target.platform = platform;
     const PlatformOverride* override_spec = nullptr;
     if (auto it = config.overrides.find(platform.str()); it != config.overrides.end()) override_spec = &it->second;
+    if (is_bare_metal(platform)) {
+      if (!firmware_targets) firmware_targets.emplace(firmware::load_targets(options.firmware_dir));
+      target.output_dir = plan.state_dir / "out" / platform.slug();
+      plan_firmware(target, config, options, *firmware_targets, finder);
+      target.meson_cross_file = plan.state_dir / "toolchains" / (platform.slug() + ".meson.ini");
+      target.cmake_toolchain_file = plan.state_dir / "toolchains" / (platform.slug() + ".cmake");
+      plan.targets.push_back(std::move(target));
+      continue;
+    }
 
     const Toolchain* toolchain = catalog.find(platform);
     Strategy requested = override_spec && override_spec->strategy ? *override_spec->strategy : Strategy::automatic;
@@ -185,6 +247,16 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       input.state_dir = plan.state_dir;
       input.source_date_epoch = plan.source_date_epoch;
       base_env = stage_environment(input);
+      if (target.firmware) {
+        for (auto& [key, value] : firmware::stage_environment(*target.firmware, target.exec_prefix.front(),
+                                                              target.meson_cross_file, target.cmake_toolchain_file))
+          base_env[key] = value;
+        // Read by `xbuild firmware test` (XBUILD_EXEC) when its command line does not say.
+        if (config.firmware.test_timeout_seconds > 0)
+          base_env["XBUILD_FIRMWARE_TIMEOUT"] = std::to_string(config.firmware.test_timeout_seconds);
+        if (!config.firmware.pass_pattern.empty())
+          base_env["XBUILD_FIRMWARE_PASS_PATTERN"] = config.firmware.pass_pattern;
+      }
     } else {
       base_env["XBUILD_PLATFORM"] = target.platform.str();
       base_env["XBUILD_SRC"] = config.directory.string();
@@ -238,6 +310,9 @@ std::string render_plan(const Plan& plan) {
     }
     std::string runner =
         target.exec_prefix.empty() ? (target.toolchain ? "the host (directly)" : "-") : shell_join(target.exec_prefix);
+    if (target.firmware)
+      runner = "qemu-system-arm -M " + target.firmware->machine + " -cpu " + target.firmware->cpu +
+               " (xbuild firmware test)";
     if (target.strategy == Strategy::emulate) {
       toolchain = target.rootfs.empty() ? "-" : "rootfs " + target.rootfs.string();
       runner = target.qemu_interpreter.empty()
@@ -309,11 +384,14 @@ Status prepare_state_dir(const Plan& plan) {
     if (!target.toolchain || target.meson_cross_file.empty()) continue;
     fs::create_directories(target.meson_cross_file.parent_path(), ec);
     if (ec) return fail("cannot create " + target.meson_cross_file.parent_path().string() + ": " + ec.message());
-    Status written =
-        write_generated_file(target.meson_cross_file, meson_cross_file(*target.toolchain, target.exec_prefix));
+    Status written = write_generated_file(
+        target.meson_cross_file, target.firmware ? firmware::meson_cross_file(*target.firmware, target.exec_prefix)
+                                                 : meson_cross_file(*target.toolchain, target.exec_prefix));
     if (!written) return written;
     written =
-        write_generated_file(target.cmake_toolchain_file, cmake_toolchain_file(*target.toolchain, target.exec_prefix));
+        write_generated_file(target.cmake_toolchain_file,
+                             target.firmware ? firmware::cmake_toolchain_file(*target.firmware, target.exec_prefix)
+                                             : cmake_toolchain_file(*target.toolchain, target.exec_prefix));
     if (!written) return written;
   }
   for (const JobPlan& job : plan.jobs) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "firmware/target.h"
 #include "toolchain/toolchain.h"
 
 namespace xb {
@@ -41,6 +42,11 @@ struct TargetPlan {
   std::filesystem::path runner_setup_creates;
   std::string os_version;                              // Windows: the image's os.version ([platform.X] os_version)
   std::optional<std::vector<std::string>> entrypoint;  // [platform.X] entrypoint, over [image]'s
+  // Bare metal (none/arm/<name>): the target of toolchains/firmware/<name>.toml. The strategy is
+  // cross, `toolchain` describes its compiler for discovery and cache keys, XBUILD_EXEC is
+  // `xbuild firmware test --target <name>`, and the target becomes a firmware artifact.
+  std::optional<firmware::Target> firmware;
+  std::filesystem::path firmware_elf;  // the image packed as the artifact ($XBUILD_OUT/[firmware] elf)
 };
 
 struct JobPlan {
@@ -72,6 +78,7 @@ struct PlanOptions {
   const QemuCatalog* qemu = nullptr;    // emulate: qemu/*.toml (nullptr: emulate unavailable)
   std::filesystem::path xbuild_binary;  // emulate: the binary that runs `xbuild __sandbox`
   bool root = false;                    // emulate: the run is root (chroot, mounts, binfmt_misc)
+  std::filesystem::path firmware_dir;   // toolchains/firmware/: read when a target is bare metal
 };
 
 Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options);

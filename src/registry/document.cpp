@@ -46,6 +46,7 @@ Result<oci::Descriptor> descriptor_from_json(const Json& object, const std::stri
   if (object.contains("platform") && object["platform"].is_object())
     descriptor.platform = platform_from_json(object["platform"]);
   descriptor.annotations = annotations_from_json(object);
+  descriptor.artifact_type = string_field(object, "artifactType");
   if (object.contains("urls") && object["urls"].is_array())
     for (const Json& url : object["urls"])
       if (url.is_string()) descriptor.urls.push_back(url.get<std::string>());

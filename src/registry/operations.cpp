@@ -225,6 +225,7 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
   PullSummary summary;
   PlatformMatcher matcher(platform);
   Manifest image = top.value();
+  std::optional<Platform> entry_platform;  // what the index says of the manifest chosen
   if (top.value().is_index()) {
     std::vector<Platform> offered;
     for (const oci::Descriptor& entry : top.value().manifests) offered.push_back(entry.platform.value_or(Platform{}));
@@ -237,6 +238,7 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
                   "; the index offers: " + join(names, ", ") + "\n  pick one with --platform");
     }
     summary.index_digest = top.value().digest;
+    entry_platform = top.value().manifests[*best].platform;
     Result<Manifest> child = get_manifest(session, repository, top.value().manifests[*best].digest);
     if (!child) return fail(child.error());
     if (child.value().is_index()) return fail(reference.str() + ": nested indexes are not supported");
@@ -244,7 +246,10 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
   }
   Result<std::string> config = blob_text(session, repository, image.config);
   if (!config) return fail(config.error());
-  Result<Platform> image_platform = platform_of_config(config.value(), reference.str());
+  // An artifact (firmware) has the empty config: its platform is the index entry's.
+  Result<Platform> image_platform = image.config.media_type == oci::kMediaTypeEmpty && entry_platform
+                                        ? Result<Platform>(*entry_platform)
+                                        : platform_of_config(config.value(), reference.str());
   if (!image_platform) return fail(image_platform.error());
   if (!top.value().is_index() && !matcher.matches(image_platform.value()))
     return fail(reference.str() + " is a single image for " + image_platform.value().str() + ", not one for " +

@@ -183,7 +183,8 @@ TEST(FirmwareE2E, PackWritesAnOciArtifactThatReadsBack) {
   CommandResult packed = xbuild({"firmware", "pack", "--target", "cortex-m4", "--name", "crc-demo", "-o",
                                  "oci:" + layout.string(), (out / "firmware.elf").string()});
   ASSERT_EQ(packed.exit_code, 0) << packed.err;
-  CommandResult size = run({"arm-none-eabi-size", (out / "firmware.elf").string()});
+  // The report names the file without its directory (run next to it), as the artifact holds it.
+  CommandResult size = run({"arm-none-eabi-size", "firmware.elf"}, {}, out);
   std::istringstream numbers(size.out.substr(size.out.find('\n') + 1));
   std::string text, data, bss;
   numbers >> text >> data >> bss;

@@ -289,6 +289,127 @@ xbuild.toml:12:10: error: "inputs" in [stage.test]: expected an array of strings
 )");
 }
 
+TEST(ConfigTest, FirmwareTargetsArePlatformsNoneArmCpu) {
+  Config config = parse_valid(R"([project]
+name = "fw"
+
+[targets]
+platforms = ["linux/amd64"]
+firmware = ["cortex-m4", "cortex-m33"]
+
+[stage.build]
+run = "make"
+
+[firmware]
+elf = "bin/app.elf"
+name = "app"
+timeout = "2m"
+pass_pattern = "^ALL PASS$"
+
+[platform."none/arm/cortex-m4".stage.build]
+run = "make m4"
+)");
+  std::vector<std::string> names;
+  for (const Platform& platform : config.platforms) names.push_back(platform.str());
+  EXPECT_EQ(names, (std::vector<std::string>{"linux/amd64", "none/arm/cortex-m4", "none/arm/cortex-m33"}));
+  EXPECT_TRUE(is_bare_metal(config.platforms[1]));
+  EXPECT_FALSE(is_bare_metal(config.platforms[0]));
+  EXPECT_EQ(config.firmware.elf, "bin/app.elf");
+  EXPECT_EQ(config.firmware.name, "app");
+  EXPECT_EQ(config.firmware.test_timeout_seconds, 120);
+  EXPECT_EQ(config.firmware.pass_pattern, "^ALL PASS$");
+  EXPECT_EQ(config.overrides.at("none/arm/cortex-m4").stages.at("build").run, "make m4");
+
+  // Firmware alone is a whole matrix; [firmware] has defaults.
+  config = parse_valid("[project]\nname = \"fw\"\n[targets]\nfirmware = [\"cortex-m3\"]\n[stage.b]\nrun = \"make\"\n");
+  ASSERT_EQ(config.platforms.size(), 1u);
+  EXPECT_EQ(config.platforms[0].str(), "none/arm/cortex-m3");
+  EXPECT_EQ(config.firmware.elf, "firmware.elf");
+  EXPECT_EQ(config.firmware.test_timeout_seconds, 0);
+}
+
+TEST(ConfigErrorsTest, FirmwareTargetsAndTheirTable) {
+  EXPECT_EQ(
+      errors_in(R"([project]
+name = "fw"
+
+[targets]
+platforms = ["linux/amd64", "none/arm/cortex-m4"]
+firmware = ["cortex-m4", "arm/m3", ""]
+
+[stage.build]
+run = "make"
+
+[firmware]
+elf = "../firmware.elf"
+name = "a/b"
+pass_pattern = "("
+timeout = 0
+size = 1
+
+[platform."none/arm/cortex-m4"]
+strategy = "emulate"
+rootfs = "oci:x"
+
+[builder.pi]
+ssh = "pi"
+platforms = ["none/arm/cortex-m4"]
+)"),
+      R"(xbuild.toml:6:13: error: duplicate platform "none/arm/cortex-m4" in [targets] firmware: "none/arm/cortex-m4" and "cortex-m4" both name none/arm/cortex-m4
+    6 | firmware = ["cortex-m4", "arm/m3", ""]
+      |             ^
+xbuild.toml:6:26: error: invalid firmware target "arm/m3" in [targets] firmware: expected the name of a file in toolchains/firmware/, such as "cortex-m4"
+    6 | firmware = ["cortex-m4", "arm/m3", ""]
+      |                          ^
+xbuild.toml:6:36: error: invalid firmware target "" in [targets] firmware: expected the name of a file in toolchains/firmware/, such as "cortex-m4"
+    6 | firmware = ["cortex-m4", "arm/m3", ""]
+      |                                    ^
+xbuild.toml:12:7: error: "elf" in [firmware] must stay inside the output directory: "../firmware.elf" contains ".."
+   12 | elf = "../firmware.elf"
+      |       ^
+xbuild.toml:13:8: error: "name" in [firmware] names the artifact's files (NAME.elf, NAME.bin, ...) and must not contain "/": "a/b"
+   13 | name = "a/b"
+      |        ^
+xbuild.toml:14:16: error: "pass_pattern" in [firmware] is not a valid regular expression (Mismatched '(' and ')' in regular expression): "("
+   14 | pass_pattern = "("
+      |                ^
+xbuild.toml:15:11: error: "timeout" in [firmware] must be a positive number of seconds, got 0
+   15 | timeout = 0
+      |           ^
+xbuild.toml:16:1: error: unknown key "size" in [firmware]; valid keys are "elf", "name", "timeout" and "pass_pattern"
+   16 | size = 1
+      | ^
+xbuild.toml:19:12: error: strategy "emulate" in [platform."none/arm/cortex-m4"] cannot build none/arm/cortex-m4: bare-metal targets build with their cross toolchain; use "cross" or remove it
+   19 | strategy = "emulate"
+      |            ^
+xbuild.toml:20:10: error: "rootfs" in [platform."none/arm/cortex-m4"] does not apply to none/arm/cortex-m4: a bare-metal target becomes a firmware artifact, not an image; remove it
+   20 | rootfs = "oci:x"
+      |          ^
+xbuild.toml:24:14: error: [builder.pi] cannot build none/arm/cortex-m4: bare-metal targets build on this machine with their cross toolchain; remove it here
+   24 | platforms = ["none/arm/cortex-m4"]
+      |              ^
+11 errors in xbuild.toml
+)");
+  EXPECT_EQ(
+      errors_in("[project]\nname = \"fw\"\n[targets]\nfirmware = []\n[stage.b]\nrun = \"m\"\n[firmware]\n"),
+      R"(xbuild.toml:4:12: error: "firmware" in [targets] must not be empty: list at least one bare-metal target, for example "cortex-m4" (a file name in toolchains/firmware/)
+    4 | firmware = []
+      |            ^
+xbuild.toml:7:1: error: [firmware] describes the bare-metal targets, but [targets] names none: add firmware = ["cortex-m4"] to [targets], or remove [firmware]
+    7 | [firmware]
+      | ^
+2 errors in xbuild.toml
+)");
+  EXPECT_EQ(
+      errors_in("[project]\nname = \"fw\"\n[targets]\nplatforms = [\"linux/amd64\"]\n[stage.b]\nrun = "
+                "\"m\"\n[firmware]\nelf = \"x.elf\"\n"),
+      R"(xbuild.toml:7:1: error: [firmware] describes the bare-metal targets, but [targets] names none: add firmware = ["cortex-m4"] to [targets], or remove [firmware]
+    7 | [firmware]
+      | ^
+1 error in xbuild.toml
+)");
+}
+
 TEST(ConfigTest, PlainStringsForEntrypointAndCmdBecomeOneElementArrays) {
   Config config = parse_valid(std::string(kMinimal) + R"([image]
 entrypoint = "/hello"

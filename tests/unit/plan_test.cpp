@@ -179,5 +179,86 @@ TEST_F(PlanTest, PrepareStateDirWritesCrossFilesAndEmptiesOutputs) {
   EXPECT_FALSE(fs::exists(scratch / "state/toolchains/linux-amd64.meson.ini"));
 }
 
+// Bare metal: none/arm/<name> builds with toolchains/firmware/<name>.toml, always crossing.
+class FirmwarePlanTest : public PlanTest {
+ protected:
+  FirmwarePlanTest() {
+    config_.platforms = {platform("linux/amd64"), platform("none/arm/cortex-m4")};
+    options_.firmware_dir = data_directory() / "toolchains" / "firmware";
+    options_.xbuild_binary = "/opt/xbuild/bin/xbuild";
+    finder_.add_program("arm-none-eabi-gcc", "12.2.1");
+    finder_.add_file("/usr/lib/arm-none-eabi/include/stdio.h");
+    finder_.add_program("qemu-system-arm");
+  }
+};
+
+TEST_F(FirmwarePlanTest, ABareMetalTargetCrossesWithItsFirmwareToolchain) {
+  config_.firmware.test_timeout_seconds = 20;
+  config_.firmware.pass_pattern = "ALL PASS";
+  Plan plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  const TargetPlan& target = plan.targets[1];
+  EXPECT_EQ(target.strategy, Strategy::cross);
+  EXPECT_EQ(target.reason,
+            "bare metal: arm-none-eabi for cortex-m4 (toolchains/firmware/cortex-m4.toml), tests on qemu-system-arm -M "
+            "mps2-an386");
+  ASSERT_TRUE(target.firmware);
+  EXPECT_EQ(target.firmware->machine, "mps2-an386");
+  EXPECT_EQ(target.status.compiler_version, "12.2.1");
+  EXPECT_EQ(target.firmware_elf, "/state/out/none-arm-cortex-m4/firmware.elf");
+  EXPECT_EQ(target.exec_prefix,
+            (std::vector<std::string>{"/opt/xbuild/bin/xbuild", "firmware", "test", "--target", "cortex-m4"}));
+  const JobPlan& build = plan.jobs[2];
+  ASSERT_EQ(build.label(), "none/arm/cortex-m4 build");
+  EXPECT_EQ(build.env.at("CC"), "arm-none-eabi-gcc");
+  EXPECT_EQ(build.env.at("SIZE"), "arm-none-eabi-size");
+  EXPECT_EQ(build.env.at("CFLAGS"), "-O2");  // the stage's own env wins over the target's flags
+  EXPECT_EQ(plan.jobs[3].env.at("CFLAGS"), "-mcpu=cortex-m4 -mthumb -mfloat-abi=soft");
+  EXPECT_EQ(build.env.at("XBUILD_EXEC"), "/opt/xbuild/bin/xbuild firmware test --target cortex-m4");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_MACHINE"), "mps2-an386");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_TIMEOUT"), "20");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_PASS_PATTERN"), "ALL PASS");
+  EXPECT_EQ(build.env.at("XBUILD_OUT"), "/state/out/none-arm-cortex-m4");
+  EXPECT_EQ(build.env.at("XBUILD_MESON_CROSS_FILE"), "/state/toolchains/none-arm-cortex-m4.meson.ini");
+  EXPECT_EQ(build.log_file, "/state/logs/none-arm-cortex-m4/build.log");
+  EXPECT_EQ(plan.jobs[0].env.count("XBUILD_FIRMWARE_TIMEOUT"), 0u);  // Linux stages do not see it
+  EXPECT_NE(render_plan(plan).find("none/arm/cortex-m4  cross     arm-none-eabi-gcc 12.2.1     qemu-system-arm -M "
+                                   "mps2-an386 -cpu cortex-m4 (xbuild firmware test)\n"),
+            std::string::npos)
+      << render_plan(plan);
+}
+
+TEST_F(FirmwarePlanTest, AnUnknownTargetOrAMissingQemuIsAProblemThatSaysWhatToDo) {
+  config_.platforms = {platform("none/arm/cortex-m5")};
+  Plan plan = make();
+  ASSERT_FALSE(plan.ready());
+  EXPECT_EQ(plan.targets[0].problems,
+            (std::vector<std::string>{"no bare-metal target none/arm/cortex-m5 in " + options_.firmware_dir.string() +
+                                      "; did you mean cortex-m3? (known: cortex-m3, cortex-m33, cortex-m4; write them "
+                                      "as [targets] firmware = [\"cortex-m3\"])"}));
+
+  config_.platforms = {platform("none/arm/cortex-m33")};
+  finder_ = FakeToolFinder();
+  finder_.add_program("arm-none-eabi-gcc", "12.2.1");
+  finder_.add_file("/usr/lib/arm-none-eabi/include/stdio.h");
+  plan = make();
+  EXPECT_EQ(plan.targets[0].problems, (std::vector<std::string>{"missing qemu-system-arm (install qemu-system-arm)"}));
+  EXPECT_EQ(plan.targets[0].status.missing_packages, (std::vector<std::string>{"qemu-system-arm"}));
+}
+
+TEST_F(FirmwarePlanTest, PrepareStateDirWritesBareMetalCrossFiles) {
+  ScratchDir scratch;
+  options_.state_dir = scratch / "state";
+  Plan plan = make();
+  ASSERT_TRUE(prepare_state_dir(plan).ok());
+  std::string meson = read_file(scratch / "state/toolchains/none-arm-cortex-m4.meson.ini").value();
+  EXPECT_NE(meson.find("exe_wrapper = ['/opt/xbuild/bin/xbuild', 'firmware', 'test', '--target', 'cortex-m4']"),
+            std::string::npos)
+      << meson;
+  EXPECT_NE(meson.find("system = 'none'"), std::string::npos) << meson;
+  std::string cmake = read_file(scratch / "state/toolchains/none-arm-cortex-m4.cmake").value();
+  EXPECT_NE(cmake.find("set(CMAKE_SYSTEM_NAME Generic)\n"), std::string::npos) << cmake;
+}
+
 }  // namespace
 }  // namespace xb
