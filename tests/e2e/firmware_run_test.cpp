@@ -128,6 +128,11 @@ TEST_F(FirmwareRun, EveryTargetsTestsRanAndTheSummaryListsTheArtifacts) {
               std::string::npos)
         << result_.out;
     EXPECT_NE(result_.out.find("  none/arm/" + target.cpu), std::string::npos) << result_.out;
+    // The suite ran once: the image's sections do not overlap through the board's memory aliases.
+    std::string ok_line = "[none/arm/" + target.cpu + " test] OK\n";
+    std::size_t first = result_.out.find(ok_line);
+    EXPECT_NE(first, std::string::npos);
+    EXPECT_EQ(result_.out.find(ok_line, first + 1), std::string::npos) << result_.out;
     std::string meson =
         read_file(project_ / ".xbuild" / "toolchains" / ("none-arm-" + target.cpu + ".meson.ini")).value();
     EXPECT_NE(meson.find("system = 'none'"), std::string::npos) << meson;

@@ -162,7 +162,7 @@ TEST(FirmwareE2E, EnvironmentAndCrossFilesDescribeBareMetal) {
   EXPECT_NE(result.out.find("CC=arm-none-eabi-gcc\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("CFLAGS='-mcpu=cortex-m33 -mthumb -mfloat-abi=soft'\n"), std::string::npos);
   EXPECT_NE(result.out.find("LDFLAGS='--specs=rdimon.specs -Wl,--section-start=.vectors=0x10000000 "
-                            "-Wl,-Ttext=0x10008000'\n"),
+                            "-Wl,-Ttext-segment=0x10008000'\n"),
             std::string::npos);
   EXPECT_NE(result.out.find("XBUILD_FIRMWARE_MACHINE=mps2-an505\n"), std::string::npos);
   EXPECT_NE(result.out.find("XBUILD_MESON_CROSS_FILE=" + (dir / "meson-cross.ini").string() + "\n"), std::string::npos);
