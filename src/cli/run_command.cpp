@@ -77,7 +77,10 @@ void probe_compilers(const Config& config, const ToolchainCatalog& catalog, Tool
     if (override_spec != config.overrides.end() && override_spec->second.strategy == Strategy::emulate) continue;
     const Toolchain* toolchain = catalog.find(platform);
     if (!toolchain || !toolchain->tools.count("CC")) continue;
-    if (std::optional<fs::path> compiler = finder.find_program(toolchain->tools.at("CC")))
+    // A version the finder knows without asking (remembered from the last run) needs no thread:
+    // starting one costs more than the lookup.
+    std::optional<fs::path> compiler = finder.find_program(toolchain->tools.at("CC"));
+    if (compiler && !finder.known_compiler_version(*compiler))
       probes.emplace_back([&finder, compiler = *compiler] { finder.compiler_version(compiler); });
   }
   for (std::thread& probe : probes) probe.join();

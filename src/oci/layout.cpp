@@ -1,5 +1,6 @@
 // Layouts are written into a staging directory: blobs go to blobs/sha256/<hex> as soon as they
-// are known (each through a temporary name), index.json is written last, and the finished tree is
+// are known (each through a temporary name, not synced yet), index.json is written last, then
+// every file written is synced in one pass (util/fs.h sync_files), and the finished tree is
 // published in one step: renamed over the target directory, or packed into a tar whose entries
 // are sorted and carry fixed metadata (mtime 0, owner 0:0, no owner names, 0755 directories and
 // 0644 files), written to a temporary file next to the target and renamed over it.
@@ -134,9 +135,11 @@ Result<LayoutWriter> LayoutWriter::create(const fs::path& staging) {
   std::error_code ec;
   fs::create_directories(staging / "blobs" / "sha256", ec);
   if (ec) return fail("cannot create directory " + (staging / "blobs" / "sha256").string() + ": " + ec.message());
-  Status written = write_file_atomic(staging / "oci-layout", kLayoutFile);
+  Status written = write_file_atomic(staging / "oci-layout", kLayoutFile, Durability::deferred);
   if (!written) return fail(written.error());
-  return LayoutWriter(staging);
+  LayoutWriter writer(staging);
+  writer.unsynced_.push_back(staging / "oci-layout");
+  return writer;
 }
 
 Result<Descriptor> LayoutWriter::add_blob(std::string_view content, const std::string& media_type) {
@@ -147,15 +150,21 @@ Result<Descriptor> LayoutWriter::add_blob(std::string_view content, const std::s
   fs::path path = blobs_dir() / "sha256" / descriptor.digest.substr(std::string("sha256:").size());
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    Status written = write_file_atomic(path, content);
+    Status written = write_file_atomic(path, content, Durability::deferred);
     if (!written) return fail(written.error());
+    unsynced_.push_back(path);
   }
   return descriptor;
 }
 
 Status LayoutWriter::finish(Descriptor root, const std::string& ref_name) {
   root.annotations[kAnnotationRefName] = ref_name;
-  return write_file_atomic(root_ / "index.json", index_json({root}));
+  Status written = write_file_atomic(root_ / "index.json", index_json({root}), Durability::deferred);
+  if (!written) return written;
+  unsynced_.push_back(root_ / "index.json");
+  Status synced = sync_files(unsynced_);
+  unsynced_.clear();
+  return synced;
 }
 
 Status publish_layout(const fs::path& staging, const fs::path& target) { return replace_directory(staging, target); }

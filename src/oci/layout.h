@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oci/descriptor.h"
 #include "util/error.h"
@@ -22,12 +23,15 @@ class LayoutWriter {
 
   // Stores a document or blob by its SHA-256 and returns its descriptor.
   Result<Descriptor> add_blob(std::string_view content, const std::string& media_type);
-  // Writes index.json holding one descriptor: `root` annotated with ref name `ref_name`.
+  // Writes index.json holding one descriptor: `root` annotated with ref name `ref_name`, then
+  // syncs to disk every file the writer wrote (oci-layout, the blobs of add_blob, index.json):
+  // they are written without an fsync each, and synced here together, which is cheaper.
   Status finish(Descriptor root, const std::string& ref_name);
 
  private:
   explicit LayoutWriter(std::filesystem::path root) : root_(std::move(root)) {}
   std::filesystem::path root_;
+  std::vector<std::filesystem::path> unsynced_;  // written, to be synced by finish()
 };
 
 // Publishes a finished staging layout as the directory `target` (atomic replace).

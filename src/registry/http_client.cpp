@@ -6,19 +6,102 @@
 // no thread: every transfer progresses while the loop also runs processes and timers.
 // A request body is read from a string or a file range through CURLOPT_READFUNCTION; a 2xx
 // response body goes to a file when asked (other bodies, error texts, stay in memory).
+//
+// libcurl is not linked but loaded (dlopen) when the first client is made: with its TLS,
+// Kerberos, LDAP, SSH and IDN libraries it is some 35 shared objects, whose loading and
+// relocation cost every xbuild start about 10 ms, and only registry transfers use it. Its
+// header still gives the types and constants; the functions used are looked up once into
+// CurlApi, and every call goes through that table.
 #include "registry/http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <type_traits>
 
+#include "util/error.h"
 #include "util/strings.h"
 
 namespace xb::registry {
 
 namespace {
+
+// The soname of libcurl's ABI (4 since 2006); Debian's libcurl4 package installs it.
+constexpr const char* kLibcurl = "libcurl.so.4";
+// CURLOPT_PROTOCOLS_STR, which configure() sets, is 7.85.0's.
+constexpr unsigned kOldestLibcurl = 0x075500;
+
+struct CurlApi {
+  decltype(&curl_version_info) version_info;
+  decltype(&curl_global_init) global_init;
+  decltype(&curl_easy_init) easy_init;
+  decltype(&curl_easy_setopt) easy_setopt;
+  decltype(&curl_easy_getinfo) easy_getinfo;
+  decltype(&curl_easy_cleanup) easy_cleanup;
+  decltype(&curl_easy_strerror) easy_strerror;
+  decltype(&curl_slist_append) slist_append;
+  decltype(&curl_slist_free_all) slist_free_all;
+  decltype(&curl_multi_init) multi_init;
+  decltype(&curl_multi_setopt) multi_setopt;
+  decltype(&curl_multi_add_handle) multi_add_handle;
+  decltype(&curl_multi_remove_handle) multi_remove_handle;
+  decltype(&curl_multi_assign) multi_assign;
+  decltype(&curl_multi_socket_action) multi_socket_action;
+  decltype(&curl_multi_info_read) multi_info_read;
+  decltype(&curl_multi_cleanup) multi_cleanup;
+};
+
+constexpr const char* kInstallHint = "install libcurl 7.85 or newer (Debian: apt-get install libcurl4)";
+
+// Loads libcurl (kept loaded for the life of the process) and initialises it once.
+Result<CurlApi> load_curl() {
+  void* library = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return fail(std::string("registry transfers need libcurl, and it cannot be loaded: ") + ::dlerror() + "; " +
+                kInstallHint);
+  CurlApi api{};
+  std::string missing;
+  auto find = [&](auto& function, const char* name) {
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(::dlsym(library, name));
+    if (!function) missing += (missing.empty() ? "" : ", ") + std::string(name);
+  };
+  find(api.version_info, "curl_version_info");
+  find(api.global_init, "curl_global_init");
+  find(api.easy_init, "curl_easy_init");
+  find(api.easy_setopt, "curl_easy_setopt");
+  find(api.easy_getinfo, "curl_easy_getinfo");
+  find(api.easy_cleanup, "curl_easy_cleanup");
+  find(api.easy_strerror, "curl_easy_strerror");
+  find(api.slist_append, "curl_slist_append");
+  find(api.slist_free_all, "curl_slist_free_all");
+  find(api.multi_init, "curl_multi_init");
+  find(api.multi_setopt, "curl_multi_setopt");
+  find(api.multi_add_handle, "curl_multi_add_handle");
+  find(api.multi_remove_handle, "curl_multi_remove_handle");
+  find(api.multi_assign, "curl_multi_assign");
+  find(api.multi_socket_action, "curl_multi_socket_action");
+  find(api.multi_info_read, "curl_multi_info_read");
+  find(api.multi_cleanup, "curl_multi_cleanup");
+  if (!missing.empty())
+    return fail(std::string("the libcurl found (") + kLibcurl + ") lacks " + missing + "; " + kInstallHint);
+  const curl_version_info_data* version = api.version_info(CURLVERSION_NOW);
+  if (!version || version->version_num < kOldestLibcurl)
+    return fail(std::string("the libcurl found (") + kLibcurl + ") is version " +
+                (version && version->version ? version->version : "?") + ", older than 7.85.0; " + kInstallHint);
+  if (CURLcode code = api.global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)
+    return fail(std::string("cannot initialise libcurl: ") + api.easy_strerror(code));
+  return api;
+}
+
+// The table, loaded on the first call (thread-safe); throws Error when libcurl is unusable.
+const CurlApi& curl() {
+  static const Result<CurlApi> api = load_curl();
+  if (!api) throw Error(api.error());
+  return api.value();
+}
 
 // Error bodies are kept for messages only; a misbehaving server cannot fill memory.
 constexpr std::size_t kMaxInMemoryBody = 64 * 1024 * 1024;
@@ -38,8 +121,8 @@ struct Transfer {
   ~Transfer() {
     if (upload) std::fclose(upload);
     if (download) std::fclose(download);
-    if (headers) curl_slist_free_all(headers);
-    if (easy) curl_easy_cleanup(easy);
+    if (headers) curl().slist_free_all(headers);
+    if (easy) curl().easy_cleanup(easy);
   }
 };
 
@@ -58,13 +141,13 @@ struct DelayedCall {
 class CurlHttpClient final : public HttpClient {
  public:
   CurlHttpClient(uv_loop_t* loop, const HttpClientOptions& options) : loop_(loop), options_(options) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    multi_ = curl_multi_init();
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::on_socket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::on_curl_timer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    const CurlApi& api = curl();  // first: throws before anything is made when libcurl is unusable
+    multi_ = api.multi_init();
+    api.multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::on_socket);
+    api.multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    api.multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::on_curl_timer);
+    api.multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    api.multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     timer_ = new uv_timer_t;
     uv_timer_init(loop_, timer_);
     timer_->data = this;
@@ -73,10 +156,10 @@ class CurlHttpClient final : public HttpClient {
   ~CurlHttpClient() override {
     closing_ = true;
     for (Transfer* transfer : transfers_) {
-      curl_multi_remove_handle(multi_, transfer->easy);
+      curl().multi_remove_handle(multi_, transfer->easy);
       delete transfer;
     }
-    curl_multi_cleanup(multi_);
+    curl().multi_cleanup(multi_);
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
     for (DelayedCall* call : delayed_)
@@ -96,7 +179,7 @@ class CurlHttpClient final : public HttpClient {
       return;
     }
     transfers_.insert(transfer);
-    curl_multi_add_handle(multi_, transfer->easy);
+    curl().multi_add_handle(multi_, transfer->easy);
   }
 
   void after(std::chrono::milliseconds delay, std::function<void()> callback) override {
@@ -119,35 +202,36 @@ class CurlHttpClient final : public HttpClient {
 
  private:
   bool configure(Transfer& transfer) {
+    const CurlApi& api = curl();
     const HttpRequest& request = transfer.request;
-    CURL* easy = transfer.easy = curl_easy_init();
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlHttpClient::on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlHttpClient::on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    CURL* easy = transfer.easy = api.easy_init();
+    api.easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    api.easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+    api.easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+    api.easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    api.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+    api.easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api.easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_timeout.count()));
+    api.easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    api.easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    api.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlHttpClient::on_header);
+    api.easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    api.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlHttpClient::on_body);
+    api.easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     if (request.follow_redirects) {
       // curl drops our Authorization header when a redirect leaves the host.
-      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-      curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+      api.easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+      api.easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
     }
-    transfer.headers = curl_slist_append(transfer.headers, "Expect:");
+    transfer.headers = api.slist_append(transfer.headers, "Expect:");
     for (const std::string& header : request.headers)
-      transfer.headers = curl_slist_append(transfer.headers, header.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
+      transfer.headers = api.slist_append(transfer.headers, header.c_str());
+    api.easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
 
     if (request.method == "HEAD") {
-      curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+      api.easy_setopt(easy, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
       std::int64_t length = static_cast<std::int64_t>(request.body.size());
       if (!request.body_file.empty()) {
@@ -163,11 +247,11 @@ class CurlHttpClient final : public HttpClient {
         }
       }
       transfer.upload_left = length;
-      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
-      curl_easy_setopt(easy, CURLOPT_READFUNCTION, &CurlHttpClient::on_read);
-      curl_easy_setopt(easy, CURLOPT_READDATA, &transfer);
-      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      api.easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      api.easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+      api.easy_setopt(easy, CURLOPT_READFUNCTION, &CurlHttpClient::on_read);
+      api.easy_setopt(easy, CURLOPT_READDATA, &transfer);
+      api.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     return true;
   }
@@ -187,7 +271,7 @@ class CurlHttpClient final : public HttpClient {
     auto* transfer = static_cast<Transfer*>(user);
     std::size_t bytes = size * count;
     long status = 0;
-    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
     if (!transfer->request.response_file.empty() && status >= 200 && status < 300) {
       if (!transfer->download) transfer->download = std::fopen(transfer->request.response_file.c_str(), "wb");
       if (!transfer->download) return 0;
@@ -224,7 +308,7 @@ class CurlHttpClient final : public HttpClient {
         uv_poll_stop(&watch->poll);
         uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
                  [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
-        curl_multi_assign(client->multi_, socket, nullptr);
+        curl().multi_assign(client->multi_, socket, nullptr);
       }
       return 0;
     }
@@ -232,7 +316,7 @@ class CurlHttpClient final : public HttpClient {
       watch = new SocketWatch{{}, socket, client};
       uv_poll_init_socket(client->loop_, &watch->poll, socket);
       watch->poll.data = watch;
-      curl_multi_assign(client->multi_, socket, watch);
+      curl().multi_assign(client->multi_, socket, watch);
     }
     int events = 0;
     if (action != CURL_POLL_OUT) events |= UV_READABLE;
@@ -245,7 +329,7 @@ class CurlHttpClient final : public HttpClient {
       if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
       CurlHttpClient* owner = fired->client;
       int running = 0;
-      curl_multi_socket_action(owner->multi_, fired->socket, flags, &running);
+      curl().multi_socket_action(owner->multi_, fired->socket, flags, &running);
       owner->collect_finished();
     });
     return 0;
@@ -263,7 +347,7 @@ class CurlHttpClient final : public HttpClient {
         [](uv_timer_t* timer) {
           auto* owner = static_cast<CurlHttpClient*>(timer->data);
           int running = 0;
-          curl_multi_socket_action(owner->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+          curl().multi_socket_action(owner->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
           owner->collect_finished();
         },
         static_cast<std::uint64_t>(timeout_ms), 0);
@@ -272,16 +356,16 @@ class CurlHttpClient final : public HttpClient {
 
   void collect_finished() {
     int left = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
-      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      curl().easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
       CURLcode code = message->data.result;
-      curl_multi_remove_handle(multi_, transfer->easy);
+      curl().multi_remove_handle(multi_, transfer->easy);
       transfers_.erase(transfer);
       HttpResponse response = std::move(transfer->response);
       if (code == CURLE_OK) {
-        curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
+        curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
       } else {
         response.status = 0;
         response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
@@ -289,7 +373,7 @@ class CurlHttpClient final : public HttpClient {
         response.transient = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_CONNECT ||
                              code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
                              code == CURLE_PARTIAL_FILE || code == CURLE_READ_ERROR;
-        response.transport_error = transfer->error[0] ? transfer->error : curl_easy_strerror(code);
+        response.transport_error = transfer->error[0] ? transfer->error : curl().easy_strerror(code);
         response.body.clear();
       }
       if (transfer->download && std::fclose(transfer->download) != 0 && response.transport_error.empty()) {

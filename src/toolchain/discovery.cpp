@@ -55,19 +55,17 @@ class SystemToolFinder : public ToolFinder {
   ~SystemToolFinder() override { save_memo(); }
 
   // Like execvp: a name with a slash is a path; otherwise each PATH entry in turn (an empty
-  // entry is the current directory).
+  // entry is the current directory). Answers are kept for the finder's life: a run asks for
+  // each compiler twice (its version probe, then the plan's discovery).
   std::optional<fs::path> find_program(const std::string& name) override {
-    if (name.empty()) return std::nullopt;
-    if (name.find('/') != std::string::npos) {
-      if (is_executable_file(name)) return fs::path(name);
-      return std::nullopt;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto found = programs_.find(name); found != programs_.end()) return found->second;
     }
-    const char* path = std::getenv("PATH");
-    for (const std::string& directory : split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
-      fs::path candidate = (directory.empty() ? fs::path(".") : fs::path(directory)) / name;
-      if (is_executable_file(candidate)) return candidate;
-    }
-    return std::nullopt;
+    std::optional<fs::path> program = search_path(name);
+    std::lock_guard lock(mutex_);
+    programs_.emplace(name, program);
+    return program;
   }
 
   bool exists(const fs::path& path) override {
@@ -75,21 +73,25 @@ class SystemToolFinder : public ToolFinder {
     return fs::exists(path, error);
   }
 
-  // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
-  std::string compiler_version(const fs::path& compiler) override {
+  std::optional<std::string> known_compiler_version(const fs::path& compiler) override {
     {
       std::lock_guard lock(mutex_);
       if (auto known = versions_.find(compiler); known != versions_.end()) return known->second;
     }
     std::string identity = memo_file_.empty() ? "" : file_identity(compiler);
-    {
-      std::lock_guard lock(mutex_);
-      if (auto remembered = memo_.find(compiler.string());
-          !identity.empty() && remembered != memo_.end() && remembered->second.identity == identity) {
-        versions_.emplace(compiler, remembered->second.version);
-        return remembered->second.version;
-      }
+    std::lock_guard lock(mutex_);
+    if (auto remembered = memo_.find(compiler.string());
+        !identity.empty() && remembered != memo_.end() && remembered->second.identity == identity) {
+      versions_.emplace(compiler, remembered->second.version);
+      return remembered->second.version;
     }
+    return std::nullopt;
+  }
+
+  // GCC says "12.2.0" to -dumpfullversion; compilers without it (older clang) answer -dumpversion.
+  std::string compiler_version(const fs::path& compiler) override {
+    if (std::optional<std::string> known = known_compiler_version(compiler)) return *known;
+    std::string identity = memo_file_.empty() ? "" : file_identity(compiler);
     std::string version;
     for (const char* flag : {"-dumpfullversion", "-dumpversion"}) {
       ProbeOptions options;
@@ -137,8 +139,23 @@ class SystemToolFinder : public ToolFinder {
     (void)write_file_atomic(memo_file_, text);  // best effort: next time the compilers are asked again
   }
 
+  static std::optional<fs::path> search_path(const std::string& name) {
+    if (name.empty()) return std::nullopt;
+    if (name.find('/') != std::string::npos) {
+      if (is_executable_file(name)) return fs::path(name);
+      return std::nullopt;
+    }
+    const char* path = std::getenv("PATH");
+    for (const std::string& directory : split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
+      fs::path candidate = (directory.empty() ? fs::path(".") : fs::path(directory)) / name;
+      if (is_executable_file(candidate)) return candidate;
+    }
+    return std::nullopt;
+  }
+
   std::chrono::milliseconds probe_timeout_;
   std::mutex mutex_;
+  std::map<std::string, std::optional<fs::path>> programs_;  // find_program's answers
   std::map<fs::path, std::string> versions_;
   fs::path memo_file_;
   std::map<std::string, Remembered> memo_;  // by compiler path, from and for memo_file_

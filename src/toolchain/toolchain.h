@@ -58,6 +58,12 @@ class ToolFinder {
   virtual bool exists(const std::filesystem::path& path) = 0;
   // The compiler's version ("12.2.0"), or "" when it cannot say.
   virtual std::string compiler_version(const std::filesystem::path& compiler) = 0;
+  // The version when compiler_version() can answer without starting the compiler (asked
+  // already, or remembered from an earlier run); nullopt when it would have to ask it.
+  virtual std::optional<std::string> known_compiler_version(const std::filesystem::path& compiler) {
+    (void)compiler;
+    return std::nullopt;
+  }
 };
 
 std::unique_ptr<ToolFinder> make_system_tool_finder();

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <vector>
 
 namespace xb {
 
@@ -39,7 +40,7 @@ Result<std::string> read_file(const fs::path& path) {
   return content.str();
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view content) {
+Status write_file_atomic(const fs::path& path, std::string_view content, Durability durability) {
   fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + random_suffix());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return fail("cannot create " + temp.string() + ": " + errno_text(errno));
@@ -55,7 +56,7 @@ Status write_file_atomic(const fs::path& path, std::string_view content) {
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durability == Durability::now && ::fsync(fd) != 0) || ::close(fd) != 0) {
     int error = errno;
     ::unlink(temp.c_str());
     return fail("cannot write " + temp.string() + ": " + errno_text(error));
@@ -64,6 +65,28 @@ Status write_file_atomic(const fs::path& path, std::string_view content) {
     int error = errno;
     ::unlink(temp.c_str());
     return fail("cannot rename " + temp.string() + " to " + path.string() + ": " + errno_text(error));
+  }
+  return Ok{};
+}
+
+Status sync_files(const std::vector<fs::path>& files) {
+  // Only a hint that lets the disk take all the files' data at once: where the filesystem
+  // cannot start writeback this way, each fsync below does it for its file.
+  for (const fs::path& file : files) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    ::close(fd);
+  }
+  for (const fs::path& file : files) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail("cannot open " + file.string() + " to sync it: " + errno_text(errno));
+    if (::fsync(fd) != 0) {
+      int error = errno;
+      ::close(fd);
+      return fail("cannot sync " + file.string() + " to disk: " + errno_text(error));
+    }
+    ::close(fd);
   }
   return Ok{};
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/error.h"
 
@@ -13,8 +14,19 @@ namespace xb {
 
 Result<std::string> read_file(const std::filesystem::path& path);
 
-// Writes `content` to a temporary file next to `path`, fsyncs it and renames it over `path`.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// Whether write_file_atomic makes the file durable itself (fsync before the rename), or leaves
+// that to the caller, who syncs many files at once with sync_files() before relying on them.
+enum class Durability { now, deferred };
+
+// Writes `content` to a temporary file next to `path`, fsyncs it (unless `durability` is
+// deferred) and renames it over `path`.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         Durability durability = Durability::now);
+
+// Makes the files durable in one pass: starts the writeback of all of them, then fsyncs each.
+// The first fsync commits the filesystem's journal for all of them; one fsync per file as each
+// is written would commit it once per file.
+Status sync_files(const std::vector<std::filesystem::path>& files);
 
 // Creates a new, empty directory next to `target` (same filesystem, so it can be renamed onto
 // target). Its name starts with ".<target name>.tmp-".

@@ -449,6 +449,45 @@ TEST(DiscoverSystemTest, RemembersCompilerVersionsUntilTheCompilerChanges) {
   EXPECT_EQ(read_file(memo).value().find("broken-cc"), std::string::npos);
 }
 
+// What the run's plan step asks before it starts a thread to probe a compiler: a version in the
+// memo (or asked already) is known without starting the compiler; a changed compiler is not.
+TEST(DiscoverSystemTest, KnowsRememberedVersionsWithoutAskingTheCompiler) {
+  testing::ScratchDir scratch;
+  fs::path memo = scratch / "cache" / "compilers";
+  fs::path asked = scratch / "asked";
+  std::string body = "echo x >> " + shell_quote(asked.string()) + "\necho 7.1.0\n";
+  fs::path compiler = write_script(scratch, "known-cc", body);
+
+  std::unique_ptr<ToolFinder> first = make_system_tool_finder(std::chrono::seconds(5), memo);
+  EXPECT_EQ(first->known_compiler_version(compiler), std::nullopt);
+  EXPECT_FALSE(fs::exists(asked));
+  EXPECT_EQ(first->compiler_version(compiler), "7.1.0");
+  EXPECT_EQ(first->known_compiler_version(compiler), "7.1.0");
+  first.reset();  // writes the memo
+
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->known_compiler_version(compiler), "7.1.0");
+  fs::rename(write_script(scratch, "known-cc.new", body + "# upgraded\n"), compiler);
+  EXPECT_EQ(make_system_tool_finder(std::chrono::seconds(5), memo)->known_compiler_version(compiler), std::nullopt);
+  EXPECT_EQ(split(read_file(asked).value(), '\n').size() - 1, 1u);  // only compiler_version asked it
+  EXPECT_EQ(make_system_tool_finder()->known_compiler_version(compiler), std::nullopt);  // no memo
+}
+
+// A finder answers each name once: the run asks for every compiler twice (its version probe,
+// then the plan's discovery), and PATH does not change within a run.
+TEST(DiscoverSystemTest, FindProgramSearchesPathOncePerName) {
+  testing::ScratchDir scratch;
+  fs::path tool = write_script(scratch, "bin/once-tool", "exit 0\n");
+  ScopedEnv path("PATH", (scratch / "bin").string());
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  EXPECT_EQ(finder->find_program("once-tool"), tool);
+  EXPECT_EQ(finder->find_program("later-tool"), std::nullopt);
+  fs::remove(tool);
+  write_script(scratch, "bin/later-tool", "exit 0\n");
+  EXPECT_EQ(finder->find_program("once-tool"), tool);
+  EXPECT_EQ(finder->find_program("later-tool"), std::nullopt);
+  EXPECT_EQ(make_system_tool_finder()->find_program("later-tool"), scratch / "bin" / "later-tool");
+}
+
 TEST(DiscoverSystemTest, FindsTheInstalledArm64CrossToolchain) {
   std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
   ToolchainStatus status = discover(toolchain_for("linux/arm64"), *finder);

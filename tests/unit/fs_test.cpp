@@ -20,6 +20,25 @@ TEST(Fs, WriteFileAtomicReplacesContentAndLeavesNoTemporaryFile) {
   EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 1);
 }
 
+// A deferred write is as atomic as any other (only its fsync waits for sync_files).
+TEST(Fs, DeferredWritesAreSyncedTogetherLater) {
+  ScratchDir scratch;
+  std::vector<fs::path> files = {scratch / "oci-layout", scratch / "index.json"};
+  for (const fs::path& file : files) ASSERT_TRUE(write_file_atomic(file, "{}", Durability::deferred).ok());
+  ASSERT_TRUE(write_file_atomic(files[1], "{\"manifests\":[]}", Durability::deferred).ok());
+  EXPECT_TRUE(sync_files(files).ok());
+  EXPECT_EQ(read_file(files[0]).value(), "{}");
+  EXPECT_EQ(read_file(files[1]).value(), "{\"manifests\":[]}");
+  EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 2);
+}
+
+TEST(Fs, SyncFilesNamesAFileThatIsGone) {
+  ScratchDir scratch;
+  fs::path kept = scratch.write("kept", "x");
+  EXPECT_EQ(sync_files({kept, scratch / "gone"}).error(),
+            "cannot open " + (scratch / "gone").string() + " to sync it: No such file or directory");
+}
+
 TEST(Fs, ReadFileNamesAMissingFile) {
   ScratchDir scratch;
   EXPECT_EQ(read_file(scratch / "nope").error(),
