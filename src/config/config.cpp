@@ -410,7 +410,6 @@ class Reader {
     const toml::table* table = table_at(root, "firmware", "");
     if (!table) return;
     FirmwareSpec& firmware = config.firmware;
-    firmware.location = location(table->source().begin);
     check_keys(*table, kFirmwareKeys, scope);
     if (std::none_of(config.platforms.begin(), config.platforms.end(), is_bare_metal)) {
       report(*table,

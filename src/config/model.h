@@ -95,7 +95,6 @@ struct FirmwareSpec {
   std::string name;                  // file names in the artifact (NAME.elf, ...); empty: the ELF's stem
   int test_timeout_seconds = 0;      // `$XBUILD_EXEC test.elf` stops QEMU after this (0: xbuild's default)
   std::string pass_pattern;          // the console must match it (empty: Unity's summary line)
-  SourceLocation location;
 };
 
 struct Config {
