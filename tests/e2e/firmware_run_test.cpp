@@ -182,7 +182,8 @@ TEST_F(FirmwareRun, ARegistryCarriesTheFirmwareNextToTheImage) {
   CommandResult copied =
       run({"skopeo", "copy", "--src-tls-verify=false", "docker://" + by_digest, "oci:" + copy.string() + ":fw"});
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
-  for (const json& layer : blob(entry["digest"])["layers"]) {
+  json manifest = blob(entry["digest"]);  // kept: the loop must not range over a temporary's member
+  for (const json& layer : manifest["layers"]) {
     std::string digest = layer["digest"];
     EXPECT_EQ(read_file(copy / "blobs" / "sha256" / digest.substr(7)).value(), blob_text(digest));
   }
