@@ -176,33 +176,28 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
     target.platform = platform;
     const PlatformOverride* override_spec = nullptr;
     if (auto it = config.overrides.find(platform.str()); it != config.overrides.end()) override_spec = &it->second;
+    target.output_dir = plan.state_dir / "out" / platform.slug();
     if (is_bare_metal(platform)) {
       if (!firmware_targets) firmware_targets.emplace(firmware::load_targets(options.firmware_dir));
-      target.output_dir = plan.state_dir / "out" / platform.slug();
       plan_firmware(target, config, options, *firmware_targets, finder);
-      target.meson_cross_file = plan.state_dir / "toolchains" / (platform.slug() + ".meson.ini");
-      target.cmake_toolchain_file = plan.state_dir / "toolchains" / (platform.slug() + ".cmake");
-      plan.targets.push_back(std::move(target));
-      continue;
-    }
-
-    const Toolchain* toolchain = catalog.find(platform);
-    Strategy requested = override_spec && override_spec->strategy ? *override_spec->strategy : Strategy::automatic;
-    resolve_strategy(target, requested, options.host, toolchain);
-    if (toolchain && target.strategy != Strategy::emulate) {
-      target.toolchain = *toolchain;
-      target.status = discover(*toolchain, finder);
-      for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
-      target.exec_prefix = exec_prefix(*toolchain, target.strategy);
-      if (target.strategy == Strategy::cross && !toolchain->runner_setup.command.empty()) {
-        target.runner_setup = toolchain->runner_setup.command;
-        target.runner_setup_creates = expand_state_dir(toolchain->runner_setup.creates, plan.state_dir);
+    } else {
+      const Toolchain* toolchain = catalog.find(platform);
+      Strategy requested = override_spec && override_spec->strategy ? *override_spec->strategy : Strategy::automatic;
+      resolve_strategy(target, requested, options.host, toolchain);
+      if (toolchain && target.strategy != Strategy::emulate) {
+        target.toolchain = *toolchain;
+        target.status = discover(*toolchain, finder);
+        for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
+        target.exec_prefix = exec_prefix(*toolchain, target.strategy);
+        if (target.strategy == Strategy::cross && !toolchain->runner_setup.command.empty()) {
+          target.runner_setup = toolchain->runner_setup.command;
+          target.runner_setup_creates = expand_state_dir(toolchain->runner_setup.creates, plan.state_dir);
+        }
       }
+      if (override_spec && override_spec->os_version) target.os_version = *override_spec->os_version;
+      if (override_spec) target.entrypoint = override_spec->entrypoint;
+      if (target.strategy == Strategy::emulate) plan_emulation(target, override_spec, config, options, plan.state_dir);
     }
-    if (override_spec && override_spec->os_version) target.os_version = *override_spec->os_version;
-    if (override_spec) target.entrypoint = override_spec->entrypoint;
-    target.output_dir = plan.state_dir / "out" / platform.slug();
-    if (target.strategy == Strategy::emulate) plan_emulation(target, override_spec, config, options, plan.state_dir);
     if (target.strategy == Strategy::cross) {
       target.meson_cross_file = plan.state_dir / "toolchains" / (platform.slug() + ".meson.ini");
       target.cmake_toolchain_file = plan.state_dir / "toolchains" / (platform.slug() + ".cmake");
