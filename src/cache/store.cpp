@@ -79,6 +79,16 @@ std::uint64_t tree_size(const fs::path& dir, std::size_t* count) {
   return bytes;
 }
 
+OutputSnapshot::Item snapshot_item(const struct stat& info) {
+  OutputSnapshot::Item item;
+  item.mode = info.st_mode;
+  item.size = static_cast<std::uint64_t>(info.st_size);
+  item.inode = static_cast<std::uint64_t>(info.st_ino);
+  item.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  item.ctime_ns = static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1000000000 + info.st_ctim.tv_nsec;
+  return item;
+}
+
 }  // namespace
 
 Result<OutputSnapshot> snapshot_output(const fs::path& output_dir) {
@@ -88,17 +98,31 @@ Result<OutputSnapshot> snapshot_output(const fs::path& output_dir) {
        it.increment(error)) {
     struct stat info {};
     if (::lstat(it->path().c_str(), &info) != 0) continue;  // removed while we walked
-    OutputSnapshot::Item item;
-    item.mode = info.st_mode;
-    item.size = static_cast<std::uint64_t>(info.st_size);
-    item.inode = static_cast<std::uint64_t>(info.st_ino);
-    item.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
-    item.ctime_ns = static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1000000000 + info.st_ctim.tv_nsec;
+    OutputSnapshot::Item item = snapshot_item(info);
     if (S_ISLNK(info.st_mode)) item.link_target = fs::read_symlink(it->path(), error).string();
     snapshot.items[it->path().lexically_relative(output_dir).generic_string()] = std::move(item);
   }
   if (error) return fail("cannot read " + output_dir.string() + ": " + error.message());
   return snapshot;
+}
+
+std::string output_stamp(std::string_view keys, const fs::path& output_dir, const std::vector<fs::path>& files) {
+  Result<OutputSnapshot> snapshot = snapshot_output(output_dir);
+  if (!snapshot) return "";
+  Sha256 hash;
+  hash.update(fmt::format("xbuild-output-stamp-1\n{}\n{}\n", keys.size(), keys));
+  auto add = [&](const std::string& name, const OutputSnapshot::Item& item) {
+    hash.update(fmt::format("{}\t{:o}\t{}\t{}\t{}\t{}\t{}\t{}\n", name.size(), item.mode, item.size, item.inode,
+                            item.mtime_ns, item.ctime_ns, item.link_target.size(), item.link_target));
+    hash.update(name);
+  };
+  for (const auto& [relative, item] : snapshot.value().items) add(relative, item);
+  for (const fs::path& file : files) {
+    struct stat info {};
+    if (::lstat(file.c_str(), &info) != 0) return "";  // a log that is gone is restored again
+    add("\n" + file.string(), snapshot_item(info));    // a leading newline: no output path can collide with it
+  }
+  return hash.digest();
 }
 
 fs::path default_cache_dir() {

@@ -43,6 +43,14 @@ struct OutputSnapshot {
 };
 Result<OutputSnapshot> snapshot_output(const std::filesystem::path& output_dir);
 
+// A digest of `keys` and of what `output_dir` and the `files` (logs) hold now, as a snapshot
+// sees them: every item's type, permissions, size, inode and times. Equal stamps taken at two
+// moments mean nothing was written, replaced or removed in between (writing changes a file's
+// ctime, which no one can set back), so a cached target whose stamp is what the last run
+// recorded needs no restoring. Empty when the directory cannot be read.
+std::string output_stamp(std::string_view keys, const std::filesystem::path& output_dir,
+                         const std::vector<std::filesystem::path>& files);
+
 struct CacheInfo {
   std::size_t entries = 0;
   std::size_t objects = 0;

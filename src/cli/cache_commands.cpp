@@ -60,6 +60,53 @@ std::string stage_list(const Plan& plan, std::size_t target, const std::vector<b
   return list;
 }
 
+// <state dir>/output-stamps: a line "platform<TAB>stamp" per target whose stages all succeeded
+// in the last run, the stamp (cache/store.h) taken over its job keys, output directory and logs
+// as that run left them. A target whose jobs are all cached and whose stamp is unchanged is
+// not emptied and restored again: a rerun with nothing changed leaves the directories alone.
+fs::path output_stamps_file(const Plan& plan) { return plan.state_dir / "output-stamps"; }
+
+std::map<std::string, std::string> read_output_stamps(const Plan& plan) {
+  std::map<std::string, std::string> stamps;
+  Result<std::string> text = read_file(output_stamps_file(plan));
+  if (!text) return stamps;
+  for (const std::string& line : split(text.value(), '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() == 2) stamps[fields[0]] = fields[1];
+  }
+  return stamps;
+}
+
+std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t target) {
+  std::string job_keys;
+  std::vector<fs::path> logs;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
+    if (plan.jobs[index].target != target) continue;
+    job_keys += keys.jobs[index] + "\n";
+    if (!plan.jobs[index].log_file.empty()) logs.push_back(plan.jobs[index].log_file);
+  }
+  return output_stamp(job_keys, plan.targets[target].output_dir, logs);
+}
+
+// Records the stamps of the targets whose jobs all succeeded (rewritten only when they changed).
+void write_output_stamps(const Plan& plan, const CacheKeys& keys, const RunResult& result,
+                         const std::map<std::string, std::string>& before) {
+  std::vector<bool> done(plan.targets.size(), true);
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+    if (result.jobs[index].state != JobState::succeeded) done[plan.jobs[index].target] = false;
+  std::map<std::string, std::string> stamps;
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (!done[target]) continue;
+    std::string stamp = output_stamp_of(plan, keys, target);
+    if (!stamp.empty()) stamps[plan.targets[target].platform.str()] = stamp;
+  }
+  if (stamps == before) return;
+  std::string text;
+  for (const auto& [platform, stamp] : stamps) text += platform + "\t" + stamp + "\n";
+  // Only an optimization, and not worth an fsync: a lost or stale file is a restore next time.
+  (void)write_file_atomic(output_stamps_file(plan), text, Durability::deferred);
+}
+
 struct CacheCommandOptions {
   std::optional<fs::path> dir;
   std::string max_size = "0";
@@ -120,18 +167,19 @@ FileLock lock_state_step(const Plan& plan, Terminal& terminal) {
 
 CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
                           const std::function<RunResult(const Plan&, const JobHooks& hooks)>& run) {
-  if (Status prepared = prepare_state_dir(plan); !prepared) throw Error(prepared.error());
   CachedRun outcome;
   outcome.cached.assign(plan.jobs.size(), false);
   std::optional<CacheStore> store;
   CacheKeys keys;
+  std::vector<bool> intact(plan.targets.size(), false);
+  std::map<std::string, std::string> stamps;  // by platform, as the last run left them
+  std::vector<std::size_t> order = dependency_order(plan);
   if (settings.enabled) {
     store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
     Result<std::map<std::string, std::string>> inputs =
         hash_stage_inputs(config.stages, config.directory, plan.state_dir);
     if (!inputs) throw Error(inputs.error());
     keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment());
-    std::vector<std::size_t> order = dependency_order(plan);
     // A job whose needs run again must run after them, so it is not restored either (its
     // entry stays valid: it is found again once its needs are stored).
     for (std::size_t index : order) {
@@ -139,11 +187,24 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
       for (std::size_t need : plan.jobs[index].needs) hit = hit && outcome.cached[need];
       outcome.cached[index] = hit;
     }
+    stamps = read_output_stamps(plan);
+    for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+      bool all_cached = true;
+      for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+        if (plan.jobs[index].target == target) all_cached = all_cached && outcome.cached[index];
+      auto recorded = stamps.find(plan.targets[target].platform.str());
+      intact[target] =
+          all_cached && recorded != stamps.end() && recorded->second == output_stamp_of(plan, keys, target);
+    }
+  }
+  if (Status prepared = prepare_state_dir(plan, intact); !prepared) throw Error(prepared.error());
+  if (store) {
     for (std::size_t target = 0; target < plan.targets.size(); ++target) {
       const fs::path& output_dir = plan.targets[target].output_dir;
       Status restored = Ok{};
+      // An intact target's directory holds what the restore would write already.
       for (std::size_t index : order)
-        if (plan.jobs[index].target == target && outcome.cached[index] && restored)
+        if (!intact[target] && plan.jobs[index].target == target && outcome.cached[index] && restored)
           restored = store->restore(keys.jobs[index], output_dir, job_logs(plan.jobs[index]));
       if (!restored) {
         terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),
@@ -218,8 +279,9 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
   }
 
   if (!store) return outcome;
+  write_output_stamps(plan, keys, outcome.result, stamps);
   Sha256 package;
-  package.update("xbuild-package-1\n");
+  package.update("xbuild-package-2\n");  // 2: layers default to gzip level 1
   for (const std::string& key : keys.targets) package.update(key + "\n");
   Result<std::string> config_text = read_file(config.file);
   package.update(config_text ? config_text.value() : std::string("?"));

@@ -28,6 +28,7 @@
 #include "run/scheduler.h"
 #include "run/terminal.h"
 #include "toolchain/toolchain.h"
+#include "util/libarchive.h"
 #include "util/probe.h"
 #include "util/strings.h"
 
@@ -86,13 +87,11 @@ void probe_compilers(const Config& config, const ToolchainCatalog& catalog, Tool
   for (std::thread& probe : probes) probe.join();
 }
 
-// `compilers_memo`: where compiler versions are remembered between runs (empty: ask them all).
-Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir, const fs::path& compilers_memo = {}) {
+// `finder` decides how compiler versions are learnt: asked, remembered between runs, or not at all.
+Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir, ToolFinder& finder) {
   Result<ToolchainCatalog> catalog = ToolchainCatalog::load(data_directory() / "toolchains");
   if (!catalog) throw Error(catalog.error());
-  std::unique_ptr<ToolFinder> finder =
-      compilers_memo.empty() ? make_system_tool_finder() : make_remembering_tool_finder(compilers_memo);
-  probe_compilers(config, catalog.value(), *finder);
+  probe_compilers(config, catalog.value(), finder);
   PlanOptions options;
   if (state_dir) options.state_dir = fs::absolute(*state_dir);
   options.source_date_epoch = source_date_epoch(config.directory);
@@ -103,7 +102,7 @@ Plan plan_step(const Config& config, const std::optional<fs::path>& state_dir, c
   options.xbuild_binary = fs::read_symlink("/proc/self/exe", self_error);
   options.root = geteuid() == 0;
   options.firmware_dir = data_directory() / "toolchains" / "firmware";
-  return make_plan(config, catalog.value(), *finder, options);
+  return make_plan(config, catalog.value(), finder, options);
 }
 
 void require_ready(const Plan& plan) {
@@ -228,10 +227,13 @@ int run_command(const RunCommandOptions& options) {
   Config config = parse_step(options.config_file);
   std::map<std::string, std::string> shard_annotations;
   if (shard) shard_annotations = shard_step(config, *shard);
-  // Next to the cache, whose keys hold the versions: --no-cache asks the compilers afresh.
-  fs::path compilers_memo =
-      options.no_cache ? fs::path() : (options.cache_dir ? *options.cache_dir : default_cache_dir()) / "compilers";
-  Plan plan = plan_step(config, options.state_dir, compilers_memo);
+  // Compiler versions are part of the cache keys and of nothing else a run writes: remembered
+  // next to the cache, and not asked at all with --no-cache (each would be a process start).
+  std::unique_ptr<ToolFinder> finder =
+      options.no_cache
+          ? make_versionless_tool_finder()
+          : make_remembering_tool_finder((options.cache_dir ? *options.cache_dir : default_cache_dir()) / "compilers");
+  Plan plan = plan_step(config, options.state_dir, *finder);
   plan.index_annotations = shard_annotations;
   Plan local = plan;  // remote builders: what a fallback = "local" builds instead
   route_to_builders(config, plan);
@@ -246,6 +248,9 @@ int run_command(const RunCommandOptions& options) {
   LayerPacker packer(config, plan, output);  // packs each platform's layer as soon as it is built
   CachedRun run = cached_run_step(config, plan, {!options.no_cache, options.cache_dir}, *terminal,
                                   [&](const Plan& jobs, const JobHooks& hooks) {
+                                    // Stages to run mean layers to pack: a missing libarchive
+                                    // is said before they run, not after.
+                                    if (Status loaded = require_libarchive(); !loaded) throw Error(loaded.error());
                                     return run_step(jobs, pack_when_done(jobs, hooks, packer), options, *terminal);
                                   });
   if (!run.result.ok()) {
@@ -272,7 +277,7 @@ int plan_command(const PlanCommandOptions& options) {
   std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
   Config config = parse_step(options.config_file);
   if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
-  Plan plan = plan_step(config, options.state_dir);
+  Plan plan = plan_step(config, options.state_dir, *make_system_tool_finder());
   route_to_builders(config, plan);
   check_base_step(config, plan, {});
   std::fputs(render_plan(plan).c_str(), stdout);

@@ -60,8 +60,8 @@ const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms", "firmware"};
 const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern"};
 const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs"};
-const std::vector<std::string> kImageKeys = {"name", "tags",    "from", "entrypoint", "cmd",
-                                             "env",  "workdir", "user", "labels",     "copy"};
+const std::vector<std::string> kImageKeys = {"name", "tags",   "from", "entrypoint",       "cmd", "env", "workdir",
+                                             "user", "labels", "copy", "compression_level"};
 const std::vector<std::string> kCopyKeys = {"from", "to"};
 const std::vector<std::string> kOverrideKeys = {"strategy", "env", "rootfs", "os_version", "entrypoint", "stage"};
 const std::vector<std::string> kStageOverrideKeys = {"run", "env"};
@@ -599,6 +599,13 @@ class Reader {
     }
     image.user = string_at(*table, "user", scope).value_or("");
     image.labels = string_table_at(*table, "labels", scope, false);
+    if (const toml::node* level = table->get("compression_level")) {
+      const toml::value<std::int64_t>* number = level->as_integer();
+      if (!number || number->get() < 0 || number->get() > 9)
+        report(*level, "\"compression_level\" in [image] must be a gzip level from 0 (stored) to 9 (smallest)");
+      else
+        image.compression_level = static_cast<int>(number->get());
+    }
     read_copy(*table, image.copy);
   }
 

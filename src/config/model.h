@@ -63,7 +63,8 @@ struct ImageSpec {
   std::string workdir;
   std::string user;
   std::map<std::string, std::string> labels;
-  std::vector<CopySpec> copy;  // empty: the whole output directory at "/"
+  std::vector<CopySpec> copy;            // empty: the whole output directory at "/"
+  std::optional<int> compression_level;  // gzip level of the layers (absent: oci::kDefaultGzipLevel)
 };
 
 struct ProjectSpec {

@@ -21,6 +21,7 @@
 
 #include "oci/layout_reader.h"
 #include "util/fs.h"
+#include "util/libarchive.h"
 #include "util/strings.h"
 
 namespace xb {
@@ -169,6 +170,7 @@ Status extract_layer(const fs::path& layer, const fs::path& root) {
 }  // namespace
 
 Status extract_layers(const std::vector<fs::path>& layers, const fs::path& target) {
+  if (Status loaded = require_libarchive(); !loaded) return loaded;
   std::error_code ec;
   if (fs::exists(target, ec)) return fail("cannot unpack into " + target.string() + ": it exists already");
   fs::create_directories(target.parent_path(), ec);

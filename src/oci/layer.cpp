@@ -6,7 +6,7 @@
 // ones). Then the entries are written in the order of their tar names (directories end in "/")
 // with owner 0:0, empty owner names and the one given mtime, as a pax_restricted tar: a plain
 // ustar header unless a name or size needs a pax record. libarchive hands the tar bytes to
-// BlobSink, which hashes them (the diff_id), deflates them with zlib in gzip mode (level 6; gzip
+// BlobSink, which hashes them (the diff_id), deflates them with zlib in gzip mode (the level asked; gzip
 // header mtime 0, no name, OS byte 255 "unknown" as Go's compress/gzip writes it, so the header
 // does not depend on the host) and writes the compressed bytes to a temporary file in
 // blobs_dir/sha256 while hashing them too (the digest). Everything streams through fixed-size
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "oci/pax_tar.h"
+#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -43,7 +44,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kGzipLevel = 6;
 constexpr int kGzipOsUnknown = 255;
 constexpr std::size_t kBufferSize = std::size_t{64} * 1024;
 
@@ -227,7 +227,7 @@ Status collect_source(EntryMap& entries, const LayerSource& source) {
 // Receives the tar stream: hashes it, gzips it, hashes and writes the gzip to a temporary file.
 class BlobSink {
  public:
-  explicit BlobSink(fs::path directory) : directory_(std::move(directory)), output_(kBufferSize) {
+  BlobSink(fs::path directory, int level) : directory_(std::move(directory)), level_(level), output_(kBufferSize) {
     std::memset(&stream_, 0, sizeof(stream_));
     std::memset(&header_, 0, sizeof(header_));
   }
@@ -250,7 +250,7 @@ class BlobSink {
     temp_path_ = pattern;
     if (::fchmod(fd_, 0644) != 0) return fail("cannot chmod " + temp_path_.string() + ": " + errno_text(errno));
     // windowBits 15 + 16: gzip wrapper. The header is pinned: no name, mtime 0, OS 255.
-    if (deflateInit2(&stream_, kGzipLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&stream_, level_, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
       return fail("cannot initialise zlib");
     deflating_ = true;
     header_.time = 0;
@@ -324,6 +324,7 @@ class BlobSink {
   }
 
   fs::path directory_;
+  int level_;
   fs::path temp_path_;
   int fd_ = -1;
   z_stream stream_;
@@ -565,7 +566,13 @@ Status write_windows_tar(const std::vector<std::pair<std::string, const Entry*>>
 }  // namespace
 
 Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int64_t mtime, const fs::path& blobs_dir,
-                              LayerFormat format) {
+                              LayerFormat format, int gzip_level) {
+  if (gzip_level < 0 || gzip_level > 9)
+    return fail("gzip level " + std::to_string(gzip_level) + " is not a level from 0 to 9");
+  // Before anything is written: the Windows format is written without libarchive.
+  if (format == LayerFormat::linux) {
+    if (Status loaded = require_libarchive(); !loaded) return fail(loaded.error());
+  }
   EntryMap entries;
   for (const LayerSource& source : sources) {
     Status collected = collect_source(entries, source);
@@ -576,7 +583,7 @@ Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int6
   for (const auto& [path, entry] : entries) ordered.emplace_back(tar_name(path, entry), &entry);
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  BlobSink sink(blobs_dir / "sha256");
+  BlobSink sink(blobs_dir / "sha256", gzip_level);
   Status opened = sink.open();
   if (!opened) return fail(opened.error());
   Status written =

@@ -21,6 +21,7 @@
 
 #include "oci/image.h"
 #include "util/fs.h"
+#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -170,6 +171,7 @@ Status LayoutWriter::finish(Descriptor root, const std::string& ref_name) {
 Status publish_layout(const fs::path& staging, const fs::path& target) { return replace_directory(staging, target); }
 
 Status publish_archive(const fs::path& staging, const fs::path& target) {
+  if (Status loaded = require_libarchive(); !loaded) return loaded;
   std::vector<TreeEntry> entries;
   Status listed = list_tree(staging, staging, entries);
   if (!listed) return listed;

@@ -134,7 +134,8 @@ Result<oci::LayerBlob> pack_target_layer(const Config& config, const Plan& plan,
   Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
   if (!sources) return fail(sources.error());
   oci::LayerFormat format = is_windows(target) ? oci::LayerFormat::windows : oci::LayerFormat::linux;
-  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, blobs_dir, format);
+  Result<oci::LayerBlob> layer = oci::write_layer(sources.value(), plan.source_date_epoch, blobs_dir, format,
+                                                  config.image.compression_level.value_or(oci::kDefaultGzipLevel));
   if (!layer) return fail(target.platform.str() + ": " + layer.error());
   return layer;
 }

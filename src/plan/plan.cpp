@@ -369,10 +369,11 @@ Status write_generated_file(const fs::path& path, const std::string& content) {
 
 }  // namespace
 
-Status prepare_state_dir(const Plan& plan) {
+Status prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output) {
   std::error_code ec;
-  for (const TargetPlan& target : plan.targets) {
-    fs::remove_all(target.output_dir, ec);
+  for (std::size_t index = 0; index < plan.targets.size(); ++index) {
+    const TargetPlan& target = plan.targets[index];
+    if (index >= keep_output.size() || !keep_output[index]) fs::remove_all(target.output_dir, ec);
     if (ec) return fail("cannot empty " + target.output_dir.string() + ": " + ec.message());
     fs::create_directories(target.output_dir, ec);
     if (ec) return fail("cannot create " + target.output_dir.string() + ": " + ec.message());

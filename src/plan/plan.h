@@ -87,7 +87,8 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
 std::string render_plan(const Plan& plan);
 
 // Writes the generated Meson cross files and CMake toolchain files of every cross target and
-// creates the output directories (empties them first: each run starts from a clean $XBUILD_OUT).
-Status prepare_state_dir(const Plan& plan);
+// creates the output directories (empties them first: each run starts from a clean $XBUILD_OUT),
+// except those of the targets for which `keep_output` holds (a cached run found them intact).
+Status prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output = {});
 
 }  // namespace xb

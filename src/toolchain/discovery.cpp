@@ -48,8 +48,8 @@ std::string file_identity(const fs::path& program) {
 
 class SystemToolFinder : public ToolFinder {
  public:
-  SystemToolFinder(std::chrono::milliseconds probe_timeout, fs::path memo_file)
-      : probe_timeout_(probe_timeout), memo_file_(std::move(memo_file)) {
+  SystemToolFinder(std::chrono::milliseconds probe_timeout, fs::path memo_file, bool ask_versions = true)
+      : probe_timeout_(probe_timeout), memo_file_(std::move(memo_file)), ask_versions_(ask_versions) {
     load_memo();
   }
   ~SystemToolFinder() override { save_memo(); }
@@ -74,6 +74,7 @@ class SystemToolFinder : public ToolFinder {
   }
 
   std::optional<std::string> known_compiler_version(const fs::path& compiler) override {
+    if (!ask_versions_) return std::string();
     {
       std::lock_guard lock(mutex_);
       if (auto known = versions_.find(compiler); known != versions_.end()) return known->second;
@@ -160,6 +161,7 @@ class SystemToolFinder : public ToolFinder {
   fs::path memo_file_;
   std::map<std::string, Remembered> memo_;  // by compiler path, from and for memo_file_
   bool memo_changed_ = false;
+  bool ask_versions_ = true;
 };
 
 // "gcc-aarch64-linux-gnu" or "libc6-dev-arm64-cross libc6-dev" as an install hint.
@@ -197,6 +199,10 @@ std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds pr
 
 std::unique_ptr<ToolFinder> make_remembering_tool_finder(const std::filesystem::path& memo_file) {
   return make_system_tool_finder(kProbeTimeout, memo_file);
+}
+
+std::unique_ptr<ToolFinder> make_versionless_tool_finder() {
+  return std::make_unique<SystemToolFinder>(kProbeTimeout, fs::path(), false);
 }
 
 // packages["compiler"] lists the compiler's package first and the C library's after it.

@@ -75,6 +75,9 @@ std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds pr
 std::unique_ptr<ToolFinder> make_system_tool_finder(std::chrono::milliseconds probe_timeout,
                                                     const std::filesystem::path& memo_file);
 std::unique_ptr<ToolFinder> make_remembering_tool_finder(const std::filesystem::path& memo_file);
+// The same, but compiler_version() answers "" without starting the compiler: for a run that
+// computes no cache key (--no-cache), where the version is needed for nothing.
+std::unique_ptr<ToolFinder> make_versionless_tool_finder();
 
 struct ToolchainStatus {
   std::optional<std::filesystem::path> compiler;  // CC resolved on PATH

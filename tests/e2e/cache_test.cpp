@@ -4,6 +4,7 @@
 // `prune`; two clones in different directories share entries and give identical digests; two
 // runs at once on one project.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <future>
@@ -77,6 +78,54 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   ASSERT_EQ(uncached.exit_code, 0) << uncached.err;
   EXPECT_EQ(uncached.err, "");
   EXPECT_NE(uncached.out.find("[linux/arm64 test] "), std::string::npos) << uncached.out;
+}
+
+// A rerun whose stages are all cached leaves a platform's $XBUILD_OUT and logs alone when they
+// are as the last run left them (the same files, not rewritten), and empties and restores
+// them when anything there was changed, added or removed.
+TEST(Cache, ACachedRerunRestoresOnlyOutputsThatChanged) {
+  XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", kTwoPlatformConfig);
+  std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
+  ASSERT_EQ(xbuild({"run"}, project, env).exit_code, 0);
+  fs::path amd64 = project / ".xbuild/out/linux-amd64/hello";
+  fs::path arm64 = project / ".xbuild/out/linux-arm64/hello";
+  fs::path arm64_log = project / ".xbuild/logs/linux-arm64/test.log";
+  std::string amd64_binary = read_file(amd64).value();
+  std::string arm64_test_log = read_file(arm64_log).value();
+  // Inode and change time: a file written again (even at a reused inode) has a new ctime.
+  auto identity = [](const fs::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return std::string();
+    return std::to_string(info.st_ino) + "@" + std::to_string(info.st_ctim.tv_sec) + "." +
+           std::to_string(info.st_ctim.tv_nsec);
+  };
+  std::string arm64_identity = identity(arm64);
+
+  CommandResult warm = xbuild({"run"}, project, env);
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(warm.err, kBothCached);
+  EXPECT_EQ(identity(arm64), arm64_identity) << "an intact output was restored again";
+
+  // A changed output file, a stray file and a removed log: those platforms are restored whole.
+  ASSERT_TRUE(write_file_atomic(amd64, "not the binary").ok());
+  ASSERT_TRUE(write_file_atomic(project / ".xbuild/out/linux-arm64/stray", "left over").ok());
+  CommandResult again = xbuild({"run"}, project, env);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err, kBothCached);
+  EXPECT_EQ(read_file(amd64).value(), amd64_binary);
+  EXPECT_FALSE(fs::exists(project / ".xbuild/out/linux-arm64/stray"));
+  EXPECT_TRUE(fs::exists(arm64));
+
+  arm64_identity = identity(arm64);
+  fs::remove(arm64_log);
+  CommandResult restored = xbuild({"run"}, project, env);
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(read_file(arm64_log).value(), arm64_test_log);
+  EXPECT_NE(identity(arm64), arm64_identity) << "the platform with a missing log was not restored";
+  EXPECT_EQ(read_file(amd64).value(), amd64_binary);
 }
 
 // build reads src/, test reads tests/ (and what build wrote), lint declares no inputs (every

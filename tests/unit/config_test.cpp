@@ -176,7 +176,29 @@ TEST(ConfigTest, DefaultsForEverythingOptional) {
   EXPECT_EQ(config.image.user, "");
   EXPECT_TRUE(config.image.labels.empty());
   EXPECT_TRUE(config.image.copy.empty());
+  EXPECT_FALSE(config.image.compression_level.has_value());
   EXPECT_TRUE(config.overrides.empty());
+}
+
+TEST(ConfigTest, ImageCompressionLevel) {
+  for (int level : {0, 6, 9}) {
+    Config config = parse_valid(std::string(kMinimal) + "[image]\ncompression_level = " + std::to_string(level) + "\n");
+    EXPECT_EQ(config.image.compression_level, level);
+  }
+  EXPECT_EQ(
+      errors_in(std::string(kMinimal) + "[image]\ncompression_level = 10\n"),
+      R"(xbuild.toml:10:21: error: "compression_level" in [image] must be a gzip level from 0 (stored) to 9 (smallest)
+   10 | compression_level = 10
+      |                     ^
+1 error in xbuild.toml
+)");
+  EXPECT_EQ(
+      errors_in(std::string(kMinimal) + "[image]\ncompression_level = \"fast\"\n"),
+      R"(xbuild.toml:10:21: error: "compression_level" in [image] must be a gzip level from 0 (stored) to 9 (smallest)
+   10 | compression_level = "fast"
+      |                     ^
+1 error in xbuild.toml
+)");
 }
 
 TEST(ConfigTest, StagesKeepTheOrderTheyWereWrittenIn) {

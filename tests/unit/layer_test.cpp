@@ -16,12 +16,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/gunzip.h"
 #include "support/scratch_dir.h"
+#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -56,6 +58,10 @@ using testing::gunzip;
 
 // Reads a tar (plain or gzipped) with libarchive.
 std::vector<TarEntry> read_tar(const std::string& bytes) {
+  if (Status loaded = require_libarchive(); !loaded) {
+    ADD_FAILURE() << loaded.error();
+    return {};
+  }
   std::vector<TarEntry> entries;
   struct archive* archive = archive_read_new();
   archive_read_support_filter_all(archive);
@@ -234,8 +240,9 @@ TEST_F(LayerTest, GzipHeaderIsPinned) {
   LayerBlob blob = pack({{scratch_ / "out", "/"}}, "blobs");
   std::string compressed = read_bytes(blob_path(scratch_ / "blobs", blob.digest));
   ASSERT_GE(compressed.size(), 10u);
-  // magic, deflate, no flags, mtime 0, no extra flags (level 6), OS 255.
-  EXPECT_EQ(compressed.substr(0, 10), std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10));
+  // magic, deflate, no flags, mtime 0, extra flags 4 (the fastest level, as Go's BestSpeed
+  // writes them), OS 255.
+  EXPECT_EQ(compressed.substr(0, 10), std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff", 10));
 
   z_stream stream{};
   ASSERT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
@@ -252,6 +259,34 @@ TEST_F(LayerTest, GzipHeaderIsPinned) {
   EXPECT_EQ(header.os, 255);
   EXPECT_EQ(header.name, nullptr);
   inflateEnd(&stream);
+}
+
+TEST_F(LayerTest, EveryGzipLevelHoldsTheSameTar) {
+  scratch_.write("out/share/big", std::string(200000, 'x') + "the end\n");
+  LayerBlob fastest = pack({{scratch_ / "out", "/"}}, "blobs-1");
+  std::map<int, LayerBlob> blobs;
+  for (int level : {0, 6, 9}) {
+    Result<LayerBlob> blob =
+        write_layer({{scratch_ / "out", "/"}}, 1700000000, scratch_ / "blobs", LayerFormat::linux, level);
+    ASSERT_TRUE(blob.ok()) << blob.error();
+    blobs[level] = blob.value();
+    // The same tar, so the same diff_id and the same entries, whatever the level.
+    EXPECT_EQ(blob.value().diff_id, fastest.diff_id) << "level " << level;
+    EXPECT_EQ(entries_of("blobs", blob.value()).size(), entries_of("blobs-1", fastest).size()) << "level " << level;
+  }
+  // Stored is the largest, 9 the smallest; zlib's extra-flags byte says 2 only for level 9.
+  EXPECT_GT(blobs[0].size, fastest.size);
+  EXPECT_LE(blobs[9].size, blobs[6].size);
+  EXPECT_LT(blobs[6].size, fastest.size);
+  EXPECT_EQ(read_bytes(blob_path(scratch_ / "blobs", blobs[9].digest))[8], '\x02');
+  EXPECT_EQ(read_bytes(blob_path(scratch_ / "blobs", blobs[6].digest))[8], '\x00');
+}
+
+TEST_F(LayerTest, AGzipLevelOutOfRangeIsRefusedBeforeWriting) {
+  Result<LayerBlob> blob = write_layer({{scratch_ / "out", "/"}}, 0, scratch_ / "blobs", LayerFormat::linux, 10);
+  ASSERT_FALSE(blob.ok());
+  EXPECT_EQ(blob.error(), "gzip level 10 is not a level from 0 to 9");
+  EXPECT_FALSE(fs::exists(scratch_ / "blobs"));
 }
 
 TEST_F(LayerTest, DigestsAndSizeDescribeTheBlob) {

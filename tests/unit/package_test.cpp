@@ -14,6 +14,7 @@
 
 #include "oci/layer.h"
 #include "support/scratch_dir.h"
+#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb {
@@ -31,6 +32,10 @@ std::string read_bytes(const fs::path& path) {
 std::string hex(const std::string& digest) { return digest.substr(7); }
 
 std::vector<std::string> archive_names(const fs::path& path) {
+  if (Status loaded = require_libarchive(); !loaded) {
+    ADD_FAILURE() << loaded.error();
+    return {};
+  }
   std::vector<std::string> names;
   struct archive* archive = archive_read_new();
   archive_read_support_filter_all(archive);
