@@ -251,6 +251,11 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
   return Ok{};
 }
 
+void CacheStore::touch(const std::string& key) {
+  std::error_code error;
+  fs::last_write_time(entry_path(key), fs::file_time_type::clock::now(), error);
+}
+
 Result<CacheInfo> CacheStore::info() const {
   CacheInfo info;
   info.bytes = tree_size(dir_ / "objects", &info.objects) + tree_size(dir_ / "entries", &info.entries);

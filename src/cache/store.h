@@ -72,6 +72,8 @@ class CacheStore {
   // as gone, recreates the recorded items over what is there, and writes each log whose stage
   // is recorded to its `file`. Marks the entry as used (for prune).
   Status restore(const std::string& key, const std::filesystem::path& output_dir, const std::vector<CachedLog>& logs);
+  // Marks the entry as used (for prune) without restoring it: its result is in place already.
+  void touch(const std::string& key);
 
   Result<CacheInfo> info() const;
   // Removes the least recently used entries until the cache is at most `max_bytes`, then every

@@ -3,7 +3,9 @@
 // the jobs it needs (src/cache/cache_key.h), and its entry holds what it wrote under its
 // platform's $XBUILD_OUT and its log. A job is restored when its entry is stored and every job
 // it needs is restored too; each target's restored jobs are replayed into its empty output
-// directory in dependency order. The other jobs are handed to the scheduler as a smaller plan
+// directory in dependency order, unless every job of the target is restored and its output
+// directory and logs are as the last run left them (the output stamps below): then they are
+// left alone. The other jobs are handed to the scheduler as a smaller plan
 // (their needs on restored jobs dropped, the rest renumbered), and the results are mapped back.
 // Each job that runs has its output directory snapshotted when it starts and stored as the
 // difference when it succeeds, before anything that needs it starts. Stages of one platform
@@ -203,9 +205,13 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
       const fs::path& output_dir = plan.targets[target].output_dir;
       Status restored = Ok{};
       // An intact target's directory holds what the restore would write already.
-      for (std::size_t index : order)
-        if (!intact[target] && plan.jobs[index].target == target && outcome.cached[index] && restored)
+      for (std::size_t index : order) {
+        if (plan.jobs[index].target != target || !outcome.cached[index] || !restored) continue;
+        if (intact[target])
+          store->touch(keys.jobs[index]);
+        else
           restored = store->restore(keys.jobs[index], output_dir, job_logs(plan.jobs[index]));
+      }
       if (!restored) {
         terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),
                                          plan.targets[target].platform.str()));

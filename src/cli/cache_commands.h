@@ -37,8 +37,9 @@ struct CachedRun {
 
 // Empties every target's output directory, restores each job whose key is in the cache (with
 // every job it needs: what it wrote under $XBUILD_OUT, and its log; a line per target naming
-// the cached stages), runs the other jobs through `run` (which passes `hooks` to the
-// scheduler), and stores each of those that succeeds as soon as it ends.
+// the cached stages; a target whose jobs are all cached and whose directory and logs are as
+// the last run left them is neither emptied nor restored), runs the other jobs through `run` (which passes `hooks` to
+// the scheduler), and stores each of those that succeeds as soon as it ends.
 CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSettings& settings, Terminal& terminal,
                           const std::function<RunResult(const Plan&, const JobHooks& hooks)>& run);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <string_view>
 #include <vector>
@@ -104,10 +105,17 @@ TEST(Cache, ACachedRerunRestoresOnlyOutputsThatChanged) {
   };
   std::string arm64_identity = identity(arm64);
 
+  // Entries not restored are still marked as used, or `cache prune` would take them first.
+  fs::file_time_type long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 365);
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch / "cache" / "entries"))
+    fs::last_write_time(entry.path(), long_ago);
+
   CommandResult warm = xbuild({"run"}, project, env);
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
   EXPECT_EQ(warm.err, kBothCached);
   EXPECT_EQ(identity(arm64), arm64_identity) << "an intact output was restored again";
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch / "cache" / "entries"))
+    EXPECT_GT(fs::last_write_time(entry.path()), long_ago) << entry.path() << " was not marked as used";
 
   // A changed output file, a stray file and a removed log: those platforms are restored whole.
   ASSERT_TRUE(write_file_atomic(amd64, "not the binary").ok());
