@@ -2,8 +2,13 @@
 //
 // The plan's jobs form a dependency graph (JobPlan::needs). A job is ready when every job it
 // needs has succeeded. Whenever something changes (at the start, and each time a job ends) the
-// scheduler walks the jobs in plan order and starts ready ones until `jobs` children run; then
-// it turns the uv loop one iteration at a time until no job is running. The process runner is
+// scheduler walks the jobs in priority order and starts ready ones until `jobs` children run;
+// then it turns the uv loop one iteration at a time until no job is running. Priority is the
+// critical path, counted in jobs (as ninja orders its edges, without the durations ninja takes
+// from its log): a job that more jobs wait for, one after another, starts first, and plan order
+// breaks ties. So with `jobs` slots every platform's build starts before any platform's test:
+// five builds on two cores no longer leave the last one alone on one core while the short
+// tests of the others had taken turns before it. The process runner is
 // passive: it reports each child's lines and its end, and everything else is decided here.
 //
 // Each job is `/bin/sh -c <command>` with the job's environment, in its working directory, or
@@ -24,10 +29,12 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <system_error>
 
@@ -81,11 +88,43 @@ std::string failure_reason(const JobPlan& job, const JobResult& result) {
   return "exit status " + std::to_string(result.exit.exit_status);
 }
 
+// The jobs, most urgent first: by the length of the longest chain of jobs that starts with the
+// job and follows what needs it (1 for a job nothing needs), then in plan order.
+std::vector<std::size_t> priority_order(const Plan& plan) {
+  std::size_t count = plan.jobs.size();
+  std::vector<std::vector<std::size_t>> needed_by(count);
+  for (std::size_t index = 0; index < count; ++index)
+    for (std::size_t need : plan.jobs[index].needs)
+      if (need < count) needed_by[need].push_back(index);
+  std::vector<std::size_t> chain(count, 0);  // 0: not computed yet (the plan has no cycles)
+  std::function<std::size_t(std::size_t)> length = [&](std::size_t index) {
+    if (chain[index] == 0) {
+      std::size_t longest = 0;
+      for (std::size_t next : needed_by[index]) longest = std::max(longest, length(next));
+      chain[index] = longest + 1;
+    }
+    return chain[index];
+  };
+  std::vector<std::size_t> order(count);
+  for (std::size_t index = 0; index < count; ++index) {
+    order[index] = index;
+    length(index);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return chain[a] > chain[b]; });
+  return order;
+}
+
 class Scheduler {
  public:
   Scheduler(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
             const SchedulerOptions& options)
-      : loop_(loop), plan_(plan), runner_(runner), terminal_(terminal), options_(options), runs_(plan.jobs.size()) {
+      : loop_(loop),
+        plan_(plan),
+        runner_(runner),
+        terminal_(terminal),
+        options_(options),
+        runs_(plan.jobs.size()),
+        order_(priority_order(plan)) {
     result_.jobs.resize(plan.jobs.size());
   }
 
@@ -125,7 +164,8 @@ class Scheduler {
   bool below_limit() const { return options_.jobs == 0 || running_ < options_.jobs; }
 
   void start_ready_jobs() {
-    for (std::size_t i = 0; i < plan_.jobs.size() && !stopping_ && below_limit(); ++i) {
+    for (std::size_t k = 0; k < order_.size() && !stopping_ && below_limit(); ++k) {
+      std::size_t i = order_[k];
       if (!runs_[i].started && ready(i)) start_job(i);
     }
   }
@@ -314,6 +354,7 @@ class Scheduler {
   Terminal& terminal_;
   const SchedulerOptions& options_;
   std::vector<JobRun> runs_;
+  std::vector<std::size_t> order_;  // job indices, highest priority first
   RunResult result_;
   std::size_t running_ = 0;
   bool stopping_ = false;

@@ -139,6 +139,23 @@ TEST_F(SchedulerTest, StartsReadyJobsInPlanOrderUpToTheLimit) {
   EXPECT_TRUE(result.ok());
 }
 
+// The longest chain of jobs first: with two slots, every build starts before any test, so the
+// last build does not run alone after the others' tests took their turns.
+TEST_F(SchedulerTest, StartsTheJobsHeadingTheLongestChainsFirst) {
+  for (const char* name : {"one", "two", "three"}) {
+    std::size_t build = add_job(arm64, std::string("build ") + name, std::string("build ") + name);
+    add_job(arm64, std::string("test ") + name, std::string("test ") + name, {build});
+  }
+  add_job(amd64, "lint", "lint");
+  FakeProcessRunner runner(&loop_);
+  RunResult result = run_fake(runner, with_jobs(2));
+  // In plan order the tests of one and two would have started before "build three".
+  EXPECT_THAT(runner.started,
+              ElementsAre("build one", "build two", "build three", "test one", "test two", "test three", "lint"));
+  EXPECT_EQ(runner.max_running, 2u);
+  EXPECT_TRUE(result.ok());
+}
+
 TEST_F(SchedulerTest, ZeroJobsMeansNoLimit) {
   for (const char* name : {"a", "b", "c", "d", "e"}) add_job(amd64, name, name);
   FakeProcessRunner runner(&loop_);
@@ -183,7 +200,8 @@ TEST_F(SchedulerTest, TheFirstFailureCancelsRunningJobsAndStartsNothingNew) {
   runner.script("forever", {{}, {}, true, ""});
   runner.script("fails", {{"error: boom"}, ProcessExit{2, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(2));
-  EXPECT_THAT(runner.started, ElementsAre("forever", "fails"));
+  // "fails" first: a job needs it, so it heads a longer chain than "forever".
+  EXPECT_THAT(runner.started, ElementsAre("fails", "forever"));
   EXPECT_THAT(runner.terminated, ElementsAre("forever"));
   EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run, JobState::not_run));
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
