@@ -3,13 +3,15 @@
 // The plan's jobs form a dependency graph (JobPlan::needs). A job is ready when every job it
 // needs has succeeded. Whenever something changes (at the start, and each time a job ends) the
 // scheduler walks the jobs in priority order and starts ready ones until `jobs` children run;
-// then it turns the uv loop one iteration at a time until no job is running. Priority is the
-// critical path, counted in jobs (as ninja orders its edges, without the durations ninja takes
-// from its log): a job that more jobs wait for, one after another, starts first, and plan order
-// breaks ties. So with `jobs` slots every platform's build starts before any platform's test:
-// five builds on two cores no longer leave the last one alone on one core while the short
-// tests of the others had taken turns before it. The process runner is
-// passive: it reports each child's lines and its end, and everything else is decided here.
+// then it turns the uv loop one iteration at a time until no job is running. The process
+// runner is passive: it reports each child's lines and its end, and everything else is
+// decided here.
+//
+// Priority is the critical path counted in jobs, as ninja orders its edges (ninja weighs them
+// with durations from its log; a cold run has none): a job heading a longer chain of jobs that
+// wait on each other starts first, and plan order breaks ties. So every platform's build starts
+// before any platform's test. In plan order, five builds on two cores left the fifth alone on
+// one core at the end, after the short tests of the others had taken their turns.
 //
 // Each job is `/bin/sh -c <command>` with the job's environment, in its working directory, or
 // else in $XBUILD_SRC when the environment names one. Its lines go to the terminal prefixed "[platform stage] " and, as
