@@ -6,9 +6,9 @@
 // ones). Then the entries are written in the order of their tar names (directories end in "/")
 // with owner 0:0, empty owner names and the one given mtime, as a pax_restricted tar: a plain
 // ustar header unless a name or size needs a pax record. libarchive hands the tar bytes to
-// BlobSink, which hashes them (the diff_id), deflates them with zlib in gzip mode (the level asked; gzip
-// header mtime 0, no name, OS byte 255 "unknown" as Go's compress/gzip writes it, so the header
-// does not depend on the host) and writes the compressed bytes to a temporary file in
+// BlobSink, which hashes them (the diff_id), deflates them with zlib in gzip mode (the level
+// asked; gzip header mtime 0, no name, OS byte 255 "unknown" as Go's compress/gzip writes it, so
+// the header does not depend on the host) and writes the compressed bytes to a temporary file in
 // blobs_dir/sha256 while hashing them too (the digest). Everything streams through fixed-size
 // buffers, so memory use does not depend on the layer's size. At the end the file is renamed to
 // its digest's hex, or dropped when a blob with that name is already there. The diff_id depends

@@ -1,7 +1,7 @@
 // Reproducible layers: a tar (libarchive) with sorted entries, explicit parent directories,
 // uid/gid 0 with empty owner names and one fixed mtime, compressed with gzip (zlib, level 1 by
-// default, header mtime 0), both SHA-256 sums (diff_id of the tar, digest of the gzip) taken in the
-// same pass that writes the blob.
+// default, header mtime 0), both SHA-256 sums (diff_id of the tar, digest of the gzip) taken in
+// the same pass that writes the blob.
 //
 // Windows images need the Windows layer format (what hcsshim imports, and ko and crane write):
 // a directory "Hives", a directory "Files", then every entry under "Files/" ("/app/hello.exe"
@@ -45,9 +45,10 @@ enum class LayerFormat { linux, windows };
 inline constexpr int kDefaultGzipLevel = 1;
 
 // Packs the sources into blobs_dir/sha256/<hex> (written to a temporary name, renamed when
-// complete), compressed at `gzip_level` (0 stores, 9 is smallest). Symlinks are kept as symlinks (refused in the
-// Windows format); hard links become separate files; sockets, FIFOs and devices are refused. A missing source is an
-// error naming it. Windows layers also refuse names that are not UTF-8 and a time before 1970.
+// complete), compressed at `gzip_level` (0 stores, 9 is smallest). Symlinks are kept as
+// symlinks (refused in the Windows format); hard links become separate files; sockets, FIFOs and
+// devices are refused. A missing source is an error naming it. Windows layers also refuse names
+// that are not UTF-8 and a time before 1970.
 Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int64_t mtime,
                               const std::filesystem::path& blobs_dir, LayerFormat format = LayerFormat::linux,
                               int gzip_level = kDefaultGzipLevel);
