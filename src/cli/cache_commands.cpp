@@ -91,16 +91,18 @@ std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t
 }
 
 // Records the stamps of the targets whose jobs all succeeded (rewritten only when they changed).
+// An intact target was neither restored nor run: its stamp is the one `before` holds.
 void write_output_stamps(const Plan& plan, const CacheKeys& keys, const RunResult& result,
-                         const std::map<std::string, std::string>& before) {
+                         const std::vector<bool>& intact, const std::map<std::string, std::string>& before) {
   std::vector<bool> done(plan.targets.size(), true);
   for (std::size_t index = 0; index < plan.jobs.size(); ++index)
     if (result.jobs[index].state != JobState::succeeded) done[plan.jobs[index].target] = false;
   std::map<std::string, std::string> stamps;
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     if (!done[target]) continue;
-    std::string stamp = output_stamp_of(plan, keys, target);
-    if (!stamp.empty()) stamps[plan.targets[target].platform.str()] = stamp;
+    const std::string platform = plan.targets[target].platform.str();
+    std::string stamp = intact[target] ? before.at(platform) : output_stamp_of(plan, keys, target);
+    if (!stamp.empty()) stamps[platform] = stamp;
   }
   if (stamps == before) return;
   std::string text;
@@ -285,7 +287,7 @@ CachedRun cached_run_step(const Config& config, const Plan& plan, const CacheSet
   }
 
   if (!store) return outcome;
-  write_output_stamps(plan, keys, outcome.result, stamps);
+  write_output_stamps(plan, keys, outcome.result, intact, stamps);
   Sha256 package;
   package.update("xbuild-package-2\n");  // 2: layers default to gzip level 1
   for (const std::string& key : keys.targets) package.update(key + "\n");
