@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
+#include "e2e/layout_json.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -46,14 +47,9 @@ class FirmwareRun : public ::testing::Test {
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 
-  static std::string blob_text(const std::string& digest) {
-    return read_file(layout_ / "blobs" / "sha256" / digest.substr(7)).value();
-  }
-  static json blob(const std::string& digest) { return json::parse(blob_text(digest)); }
-  static json index() {
-    json layout_index = json::parse(read_file(layout_ / "index.json").value());
-    return blob(layout_index["manifests"][0]["digest"]);
-  }
+  static std::string blob_text(const std::string& digest) { return layout_blob_text(layout_, digest); }
+  static json blob(const std::string& digest) { return layout_blob_json(layout_, digest); }
+  static json index() { return layout_image_index(layout_); }
   static json entry_for(const std::string& variant) {
     json all = index();  // kept: a range-for over index()["manifests"] would outlive the temporary
     for (const json& entry : all["manifests"])

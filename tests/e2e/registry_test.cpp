@@ -11,6 +11,7 @@
 #include <set>
 
 #include "e2e/e2e_support.h"
+#include "e2e/layout_json.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -70,10 +71,10 @@ class RegistryE2E : public ::testing::Test {
 
   static std::string host() { return registry_->host(); }
   static std::string ref() { return host() + "/examples/hello:1.0.0"; }
-  static fs::path blob(const std::string& digest) { return layout_ / "blobs" / "sha256" / digest.substr(7); }
+  static fs::path blob(const std::string& digest) { return layout_blob_path(layout_, digest); }
   static json index_json() { return json::parse(slurp(layout_ / "index.json")); }
   static std::string index_digest() { return index_json()["manifests"][0]["digest"]; }
-  static json index() { return json::parse(slurp(blob(index_digest()))); }
+  static json index() { return layout_image_index(layout_); }
   static std::string child_digest(const std::string& platform) {
     json entries = index()["manifests"];
     for (std::size_t i = 0; i < kPlatforms.size(); ++i)

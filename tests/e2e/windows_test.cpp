@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
+#include "e2e/layout_json.h"
 #include "util/fs.h"
 
 namespace xb::testing {
@@ -52,13 +53,8 @@ class GreetExample : public ::testing::Test {
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 
-  static json blob(const std::string& digest) {
-    return json::parse(read_file(layout_ / "blobs" / "sha256" / digest.substr(7)).value());
-  }
-  static json index() {
-    json layout_index = json::parse(read_file(layout_ / "index.json").value());
-    return blob(layout_index["manifests"][0]["digest"]);
-  }
+  static json blob(const std::string& digest) { return layout_blob_json(layout_, digest); }
+  static json index() { return layout_image_index(layout_); }
   static json manifest_for(const std::string& os) {
     json manifests = index()["manifests"];
     for (const json& entry : manifests)
