@@ -234,7 +234,7 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
     add_field(hash, "xbuild-stage-2");
     add_field(hash, target.platform.str());
     add_field(hash, strategy_name(target.strategy));
-    add_field(hash, target.rootfs_image);
+    add_field(hash, target.emulation ? target.emulation->rootfs_image : std::string());
     add_field(hash, target.status.compiler ? target.status.compiler->string() : "");
     add_field(hash, target.status.compiler_version);
     add_field(hash, job.stage);

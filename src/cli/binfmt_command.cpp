@@ -1,14 +1,9 @@
-// `xbuild binfmt status|install|uninstall`, and the step of `xbuild run` that registers the
-// binfmt_misc handlers an emulated build needs before any job starts.
+// `xbuild binfmt status|install|uninstall`.
 #include <cstdio>
-#include <set>
 
 #include "cli/commands.h"
 #include "emulate/binfmt.h"
 #include "emulate/qemu_catalog.h"
-#include "emulate/rootfs.h"
-#include "plan/plan.h"
-#include "run/terminal.h"
 #include "toolchain/toolchain.h"
 #include "util/strings.h"
 
@@ -42,14 +37,10 @@ std::vector<const QemuArch*> select_arches(const QemuCatalog& catalog, const std
 
 }  // namespace
 
-QemuCatalog load_qemu_catalog() {
-  Result<QemuCatalog> catalog = QemuCatalog::load(data_directory() / "qemu");
-  if (!catalog) throw Error(catalog.error());
-  return std::move(catalog).value();
-}
-
 int binfmt_command(const BinfmtCommandOptions& options) {
-  QemuCatalog catalog = load_qemu_catalog();
+  Result<QemuCatalog> loaded = QemuCatalog::load(data_directory() / "qemu");
+  if (!loaded) throw Error(loaded.error());
+  const QemuCatalog& catalog = loaded.value();
   BinfmtOptions binfmt;
   if (options.action == "status") {
     std::fputs(render_binfmt_status(catalog, binfmt).c_str(), stdout);
@@ -73,38 +64,6 @@ int binfmt_command(const BinfmtCommandOptions& options) {
     }
   }
   return status;
-}
-
-void prepare_emulation(const Plan& plan, Terminal& terminal) {
-  std::set<std::string> needed;
-  std::set<std::filesystem::path> unpacked;
-  for (const TargetPlan& target : plan.targets) {
-    if (target.strategy != Strategy::emulate) continue;
-    if (!target.qemu_arch.empty()) needed.insert(target.qemu_arch);
-    if (target.rootfs_layers.empty() || unpacked.count(target.rootfs)) continue;
-    unpacked.insert(target.rootfs);
-    RootfsPlan rootfs{target.rootfs, target.rootfs_image, target.rootfs_layers};
-    Result<bool> done = ensure_rootfs(rootfs);
-    if (!done) throw Error("cannot unpack the root filesystem of " + target.platform.str() + ": " + done.error());
-    terminal.output_line("xbuild: rootfs of " + target.platform.str() + ": " +
-                         (done.value() ? "unpacked " : "reusing ") + target.rootfs_image + " in " +
-                         target.rootfs.string());
-  }
-  if (needed.empty()) return;
-  QemuCatalog catalog = load_qemu_catalog();
-  BinfmtOptions binfmt;
-  for (const std::string& name : needed) {
-    const QemuArch* arch = catalog.find_arch(name);
-    if (!arch) throw Error("no qemu/" + name + ".toml");
-    Result<std::string> done = install_handler(*arch, false, binfmt);
-    if (!done) throw Error("cannot register the binfmt_misc handler an emulated build needs: " + done.error());
-    terminal.output_line("xbuild: binfmt_misc: " + done.value());
-    std::optional<BinfmtEntry> theirs = foreign_handler(*arch, list_handlers(binfmt), binfmt);
-    if (theirs && !own_handler(*arch, list_handlers(binfmt), binfmt) && theirs->flags.find('F') == std::string::npos)
-      throw Error("the binfmt_misc handler " + theirs->name + " (not xbuild's) runs " + name +
-                  " binaries without the F flag, so they cannot run inside the chroot; remove it (echo -1 > " +
-                  (binfmt.root / theirs->name).string() + ") and run again: xbuild then registers its own");
-  }
 }
 
 }  // namespace xb

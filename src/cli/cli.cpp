@@ -2,11 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "build/run.h"
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/firmware_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
+#include "run/terminal.h"
 
 namespace xb {
 
@@ -20,7 +22,7 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("xbuild ") + XBUILD_VERSION);
   app.require_subcommand(1);
 
-  RunCommandOptions run;
+  RunOptions run;
   CLI::App* run_app = app.add_subcommand("run", "Build every platform's stages and write the images and their index");
   run_app->add_option("file", run.config_file, "The project's config")->capture_default_str();
   run_app->add_option("-j,--jobs", run.jobs, "Jobs to run at once (default: the number of cores)")
@@ -74,8 +76,15 @@ int run_cli(int argc, char** argv) {
     int status = app.exit(e);
     return status == 0 ? 0 : 2;
   }
-  if (run_app->parsed()) return run_command(run);
-  if (plan_app->parsed()) return plan_command(plan);
+  if (run_app->parsed()) {
+    std::unique_ptr<Terminal> terminal = make_progress_terminal(run.progress);
+    Services services = machine_services();
+    return run_build(run, services, *terminal);
+  }
+  if (plan_app->parsed()) {
+    Services services = machine_services();
+    return plan_build(plan, services);
+  }
   if (int status = registry_command(); status >= 0) return status;
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;

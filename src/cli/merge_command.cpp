@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "cli/registry_commands.h"
+#include "build/publish.h"
 #include "oci/merge.h"
 #include "package/package.h"
 #include "registry/reference.h"
@@ -89,7 +89,7 @@ int merge_command(const MergeCommandOptions& options) {
   if (!published) throw Error(published.error());
 
   const oci::MergeResult& result = merged.value();
-  if (!options.push.empty()) push_step(options.push, output.value(), options.insecure_registries, *terminal);
+  if (!options.push.empty()) push_layout_step(options.push, output.value(), options.insecure_registries, *terminal);
   terminal->output_line(fmt::format("xbuild: merged {} layout{} ({} platform{}); wrote {} (tag {})", inputs.size(),
                                     inputs.size() == 1 ? "" : "s", result.images.size(),
                                     result.images.size() == 1 ? "" : "s", output.value().str(), result.ref_name));

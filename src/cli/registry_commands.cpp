@@ -1,4 +1,4 @@
-// xbuild push / pull / manifest inspect / manifest create, and run --push's publish step.
+// xbuild push / pull / manifest inspect / manifest create.
 // Each command parses its references first (bad input changes nothing), then runs one
 // registry operation (src/registry/operations.h) and prints what it did.
 #include "cli/registry_commands.h"
@@ -12,7 +12,6 @@
 #include "registry/document.h"
 #include "registry/operations.h"
 #include "registry/reference.h"
-#include "run/terminal.h"
 #include "util/strings.h"
 
 namespace xb {
@@ -239,85 +238,6 @@ std::function<int()> add_registry_commands(CLI::App& app) {
     if (create->parsed()) return create_command(*options);
     return -1;
   };
-}
-
-std::vector<std::string> push_references(const Config& config, const OutputTarget& output) {
-  if (config.image.name.empty())
-    throw Error(fmt::format("--push needs the image's repository: add name = \"HOST/REPOSITORY\" to [image] in {}",
-                            config.file.string()),
-                2);
-  if (output.kind != OutputTarget::Kind::layout)
-    throw Error(fmt::format("--push pushes from an OCI layout, not from {}; use -o oci:DIR (or no -o)", output.str()),
-                2);
-  std::vector<std::string> references;
-  std::vector<std::string> tags = config.image.tags.empty() ? std::vector<std::string>{"latest"} : config.image.tags;
-  for (const std::string& tag : tags) {
-    Result<Reference> reference = registry::parse_reference(config.image.name + ":" + tag);
-    if (!reference) throw Error(fmt::format("{} ([image] in {})", reference.error(), config.file.string()), 2);
-    references.push_back(reference.value().str());
-  }
-  return references;
-}
-
-void push_step(const std::vector<std::string>& references, const OutputTarget& output,
-               const std::vector<std::string>& insecure_registries, Terminal& terminal) {
-  std::vector<Reference> targets;
-  for (const std::string& text : references) targets.push_back(reference_or_throw(text));
-  Result<registry::PushSummary> pushed =
-      registry::push_layout(output.path, targets, registry_options(insecure_registries));
-  if (!pushed) throw Error(pushed.error());
-  for (const Reference& target : targets)
-    terminal.output_line(fmt::format("xbuild: pushed {} ({})", target.str(), pushed.value().root.digest));
-  terminal.output_line("  " + blob_line(pushed.value()));
-}
-
-namespace {
-
-// The platforms that are images (a bare-metal target's artifact has no base).
-std::vector<Platform> target_platforms(const Plan& plan) {
-  std::vector<Platform> platforms;
-  for (const TargetPlan& target : plan.targets)
-    if (!target.firmware) platforms.push_back(target.platform);
-  return platforms;
-}
-
-std::string platform_list(const std::vector<Platform>& platforms) {
-  std::vector<std::string> names;
-  for (const Platform& platform : platforms) names.push_back(platform.str());
-  return join(names, ", ");
-}
-
-}  // namespace
-
-void check_base_step(const Config& config, const Plan& plan, const std::vector<std::string>& insecure_registries) {
-  if (config.image.from == "scratch") return;
-  Result<Reference> base = registry::parse_reference(config.image.from);
-  if (!base) throw Error(fmt::format("{} ([image] from in {})", base.error(), config.file.string()), 2);
-  Result<registry::BaseCoverage> coverage =
-      registry::base_coverage(base.value(), target_platforms(plan), registry_options(insecure_registries));
-  if (!coverage) throw Error(fmt::format("cannot read the base image: {}", coverage.error()), 2);
-  if (!coverage.value().missing.empty())
-    throw Error(fmt::format("the base image {} has no image for {} (it offers {})\n"
-                            "  use a base image that has every platform of [targets] in {}, or drop those platforms",
-                            base.value().str(), platform_list(coverage.value().missing),
-                            platform_list(coverage.value().offered), config.file.string()),
-                2);
-}
-
-std::vector<oci::BaseImage> base_images_step(const Config& config, const Plan& plan,
-                                             const std::vector<std::string>& insecure_registries) {
-  if (config.image.from == "scratch") return {};
-  check_base_step(config, plan, insecure_registries);
-  Reference base = reference_or_throw(config.image.from);
-  Result<std::vector<oci::BaseImage>> images = registry::fetch_base_images(
-      base, target_platforms(plan), plan.state_dir / "base", registry_options(insecure_registries));
-  if (!images) throw Error(fmt::format("cannot pull the base image: {}", images.error()));
-  // One per target, in plan order: bare-metal targets get an empty one they never use.
-  std::vector<oci::BaseImage> bases;
-  std::size_t next = 0;
-  for (const TargetPlan& target : plan.targets)
-    bases.push_back(target.firmware ? oci::BaseImage{} : std::move(images.value()[next++]));
-  return bases;
 }
 
 }  // namespace xb

@@ -196,8 +196,9 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
 Result<PackagedImage> package_firmware(const Config& config, const Plan& plan, const TargetPlan& target,
                                        oci::LayoutWriter& layout) {
   const std::string name = target.platform.str();
-  if (!exists_no_follow(target.firmware_elf))
-    return fail(name + ": the firmware image " + target.firmware_elf.string() +
+  const fs::path& elf = target.firmware->elf;
+  if (!exists_no_follow(elf))
+    return fail(name + ": the firmware image " + elf.string() +
                 " does not exist; a stage should write it to $XBUILD_OUT/" + config.firmware.elf +
                 ", or [firmware] elf should name the file it writes");
   fs::path scratch = layout.root().parent_path() / ("firmware-" + target.platform.slug());
@@ -205,7 +206,7 @@ Result<PackagedImage> package_firmware(const Config& config, const Plan& plan, c
   fs::create_directories(scratch, ec);
   if (ec) return fail(name + ": cannot create " + scratch.string() + ": " + ec.message());
   Result<firmware::Artifact> artifact = firmware::write_artifact(
-      *target.firmware, {target.firmware_elf, config.firmware.name, plan.source_date_epoch}, layout, scratch);
+      target.firmware->target, {elf, config.firmware.name, plan.source_date_epoch}, layout, scratch);
   fs::remove_all(scratch, ec);
   if (!artifact) return fail(name + ": " + artifact.error());
   oci::Descriptor manifest = artifact.value().manifest;

@@ -1,14 +1,23 @@
-// Remote builders ([builder.NAME] in xbuild.toml): the platforms a builder declares are routed to
-// it and built natively there over OpenSSH; every other platform stays local.
+// Remote builders ([builder.NAME] in xbuild.toml): a builder builds the platforms it declares
+// natively, reached over OpenSSH. Here: which builder a platform goes to, the ssh command line,
+// the local script a stage becomes, and reaching the builders before a run.
 #pragma once
 
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "config/model.h"
-#include "plan/plan.h"
+#include "util/error.h"
 
 namespace xb {
+
+// The builder that declares `platform`, or nullptr.
+const BuilderSpec* builder_for(const Config& config, const Platform& platform);
+
+// "builder pi (ssh me@pi port 2222)": how messages name a builder.
+std::string describe_builder(const BuilderSpec& builder);
 
 // The ssh command line for a builder: ssh [-F FILE] [-p PORT] -o BatchMode=yes
 // -o ConnectTimeout=10. Host keys are checked by OpenSSH as configured (never turned off).
@@ -17,17 +26,25 @@ std::vector<std::string> ssh_argv(const BuilderSpec& builder);
 // The directory on the builder for one target: DIR/<project>-<12 hex of the project path>/<slug>.
 std::string remote_directory(const Config& config, const BuilderSpec& builder, const Platform& platform);
 
-// Routes each target a builder declares to it: native strategy on the builder, no local
-// toolchain or problems; each job becomes a local script that copies the sources there (rsync
-// over ssh, .xbuild left out), runs the stage there with $XBUILD_SRC/$XBUILD_OUT on the builder,
-// $CC=cc, $CXX=c++ and the config's env, then copies the outputs back into the local $XBUILD_OUT.
-// With jobs = N, a job first waits for one of N lock files under <state dir>/builders/NAME.
-void route_to_builders(const Config& config, Plan& plan);
+// The local shell script of a stage that runs on `builder`: copies the sources there (rsync over
+// ssh, .xbuild left out), runs `command` there with /bin/sh -c under `env` and with
+// $XBUILD_SRC/$XBUILD_OUT naming its own directories, then copies the outputs back into the
+// local $XBUILD_OUT (whatever the stage's status) and exits with the stage's status. With
+// jobs = N it first waits for one of N lock files in `slots_dir`.
+std::string remote_stage_script(const Config& config, const BuilderSpec& builder, const Platform& platform,
+                                const std::map<std::string, std::string>& env, const std::string& command,
+                                const std::filesystem::path& slots_dir);
 
-// Before the run: reaches every builder the plan uses and prepares its directories (an empty
-// out/). A builder that cannot be reached fails its platforms' jobs with a message naming it and
-// ssh's error, or — with fallback = "local" — gives them back to `local` (the plan before
-// routing). Returns the lines to print, one per builder that was not reached.
-std::vector<std::string> reach_builders(const Config& config, Plan& plan, const Plan& local);
+// A script that prints `message` on stderr and fails (exit 255): a job of an unreachable builder.
+std::string failing_script(const std::string& message);
+
+// Reaches every builder that one of the config's platforms is routed to, once per platform
+// (`mkdir -p` of its source directory, which is also the check that it answers). Returns the
+// builders that could not be reached, by name, with ssh's last line of error.
+std::map<std::string, std::string> reach_builders(const Config& config);
+
+// Empties the output directory on the builder of each platform in `platforms` (a run starts
+// from a clean $XBUILD_OUT there too). Fails naming the builder and ssh's error.
+Status reset_builder_outputs(const Config& config, const std::vector<Platform>& platforms);
 
 }  // namespace xb

@@ -13,9 +13,10 @@
 // before any platform's test. In plan order, five builds on two cores left the fifth alone on
 // one core at the end, after the short tests of the others had taken their turns.
 //
-// Each job is `/bin/sh -c <command>` with the job's environment, in its working directory, or
-// else in $XBUILD_SRC when the environment names one. Its lines go to the terminal prefixed "[platform stage] " and, as
-// they are, to its log file, which is truncated when the job starts and closed when it ends.
+// Jobs the options mark as done (restored from the cache) count as succeeded from the start.
+// Each other job is `/bin/sh -c <command>` with the job's environment, in its working directory.
+// Its lines go to the terminal prefixed "[platform stage] " and, as they are, to its log file,
+// which is truncated when the job starts and closed when it ends.
 // A job with a timeout gets a uv timer that terminates it (state timed_out).
 //
 // The first failure (nonzero exit, a signal, a timeout, or a job that could not start) is
@@ -65,16 +66,12 @@ struct JobRun {
   Clock::time_point started_at;
 };
 
-std::string platform_name(const Plan& plan, const JobPlan& job) {
-  return job.target < plan.targets.size() ? plan.targets[job.target].platform.str() : "?";
-}
-
 // `stage "test" failed on linux/arm64`, or without a verb `stage "test" on linux/arm64`: how
 // every message names a job.
-std::string stage_on(const Plan& plan, const JobPlan& job, std::string_view verb) {
+std::string stage_on(const JobPlan& job, std::string_view verb) {
   std::string text = "stage \"" + job.stage + "\" ";
   if (!verb.empty()) text += std::string(verb) + " ";
-  return text + "on " + platform_name(plan, job);
+  return text + "on " + job.platform;
 }
 
 // Why a failed job failed, as shown in parentheses: "exit status 1", "killed by signal 9",
@@ -128,6 +125,11 @@ class Scheduler {
         runs_(plan.jobs.size()),
         order_(priority_order(plan)) {
     result_.jobs.resize(plan.jobs.size());
+    for (std::size_t index = 0; index < options.done.size() && index < runs_.size(); ++index) {
+      if (!options.done[index]) continue;
+      runs_[index].started = runs_[index].finished = true;
+      result_.jobs[index].state = JobState::succeeded;
+    }
   }
 
   RunResult run() {
@@ -177,7 +179,7 @@ class Scheduler {
     JobRun& run = runs_[index];
     run.started = true;
     run.started_at = Clock::now();
-    run.info = JobInfo{platform_name(plan_, job), job.stage, job.label()};
+    run.info = JobInfo{job.platform, job.stage, job.label()};
     terminal_.job_started(run.info);
 
     if (!job.log_file.empty()) {
@@ -195,11 +197,7 @@ class Scheduler {
     ProcessSpec spec;
     spec.argv = {"/bin/sh", "-c", job.command};
     spec.env = job.env;
-    if (!job.working_directory.empty()) {
-      spec.working_directory = job.working_directory;  // emulated jobs: $XBUILD_SRC is a guest path
-    } else if (auto source = job.env.find("XBUILD_SRC"); source != job.env.end()) {
-      spec.working_directory = source->second;
-    }
+    spec.working_directory = job.working_directory;
     if (options_.hooks.started) options_.hooks.started(index);
     ProcessCallbacks callbacks;
     callbacks.on_line = [this, index](std::string_view line) { on_line(index, line); };
@@ -292,8 +290,7 @@ class Scheduler {
   // stop the run.
   void record_failure(std::size_t index) {
     const JobPlan& job = plan_.jobs[index];
-    terminal_.status_line("xbuild: " + stage_on(plan_, job, "failed") + " (" +
-                          failure_reason(job, result_.jobs[index]) + ")");
+    terminal_.status_line("xbuild: " + stage_on(job, "failed") + " (" + failure_reason(job, result_.jobs[index]) + ")");
     if (!result_.first_failure) result_.first_failure = index;
     if (options_.keep_going || stopping_) return;
     stopping_ = true;
@@ -302,7 +299,7 @@ class Scheduler {
       if (!run.started || run.finished || run.timed_out) continue;
       run.cancelled = true;
       close_timeout_timer(run);
-      terminal_.status_line("xbuild: cancelling " + stage_on(plan_, plan_.jobs[i], ""));
+      terminal_.status_line("xbuild: cancelling " + stage_on(plan_.jobs[i], ""));
       runner_.terminate(run.process, options_.kill_grace);
     }
   }
@@ -343,8 +340,8 @@ class Scheduler {
         const char* what = state == JobState::not_run     ? "which did not run"
                            : state == JobState::cancelled ? "which was cancelled"
                                                           : "which failed";
-        terminal_.status_line("xbuild: skipping " + stage_on(plan_, plan_.jobs[i], "") + ": it needs " +
-                              stage_on(plan_, plan_.jobs[need], "") + ", " + what);
+        terminal_.status_line("xbuild: skipping " + stage_on(plan_.jobs[i], "") + ": it needs " +
+                              stage_on(plan_.jobs[need], "") + ", " + what);
         break;
       }
     }
@@ -393,7 +390,7 @@ std::string RunResult::failure_message(const Plan& plan) const {
   }
   const JobPlan& job = plan.jobs[*first_failure];
   const JobResult& result = jobs[*first_failure];
-  std::string message = stage_on(plan, job, "failed") + " (" + failure_reason(job, result) + ")";
+  std::string message = stage_on(job, "failed") + " (" + failure_reason(job, result) + ")";
   // A job that never started wrote nothing worth reading.
   if (result.start_error.empty() && !job.log_file.empty()) {
     message += "; its log is " + job.log_file.string();

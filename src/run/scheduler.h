@@ -53,6 +53,9 @@ struct SchedulerOptions {
   // start nothing new, and report the signal in RunResult::interrupted.
   bool handle_interrupts = false;
   JobHooks hooks;
+  // Parallel to Plan::jobs (empty: none): jobs whose results are in place already (restored from
+  // the cache). They count as succeeded from the start; they are neither started nor hooked.
+  std::vector<bool> done;
 };
 
 // Runs the loop until every job has finished or been skipped.

@@ -66,6 +66,16 @@ class HelloExample : public ::testing::Test {
   static inline CommandResult result_;
 };
 
+// The whole output of examples/hello, pinned: any change to a layer, an image config, a
+// manifest or the index shows here. (SOURCE_DATE_EPOCH is pinned by xbuild(); the binaries are
+// static, so an update of Debian's cross compilers or C libraries changes it too.)
+TEST_F(HelloExample, IndexDigestIsPinned) {
+  json layout_index = json::parse(read_file(layout_ / "index.json").value());
+  ASSERT_EQ(layout_index["manifests"].size(), 1u);
+  EXPECT_EQ(layout_index["manifests"][0]["digest"],
+            "sha256:ae48a9b967515639cf1615f738cb892e22d452560cce88a59687d954281d7906");
+}
+
 TEST_F(HelloExample, SkopeoSeesAnIndexWithFivePlatforms) {
   json index = inspect_raw("oci:" + layout_.string());
   EXPECT_EQ(index["mediaType"], "application/vnd.oci.image.index.v1+json");

@@ -2,13 +2,15 @@
 // start() is recorded under its command (the last argv word: the scheduler runs
 // `/bin/sh -c <command>`), and the outcome scripted for that command is delivered on the loop
 // through a zero-delay uv timer, so no callback ever runs inside start() and outcomes arrive in
-// the order the processes started. Unscripted commands print nothing and exit 0.
+// the order the processes started. Unscripted commands print nothing and exit 0; a script can
+// also give the effect a process has (files it writes) before it ends.
 #pragma once
 
 #include <signal.h>
 #include <uv.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +27,8 @@ class FakeProcessRunner : public ProcessRunner {
     ProcessExit exit;                    // how it ends
     bool runs_until_terminated = false;  // ends only by terminate(), killed by SIGTERM
     std::string start_error;             // not empty: start() fails with this message
+    // What the process does before it ends (writes its outputs, say), given its spec.
+    std::function<void(const ProcessSpec& spec)> effect;
   };
 
   explicit FakeProcessRunner(uv_loop_t* loop) : loop_(loop) {}
@@ -32,13 +36,16 @@ class FakeProcessRunner : public ProcessRunner {
   FakeProcessRunner& operator=(const FakeProcessRunner&) = delete;
 
   void script(const std::string& command, Script script) { scripts_[command] = std::move(script); }
+  // The script of every command that has none of its own.
+  void script_default(Script script) { default_ = std::move(script); }
 
   Result<ProcessId> start(const ProcessSpec& spec, ProcessCallbacks callbacks) override {
     std::string command = spec.argv.empty() ? "" : spec.argv.back();
-    Script script = scripts_.count(command) ? scripts_.at(command) : Script{};
+    Script script = scripts_.count(command) ? scripts_.at(command) : default_;
     if (!script.start_error.empty()) return fail(script.start_error);
     started.push_back(command);
     specs.push_back(spec);
+    if (log) log->push_back(command);
 
     auto* child = new Child;
     child->runner = this;
@@ -46,6 +53,7 @@ class FakeProcessRunner : public ProcessRunner {
     child->command = command;
     child->callbacks = std::move(callbacks);
     child->script = std::move(script);
+    child->spec = spec;
     child->timer.data = child;
     uv_timer_init(loop_, &child->timer);
     children_[child->id] = child;
@@ -71,6 +79,7 @@ class FakeProcessRunner : public ProcessRunner {
   std::vector<ProcessSpec> specs;       // parallel to `started`
   std::vector<std::string> terminated;  // commands terminate() was called for
   std::size_t max_running = 0;
+  std::vector<std::string>* log = nullptr;  // when set, also gets every command started
 
  private:
   struct Child {
@@ -80,6 +89,7 @@ class FakeProcessRunner : public ProcessRunner {
     std::string command;
     ProcessCallbacks callbacks;
     Script script;
+    ProcessSpec spec;
     bool ending = false;
   };
 
@@ -90,6 +100,7 @@ class FakeProcessRunner : public ProcessRunner {
 
   static void on_timer(uv_timer_t* timer) {
     auto* child = static_cast<Child*>(timer->data);
+    if (child->script.effect && !child->script.runs_until_terminated) child->script.effect(child->spec);
     for (const std::string& line : child->script.lines) {
       if (child->callbacks.on_line) child->callbacks.on_line(line);
     }
@@ -101,6 +112,7 @@ class FakeProcessRunner : public ProcessRunner {
 
   uv_loop_t* loop_;
   std::map<std::string, Script> scripts_;
+  Script default_;
   std::map<ProcessId, Child*> children_;
   ProcessId next_id_ = 1;
 };

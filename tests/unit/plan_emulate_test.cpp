@@ -31,6 +31,7 @@ class PlanEmulateTest : public ::testing::Test {
     options_.qemu = &qemu_;
     options_.xbuild_binary = "/usr/bin/xbuild";
     options_.root = true;
+    finder_.add_file("/usr/bin/qemu-aarch64-static");
   }
 
   Plan make() { return make_plan(config_, catalog_, finder_, options_); }
@@ -48,8 +49,9 @@ TEST_F(PlanEmulateTest, JobsRunInTheSandboxWithGuestPaths) {
   ASSERT_TRUE(plan.ready()) << render_plan(plan);
   const TargetPlan& target = plan.targets[0];
   EXPECT_EQ(target.strategy, Strategy::emulate);
-  EXPECT_EQ(target.rootfs, scratch_ / "rootfs");
-  EXPECT_EQ(target.qemu_arch, "aarch64");
+  ASSERT_TRUE(target.emulation);
+  EXPECT_EQ(target.emulation->rootfs, scratch_ / "rootfs");
+  EXPECT_EQ(target.emulation->qemu_arch, "aarch64");
   const JobPlan& job = plan.jobs[0];
   EXPECT_EQ(job.command, "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
                              scratch_.path().string() + ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out" +
@@ -84,6 +86,14 @@ TEST_F(PlanEmulateTest, WithoutARootfsOrRootTheProblemsSayWhatToDo) {
                 "[platform.\"linux/arm64\"]",
                 "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
                 "\"cross\""}));
+}
+
+TEST_F(PlanEmulateTest, AMissingQemuIsAProblemNamingThePackage) {
+  finder_ = FakeToolFinder();
+  Plan plan = make();
+  EXPECT_EQ(plan.targets[0].problems,
+            (std::vector<std::string>{"missing /usr/bin/qemu-aarch64-static (install qemu-user-static)"}));
+  EXPECT_EQ(plan.targets[0].status.missing_packages, (std::vector<std::string>{"qemu-user-static"}));
 }
 
 TEST_F(PlanEmulateTest, ARootfsThatIsNotOneIsAProblem) {

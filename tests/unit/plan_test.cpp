@@ -1,5 +1,5 @@
 // The plan: strategy per platform and why, toolchain problems, jobs and their environments,
-// `xbuild plan` output, and the files prepare_state_dir() writes.
+// `xbuild plan` output, and the generated files a plan holds.
 #include "plan/plan.h"
 
 #include <gtest/gtest.h>
@@ -61,14 +61,17 @@ TEST_F(PlanTest, AutoBuildsTheHostNativelyAndTheRestWithCrossToolchains) {
   EXPECT_EQ(plan.targets[0].strategy, Strategy::native);
   EXPECT_EQ(plan.targets[0].reason, "auto: the target is the host platform");
   EXPECT_TRUE(plan.targets[0].exec_prefix.empty());
-  EXPECT_TRUE(plan.targets[0].meson_cross_file.empty());
+  EXPECT_TRUE(plan.targets[0].files.empty());
   EXPECT_EQ(plan.targets[1].strategy, Strategy::cross);
   EXPECT_EQ(plan.targets[1].reason, "auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)");
   EXPECT_EQ(plan.targets[1].exec_prefix,
             (std::vector<std::string>{"qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"}));
   EXPECT_EQ(plan.targets[1].output_dir, "/state/out/linux-arm64");
-  EXPECT_EQ(plan.targets[1].meson_cross_file, "/state/toolchains/linux-arm64.meson.ini");
-  EXPECT_EQ(plan.targets[1].cmake_toolchain_file, "/state/toolchains/linux-arm64.cmake");
+  ASSERT_EQ(plan.targets[1].files.size(), 2u);
+  EXPECT_EQ(plan.targets[1].files[0].path, "/state/toolchains/linux-arm64.meson.ini");
+  EXPECT_EQ(plan.targets[1].files[1].path, "/state/toolchains/linux-arm64.cmake");
+  EXPECT_EQ(plan.jobs[2].env.at("XBUILD_MESON_CROSS_FILE"), "/state/toolchains/linux-arm64.meson.ini");
+  EXPECT_EQ(plan.jobs[2].env.at("CMAKE_TOOLCHAIN_FILE"), "/state/toolchains/linux-arm64.cmake");
 }
 
 TEST_F(PlanTest, JobsCarryCommandsEnvironmentsDependenciesAndLogs) {
@@ -90,6 +93,7 @@ TEST_F(PlanTest, JobsCarryCommandsEnvironmentsDependenciesAndLogs) {
   EXPECT_EQ(plan.jobs[1].command, "$XBUILD_EXEC ./hello");
   EXPECT_EQ(arm64_test.timeout_seconds, 30);
   EXPECT_EQ(arm64_test.log_file, "/state/logs/linux-arm64/test.log");
+  EXPECT_EQ(arm64_test.working_directory, "/src/hello");
   // Layers: toolchain < platform override < stage < stage override.
   EXPECT_EQ(amd64_build.env.at("CFLAGS"), "-O2");
   EXPECT_EQ(arm64_build.env.at("CFLAGS"), "-O2");  // the stage's own env wins over the platform's
@@ -162,21 +166,13 @@ TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {
             "  test (needs build)\n");
 }
 
-TEST_F(PlanTest, PrepareStateDirWritesCrossFilesAndEmptiesOutputs) {
-  ScratchDir scratch;
-  options_.state_dir = scratch / "state";
+TEST_F(PlanTest, CrossTargetsCarryTheirMesonAndCmakeFiles) {
   Plan plan = make();
-  scratch.write("state/out/linux-arm64/stale", "from the last run");
-  ASSERT_TRUE(prepare_state_dir(plan).ok());
-  EXPECT_TRUE(fs::is_directory(scratch / "state/out/linux-amd64"));
-  EXPECT_FALSE(fs::exists(scratch / "state/out/linux-arm64/stale"));
-  EXPECT_TRUE(fs::is_directory(scratch / "state/logs/linux-arm64"));
-  std::string meson = read_file(scratch / "state/toolchains/linux-arm64.meson.ini").value();
+  const std::string& meson = plan.targets[1].files[0].content;
   EXPECT_NE(meson.find("exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']"), std::string::npos)
       << meson;
-  std::string cmake = read_file(scratch / "state/toolchains/linux-arm64.cmake").value();
+  const std::string& cmake = plan.targets[1].files[1].content;
   EXPECT_NE(cmake.find("CMAKE_CROSSCOMPILING_EMULATOR"), std::string::npos) << cmake;
-  EXPECT_FALSE(fs::exists(scratch / "state/toolchains/linux-amd64.meson.ini"));
 }
 
 // Bare metal: none/arm/<name> builds with toolchains/firmware/<name>.toml, always crossing.
@@ -203,9 +199,9 @@ TEST_F(FirmwarePlanTest, ABareMetalTargetCrossesWithItsFirmwareToolchain) {
             "bare metal: arm-none-eabi for cortex-m4 (toolchains/firmware/cortex-m4.toml), tests on qemu-system-arm -M "
             "mps2-an386");
   ASSERT_TRUE(target.firmware);
-  EXPECT_EQ(target.firmware->machine, "mps2-an386");
+  EXPECT_EQ(target.firmware->target.machine, "mps2-an386");
   EXPECT_EQ(target.status.compiler_version, "12.2.1");
-  EXPECT_EQ(target.firmware_elf, "/state/out/none-arm-cortex-m4/firmware.elf");
+  EXPECT_EQ(target.firmware->elf, "/state/out/none-arm-cortex-m4/firmware.elf");
   EXPECT_EQ(target.exec_prefix,
             (std::vector<std::string>{"/opt/xbuild/bin/xbuild", "firmware", "test", "--target", "cortex-m4"}));
   const JobPlan& build = plan.jobs[2];
@@ -246,17 +242,16 @@ TEST_F(FirmwarePlanTest, AnUnknownTargetOrAMissingQemuIsAProblemThatSaysWhatToDo
   EXPECT_EQ(plan.targets[0].status.missing_packages, (std::vector<std::string>{"qemu-system-arm"}));
 }
 
-TEST_F(FirmwarePlanTest, PrepareStateDirWritesBareMetalCrossFiles) {
-  ScratchDir scratch;
-  options_.state_dir = scratch / "state";
+TEST_F(FirmwarePlanTest, BareMetalTargetsCarryTheirCrossFiles) {
   Plan plan = make();
-  ASSERT_TRUE(prepare_state_dir(plan).ok());
-  std::string meson = read_file(scratch / "state/toolchains/none-arm-cortex-m4.meson.ini").value();
+  ASSERT_EQ(plan.targets[1].files.size(), 2u);
+  EXPECT_EQ(plan.targets[1].files[0].path, "/state/toolchains/none-arm-cortex-m4.meson.ini");
+  const std::string& meson = plan.targets[1].files[0].content;
   EXPECT_NE(meson.find("exe_wrapper = ['/opt/xbuild/bin/xbuild', 'firmware', 'test', '--target', 'cortex-m4']"),
             std::string::npos)
       << meson;
   EXPECT_NE(meson.find("system = 'none'"), std::string::npos) << meson;
-  std::string cmake = read_file(scratch / "state/toolchains/none-arm-cortex-m4.cmake").value();
+  const std::string& cmake = plan.targets[1].files[1].content;
   EXPECT_NE(cmake.find("set(CMAKE_SYSTEM_NAME Generic)\n"), std::string::npos) << cmake;
 }
 

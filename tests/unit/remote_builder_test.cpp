@@ -80,48 +80,43 @@ TEST(RemoteBuilderConfig, ReportsEveryMistake) {
             (std::vector<std::string>{"unknown key \"builders\" at the top level; did you mean \"builder\"?"}));
 }
 
-TEST(RemoteBuilderRouting, OnlyDeclaredPlatformsGoToTheBuilderAndTheirJobsRunOverSsh) {
+TEST(RemoteBuilderScript, CopiesTheSourcesRunsTheStageOverSshAndCopiesTheOutputsBack) {
   Config config = config_of("[builder.pi]\nssh = \"me@pi\"\nplatforms = [\"linux/arm64\"]\ndir = \"w\"\n");
-  Plan plan;
-  plan.source_date_epoch = 7;
-  for (const Platform& platform : config.platforms) {
-    TargetPlan target;
-    target.platform = platform;
-    target.strategy = Strategy::cross;
-    target.problems = {"missing aarch64-linux-gnu-gcc"};
-    plan.targets.push_back(target);
-    JobPlan job;
-    job.target = plan.targets.size() - 1;
-    job.stage = "build";
-    job.command = "make";
-    plan.jobs.push_back(job);
-  }
-  route_to_builders(config, plan);
-  EXPECT_TRUE(plan.targets[0].builder.empty());
-  EXPECT_EQ(plan.jobs[0].command, "make");
-  EXPECT_EQ(plan.targets[1].builder, "pi");
-  EXPECT_EQ(plan.targets[1].strategy, Strategy::native);
-  EXPECT_TRUE(plan.targets[1].problems.empty());
-  EXPECT_EQ(plan.targets[1].reason, "[builder.pi] declares it: native on me@pi");
-  std::string dir = remote_directory(config, config.builders[0], plan.targets[1].platform);
+  const BuilderSpec& pi = config.builders[0];
+  std::string dir = remote_directory(config, pi, config.platforms[1]);
   EXPECT_EQ(dir.substr(0, 8), "w/hello-");
   EXPECT_EQ(dir.substr(dir.size() - 12), "/linux-arm64");
-  const std::string& command = plan.jobs[1].command;
-  EXPECT_EQ(command.rfind(
+  std::string script =
+      remote_stage_script(config, pi, config.platforms[1], {{"CC", "cc"}, {"V", "1"}}, "make", "/slots");
+  EXPECT_EQ(script.rfind(
                 "rsync -a --delete --exclude=/.xbuild -e 'ssh -o BatchMode=yes -o ConnectTimeout=10' /p/ me@pi:" + dir +
                     "/src/ || ",
                 0),
             0u)
-      << command;
-  EXPECT_NE(
-      command.find("env CC=cc CXX=c++ SOURCE_DATE_EPOCH=7 V=1 XBUILD_EXEC= XBUILD_PLATFORM=linux/arm64 /bin/sh -c"),
-      std::string::npos)
-      << command;
-  EXPECT_NE(command.find("\nrsync -a --delete -e 'ssh -o BatchMode=yes -o ConnectTimeout=10' me@pi:" + dir +
-                         "/out/ \"$XBUILD_OUT/\" || "),
+      << script;
+  EXPECT_NE(script.find("export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" && cd src && exec env CC=cc V=1 "
+                        "/bin/sh -c make"),
             std::string::npos)
-      << command;
-  EXPECT_EQ(command.substr(command.size() - 13), "\nexit $status");
+      << script;
+  EXPECT_NE(script.find("\nrsync -a --delete -e 'ssh -o BatchMode=yes -o ConnectTimeout=10' me@pi:" + dir +
+                        "/out/ \"$XBUILD_OUT/\" || "),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(script.substr(script.size() - 13), "\nexit $status");
+  EXPECT_EQ(script.find("flock"), std::string::npos);  // no jobs = N: no slots
+}
+
+TEST(RemoteBuilderScript, ABuilderWithJobsTakesASlotFirst) {
+  Config config = config_of("[builder.pi]\nssh = \"me@pi\"\nport = 2222\njobs = 2\nplatforms = [\"linux/arm64\"]\n");
+  std::string script = remote_stage_script(config, config.builders[0], config.platforms[1], {}, "make", "/slots/pi");
+  EXPECT_EQ(script.rfind("mkdir -p /slots/pi && while :; do for slot in $(seq 2); do exec 9>/slots/pi/slot-$slot; "
+                         "flock -n 9 && break 2; done; sleep 0.1; done\n",
+                         0),
+            0u)
+      << script;
+  EXPECT_EQ(ssh_argv(config.builders[0]),
+            (std::vector<std::string>{"ssh", "-p", "2222", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}));
+  EXPECT_EQ(describe_builder(config.builders[0]), "builder pi (ssh me@pi port 2222)");
 }
 
 }  // namespace

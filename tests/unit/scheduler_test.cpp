@@ -61,9 +61,11 @@ class SchedulerTest : public ::testing::Test {
     std::replace(slug.begin(), slug.end(), '/', '-');
     JobPlan job;
     job.target = target;
+    job.platform = platform;
     job.stage = stage;
     job.command = command;
     job.env = {{"XBUILD_PLATFORM", platform}, {"XBUILD_SRC", source_dir().string()}};
+    job.working_directory = source_dir();
     job.needs = std::move(needs);
     job.timeout_seconds = timeout_seconds;
     job.log_file = plan_.state_dir / "logs" / slug / (stage + ".log");
@@ -164,7 +166,7 @@ TEST_F(SchedulerTest, ZeroJobsMeansNoLimit) {
   EXPECT_TRUE(result.ok());
 }
 
-TEST_F(SchedulerTest, RunsTheJobInItsSourceDirectoryWithItsEnvironment) {
+TEST_F(SchedulerTest, RunsTheJobInItsWorkingDirectoryWithItsEnvironment) {
   add_job(arm64, "build", "make");
   FakeProcessRunner runner(&loop_);
   RunResult result = run_fake(runner, with_jobs(1));
@@ -174,13 +176,22 @@ TEST_F(SchedulerTest, RunsTheJobInItsSourceDirectoryWithItsEnvironment) {
   EXPECT_EQ(runner.specs[0].working_directory, source_dir());
 }
 
-TEST_F(SchedulerTest, AJobsOwnWorkingDirectoryComesBeforeItsSourceDirectory) {
-  add_job(arm64, "build", "make");
-  plan_.jobs[0].working_directory = scratch_ / "rootfs" / "src";
+TEST_F(SchedulerTest, JobsMarkedDoneCountAsSucceededAndAreNotStarted) {
+  std::size_t build = add_job(arm64, "build", "make");
+  std::size_t test = add_job(arm64, "test", "make check", {build});
+  add_job(amd64, "build", "make");
   FakeProcessRunner runner(&loop_);
-  RunResult result = run_fake(runner, with_jobs(1));
-  ASSERT_EQ(runner.specs.size(), 1u);
-  EXPECT_EQ(runner.specs[0].working_directory, scratch_ / "rootfs" / "src");
+  SchedulerOptions options = with_jobs(2);
+  options.done = {true, false, true};
+  std::vector<std::size_t> hooked;
+  options.hooks.started = [&](std::size_t job) { hooked.push_back(job); };
+  RunResult result = run_fake(runner, options);
+  ASSERT_EQ(runner.specs.size(), 1u);  // only the test, whose need is done
+  EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-c", "make check"));
+  EXPECT_EQ(hooked, std::vector<std::size_t>{test});
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(result.jobs[build].state, JobState::succeeded);
+  EXPECT_EQ(result.jobs[2].state, JobState::succeeded);
 }
 
 TEST_F(SchedulerTest, AnEmptyPlanSucceedsAtOnce) {

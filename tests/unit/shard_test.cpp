@@ -1,4 +1,4 @@
-#include "cli/shard_step.h"
+#include "build/shard.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,120 @@
+// Bare metal (none/arm/<name>): always crosses. The data file toolchains/firmware/<name>.toml
+// gives the compiler, its flags and the QEMU board; a Toolchain standing for that compiler goes
+// through the same discovery as the others (compiler, newlib headers, qemu-system-arm) and feeds
+// cache keys and `xbuild plan`. Tests run through `xbuild firmware test` (XBUILD_EXEC), and the
+// target's [firmware] elf becomes its firmware artifact.
+#include "plan/planner.h"
+#include "toolchain/environment.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class BareMetalPlanner final : public TargetPlanner {
+ public:
+  explicit BareMetalPlanner(PlanContext& context) : context_(context) {}
+
+  void plan(TargetPlan& target) override {
+    target.strategy = Strategy::cross;
+    target.reason = "bare metal";
+    const firmware::Target* chosen = find(target);
+    if (!chosen) return;
+    target.reason = "bare metal: " + chosen->triple + " for " + chosen->cpu + " (toolchains/firmware/" + chosen->name +
+                    ".toml), tests on qemu-system-arm -M " + chosen->machine;
+    Toolchain toolchain;
+    toolchain.id = "firmware/" + chosen->name;
+    toolchain.platform = target.platform;
+    toolchain.triple = chosen->triple;
+    toolchain.sysroot = "/usr/lib/" + chosen->triple;  // newlib: <sysroot>/include/stdio.h
+    std::map<std::string, std::string> env = firmware::stage_environment(*chosen, "xbuild", {}, {});
+    for (const char* tool : {"CC", "CXX", "AR", "RANLIB", "STRIP", "LD", "OBJCOPY", "NM", "SIZE"})
+      toolchain.tools[tool] = env[tool];
+    toolchain.runner = {"qemu-system-arm"};
+    toolchain.meson = {"none", "arm", chosen->cpu, "little"};
+    toolchain.cmake = {"Generic", "arm"};
+    toolchain.packages = chosen->packages;
+    toolchain.source = context_.options.firmware_dir / (chosen->name + ".toml");
+    target.status = discover(toolchain, context_.finder);
+    for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
+    target.toolchain = std::move(toolchain);
+    target.exec_prefix = {xbuild().string(), "firmware", "test", "--target", chosen->name};
+    target.files.push_back({meson_cross_path(context_.state_dir, target.platform),
+                            firmware::meson_cross_file(*chosen, target.exec_prefix)});
+    target.files.push_back({cmake_toolchain_path(context_.state_dir, target.platform),
+                            firmware::cmake_toolchain_file(*chosen, target.exec_prefix)});
+    target.firmware = FirmwarePlan{*chosen, target.output_dir / context_.config.firmware.elf};
+  }
+
+  std::map<std::string, std::string> base_environment(const TargetPlan& target) const override {
+    if (!target.firmware)
+      return {{"XBUILD_PLATFORM", target.platform.str()},
+              {"XBUILD_SRC", context_.config.directory.string()},
+              {"XBUILD_OUT", target.output_dir.string()}};
+    StageEnvironmentInput input;
+    input.target = target.platform;
+    input.build = context_.options.host;
+    input.strategy = Strategy::cross;
+    input.toolchain = &*target.toolchain;
+    input.source_dir = context_.config.directory;
+    input.output_dir = target.output_dir;
+    input.meson_cross_file = meson_cross_path(context_.state_dir, target.platform);
+    input.cmake_toolchain_file = cmake_toolchain_path(context_.state_dir, target.platform);
+    input.state_dir = context_.state_dir;
+    input.source_date_epoch = context_.options.source_date_epoch;
+    std::map<std::string, std::string> env = stage_environment(input);
+    for (auto& [key, value] : firmware::stage_environment(target.firmware->target, xbuild(), input.meson_cross_file,
+                                                          input.cmake_toolchain_file))
+      env[key] = value;
+    // Read by `xbuild firmware test` (XBUILD_EXEC) when its command line does not say.
+    const FirmwareSpec& spec = context_.config.firmware;
+    if (spec.test_timeout_seconds > 0) env["XBUILD_FIRMWARE_TIMEOUT"] = std::to_string(spec.test_timeout_seconds);
+    if (!spec.pass_pattern.empty()) env["XBUILD_FIRMWARE_PASS_PATTERN"] = spec.pass_pattern;
+    return env;
+  }
+
+  void finish_job(const TargetPlan&, JobPlan&) const override {}
+
+ private:
+  fs::path xbuild() const {
+    return context_.options.xbuild_binary.empty() ? fs::path("xbuild") : context_.options.xbuild_binary;
+  }
+
+  // The target's data file, or nullptr with a problem that names the known ones.
+  const firmware::Target* find(TargetPlan& target) {
+    if (!context_.firmware_targets)
+      context_.firmware_targets.emplace(firmware::load_targets(context_.options.firmware_dir));
+    const Result<std::vector<firmware::Target>>& known = *context_.firmware_targets;
+    if (!known) {
+      target.problems.push_back(known.error());
+      return nullptr;
+    }
+    const std::string& name = target.platform.variant;
+    std::vector<std::string> names;
+    const firmware::Target* found = nullptr;
+    for (const firmware::Target& candidate : known.value()) {
+      names.push_back(candidate.name);
+      if (candidate.name == name) found = &candidate;
+    }
+    if (found && target.platform.architecture == "arm") return found;
+    std::string hint = closest_match(name, names);
+    std::string example = !hint.empty() ? hint : !names.empty() ? names.front() : "cortex-m4";
+    target.problems.push_back("no bare-metal target " + target.platform.str() + " in " +
+                              context_.options.firmware_dir.string() +
+                              (hint.empty() ? "" : "; did you mean " + hint + "?") + " (known: " + join(names, ", ") +
+                              "; write them as [targets] firmware = [\"" + example + "\"])");
+    return nullptr;
+  }
+
+  PlanContext& context_;
+};
+
+}  // namespace
+
+std::unique_ptr<TargetPlanner> make_bare_metal_planner(PlanContext& context) {
+  return std::make_unique<BareMetalPlanner>(context);
+}
+
+}  // namespace xb

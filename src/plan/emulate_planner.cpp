@@ -1,0 +1,110 @@
+// emulate: the stages run chrooted in a root filesystem of the target (`rootfs` in
+// [platform.X]: a directory, or an image in an OCI layout that the run unpacks), every binary
+// run by QEMU through a binfmt_misc handler, which the run registers. Each job's command becomes
+// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out ... -- /bin/sh -c
+// <stage>`, and the environment names the guest paths and the target's own tools on its PATH.
+// It needs root: chroot, mounts and binfmt_misc.
+#include "emulate/qemu_catalog.h"
+#include "emulate/rootfs.h"
+#include "emulate/sandbox.h"
+#include "plan/planner.h"
+#include "toolchain/environment.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kGuestSource = "/xbuild/src";
+constexpr const char* kGuestOutput = "/xbuild/out";
+
+class EmulatePlanner final : public TargetPlanner {
+ public:
+  EmulatePlanner(PlanContext& context, std::string reason) : context_(context), reason_(std::move(reason)) {}
+
+  void plan(TargetPlan& target) override {
+    target.strategy = Strategy::emulate;
+    target.reason = reason_;
+    EmulationPlan emulation;
+    const std::string name = target.platform.str();
+    const PlatformOverride* override_spec = override_of(context_.config, target.platform);
+    if (!override_spec || !override_spec->rootfs) {
+      target.problems.push_back(
+          "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"" + name +
+          "\"]");
+    } else {
+      Result<RootfsPlan> rootfs =
+          plan_rootfs(*override_spec->rootfs, context_.config.directory, context_.state_dir, target.platform);
+      if (rootfs) {
+        emulation.rootfs = rootfs.value().dir;
+        emulation.rootfs_image = rootfs.value().image;
+        emulation.rootfs_layers = rootfs.value().layers;
+      } else {
+        target.problems.push_back(rootfs.error());
+      }
+    }
+    const QemuArch* arch = context_.options.qemu ? context_.options.qemu->find(target.platform) : nullptr;
+    if (!arch) {
+      target.problems.push_back("no qemu/*.toml describes " + name + ", so QEMU cannot run its binaries");
+    } else {
+      emulation.qemu_arch = arch->arch;
+      emulation.qemu_interpreter = arch->interpreter;
+      if (!context_.finder.exists(arch->interpreter)) {
+        target.problems.push_back("missing " + arch->interpreter.string() + " (install " + arch->package + ")");
+        target.status.missing_packages.push_back(arch->package);
+      }
+    }
+    if (!context_.options.root)
+      target.problems.push_back(
+          "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
+          "\"cross\"");
+    target.emulation = std::move(emulation);
+  }
+
+  std::map<std::string, std::string> base_environment(const TargetPlan& target) const override {
+    StageEnvironmentInput input;
+    input.target = target.platform;
+    input.build = context_.options.host;
+    input.strategy = Strategy::emulate;
+    input.source_dir = kGuestSource;
+    input.output_dir = kGuestOutput;
+    input.source_date_epoch = context_.options.source_date_epoch;
+    std::map<std::string, std::string> env = stage_environment(input);
+    if (const Toolchain* known = context_.catalog.find(target.platform)) env["XBUILD_TRIPLE"] = known->triple;
+    // The target's own tools, found on the root filesystem's PATH.
+    for (const auto& [variable, tool] : {std::pair{"CC", "gcc"},
+                                         {"CXX", "g++"},
+                                         {"AR", "ar"},
+                                         {"RANLIB", "ranlib"},
+                                         {"STRIP", "strip"},
+                                         {"LD", "ld"},
+                                         {"OBJCOPY", "objcopy"},
+                                         {"NM", "nm"}})
+      env[variable] = tool;
+    env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    return env;
+  }
+
+  void finish_job(const TargetPlan& target, JobPlan& job) const override {
+    SandboxSpec sandbox;
+    sandbox.root = target.emulation ? target.emulation->rootfs : fs::path();
+    sandbox.binds = {{context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}};
+    sandbox.workdir = kGuestSource;
+    sandbox.command = {"/bin/sh", "-c", job.command};
+    job.command = shell_join(sandbox_argv(context_.options.xbuild_binary, sandbox));
+  }
+
+ private:
+  PlanContext& context_;
+  std::string reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<TargetPlanner> make_emulate_planner(PlanContext& context, std::string reason) {
+  return std::make_unique<EmulatePlanner>(context, std::move(reason));
+}
+
+}  // namespace xb

@@ -1,0 +1,115 @@
+// The first pass of `xbuild run`: the config, the shard, the state directory, the output and
+// the push references, each mistake an error with exit status 2 before anything runs.
+#include "build/inputs.h"
+
+#include <gtest/gtest.h>
+
+#include "oci/merge.h"
+#include "support/scratch_dir.h"
+
+namespace xb {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ScratchDir;
+
+const char* const kConfig = R"(
+[project]
+name = "hello"
+[targets]
+platforms = ["linux/amd64", "linux/arm64", "linux/riscv64"]
+[stage.build]
+run = "make"
+)";
+
+class InputsTest : public ::testing::Test {
+ protected:
+  InputsTest() {
+    scratch_.write("p/xbuild.toml", kConfig);
+    options_.config_file = scratch_ / "p/xbuild.toml";
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  }
+  ~InputsTest() override { unsetenv("SOURCE_DATE_EPOCH"); }
+
+  // The message of the error read_run_inputs() throws, with its exit status.
+  std::string error_of(int expected_status = 2) {
+    try {
+      read_run_inputs(options_);
+    } catch (const Error& error) {
+      EXPECT_EQ(error.exit_code(), expected_status);
+      return error.what();
+    }
+    return "(no error)";
+  }
+
+  ScratchDir scratch_;
+  RunOptions options_;
+};
+
+TEST_F(InputsTest, DefaultsAreTheProjectsStateDirectoryAndItsLayout) {
+  RunInputs inputs = read_run_inputs(options_);
+  EXPECT_EQ(inputs.state_dir, scratch_ / "p/.xbuild");
+  EXPECT_EQ(inputs.output.str(), "oci:" + (scratch_ / "p/.xbuild/oci").string());
+  EXPECT_EQ(inputs.source_date_epoch, 1700000000);
+  EXPECT_EQ(inputs.config.platforms.size(), 3u);
+  EXPECT_TRUE(inputs.index_annotations.empty());
+  EXPECT_TRUE(inputs.push_references.empty());
+  EXPECT_FALSE(fs::exists(scratch_ / "p/.xbuild"));  // nothing is written
+}
+
+TEST_F(InputsTest, AShardKeepsItsPlatformsAndAnnotatesTheIndex) {
+  options_.shard = "2/2";
+  RunInputs inputs = read_run_inputs(options_);
+  ASSERT_EQ(inputs.config.platforms.size(), 1u);
+  EXPECT_EQ(inputs.config.platforms[0].str(), "linux/arm64");
+  EXPECT_EQ(inputs.index_annotations.at(oci::kAnnotationShard), "2/2");
+  EXPECT_EQ(inputs.index_annotations.at(oci::kAnnotationPlatforms), "linux/amd64,linux/arm64,linux/riscv64");
+}
+
+TEST_F(InputsTest, MistakesAreSaidBeforeAnythingRuns) {
+  options_.shard = "1/2";
+  options_.push = true;
+  EXPECT_EQ(error_of(),
+            "--push with --shard would tag an index of one shard; merge the shards, then push: xbuild merge "
+            "LAYOUT... -o oci:DIR --push REF");
+  options_.shard.reset();
+  options_.push = false;
+  options_.output = "tar:out";
+  EXPECT_EQ(error_of(), "invalid output \"tar:out\": expected oci:DIR or oci-archive:FILE");
+  options_.output.reset();
+  options_.junit_file = scratch_ / "missing/junit.xml";
+  EXPECT_EQ(error_of(), "--junit " + (scratch_ / "missing/junit.xml").string() + ": the directory " +
+                            (scratch_ / "missing").string() + " does not exist; create it first");
+  options_.junit_file.reset();
+  setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+  EXPECT_EQ(error_of(), "SOURCE_DATE_EPOCH=\"yesterday\" is not a non-negative whole number of seconds");
+}
+
+TEST_F(InputsTest, PushGoesToEveryTagOfTheImagesRepository) {
+  scratch_.write("p/xbuild.toml", std::string(kConfig) +
+                                      "[image]\nname = \"localhost:5000/hello\"\ntags = "
+                                      "[\"1.0\", \"latest\"]\n");
+  options_.push = true;
+  RunInputs inputs = read_run_inputs(options_);
+  EXPECT_EQ(inputs.push_references,
+            (std::vector<std::string>{"localhost:5000/hello:1.0", "localhost:5000/hello:latest"}));
+  options_.output = "oci-archive:hello.tar";
+  EXPECT_EQ(error_of(), "--push pushes from an OCI layout, not from oci-archive:" +
+                            (fs::current_path() / "hello.tar").string() + "; use -o oci:DIR (or no -o)");
+}
+
+TEST_F(InputsTest, ConfigErrorsAreCountedInTheMessage) {
+  scratch_.write("p/xbuild.toml", "[project]\nnam = 1\n");
+  ::testing::internal::CaptureStderr();
+  std::string message = error_of();
+  std::string printed = ::testing::internal::GetCapturedStderr();
+  std::size_t printed_errors = 0;
+  for (std::size_t at = printed.find(": error: "); at != std::string::npos; at = printed.find(": error: ", at + 1))
+    ++printed_errors;
+  EXPECT_EQ(message, std::to_string(printed_errors) + " errors in " + (scratch_ / "p/xbuild.toml").string() +
+                         "; nothing was run");
+  EXPECT_NE(printed.find("unknown key \"nam\" in [project]; did you mean \"name\"?"), std::string::npos) << printed;
+}
+
+}  // namespace
+}  // namespace xb

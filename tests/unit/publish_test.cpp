@@ -1,0 +1,68 @@
+// The publish pass: packaging into the output, the package key that lets a rerun with nothing
+// changed skip packaging, and when that reuse is refused.
+#include "build/publish.h"
+
+#include <gtest/gtest.h>
+
+#include "build/inputs.h"
+#include "build/planning.h"
+#include "support/build_world.h"
+
+namespace xb {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BuildWorld;
+
+class PublishTest : public ::testing::Test {
+ protected:
+  PublishTest() {
+    EXPECT_EQ(world_.run(), 0);  // the run that published and recorded its package key
+    config_ = read_config(world_.options.config_file);
+    plan_ = plan_targets({config_, world_.state(), 0, {}, {}}, world_.services, world_.finder);
+    cache_ = look_up_cache(config_, plan_, {true, world_.scratch / "cache"});
+    output_ = OutputTarget{OutputTarget::Kind::layout, world_.state() / "oci"};
+  }
+
+  PublishRequest request() { return {config_, plan_, output_, bases_, cache_, {}, {}}; }
+
+  BuildWorld world_;
+  Config config_;
+  Plan plan_;
+  CacheLookup cache_;
+  OutputTarget output_;
+  std::vector<oci::BaseImage> bases_;
+};
+
+TEST_F(PublishTest, EverythingCachedAndTheLayoutIntactIsReused) {
+  std::optional<PackageResult> reused = reusable_package(request());
+  ASSERT_TRUE(reused);
+  EXPECT_EQ(reused->ref_name, "1.0.0");
+  ASSERT_EQ(reused->images.size(), 2u);
+  EXPECT_EQ(reused->images[1].platform.str(), "linux/arm64");
+  Result<std::string> index = read_file(output_.path / "index.json");
+  EXPECT_NE(index.value().find(reused->index.digest), std::string::npos);
+}
+
+TEST_F(PublishTest, ReuseIsRefusedWhenAnythingDiffers) {
+  cache_.cached[3] = false;  // a job that runs
+  EXPECT_FALSE(reusable_package(request()));
+  cache_.cached[3] = true;
+  OutputTarget elsewhere{OutputTarget::Kind::layout, world_.scratch / "elsewhere"};
+  EXPECT_FALSE(reusable_package({config_, plan_, elsewhere, bases_, cache_, {}, {}}));
+  fs::remove_all(output_.path / "blobs");  // the index is gone from the layout
+  EXPECT_FALSE(reusable_package(request()));
+}
+
+TEST_F(PublishTest, PublishingWritesTheLayoutAndRecordsItsPackageKey) {
+  fs::remove_all(output_.path);
+  fs::remove(world_.state() / "package-key");
+  PackageResult images = publish(request(), nullptr, world_.terminal);
+  EXPECT_TRUE(fs::is_regular_file(output_.path / "index.json"));
+  std::string recorded = read_file(world_.state() / "package-key").value();
+  EXPECT_NE(recorded.find("\n" + images.index.digest + "\n"), std::string::npos) << recorded;
+  EXPECT_TRUE(reusable_package(request()));
+}
+
+}  // namespace
+}  // namespace xb

@@ -1,0 +1,65 @@
+// The report pass: what a run says at its end, and the error a failed run ends with.
+#include "build/report_pass.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "run/terminal.h"
+
+namespace xb {
+namespace {
+
+Plan one_job() {
+  Plan plan;
+  TargetPlan target;
+  target.platform = parse_platform("linux/arm64").value();
+  plan.targets.push_back(target);
+  JobPlan job;
+  job.platform = "linux/arm64";
+  job.stage = "test";
+  job.log_file = "/state/logs/linux-arm64/test.log";
+  plan.jobs.push_back(job);
+  return plan;
+}
+
+TEST(ReportPass, AFailedRunEndsWithItsFirstFailure) {
+  Plan plan = one_job();
+  RunResult result;
+  result.jobs.resize(1);
+  result.jobs[0].state = JobState::failed;
+  result.jobs[0].exit.exit_status = 3;
+  result.first_failure = 0;
+  OutputTarget output{OutputTarget::Kind::layout, "/out"};
+  Error error = run_failure(plan, result, output);
+  EXPECT_EQ(error.exit_code(), 1);
+  EXPECT_EQ(std::string(error.what()),
+            "stage \"test\" failed on linux/arm64 (exit status 3); its log is /state/logs/linux-arm64/test.log");
+}
+
+TEST(ReportPass, AnInterruptedRunEndsWithStatus130AndTheOutputUnchanged) {
+  Plan plan = one_job();
+  RunResult result;
+  result.jobs.resize(1);
+  result.interrupted = SIGTERM;
+  Error error = run_failure(plan, result, OutputTarget{OutputTarget::Kind::archive, "/out.tar"});
+  EXPECT_EQ(error.exit_code(), 130);
+  EXPECT_EQ(std::string(error.what()),
+            "interrupted by SIGTERM; nothing was packaged and oci-archive:/out.tar is unchanged");
+}
+
+TEST(ReportPass, WhatWasWrittenNamesEveryDigest) {
+  Plan plan = one_job();
+  PackageResult images;
+  images.ref_name = "1.0.0";
+  images.index.digest = "sha256:index";
+  images.images.push_back({plan.targets[0].platform, {}});
+  images.images[0].manifest.digest = "sha256:arm64";
+  RecordingTerminal terminal;
+  report_written(plan, images, OutputTarget{OutputTarget::Kind::layout, "/out"}, 1.25, terminal);
+  EXPECT_EQ(terminal.lines, (std::vector<std::string>{"xbuild: built 1 platform in 1.2 s; wrote oci:/out (tag 1.0.0)",
+                                                      "  linux/arm64  sha256:arm64", "  index        sha256:index"}));
+}
+
+}  // namespace
+}  // namespace xb
