@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "util/base64.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -34,36 +35,6 @@ std::string normalize_host(std::string key) {
 // What credential helpers are asked for: Docker Hub under its historical URL, others by host.
 std::string helper_server(const std::string& registry) {
   return registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::string out;
-  int bits = 0;
-  unsigned value = 0;
-  for (char c : text) {
-    int digit;
-    if (c >= 'A' && c <= 'Z')
-      digit = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      digit = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      digit = c - '0' + 52;
-    else if (c == '+')
-      digit = 62;
-    else if (c == '/')
-      digit = 63;
-    else if (c == '=')
-      break;
-    else
-      return std::nullopt;
-    value = (value << 6) | static_cast<unsigned>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xff));
-    }
-  }
-  return out;
 }
 
 Result<Credentials> credentials_from_helper_answer(const std::string& answer, const std::string& helper) {
@@ -226,26 +197,6 @@ Result<std::optional<Credentials>> find_credentials(const DockerConfig& config, 
   if (auto it = config.auths.find(host); it != config.auths.end()) return std::optional<Credentials>(it->second);
   if (!config.creds_store.empty()) return from_helper(config.creds_store);
   return std::optional<Credentials>();
-}
-
-std::string base64_encode(std::string_view data) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned value = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                     static_cast<unsigned char>(data[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out.push_back(alphabet[(value >> shift) & 63]);
-  }
-  if (i < data.size()) {
-    unsigned value = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) value |= static_cast<unsigned char>(data[i + 1]) << 8;
-    out.push_back(alphabet[(value >> 18) & 63]);
-    out.push_back(alphabet[(value >> 12) & 63]);
-    out.push_back(i + 1 < data.size() ? alphabet[(value >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
 }
 
 std::string basic_authorization(const Credentials& credentials) {

@@ -58,7 +58,6 @@ Result<std::optional<Credentials>> find_credentials(const DockerConfig& config, 
 
 // "Basic <base64(user:password)>".
 std::string basic_authorization(const Credentials& credentials);
-std::string base64_encode(std::string_view data);
 
 // The token of a token server's JSON answer ("token", else "access_token").
 Result<std::string> parse_token_response(std::string_view body);
