@@ -3,6 +3,8 @@
 // ("https://index.docker.io/v1/"); they are normalized to the host, with Docker Hub's aliases
 // folded into "docker.io", before lookup. Credential helpers speak docker's protocol: the
 // server URL on stdin of `docker-credential-<name> get`, {"Username","Secret"} on stdout.
+// nlohmann/json reads these answers, docker's config.json, token answers and error bodies here:
+// none is an OCI document (those are oci/document.cpp's).
 #include "registry/auth.h"
 
 #include <fcntl.h>
@@ -211,6 +213,21 @@ Result<std::string> parse_token_response(std::string_view body) {
         return document[key].get<std::string>();
   }
   return fail("the token server's answer holds no token");
+}
+
+std::string registry_error_text(std::string_view body) {
+  Json document = Json::parse(body, nullptr, false);
+  if (!document.is_object() || !document.contains("errors") || !document["errors"].is_array()) return "";
+  std::vector<std::string> texts;
+  for (const Json& error : document["errors"]) {
+    auto text = [&error](const char* key) {
+      return error.contains(key) && error[key].is_string() ? error[key].get<std::string>() : std::string();
+    };
+    std::string code = text("code");
+    std::string message = text("message");
+    texts.push_back(code.empty() ? message : message.empty() ? code : code + ": " + message);
+  }
+  return join(texts, "; ");
 }
 
 }  // namespace xb::registry

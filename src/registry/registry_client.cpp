@@ -49,6 +49,13 @@ struct UploadState {
 
 namespace {
 
+// The Accept header value of a manifest GET: indexes and image manifests, OCI first, then
+// Docker's.
+std::string manifest_accept_header() {
+  return std::string("Accept: ") + oci::kMediaTypeIndex + ", " + oci::kMediaTypeManifest + ", " +
+         oci::kMediaTypeDockerManifestList + ", " + oci::kMediaTypeDockerManifest;
+}
+
 // The status the retry policy sees: a permanent transport failure (certificate, protocol, a
 // name that does not resolve) as -1, which it never retries.
 long retry_status(const HttpResponse& response) {
@@ -368,7 +375,7 @@ void RegistryClient::put_manifest(const std::string& repository, const std::stri
 }
 
 void RegistryClient::get_manifest(const std::string& repository, const std::string& reference,
-                                  std::function<void(Result<Manifest>)> done) {
+                                  std::function<void(Result<oci::Manifest>)> done) {
   auto call = std::make_shared<Call>();
   call->request.url = url("/v2/" + repository + "/manifests/" + reference);
   call->request.headers = {manifest_accept_header()};
@@ -376,7 +383,8 @@ void RegistryClient::get_manifest(const std::string& repository, const std::stri
   std::string where = registry_ + "/" + repository + (starts_with(reference, "sha256:") ? "@" : ":") + reference;
   call->done = [this, done, where, reference](HttpResponse response) {
     if (response.status != 200) return done(fail(failure_text("cannot get " + where, response)));
-    Result<Manifest> manifest = parse_manifest(std::move(response.body), response.header("content-type"), where);
+    Result<oci::Manifest> manifest =
+        oci::parse_manifest(std::move(response.body), response.header("content-type"), where);
     if (!manifest) return done(fail(manifest.error()));
     std::string answered = response.header("docker-content-digest");
     if ((starts_with(reference, "sha256:") && manifest.value().digest != reference) ||

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "oci/document.h"
 #include "registry/auth.h"
-#include "registry/document.h"
 #include "registry/http_client.h"
 #include "registry/retry.h"
 #include "util/error.h"
@@ -58,7 +58,7 @@ class RegistryClient {
                     const std::string& body, std::function<void(Status)> done);
   // GET /v2/<repo>/manifests/<reference>; verifies the digest when the reference is one.
   void get_manifest(const std::string& repository, const std::string& reference,
-                    std::function<void(Result<Manifest>)> done);
+                    std::function<void(Result<oci::Manifest>)> done);
   // GET a blob into `path` (through a temporary name), verifying size and digest.
   void get_blob(const std::string& repository, const oci::Descriptor& blob, const std::filesystem::path& path,
                 std::function<void(Status)> done);

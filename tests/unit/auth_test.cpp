@@ -129,5 +129,14 @@ TEST(Auth, TokenResponses) {
   EXPECT_EQ(none.error(), "the token server's answer holds no token");
 }
 
+TEST(Auth, RegistryErrorBodies) {
+  EXPECT_EQ(registry_error_text(R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"),
+            "MANIFEST_UNKNOWN: manifest unknown");
+  EXPECT_EQ(registry_error_text(R"({"errors":[{"code":"DENIED"},{"message":"slow down","code":7}]})"),
+            "DENIED; slow down");
+  EXPECT_EQ(registry_error_text("<html>502</html>"), "");
+  EXPECT_EQ(registry_error_text(R"({"errors":"none"})"), "");
+}
+
 }  // namespace
 }  // namespace xb::registry

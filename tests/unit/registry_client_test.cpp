@@ -161,13 +161,13 @@ TEST_F(RegistryClientTest, ManifestPutGetAndMissingTag) {
   run_until_done(pending);
   ASSERT_TRUE(put->ok()) << put->error();
 
-  std::optional<Result<Manifest>> got, missing;
+  std::optional<Result<oci::Manifest>> got, missing;
   pending = 2;
-  client_->get_manifest("test/manifest", "v1", [&](Result<Manifest> manifest) {
+  client_->get_manifest("test/manifest", "v1", [&](Result<oci::Manifest> manifest) {
     got.emplace(std::move(manifest));
     --pending;
   });
-  client_->get_manifest("test/manifest", "nope", [&](Result<Manifest> manifest) {
+  client_->get_manifest("test/manifest", "nope", [&](Result<oci::Manifest> manifest) {
     missing.emplace(std::move(manifest));
     --pending;
   });
