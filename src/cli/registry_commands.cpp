@@ -9,7 +9,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "registry/document.h"
+#include "oci/document.h"
+#include "oci/layout_reader.h"
 #include "registry/operations.h"
 #include "registry/reference.h"
 #include "util/strings.h"
@@ -94,7 +95,7 @@ int pull_command(const RegistryCommandOptions& options) {
 }
 
 // The table of an index (one row per platform) or of an image (one row per layer).
-void print_manifest(const std::string& name, const registry::Manifest& manifest, const std::string& platform) {
+void print_manifest(const std::string& name, const oci::Manifest& manifest, const std::string& platform) {
   std::printf("%s\n  media type  %s\n  digest      %s\n  size        %lld\n", name.c_str(), manifest.media_type.c_str(),
               manifest.digest.c_str(), static_cast<long long>(manifest.size()));
   if (!platform.empty()) std::printf("  platform    %s\n", platform.c_str());
@@ -124,35 +125,35 @@ void print_manifest(const std::string& name, const registry::Manifest& manifest,
 }
 
 int inspect_command(const RegistryCommandOptions& options) {
-  registry::Manifest manifest;
+  oci::Manifest manifest;
   std::string name, platform;
   if (starts_with(options.reference, "oci:")) {
     fs::path layout = layout_or_throw(options.reference, "the layout");
-    Result<registry::LayoutSource> source = registry::LayoutSource::open(layout);
+    Result<oci::LayoutReader> source = oci::LayoutReader::open(layout);
     if (!source) throw Error(source.error());
     Result<oci::Descriptor> root = source.value().root("latest");
     if (!root) throw Error(root.error());
-    Result<registry::Manifest> read = source.value().manifest(root.value());
+    Result<oci::Manifest> read = source.value().manifest(root.value());
     if (!read) throw Error(read.error());
     manifest = std::move(read).value();
     name = options.reference;
     if (!manifest.is_index()) {
       Result<std::string> config = source.value().blob(manifest.config.digest);
       if (!config) throw Error(config.error());
-      Result<Platform> read_platform = registry::platform_of_config(config.value(), name);
+      Result<Platform> read_platform = oci::platform_of_config(config.value(), name);
       if (read_platform) platform = read_platform.value().str();
     }
   } else {
     Reference reference = reference_or_throw(options.reference);
     registry::RegistryOptions registry = registry_options(options.insecure_registries);
-    Result<registry::Manifest> fetched = registry::fetch_manifest(reference, registry);
+    Result<oci::Manifest> fetched = registry::fetch_manifest(reference, registry);
     if (!fetched) throw Error(fetched.error());
     manifest = std::move(fetched).value();
     name = reference.str();
     if (!manifest.is_index() && !options.raw) {
       Result<std::string> config = registry::fetch_blob_text(reference, manifest.config, registry);
       if (!config) throw Error(config.error());
-      Result<Platform> read_platform = registry::platform_of_config(config.value(), name);
+      Result<Platform> read_platform = oci::platform_of_config(config.value(), name);
       if (read_platform) platform = read_platform.value().str();
     }
   }
@@ -183,7 +184,7 @@ int create_command(const RegistryCommandOptions& options) {
   Reference target = reference_or_throw(options.reference);
   std::vector<registry::IndexSource> sources;
   for (const std::string& text : options.sources) sources.push_back(index_source(text));
-  Result<registry::Manifest> index =
+  Result<oci::Manifest> index =
       registry::create_index(target, sources, options.dry_run, registry_options(options.insecure_registries));
   if (!index) throw Error(index.error());
   if (options.dry_run) {

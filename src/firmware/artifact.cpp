@@ -8,10 +8,10 @@
 // name, so `skopeo inspect --raw oci:DIR` and `skopeo copy oci:DIR docker://...` take it.
 #include "firmware/artifact.h"
 
-#include <nlohmann/json.hpp>
-
+#include <map>
 #include <sstream>
 
+#include "oci/image.h"
 #include "oci/layout.h"
 #include "util/fs.h"
 #include "util/probe.h"
@@ -22,21 +22,6 @@ namespace xb::firmware {
 namespace fs = std::filesystem;
 
 namespace {
-
-nlohmann::json descriptor_json(const oci::Descriptor& descriptor) {
-  nlohmann::json out = {{"mediaType", descriptor.media_type}, {"digest", descriptor.digest}, {"size", descriptor.size}};
-  if (!descriptor.annotations.empty()) out["annotations"] = descriptor.annotations;
-  return out;
-}
-
-std::string rfc3339(long long epoch) {
-  std::time_t time = static_cast<std::time_t>(epoch);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 std::string install_hint(const Target& target) {
   return "; install " + join(target.packages.at("compiler"), " ") + " (target " + target.name + ")";
@@ -75,7 +60,7 @@ Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& opt
   Result<SizeReport> size = size_report(target, options.elf);
   if (!size) return Failure{size.error()};
 
-  nlohmann::json layers = nlohmann::json::array();
+  std::vector<oci::Descriptor> layers;
   struct File {
     std::string title, media_type;
     Result<std::string> content;
@@ -89,26 +74,20 @@ Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& opt
     Result<oci::Descriptor> blob = layout.add_blob(file.content.value(), file.media_type);
     if (!blob) return Failure{blob.error()};
     blob.value().annotations["org.opencontainers.image.title"] = file.title;
-    layers.push_back(descriptor_json(blob.value()));
+    layers.push_back(blob.value());
   }
-  Result<oci::Descriptor> config = layout.add_blob("{}", oci::kMediaTypeEmpty);
+  Result<oci::Descriptor> config = layout.add_blob(oci::kEmptyConfig, oci::kMediaTypeEmpty);
   if (!config) return Failure{config.error()};
-  nlohmann::json annotations = {{"xbuild.firmware.target", target.name},
-                                {"xbuild.firmware.cpu", target.cpu},
-                                {"xbuild.firmware.board", target.machine},
-                                {"xbuild.firmware.triple", target.triple},
-                                {"xbuild.firmware.size.text", std::to_string(size.value().text)},
-                                {"xbuild.firmware.size.data", std::to_string(size.value().data)},
-                                {"xbuild.firmware.size.bss", std::to_string(size.value().bss)}};
-  if (options.source_date_epoch >= 0)
-    annotations["org.opencontainers.image.created"] = rfc3339(options.source_date_epoch);
-  nlohmann::json manifest = {{"schemaVersion", 2},
-                             {"mediaType", oci::kMediaTypeManifest},
-                             {"artifactType", kArtifactType},
-                             {"config", descriptor_json(config.value())},
-                             {"layers", layers},
-                             {"annotations", annotations}};
-  Result<oci::Descriptor> root = layout.add_blob(manifest.dump(), oci::kMediaTypeManifest);
+  std::map<std::string, std::string> annotations = {{"xbuild.firmware.target", target.name},
+                                                    {"xbuild.firmware.cpu", target.cpu},
+                                                    {"xbuild.firmware.board", target.machine},
+                                                    {"xbuild.firmware.triple", target.triple},
+                                                    {"xbuild.firmware.size.text", std::to_string(size.value().text)},
+                                                    {"xbuild.firmware.size.data", std::to_string(size.value().data)},
+                                                    {"xbuild.firmware.size.bss", std::to_string(size.value().bss)}};
+  if (options.source_date_epoch >= 0) annotations[oci::kAnnotationCreated] = oci::rfc3339(options.source_date_epoch);
+  std::string manifest = oci::manifest_json(config.value(), layers, annotations, kArtifactType);
+  Result<oci::Descriptor> root = layout.add_blob(manifest, oci::kMediaTypeManifest);
   if (!root) return Failure{root.error()};
   root.value().artifact_type = kArtifactType;
   return Artifact{root.value(), size.value()};

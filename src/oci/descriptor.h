@@ -43,6 +43,8 @@ struct Descriptor {
   // An artifact manifest's artifactType, repeated in the index entry that points at it
   // (image-spec 1.1), so a client can tell firmware from images without fetching the manifest.
   std::string artifact_type;
+
+  friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };
 
 // True for the media types of non-distributable layers above: xbuild neither downloads nor

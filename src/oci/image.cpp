@@ -1,7 +1,7 @@
 // Canonical OCI documents. nlohmann::json keeps object keys in a std::map, so dump() without
 // indentation gives sorted keys and no whitespace: equal inputs give byte-equal documents.
-// Optional fields (variant, os.version, annotations, urls, empty config fields) are left out rather
-// than written empty. Invalid UTF-8 is replaced (U+FFFD) instead of throwing.
+// Optional fields (variant, os.version, annotations, urls, artifactType, empty config fields) are
+// left out rather than written empty. Invalid UTF-8 is replaced (U+FFFD) instead of throwing.
 #include "oci/image.h"
 
 #include <time.h>
@@ -80,10 +80,11 @@ std::string image_config_json(const ImageConfig& config) {
 }
 
 std::string manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers,
-                          const std::map<std::string, std::string>& annotations) {
+                          const std::map<std::string, std::string>& annotations, const std::string& artifact_type) {
   Json document = Json::object();
   document["schemaVersion"] = 2;
   document["mediaType"] = kMediaTypeManifest;
+  if (!artifact_type.empty()) document["artifactType"] = artifact_type;
   document["config"] = descriptor_json(config);
   Json layer_list = Json::array();
   for (const Descriptor& layer : layers) layer_list.push_back(descriptor_json(layer));

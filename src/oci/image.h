@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/descriptor.h"
@@ -24,9 +25,14 @@ struct ImageConfig {
   std::string created_by = "xbuild";  // the history entry
 };
 
+// The config of an artifact that has none (image-spec 1.1), stored as kMediaTypeEmpty.
+inline constexpr std::string_view kEmptyConfig = "{}";
+
 std::string image_config_json(const ImageConfig& config);
+// An image manifest; an artifact's (firmware) names its `artifact_type` and has kEmptyConfig.
 std::string manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers,
-                          const std::map<std::string, std::string>& annotations = {});
+                          const std::map<std::string, std::string>& annotations = {},
+                          const std::string& artifact_type = "");
 std::string index_json(const std::vector<Descriptor>& manifests,
                        const std::map<std::string, std::string>& annotations = {});
 

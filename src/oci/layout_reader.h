@@ -1,15 +1,57 @@
-// Reading an image back out of an OCI image layout: for a tag and a platform, the manifest's
-// digest and the layer blobs to unpack, bottom layer first.
+// Reading OCI image layouts (index.json + blobs/sha256/<hex>), the other direction of
+// oci/layout.h: the roots index.json lists, blobs checked against their digests, manifests,
+// an index's image for a platform; and what xbuild reads layouts for: the layers of a root
+// filesystem image, a pulled base image, whether a layout still holds an index it wrote.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "oci/base_image.h"
+#include "oci/descriptor.h"
+#include "oci/document.h"
 #include "platform/platform.h"
 #include "util/error.h"
 
 namespace xb::oci {
+
+class LayoutReader {
+ public:
+  // A layout given as a source of images (push, `manifest inspect oci:DIR`, base images): the
+  // oci-layout file must be there, and index.json must list at least one descriptor.
+  static Result<LayoutReader> open(const std::filesystem::path& directory);
+  // Only reads index.json: no oci-layout file needed, and it may list nothing (the callers say
+  // what they expected to find).
+  static Result<LayoutReader> read_index(const std::filesystem::path& directory);
+
+  const std::filesystem::path& directory() const { return directory_; }
+  // The descriptors of index.json.
+  const std::vector<Descriptor>& roots() const { return roots_; }
+  // The root to use: the only one, else the one whose ref.name is `tag`.
+  Result<Descriptor> root(const std::string& tag) const;
+  // The last root whose ref.name is `tag`, or nullptr.
+  const Descriptor* tagged(const std::string& tag) const;
+  // True when a root is the image index `digest` and the layout holds its blob.
+  bool holds_root_index(const std::string& digest) const;
+
+  // blobs/sha256/<hex> of a digest, once it has the shape "sha256:<64 hex>" (so a crafted
+  // digest cannot point outside the layout). The file need not exist.
+  Result<std::filesystem::path> blob_path(const std::string& digest) const;
+  // The blob's content, checked against its digest.
+  Result<std::string> blob(const std::string& digest) const;
+  // The blob's file, its content checked against its digest without reading it into memory.
+  Result<std::filesystem::path> verified_blob_file(const std::string& digest) const;
+  // The manifest or index a descriptor points at, checked against its digest.
+  Result<Manifest> manifest(const Descriptor& descriptor) const;
+  // The entry of `index` for `platform`: same os and architecture, and the same variant when
+  // both name one; the first of several. Fails listing the platforms the index has.
+  Result<Descriptor> platform_manifest(const Manifest& index, const Platform& platform) const;
+
+ private:
+  std::filesystem::path directory_;
+  std::vector<Descriptor> roots_;
+};
 
 struct ImageLayers {
   std::string manifest_digest;                // "sha256:<hex>"
@@ -18,8 +60,18 @@ struct ImageLayers {
 
 // In the layout `layout`, the index.json entry named `tag` (org.opencontainers.image.ref.name;
 // with an empty tag, the only entry), then — through an image index — the manifest for
-// `platform`. Errors say what is missing and what is there.
+// `platform`: its digest and the layer blobs to unpack, bottom layer first. Errors say what is
+// missing and what is there; a non-distributable layer the layout does not hold is refused by
+// name (it cannot be unpacked).
 Result<ImageLayers> find_image_layers(const std::filesystem::path& layout, const std::string& tag,
                                       const Platform& platform);
+
+// A pulled base image (a layout holding one image) as packaging uses it; `name` is recorded
+// in the derived image's base.name annotation.
+Result<BaseImage> read_base_image(const std::filesystem::path& layout, const std::string& name);
+
+// True when the layout at `layout` lists the image index `digest` as a root and holds its blob
+// (a run that wrote it may reuse it).
+bool layout_holds_root_index(const std::filesystem::path& layout, const std::string& digest);
 
 }  // namespace xb::oci

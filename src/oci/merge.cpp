@@ -7,131 +7,81 @@
 // the merged index, so a merge of every shard is byte-identical to the index an unsharded run
 // writes; without them the order is by platform name. Each chosen manifest's blobs (manifest,
 // config, layers; non-distributable layers are not in the layouts and stay out) are verified
-// against their digests and hard-linked (or copied) into the output, then the index is
-// serialized canonically (sorted keys, no whitespace), like oci/image.cpp does, from the
-// descriptors exactly as the shards wrote them.
+// against their digests and hard-linked (or copied) into the output, then the index is written
+// by oci/image.cpp from the descriptors as the shards wrote them. Reading goes through
+// LayoutReader, which checks every document it reads against its digest.
 #include "oci/merge.h"
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 
-#include "util/fs.h"
-#include "util/sha256.h"
+#include "oci/image.h"
+#include "oci/layout_reader.h"
+#include "util/strings.h"
 
 namespace xb::oci {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::json;
 
 namespace {
 
 struct Input {
-  fs::path layout;
+  LayoutReader reader;
   std::string ref_name;
   std::map<std::string, std::string> annotations;  // without the dev.xbuild.* shard keys
   std::optional<std::string> platforms;            // dev.xbuild.platforms
-  Json manifests;
+  std::vector<Descriptor> manifests;
+
+  const fs::path& layout() const { return reader.directory(); }
 };
 
 struct Chosen {
-  Json descriptor;
+  Descriptor descriptor;
   const Input* input = nullptr;
 };
 
-std::string dump(const Json& document) { return document.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-bool is_digest(const std::string& digest) {
-  const std::string prefix = "sha256:";
-  return digest.size() == prefix.size() + 64 && digest.compare(0, prefix.size(), prefix) == 0 &&
-         digest.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
-}
-
-Result<fs::path> blob_path(const fs::path& layout, const std::string& digest) {
-  if (!is_digest(digest))
-    return fail("the layout " + layout.string() + " names a blob \"" + digest + "\" that is not a sha256 digest");
-  return layout / "blobs" / "sha256" / digest.substr(7);
-}
-
-// Reads a blob and checks its content against its digest.
-Result<std::string> read_blob(const fs::path& layout, const std::string& digest) {
-  Result<fs::path> path = blob_path(layout, digest);
-  if (!path) return fail(path.error());
-  Result<std::string> content = read_file(path.value());
-  if (!content) return fail("the layout " + layout.string() + " lacks the blob " + digest + ": " + content.error());
-  if (sha256_digest(content.value()) != digest)
-    return fail("the blob " + path.value().string() + " does not match its digest " + digest);
-  return content;
-}
-
-Result<Json> read_object(const fs::path& layout, const std::string& digest, const std::string& what) {
-  Result<std::string> text = read_blob(layout, digest);
-  if (!text) return fail(text.error());
-  Json parsed = Json::parse(text.value(), nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object())
-    return fail(what + " " + digest + " in " + layout.string() + " is not a JSON object");
-  return parsed;
-}
-
-std::string platform_name(const Json& descriptor) {
-  if (!descriptor.contains("platform") || !descriptor["platform"].is_object()) return "";
-  const Json& p = descriptor["platform"];
-  std::string text = p.value("os", "") + "/" + p.value("architecture", "");
-  if (!p.value("variant", "").empty()) text += "/" + p.value("variant", "");
-  return text;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
-  return text;
+std::string platform_name(const Descriptor& descriptor) {
+  return descriptor.platform ? descriptor.platform->str() : std::string();
 }
 
 std::string render(const std::map<std::string, std::string>& annotations) {
   std::vector<std::string> items;
   for (const auto& [key, value] : annotations) items.push_back(key + "=" + value);
-  return items.empty() ? "none" : join(items);
+  return items.empty() ? "none" : join(items, ", ");
 }
 
 Result<Input> read_input(const fs::path& layout) {
-  Result<std::string> text = read_file(layout / "index.json");
-  if (!text) return fail("cannot read the OCI layout " + layout.string() + ": " + text.error());
-  Json index = Json::parse(text.value(), nullptr, false);
-  const Json entries = index.is_object() ? index.value("manifests", Json::array()) : Json::array();
-  if (!entries.is_array() || entries.size() != 1 || !entries[0].is_object() ||
-      entries[0].value("mediaType", "") != kMediaTypeIndex)
+  Result<LayoutReader> reader = LayoutReader::read_index(layout);
+  if (!reader) return fail("cannot read the OCI layout " + layout.string() + ": " + reader.error());
+  const std::vector<Descriptor>& roots = reader.value().roots();
+  if (roots.size() != 1 || roots.front().media_type != kMediaTypeIndex)
     return fail("the OCI layout " + layout.string() +
                 " does not hold exactly one image index; merge layouts written by xbuild run");
-  Input input;
-  input.layout = layout;
-  if (entries[0].contains("annotations") && entries[0]["annotations"].is_object())
-    input.ref_name = entries[0]["annotations"].value(kAnnotationRefName, "");
-  Result<Json> image_index = read_object(layout, entries[0].value("digest", ""), "the image index");
+  Result<Manifest> image_index = reader.value().manifest(roots.front());
   if (!image_index) return fail(image_index.error());
-  input.manifests = image_index.value().value("manifests", Json::array());
-  if (image_index.value().contains("annotations") && image_index.value()["annotations"].is_object())
-    for (const auto& [key, value] : image_index.value()["annotations"].items()) {
-      if (!value.is_string()) continue;
-      if (key == kAnnotationPlatforms)
-        input.platforms = value.get<std::string>();
-      else if (key != kAnnotationShard)
-        input.annotations[key] = value.get<std::string>();
-    }
+  Input input{std::move(reader).value(), "", {}, std::nullopt, image_index.value().manifests};
+  const std::map<std::string, std::string>& root_annotations = input.reader.roots().front().annotations;
+  if (auto name = root_annotations.find(kAnnotationRefName); name != root_annotations.end())
+    input.ref_name = name->second;
+  for (const auto& [key, value] : image_index.value().annotations) {
+    if (key == kAnnotationPlatforms)
+      input.platforms = value;
+    else if (key != kAnnotationShard)
+      input.annotations[key] = value;
+  }
   return input;
 }
 
 // Hard-links (or copies) one verified blob into the output; false when it was there already.
 Result<bool> transfer_blob(const Input& input, const std::string& digest, LayoutWriter& out) {
-  Result<fs::path> source = blob_path(input.layout, digest);
+  Result<fs::path> source = input.reader.blob_path(digest);
   if (!source) return fail(source.error());
   fs::path target = out.blobs_dir() / "sha256" / digest.substr(7);
   std::error_code ec;
   if (fs::exists(target, ec)) return false;
-  Result<std::string> actual = sha256_file(source.value());
-  if (!actual) return fail("the layout " + input.layout.string() + " lacks the blob " + digest + ": " + actual.error());
-  if (actual.value() != digest)
-    return fail("the blob " + source.value().string() + " does not match its digest " + digest);
+  Result<fs::path> verified = input.reader.verified_blob_file(digest);
+  if (!verified) return fail(verified.error());
   fs::create_hard_link(source.value(), target, ec);
   if (ec) {
     ec.clear();
@@ -144,13 +94,12 @@ Result<bool> transfer_blob(const Input& input, const std::string& digest, Layout
 // The manifest, its config and its layers, but not non-distributable layers: layouts xbuild
 // writes never hold them (the manifest points at them by their urls).
 Result<std::size_t> transfer_image(const Chosen& chosen, LayoutWriter& out) {
-  std::string digest = chosen.descriptor.value("digest", "");
-  Result<Json> manifest = read_object(chosen.input->layout, digest, "the manifest");
+  Result<Manifest> manifest = chosen.input->reader.manifest(chosen.descriptor);
   if (!manifest) return fail(manifest.error());
-  std::vector<std::string> digests = {digest};
-  if (manifest.value().contains("config")) digests.push_back(manifest.value()["config"].value("digest", ""));
-  for (const Json& layer : manifest.value().value("layers", Json::array()))
-    if (!is_non_distributable(layer.value("mediaType", ""))) digests.push_back(layer.value("digest", ""));
+  std::vector<std::string> digests = {chosen.descriptor.digest};
+  if (!manifest.value().is_index()) digests.push_back(manifest.value().config.digest);
+  for (const Descriptor& layer : manifest.value().layers)
+    if (!is_non_distributable(layer.media_type)) digests.push_back(layer.digest);
   std::size_t added = 0;
   for (const std::string& blob : digests) {
     Result<bool> moved = transfer_blob(*chosen.input, blob, out);
@@ -169,7 +118,7 @@ Result<std::vector<std::string>> expected_platforms(const std::vector<Input>& in
     if (!input.platforms) continue;
     if (first && *first->platforms != *input.platforms)
       return fail("the layouts were built from different platform lists: " + *first->platforms + " in " +
-                  first->layout.string() + " and " + *input.platforms + " in " + input.layout.string() +
+                  first->layout().string() + " and " + *input.platforms + " in " + input.layout().string() +
                   "; build every shard from the same xbuild.toml");
     if (!first) first = &input;
   }
@@ -196,23 +145,24 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
   for (const Input& input : read) {
     if (input.ref_name != read.front().ref_name)
       return fail("the layouts carry different tags: \"" + read.front().ref_name + "\" in " +
-                  read.front().layout.string() + " and \"" + input.ref_name + "\" in " + input.layout.string());
+                  read.front().layout().string() + " and \"" + input.ref_name + "\" in " + input.layout().string());
     if (input.annotations != read.front().annotations)
       return fail("the layouts' indexes differ: " + render(read.front().annotations) + " in " +
-                  read.front().layout.string() + " but " + render(input.annotations) + " in " + input.layout.string() +
-                  "; build every shard from the same commit and SOURCE_DATE_EPOCH");
+                  read.front().layout().string() + " but " + render(input.annotations) + " in " +
+                  input.layout().string() + "; build every shard from the same commit and SOURCE_DATE_EPOCH");
   }
 
   std::map<std::string, Chosen> by_platform;
   for (const Input& input : read)
-    for (const Json& descriptor : input.manifests) {
+    for (const Descriptor& descriptor : input.manifests) {
       std::string platform = platform_name(descriptor);
-      if (platform.empty()) return fail("the index in " + input.layout.string() + " has a manifest without a platform");
+      if (platform.empty())
+        return fail("the index in " + input.layout().string() + " has a manifest without a platform");
       auto [it, inserted] = by_platform.try_emplace(platform, Chosen{descriptor, &input});
       if (inserted || it->second.descriptor == descriptor) continue;
-      return fail(platform + " has two different images: " + it->second.descriptor.value("digest", "") + " in " +
-                  it->second.input->layout.string() + " and " + descriptor.value("digest", "") + " in " +
-                  input.layout.string() + "; merge only shards built from the same commit and SOURCE_DATE_EPOCH");
+      return fail(platform + " has two different images: " + it->second.descriptor.digest + " in " +
+                  it->second.input->layout().string() + " and " + descriptor.digest + " in " + input.layout().string() +
+                  "; merge only shards built from the same commit and SOURCE_DATE_EPOCH");
     }
 
   Result<std::vector<std::string>> expected = expected_platforms(read, options);
@@ -224,17 +174,18 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
   } else {
     for (const auto& [platform, chosen] : by_platform)
       if (std::find(order.begin(), order.end(), platform) == order.end())
-        return fail(chosen.input->layout.string() + " holds " + platform +
-                    ", which is not one of the expected platforms (" + join(order) + ")");
+        return fail(chosen.input->layout().string() + " holds " + platform +
+                    ", which is not one of the expected platforms (" + join(order, ", ") + ")");
     for (const std::string& platform : order)
       if (!by_platform.count(platform)) result.missing.push_back(platform);
     if (!result.missing.empty() && !options.allow_partial)
       return fail(std::to_string(result.missing.size()) + " of the " + std::to_string(order.size()) +
-                  " expected platforms " + (result.missing.size() == 1 ? "is" : "are") + " missing: " +
-                  join(result.missing) + "; merge their shards too, or pass --allow-partial to merge what is there");
+                  " expected platforms " + (result.missing.size() == 1 ? "is" : "are") +
+                  " missing: " + join(result.missing, ", ") +
+                  "; merge their shards too, or pass --allow-partial to merge what is there");
   }
 
-  Json manifests = Json::array();
+  std::vector<Descriptor> manifests;
   for (const std::string& platform : order) {
     auto it = by_platform.find(platform);
     if (it == by_platform.end()) continue;
@@ -242,14 +193,9 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
     if (!added) return fail(added.error());
     result.blobs += added.value();
     manifests.push_back(it->second.descriptor);
-    result.images.push_back({platform, it->second.descriptor.value("digest", "")});
+    result.images.push_back({platform, it->second.descriptor.digest});
   }
-  Json document = Json::object();
-  document["schemaVersion"] = 2;
-  document["mediaType"] = kMediaTypeIndex;
-  document["manifests"] = manifests;
-  if (!read.front().annotations.empty()) document["annotations"] = read.front().annotations;
-  Result<Descriptor> index = out.add_blob(dump(document), kMediaTypeIndex);
+  Result<Descriptor> index = out.add_blob(index_json(manifests, read.front().annotations), kMediaTypeIndex);
   if (!index) return fail(index.error());
   result.index = index.value();
   result.ref_name = read.front().ref_name;

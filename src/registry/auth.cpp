@@ -3,6 +3,8 @@
 // ("https://index.docker.io/v1/"); they are normalized to the host, with Docker Hub's aliases
 // folded into "docker.io", before lookup. Credential helpers speak docker's protocol: the
 // server URL on stdin of `docker-credential-<name> get`, {"Username","Secret"} on stdout.
+// nlohmann/json reads these answers, docker's config.json, token answers and error bodies here:
+// none is an OCI document (those are oci/document.cpp's).
 #include "registry/auth.h"
 
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "util/base64.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -34,36 +37,6 @@ std::string normalize_host(std::string key) {
 // What credential helpers are asked for: Docker Hub under its historical URL, others by host.
 std::string helper_server(const std::string& registry) {
   return registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::string out;
-  int bits = 0;
-  unsigned value = 0;
-  for (char c : text) {
-    int digit;
-    if (c >= 'A' && c <= 'Z')
-      digit = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      digit = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      digit = c - '0' + 52;
-    else if (c == '+')
-      digit = 62;
-    else if (c == '/')
-      digit = 63;
-    else if (c == '=')
-      break;
-    else
-      return std::nullopt;
-    value = (value << 6) | static_cast<unsigned>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xff));
-    }
-  }
-  return out;
 }
 
 Result<Credentials> credentials_from_helper_answer(const std::string& answer, const std::string& helper) {
@@ -228,26 +201,6 @@ Result<std::optional<Credentials>> find_credentials(const DockerConfig& config, 
   return std::optional<Credentials>();
 }
 
-std::string base64_encode(std::string_view data) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned value = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                     static_cast<unsigned char>(data[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out.push_back(alphabet[(value >> shift) & 63]);
-  }
-  if (i < data.size()) {
-    unsigned value = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) value |= static_cast<unsigned char>(data[i + 1]) << 8;
-    out.push_back(alphabet[(value >> 18) & 63]);
-    out.push_back(alphabet[(value >> 12) & 63]);
-    out.push_back(i + 1 < data.size() ? alphabet[(value >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 std::string basic_authorization(const Credentials& credentials) {
   return "Basic " + base64_encode(credentials.username + ":" + credentials.secret);
 }
@@ -260,6 +213,21 @@ Result<std::string> parse_token_response(std::string_view body) {
         return document[key].get<std::string>();
   }
   return fail("the token server's answer holds no token");
+}
+
+std::string registry_error_text(std::string_view body) {
+  Json document = Json::parse(body, nullptr, false);
+  if (!document.is_object() || !document.contains("errors") || !document["errors"].is_array()) return "";
+  std::vector<std::string> texts;
+  for (const Json& error : document["errors"]) {
+    auto text = [&error](const char* key) {
+      return error.contains(key) && error[key].is_string() ? error[key].get<std::string>() : std::string();
+    };
+    std::string code = text("code");
+    std::string message = text("message");
+    texts.push_back(code.empty() ? message : message.empty() ? code : code + ": " + message);
+  }
+  return join(texts, "; ");
 }
 
 }  // namespace xb::registry

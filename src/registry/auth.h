@@ -1,8 +1,9 @@
 // Registry authentication: WWW-Authenticate challenges (Basic, Bearer realm/service/scope),
 // credentials from docker's config.json ($DOCKER_CONFIG/config.json, else
 // ~/.docker/config.json: "auths", "credHelpers", "credsStore" through docker-credential-*
-// helpers), the Authorization values, and token responses. Secrets are held here and put into
-// request headers; no message built from this file ever contains one.
+// helpers), the Authorization values, token responses, and the text of a registry's JSON error
+// body. Secrets are held here and put into request headers; no message built from this file
+// ever contains one.
 #pragma once
 
 #include <filesystem>
@@ -58,9 +59,11 @@ Result<std::optional<Credentials>> find_credentials(const DockerConfig& config, 
 
 // "Basic <base64(user:password)>".
 std::string basic_authorization(const Credentials& credentials);
-std::string base64_encode(std::string_view data);
 
 // The token of a token server's JSON answer ("token", else "access_token").
 Result<std::string> parse_token_response(std::string_view body);
+
+// The message of a registry's error body ({"errors":[{"code":..,"message":..}]}), or "".
+std::string registry_error_text(std::string_view body);
 
 }  // namespace xb::registry

@@ -6,102 +6,24 @@
 // no thread: every transfer progresses while the loop also runs processes and timers.
 // A request body is read from a string or a file range through CURLOPT_READFUNCTION; a 2xx
 // response body goes to a file when asked (other bodies, error texts, stay in memory).
+// A finished transfer's headers are read with curl_easy_nextheader (those of the last response,
+// after redirects) into a map by lowercase name.
 //
-// libcurl is not linked but loaded (dlopen) when the first client is made: with its TLS,
-// Kerberos, LDAP, SSH and IDN libraries it is some 35 shared objects, whose loading and
-// relocation cost every xbuild start about 10 ms, and only registry transfers use it. Its
-// header still gives the types and constants; the functions used are looked up once into
-// CurlApi, and every call goes through that table.
+// libcurl is loaded when the first client is made (registry/libcurl.h); every call goes
+// through its table.
 #include "registry/http_client.h"
-
-#include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <type_traits>
 
+#include "registry/libcurl.h"
 #include "util/error.h"
 #include "util/strings.h"
 
 namespace xb::registry {
 
 namespace {
-
-// The soname of libcurl's ABI (4 since 2006); Debian's libcurl4 package installs it.
-constexpr const char* kLibcurl = "libcurl.so.4";
-// CURLOPT_PROTOCOLS_STR, which configure() sets, is 7.85.0's.
-constexpr unsigned kOldestLibcurl = 0x075500;
-
-struct CurlApi {
-  decltype(&curl_version_info) version_info;
-  decltype(&curl_global_init) global_init;
-  decltype(&curl_easy_init) easy_init;
-  decltype(&curl_easy_setopt) easy_setopt;
-  decltype(&curl_easy_getinfo) easy_getinfo;
-  decltype(&curl_easy_cleanup) easy_cleanup;
-  decltype(&curl_easy_strerror) easy_strerror;
-  decltype(&curl_slist_append) slist_append;
-  decltype(&curl_slist_free_all) slist_free_all;
-  decltype(&curl_multi_init) multi_init;
-  decltype(&curl_multi_setopt) multi_setopt;
-  decltype(&curl_multi_add_handle) multi_add_handle;
-  decltype(&curl_multi_remove_handle) multi_remove_handle;
-  decltype(&curl_multi_assign) multi_assign;
-  decltype(&curl_multi_socket_action) multi_socket_action;
-  decltype(&curl_multi_info_read) multi_info_read;
-  decltype(&curl_multi_cleanup) multi_cleanup;
-};
-
-constexpr const char* kInstallHint = "install libcurl 7.85 or newer (Debian: apt-get install libcurl4)";
-
-// Loads libcurl (kept loaded for the life of the process) and initialises it once.
-Result<CurlApi> load_curl() {
-  void* library = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);
-  if (!library)
-    return fail(std::string("registry transfers need libcurl, and it cannot be loaded: ") + ::dlerror() + "; " +
-                kInstallHint);
-  CurlApi api{};
-  std::string missing;
-  auto find = [&](auto& function, const char* name) {
-    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(::dlsym(library, name));
-    if (!function) missing += (missing.empty() ? "" : ", ") + std::string(name);
-  };
-  find(api.version_info, "curl_version_info");
-  find(api.global_init, "curl_global_init");
-  find(api.easy_init, "curl_easy_init");
-  find(api.easy_setopt, "curl_easy_setopt");
-  find(api.easy_getinfo, "curl_easy_getinfo");
-  find(api.easy_cleanup, "curl_easy_cleanup");
-  find(api.easy_strerror, "curl_easy_strerror");
-  find(api.slist_append, "curl_slist_append");
-  find(api.slist_free_all, "curl_slist_free_all");
-  find(api.multi_init, "curl_multi_init");
-  find(api.multi_setopt, "curl_multi_setopt");
-  find(api.multi_add_handle, "curl_multi_add_handle");
-  find(api.multi_remove_handle, "curl_multi_remove_handle");
-  find(api.multi_assign, "curl_multi_assign");
-  find(api.multi_socket_action, "curl_multi_socket_action");
-  find(api.multi_info_read, "curl_multi_info_read");
-  find(api.multi_cleanup, "curl_multi_cleanup");
-  if (!missing.empty())
-    return fail(std::string("the libcurl found (") + kLibcurl + ") lacks " + missing + "; " + kInstallHint);
-  const curl_version_info_data* version = api.version_info(CURLVERSION_NOW);
-  if (!version || version->version_num < kOldestLibcurl)
-    return fail(std::string("the libcurl found (") + kLibcurl + ") is version " +
-                (version && version->version ? version->version : "?") + ", older than 7.85.0; " + kInstallHint);
-  if (CURLcode code = api.global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)
-    return fail(std::string("cannot initialise libcurl: ") + api.easy_strerror(code));
-  return api;
-}
-
-// The table, loaded on the first call (thread-safe); throws Error when libcurl is unusable.
-const CurlApi& curl() {
-  static const Result<CurlApi> api = load_curl();
-  if (!api) throw Error(api.error());
-  return api.value();
-}
 
 // Error bodies are kept for messages only; a misbehaving server cannot fill memory.
 constexpr std::size_t kMaxInMemoryBody = 64 * 1024 * 1024;
@@ -216,8 +138,6 @@ class CurlHttpClient final : public HttpClient {
     api.easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     api.easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     api.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    api.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlHttpClient::on_header);
-    api.easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
     api.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlHttpClient::on_body);
     api.easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     if (request.follow_redirects) {
@@ -254,17 +174,6 @@ class CurlHttpClient final : public HttpClient {
       api.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     return true;
-  }
-
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* transfer = static_cast<Transfer*>(user);
-    std::string_view line(data, size * count);
-    if (starts_with(line, "HTTP/")) {
-      transfer->response.headers.clear();  // a new response (after a redirect or 100 Continue)
-    } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      transfer->response.headers[to_lower(trim(line.substr(0, colon)))] = std::string(trim(line.substr(colon + 1)));
-    }
-    return size * count;
   }
 
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -354,6 +263,18 @@ class CurlHttpClient final : public HttpClient {
     return 0;
   }
 
+  // The headers of the last response (after redirects), by lowercase name; a repeated header
+  // keeps its last value.
+  static std::map<std::string, std::string> headers_of(CURL* easy) {
+    std::map<std::string, std::string> headers;
+    curl_header* previous = nullptr;
+    while (curl_header* header = curl().easy_nextheader(easy, CURLH_HEADER, -1, previous)) {
+      headers[to_lower(header->name)] = std::string(trim(header->value));
+      previous = header;
+    }
+    return headers;
+  }
+
   void collect_finished() {
     int left = 0;
     while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
@@ -364,6 +285,7 @@ class CurlHttpClient final : public HttpClient {
       curl().multi_remove_handle(multi_, transfer->easy);
       transfers_.erase(transfer);
       HttpResponse response = std::move(transfer->response);
+      response.headers = headers_of(transfer->easy);
       if (code == CURLE_OK) {
         curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
       } else {

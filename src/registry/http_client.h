@@ -1,7 +1,8 @@
 // HTTP transfers on a libuv loop: send() starts a request and returns at once; the callback
 // runs on the loop when the response is complete. Many transfers run at once on one thread.
 // Bodies can come from a string or a byte range of a file, and go to a string or a file.
-// libcurl stays inside http_client.cpp.
+// libcurl stays inside the registry's .cpp files (registry/libcurl.h); tests answer requests
+// with tests/support/fake_http_client.h.
 #pragma once
 
 #include <uv.h>

@@ -12,6 +12,7 @@
 
 #include "oci/image.h"
 #include "oci/layout.h"
+#include "oci/layout_reader.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -89,14 +90,14 @@ Status run_tasks(LoopSession& session, std::vector<Task> tasks) {
   });
 }
 
-Result<Manifest> get_manifest(LoopSession& session, const std::string& repository, const std::string& reference) {
-  return session.await<Result<Manifest>>([&](std::function<void(Result<Manifest>)> done) {
+Result<oci::Manifest> get_manifest(LoopSession& session, const std::string& repository, const std::string& reference) {
+  return session.await<Result<oci::Manifest>>([&](std::function<void(Result<oci::Manifest>)> done) {
     session.client().get_manifest(repository, reference, std::move(done));
   });
 }
 
 Status put_manifest(LoopSession& session, const std::string& repository, const std::string& reference,
-                    const Manifest& manifest) {
+                    const oci::Manifest& manifest) {
   return session.await<Status>([&](std::function<void(Status)> done) {
     session.client().put_manifest(repository, reference, manifest.media_type, manifest.body, std::move(done));
   });
@@ -123,20 +124,20 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
     if (target.registry != targets.front().registry || target.repository != targets.front().repository)
       return fail("cannot push one image to " + targets.front().str() + " and " + target.str() +
                   " at once; push once per repository");
-  Result<LayoutSource> source = LayoutSource::open(layout);
+  Result<oci::LayoutReader> source = oci::LayoutReader::open(layout);
   if (!source) return fail(source.error());
   Result<oci::Descriptor> root = source.value().root(targets.front().tag.empty() ? "latest" : targets.front().tag);
   if (!root) return fail(root.error());
-  Result<Manifest> root_manifest = source.value().manifest(root.value());
+  Result<oci::Manifest> root_manifest = source.value().manifest(root.value());
   if (!root_manifest) return fail(root_manifest.error());
 
-  std::vector<Manifest> images;
+  std::vector<oci::Manifest> images;
   if (root_manifest.value().is_index()) {
     for (const oci::Descriptor& child : root_manifest.value().manifests) {
-      if (!is_manifest_media_type(child.media_type))
+      if (!oci::is_manifest_media_type(child.media_type))
         return fail(layout.string() + ": the index lists " + child.digest + " of type \"" + child.media_type +
                     "\"; only image manifests can be pushed as its children");
-      Result<Manifest> image = source.value().manifest(child);
+      Result<oci::Manifest> image = source.value().manifest(child);
       if (!image) return fail(image.error());
       images.push_back(std::move(image).value());
     }
@@ -145,7 +146,7 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
   }
   std::map<std::string, BlobUpload> blobs;
   std::set<std::string> non_distributable;
-  for (const Manifest& image : images) {
+  for (const oci::Manifest& image : images) {
     std::vector<oci::Descriptor> parts = image.layers;
     parts.push_back(image.config);
     for (const oci::Descriptor& part : parts) {
@@ -155,12 +156,13 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
         non_distributable.insert(part.digest);
         continue;
       }
-      fs::path path = source.value().blob_path(part.digest);
+      Result<fs::path> path = source.value().blob_path(part.digest);
+      if (!path) return fail(path.error());
       std::error_code ec;
-      if (!fs::is_regular_file(path, ec))
-        return fail(layout.string() + " lacks the blob " + part.digest + " (" + path.string() +
+      if (!fs::is_regular_file(path.value(), ec))
+        return fail(layout.string() + " lacks the blob " + part.digest + " (" + path.value().string() +
                     "); the layout is incomplete");
-      blobs[part.digest] = BlobUpload{part.digest, part.size, path, {}};
+      blobs[part.digest] = BlobUpload{part.digest, part.size, path.value(), {}};
     }
   }
 
@@ -192,7 +194,7 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
 
   if (root_manifest.value().is_index()) {
     std::vector<Task> children;
-    for (const Manifest& image : images)
+    for (const oci::Manifest& image : images)
       children.push_back([&session, &repository, &image](std::function<void(Status)> done) {
         session.client().put_manifest(repository, image.digest, image.media_type, image.body, std::move(done));
       });
@@ -205,7 +207,7 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
   return summary;
 }
 
-Result<Manifest> fetch_manifest(const Reference& reference, const RegistryOptions& options) {
+Result<oci::Manifest> fetch_manifest(const Reference& reference, const RegistryOptions& options) {
   LoopSession session(reference.registry, options);
   return get_manifest(session, reference.repository, reference.reference());
 }
@@ -220,11 +222,11 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
                                const RegistryOptions& options) {
   LoopSession session(reference.registry, options);
   const std::string& repository = reference.repository;
-  Result<Manifest> top = get_manifest(session, repository, reference.reference());
+  Result<oci::Manifest> top = get_manifest(session, repository, reference.reference());
   if (!top) return fail(top.error());
   PullSummary summary;
   PlatformMatcher matcher(platform);
-  Manifest image = top.value();
+  oci::Manifest image = top.value();
   std::optional<Platform> entry_platform;  // what the index says of the manifest chosen
   if (top.value().is_index()) {
     std::vector<Platform> offered;
@@ -239,7 +241,7 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
     }
     summary.index_digest = top.value().digest;
     entry_platform = top.value().manifests[*best].platform;
-    Result<Manifest> child = get_manifest(session, repository, top.value().manifests[*best].digest);
+    Result<oci::Manifest> child = get_manifest(session, repository, top.value().manifests[*best].digest);
     if (!child) return fail(child.error());
     if (child.value().is_index()) return fail(reference.str() + ": nested indexes are not supported");
     image = std::move(child).value();
@@ -249,7 +251,7 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
   // An artifact (firmware) has the empty config: its platform is the index entry's.
   Result<Platform> image_platform = image.config.media_type == oci::kMediaTypeEmpty && entry_platform
                                         ? Result<Platform>(*entry_platform)
-                                        : platform_of_config(config.value(), reference.str());
+                                        : oci::platform_of_config(config.value(), reference.str());
   if (!image_platform) return fail(image_platform.error());
   if (!top.value().is_index() && !matcher.matches(image_platform.value()))
     return fail(reference.str() + " is a single image for " + image_platform.value().str() + ", not one for " +
@@ -290,8 +292,8 @@ Result<PullSummary> pull_image(const Reference& reference, const Platform& platf
   return summary;
 }
 
-Result<Manifest> create_index(const Reference& target, const std::vector<IndexSource>& sources, bool dry_run,
-                              const RegistryOptions& options) {
+Result<oci::Manifest> create_index(const Reference& target, const std::vector<IndexSource>& sources, bool dry_run,
+                                   const RegistryOptions& options) {
   if (sources.empty()) return fail("manifest create needs at least one source image");
   RegistryOptions pushing = options;
   pushing.push = !dry_run;
@@ -303,7 +305,7 @@ Result<Manifest> create_index(const Reference& target, const std::vector<IndexSo
     if (from.registry != target.registry)
       return fail(from.str() + " is on " + from.registry + ", not on " + target.registry +
                   "; an index lists images of its own registry (push the image there first)");
-    Result<Manifest> image = get_manifest(session, from.repository, from.reference());
+    Result<oci::Manifest> image = get_manifest(session, from.repository, from.reference());
     if (!image) return fail(image.error());
     if (image.value().is_index()) return fail(from.str() + " is an index, not an image; name one image per platform");
     Platform platform;
@@ -312,7 +314,7 @@ Result<Manifest> create_index(const Reference& target, const std::vector<IndexSo
     } else {
       Result<std::string> config = blob_text(session, from.repository, image.value().config);
       if (!config) return fail(config.error());
-      Result<Platform> read = platform_of_config(config.value(), from.str());
+      Result<Platform> read = oci::platform_of_config(config.value(), from.str());
       if (!read) return fail(read.error());
       platform = read.value();
     }
@@ -344,7 +346,7 @@ Result<Manifest> create_index(const Reference& target, const std::vector<IndexSo
     entry.platform = platform;
     entries.push_back(entry);
   }
-  Result<Manifest> index = parse_manifest(oci::index_json(entries), oci::kMediaTypeIndex, target.str());
+  Result<oci::Manifest> index = oci::parse_manifest(oci::index_json(entries), oci::kMediaTypeIndex, target.str());
   if (!index) return fail(index.error());
   if (!dry_run)
     if (Status pushed = put_manifest(session, target.repository, target.reference(), index.value()); !pushed)
@@ -355,7 +357,7 @@ Result<Manifest> create_index(const Reference& target, const std::vector<IndexSo
 Result<BaseCoverage> base_coverage(const Reference& base, const std::vector<Platform>& platforms,
                                    const RegistryOptions& options) {
   LoopSession session(base.registry, options);
-  Result<Manifest> top = get_manifest(session, base.repository, base.reference());
+  Result<oci::Manifest> top = get_manifest(session, base.repository, base.reference());
   if (!top) return fail(top.error());
   BaseCoverage coverage;
   if (top.value().is_index()) {
@@ -365,7 +367,7 @@ Result<BaseCoverage> base_coverage(const Reference& base, const std::vector<Plat
   } else {
     Result<std::string> config = blob_text(session, base.repository, top.value().config);
     if (!config) return fail(config.error());
-    Result<Platform> platform = platform_of_config(config.value(), base.str());
+    Result<Platform> platform = oci::platform_of_config(config.value(), base.str());
     if (!platform) return fail(platform.error());
     coverage.offered.push_back(platform.value());
   }
@@ -384,7 +386,7 @@ Result<std::vector<oci::BaseImage>> fetch_base_images(const Reference& base, con
     fs::path layout = cache_dir / platform.slug();
     Result<PullSummary> pulled = pull_image(base, platform, layout, options);
     if (!pulled) return fail(pulled.error());
-    Result<oci::BaseImage> image = read_base_image(layout, base.str());
+    Result<oci::BaseImage> image = oci::read_base_image(layout, base.str());
     if (!image) return fail(image.error());
     images.push_back(std::move(image).value());
   }

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "registry/document.h"
+#include "oci/base_image.h"
+#include "oci/document.h"
 #include "registry/reference.h"
 #include "registry/registry_client.h"
 #include "util/error.h"
@@ -31,7 +32,7 @@ Result<PushSummary> push_layout(const std::filesystem::path& layout, const std::
                                 const RegistryOptions& options);
 
 // Reads a manifest or index from a registry.
-Result<Manifest> fetch_manifest(const Reference& reference, const RegistryOptions& options);
+Result<oci::Manifest> fetch_manifest(const Reference& reference, const RegistryOptions& options);
 // Reads a small blob (an image config) from a registry, verifying its digest.
 Result<std::string> fetch_blob_text(const Reference& repository, const oci::Descriptor& blob,
                                     const RegistryOptions& options);
@@ -60,8 +61,8 @@ struct IndexSource {
 
 // Builds an index of the sources (mounting and pushing each image into the target's repository
 // when it lives in another one) and, unless `dry_run`, pushes it to `target`. Returns the index.
-Result<Manifest> create_index(const Reference& target, const std::vector<IndexSource>& sources, bool dry_run,
-                              const RegistryOptions& options);
+Result<oci::Manifest> create_index(const Reference& target, const std::vector<IndexSource>& sources, bool dry_run,
+                                   const RegistryOptions& options);
 
 // For `[image] from = REF`: the platforms among `platforms` that the base image has no image
 // for (containerd's matcher, as a pull on that platform would pick), and what it offers.

@@ -5,7 +5,9 @@
 // Bearer gets a token from the realm (service and scope from the challenge, plus a pull scope
 // for a mount's source repository, the credentials sent as Basic to the token server), and the
 // request is sent again. Requests marked retryable are sent again after a backoff on 408, 429,
-// 5xx and transport failures, honouring Retry-After.
+// 5xx and transport failures, honouring Retry-After. A Location header is resolved against the
+// URL of the request it answered (registry/url.h), so "/v2/...", "uploads/<id>" and absolute
+// URLs all work.
 //
 // A blob upload is a small state machine: HEAD (skip when present) -> POST (with
 // ?mount=&from= when the blob is known in another repository; 201 means mounted) -> either one
@@ -18,6 +20,7 @@
 #include <random>
 
 #include "registry/reference.h"
+#include "registry/url.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -46,20 +49,11 @@ struct UploadState {
 
 namespace {
 
-std::string percent_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+// The Accept header value of a manifest GET: indexes and image manifests, OCI first, then
+// Docker's.
+std::string manifest_accept_header() {
+  return std::string("Accept: ") + oci::kMediaTypeIndex + ", " + oci::kMediaTypeManifest + ", " +
+         oci::kMediaTypeDockerManifestList + ", " + oci::kMediaTypeDockerManifest;
 }
 
 // The status the retry policy sees: a permanent transport failure (certificate, protocol, a
@@ -74,10 +68,6 @@ double jitter() {
 }
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::string with_query(const std::string& url, const std::string& query) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
-}
 
 }  // namespace
 
@@ -94,10 +84,7 @@ RegistryClient::RegistryClient(HttpClient& http, std::string registry, RegistryO
   }
 }
 
-std::string RegistryClient::url(const std::string& path_or_location) const {
-  if (starts_with(path_or_location, "http://") || starts_with(path_or_location, "https://")) return path_or_location;
-  return base_url_ + path_or_location;
-}
+std::string RegistryClient::url(const std::string& path) const { return base_url_ + path; }
 
 std::string RegistryClient::failure_text(const std::string& what, const HttpResponse& response) const {
   if (!response.transport_error.empty()) return what + ": " + response.transport_error;
@@ -187,20 +174,24 @@ void RegistryClient::authorize(std::shared_ptr<Call> call, const HttpResponse& r
       scopes.push_back(asked);
     }
     for (const std::string& extra : call->extra_scopes) scopes.push_back(extra);
-    std::string query;
+    UrlParameters parameters;
     if (auto service = challenge.params.find("service"); service != challenge.params.end())
-      query += "service=" + percent_encode(service->second);
-    for (const std::string& scope : scopes)
-      query += (query.empty() ? "" : "&") + std::string("scope=") + percent_encode(scope);
+      parameters.emplace_back("service", service->second);
+    for (const std::string& scope : scopes) parameters.emplace_back("scope", scope);
+    std::string query = form_encode(parameters);
     HttpRequest token_request;
     if (credentials_ && credentials_->identity_token) {
       token_request.method = "POST";
       token_request.url = realm->second;
       token_request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-      token_request.body =
-          query + "&grant_type=refresh_token&client_id=xbuild&refresh_token=" + percent_encode(credentials_->secret);
+      UrlParameters form = parameters;
+      form.insert(form.end(),
+                  {{"grant_type", "refresh_token"}, {"client_id", "xbuild"}, {"refresh_token", credentials_->secret}});
+      token_request.body = form_encode(form);
     } else {
-      token_request.url = query.empty() ? realm->second : with_query(realm->second, query);
+      Result<std::string> token_url = add_query(realm->second, parameters);
+      if (!token_url) return give_up(response, "cannot get a token from " + realm->second + ": " + token_url.error());
+      token_request.url = token_url.value();
       if (credentials_) token_request.headers.push_back("Authorization: " + basic_authorization(*credentials_));
     }
     std::string realm_url = realm->second;
@@ -267,15 +258,17 @@ void RegistryClient::start_upload(std::shared_ptr<UploadState> state) {
   ++state->attempt;
   auto call = std::make_shared<Call>();
   call->request.method = "POST";
-  std::string path = "/v2/" + state->repository + "/blobs/uploads/";
+  call->request.url = url("/v2/" + state->repository + "/blobs/uploads/");
   bool mount = !state->mount_from.empty() && state->mount_from != state->repository;
   if (mount) {
-    path += "?mount=" + percent_encode(state->blob.digest) + "&from=" + percent_encode(state->mount_from);
+    Result<std::string> mount_url =
+        add_query(call->request.url, {{"mount", state->blob.digest}, {"from", state->mount_from}});
+    if (!mount_url) return state->done(fail(mount_url.error()));
+    call->request.url = mount_url.value();
     call->extra_scopes.push_back("repository:" + state->mount_from + ":pull");
   }
-  call->request.url = url(path);
   call->repository = state->repository;
-  call->done = [this, state](HttpResponse response) {
+  call->done = [this, state, sent = call->request.url](HttpResponse response) {
     if (response.status == 201) return state->done(BlobOutcome::mounted);
     std::string location = response.header("location");
     if (response.status == 202 && state->blob.path.empty() && state->blob.content.empty() && state->blob.size > 0)
@@ -284,10 +277,15 @@ void RegistryClient::start_upload(std::shared_ptr<UploadState> state) {
     if (response.status != 202 || location.empty())
       return upload_failed(state, failure_text("cannot start the upload of " + state->blob.digest, response),
                            retry_status(response), response.header("retry-after"));
+    Result<std::string> upload = resolve_url(sent, location);
+    if (!upload)
+      return upload_failed(
+          state, "cannot start the upload of " + state->blob.digest + ": the Location header " + upload.error(), -1,
+          "");
     if (state->blob.size > options_.chunk_threshold && !state->blob.path.empty())
-      send_chunk(state, url(location), 0);
+      send_chunk(state, upload.value(), 0);
     else
-      finish_upload(state, url(location), true);
+      finish_upload(state, upload.value(), true);
   };
   request(call);
 }
@@ -304,13 +302,17 @@ void RegistryClient::send_chunk(std::shared_ptr<UploadState> state, const std::s
                            "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + length - 1)};
   call->repository = state->repository;
   call->retry = false;
-  call->done = [this, state, offset, length](HttpResponse response) {
+  call->done = [this, state, location, offset, length](HttpResponse response) {
     std::string next = response.header("location");
     if (response.status != 202 || next.empty())
       return upload_failed(state, failure_text("cannot upload " + state->blob.digest, response), retry_status(response),
                            response.header("retry-after"));
-    if (offset + length >= state->blob.size) return finish_upload(state, url(next), false);
-    send_chunk(state, url(next), offset + length);
+    Result<std::string> upload = resolve_url(location, next);
+    if (!upload)
+      return upload_failed(state, "cannot upload " + state->blob.digest + ": the Location header " + upload.error(), -1,
+                           "");
+    if (offset + length >= state->blob.size) return finish_upload(state, upload.value(), false);
+    send_chunk(state, upload.value(), offset + length);
   };
   request(call);
 }
@@ -318,7 +320,9 @@ void RegistryClient::send_chunk(std::shared_ptr<UploadState> state, const std::s
 void RegistryClient::finish_upload(std::shared_ptr<UploadState> state, const std::string& location, bool with_body) {
   auto call = std::make_shared<Call>();
   call->request.method = "PUT";
-  call->request.url = with_query(location, "digest=" + percent_encode(state->blob.digest));
+  Result<std::string> put_url = add_query(location, {{"digest", state->blob.digest}});
+  if (!put_url) return upload_failed(state, "cannot upload " + state->blob.digest + ": " + put_url.error(), -1, "");
+  call->request.url = put_url.value();
   call->request.headers = {"Content-Type: application/octet-stream"};
   if (with_body) {
     if (state->blob.path.empty())
@@ -371,7 +375,7 @@ void RegistryClient::put_manifest(const std::string& repository, const std::stri
 }
 
 void RegistryClient::get_manifest(const std::string& repository, const std::string& reference,
-                                  std::function<void(Result<Manifest>)> done) {
+                                  std::function<void(Result<oci::Manifest>)> done) {
   auto call = std::make_shared<Call>();
   call->request.url = url("/v2/" + repository + "/manifests/" + reference);
   call->request.headers = {manifest_accept_header()};
@@ -379,7 +383,8 @@ void RegistryClient::get_manifest(const std::string& repository, const std::stri
   std::string where = registry_ + "/" + repository + (starts_with(reference, "sha256:") ? "@" : ":") + reference;
   call->done = [this, done, where, reference](HttpResponse response) {
     if (response.status != 200) return done(fail(failure_text("cannot get " + where, response)));
-    Result<Manifest> manifest = parse_manifest(std::move(response.body), response.header("content-type"), where);
+    Result<oci::Manifest> manifest =
+        oci::parse_manifest(std::move(response.body), response.header("content-type"), where);
     if (!manifest) return done(fail(manifest.error()));
     std::string answered = response.header("docker-content-digest");
     if ((starts_with(reference, "sha256:") && manifest.value().digest != reference) ||

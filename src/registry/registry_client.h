@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "oci/document.h"
 #include "registry/auth.h"
-#include "registry/document.h"
 #include "registry/http_client.h"
 #include "registry/retry.h"
 #include "util/error.h"
@@ -58,7 +58,7 @@ class RegistryClient {
                     const std::string& body, std::function<void(Status)> done);
   // GET /v2/<repo>/manifests/<reference>; verifies the digest when the reference is one.
   void get_manifest(const std::string& repository, const std::string& reference,
-                    std::function<void(Result<Manifest>)> done);
+                    std::function<void(Result<oci::Manifest>)> done);
   // GET a blob into `path` (through a temporary name), verifying size and digest.
   void get_blob(const std::string& repository, const oci::Descriptor& blob, const std::filesystem::path& path,
                 std::function<void(Status)> done);
@@ -68,7 +68,7 @@ class RegistryClient {
   void request(std::shared_ptr<Call> call);
   void authorize(std::shared_ptr<Call> call, const HttpResponse& response);
   std::string current_authorization(const std::string& repository) const;
-  std::string url(const std::string& path_or_location) const;
+  std::string url(const std::string& path) const;
   std::string failure_text(const std::string& what, const HttpResponse& response) const;
   void start_upload(std::shared_ptr<struct UploadState> state);
   void send_chunk(std::shared_ptr<struct UploadState> state, const std::string& location, std::int64_t offset);
@@ -78,7 +78,7 @@ class RegistryClient {
 
   HttpClient& http_;
   std::string registry_;
-  std::string base_url_;  // "https://host" or "http://host"
+  std::string base_url_;  // "https://host" or "http://host"; Locations are resolved against the request
   RegistryOptions options_;
   bool credentials_loaded_ = false;
   std::optional<Credentials> credentials_;

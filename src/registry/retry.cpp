@@ -1,9 +1,9 @@
 #include "registry/retry.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdlib>
+
+#include "registry/libcurl.h"
 
 namespace xb::registry {
 
@@ -11,11 +11,10 @@ std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::strtoll(value.c_str(), nullptr, 10);
-  struct tm date {};
-  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &date);
-  if (!end || *end != '\0') return std::nullopt;
-  std::int64_t when = timegm(&date);
-  return std::max<std::int64_t>(0, when - now_seconds);
+  // An HTTP date, in any of the three forms RFC 9110 allows.
+  time_t when = curl().getdate(value.c_str(), nullptr);
+  if (when == -1) return std::nullopt;
+  return std::max<std::int64_t>(0, static_cast<std::int64_t>(when) - now_seconds);
 }
 
 std::optional<std::chrono::milliseconds> RetryPolicy::delay_after(int attempt, long status,

@@ -25,7 +25,8 @@ struct RetryPolicy {
                                                        double jitter, std::int64_t now_seconds) const;
 };
 
-// Seconds to wait from a Retry-After value: "120" or an IMF-fixdate; nullopt when unparsable.
+// Seconds to wait from a Retry-After value: "120" or an HTTP date ("Sun, 06 Nov 1994 08:49:37
+// GMT", read by libcurl's curl_getdate); nullopt when unparsable.
 std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int64_t now_seconds);
 
 }  // namespace xb::registry

@@ -1,25 +1,25 @@
-// libarchive is not linked but loaded (dlopen) by require_libarchive(), which the code that packs
-// a layer, writes an OCI archive or unpacks a root filesystem calls first. With the libraries it
-// brings (libxml2, ICU, nettle, acl, lzma, zstd, lz4, bz2: 10 shared objects, half of what
-// xbuild loaded) it cost every start about 4 ms, `xbuild --version` as much as a cached no-op
-// `xbuild run`, which touches no archive (release build, medians of 21 runs of `xbuild
-// --version`: 15.5 ms linked, 11.5 ms loaded on use).
+// libarchive is not linked but loaded (util/shared_library.h) by require_libarchive(), which the
+// code that packs a layer, writes an OCI archive or unpacks a root filesystem calls first. With
+// the libraries it brings (libxml2, ICU, nettle, acl, lzma, zstd, lz4, bz2: 10 shared objects,
+// half of what xbuild loaded) it would cost every start, `xbuild --version` as much as a cached
+// no-op `xbuild run`, which touches no archive.
 // Callers keep calling archive_write_new() and the rest: this file defines those functions with
-// C linkage, so the linker takes them and needs no libarchive, and each forwards through a table
-// of the library's own functions, looked up once with dlsym. The executable does not export
-// them (no -rdynamic), so the loaded library's internal calls still bind to its own functions.
-// The header still gives the types and constants, and the compiler checks every forwarding
+// C linkage, so the linker takes them and needs no libarchive, and each forwards through the
+// table of the library's own functions load_api() fills. The executable does not export them
+// (no -rdynamic), so the loaded library's internal calls still bind to its own functions. The
+// header still gives the types and constants, and the compiler checks every forwarding
 // definition against its declaration there.
 #include "util/libarchive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
+#include <vector>
+
+#include "util/shared_library.h"
 
 // Every archive_* function xbuild calls, as X(return type, name, parameters, arguments); the
 // last group only the unit tests call, to build and read back archives. Not clang-formatted: it
@@ -96,36 +96,24 @@ namespace xb {
 namespace {
 
 // The soname of libarchive's ABI (13 since 3.0); Debian's libarchive13 package installs it.
-constexpr const char* kLibarchive = "libarchive.so.13";
-constexpr const char* kInstallHint = "install libarchive 3.6 or newer (Debian: apt-get install libarchive13)";
+constexpr SharedLibrary kLibarchive = {"libarchive", "libarchive.so.13",
+                                       "packing and unpacking tar archives needs libarchive",
+                                       "install libarchive 3.6 or newer (Debian: apt-get install libarchive13)"};
 
 struct LibarchiveApi {
 #define XB_MEMBER(type, name, params, args) decltype(&::name) name = nullptr;
   XB_LIBARCHIVE_FUNCTIONS(XB_MEMBER)
 #undef XB_MEMBER
+
+  std::vector<LibrarySymbol> symbols() {
+#define XB_SYMBOL(type, name, params, args) {#name, name},
+    return {XB_LIBARCHIVE_FUNCTIONS(XB_SYMBOL)};
+#undef XB_SYMBOL
+  }
 };
 
 // Set once, when the library is loaded and every function found; read by every forwarder.
 std::atomic<const LibarchiveApi*> loaded_api{nullptr};
-
-// Loads libarchive (kept loaded for the life of the process) and looks up every function.
-Status load_libarchive() {
-  void* library = ::dlopen(kLibarchive, RTLD_NOW | RTLD_LOCAL);
-  if (!library)
-    return fail(std::string("packing and unpacking tar archives needs libarchive, and it cannot be loaded: ") +
-                ::dlerror() + "; " + kInstallHint);
-  static LibarchiveApi api;
-  std::string missing;
-#define XB_FIND(type, name, params, args)                                   \
-  api.name = reinterpret_cast<decltype(api.name)>(::dlsym(library, #name)); \
-  if (!api.name) missing += (missing.empty() ? "" : ", ") + std::string(#name);
-  XB_LIBARCHIVE_FUNCTIONS(XB_FIND)
-#undef XB_FIND
-  if (!missing.empty())
-    return fail(std::string("the libarchive found (") + kLibarchive + ") lacks " + missing + "; " + kInstallHint);
-  loaded_api.store(&api, std::memory_order_release);
-  return Ok{};
-}
 
 // The table for a forwarder; aborts when require_libarchive() has not loaded it (a caller that
 // forgot to call it: no error can be returned through libarchive's own signatures).
@@ -142,8 +130,10 @@ const LibarchiveApi& libarchive_api(const char* function) {
 }  // namespace
 
 Status require_libarchive() {
-  static const Status loaded = load_libarchive();
-  return loaded;
+  const Result<const LibarchiveApi*>& api = load_api<LibarchiveApi>(kLibarchive);
+  if (!api) return fail(api.error());
+  loaded_api.store(api.value(), std::memory_order_release);
+  return Ok{};
 }
 
 }  // namespace xb

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/document.h"
+#include "oci/document.h"
 
 namespace xb::oci {
 namespace {
@@ -133,7 +133,7 @@ TEST(ImageTest, NonDistributableLayerKeepsItsUrls) {
       << manifest;
   EXPECT_EQ(manifest_json(config, {blob(kMediaTypeLayerGzip, digest.c_str(), 1)}).find("urls"), std::string::npos);
 
-  Result<registry::Manifest> parsed = registry::parse_manifest(manifest, "", "test");
+  Result<Manifest> parsed = parse_manifest(manifest, "", "test");
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   ASSERT_EQ(parsed.value().layers.size(), 1u);
   EXPECT_EQ(parsed.value().layers[0].media_type, foreign.media_type);
@@ -141,6 +141,21 @@ TEST(ImageTest, NonDistributableLayerKeepsItsUrls) {
   EXPECT_EQ(parsed.value().layers[0].size, 1234);
   EXPECT_EQ(parsed.value().layers[0].urls, foreign.urls);
   EXPECT_EQ(manifest_json(parsed.value().config, parsed.value().layers), manifest);
+}
+
+TEST(ImageTest, ArtifactManifestNamesItsTypeAndHasTheEmptyConfig) {
+  Descriptor config =
+      blob(kMediaTypeEmpty, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", 2);
+  Descriptor elf = blob("application/vnd.xbuild.firmware.elf", "sha256:eeee", 10);
+  elf.annotations["org.opencontainers.image.title"] = "blink.elf";
+  EXPECT_EQ(kEmptyConfig, "{}");
+  EXPECT_EQ(manifest_json(config, {elf}, {{"xbuild.firmware.cpu", "cortex-m3"}}, "application/vnd.xbuild.firmware.v1"),
+            R"({"annotations":{"xbuild.firmware.cpu":"cortex-m3"},"artifactType":"application/vnd.xbuild.firmware.v1",)"
+            R"("config":{"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",)"
+            R"("mediaType":"application/vnd.oci.empty.v1+json","size":2},"layers":[{"annotations":)"
+            R"({"org.opencontainers.image.title":"blink.elf"},"digest":"sha256:eeee",)"
+            R"("mediaType":"application/vnd.xbuild.firmware.elf","size":10}],)"
+            R"("mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2})");
 }
 
 TEST(ImageTest, NonDistributableMediaTypes) {

@@ -40,6 +40,9 @@ TEST(Retry, HonoursRetryAfterSecondsAndDatesCappedAtTheMaximum) {
   // Sun, 06 Nov 1994 08:49:37 GMT is 784111777
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770), 7);
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800), 0);
+  // The two obsolete forms HTTP still allows, RFC 850 and asctime.
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", 784111770), 7);
+  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", 784111770), 7);
   EXPECT_EQ(parse_retry_after("soon", 0), std::nullopt);
   EXPECT_EQ(policy.delay_after(1, 503, "soon", 0.0, 0), milliseconds(100));
 }
