@@ -89,7 +89,11 @@ int merge_command(const MergeCommandOptions& options) {
   if (!published) throw Error(published.error());
 
   const oci::MergeResult& result = merged.value();
-  if (!options.push.empty()) push_layout_step(options.push, output.value(), options.insecure_registries, *terminal);
+  if (!options.push.empty()) {
+    registry::RegistryOptions registry;
+    registry.insecure_registries = options.insecure_registries;
+    push_layout_step(options.push, output.value(), registry, *terminal);
+  }
   terminal->output_line(fmt::format("xbuild: merged {} layout{} ({} platform{}); wrote {} (tag {})", inputs.size(),
                                     inputs.size() == 1 ? "" : "s", result.images.size(),
                                     result.images.size() == 1 ? "" : "s", output.value().str(), result.ref_name));

@@ -28,7 +28,7 @@ class LoopSession {
  public:
   LoopSession(const std::string& registry, const RegistryOptions& options) {
     uv_loop_init(&loop_);
-    http_ = make_curl_http_client(&loop_);
+    http_ = options.http_client ? options.http_client(&loop_) : make_curl_http_client(&loop_);
     client_ = std::make_unique<RegistryClient>(*http_, registry, options);
   }
   ~LoopSession() {

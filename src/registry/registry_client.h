@@ -28,6 +28,9 @@ struct RegistryOptions {
   std::function<Result<std::optional<Credentials>>(const std::string& registry)> credentials;
   // Ask token servers for pull and push at once (a push would otherwise need a second token).
   bool push = false;
+  // The HTTP client an operation makes for its loop; empty: libcurl's (make_curl_http_client).
+  // Tests put a fake here.
+  std::function<std::unique_ptr<HttpClient>(uv_loop_t* loop)> http_client;
 };
 
 // A blob to upload: a file (or, when `path` is empty, `content`) with its digest and size.
