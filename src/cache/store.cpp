@@ -21,7 +21,6 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <atomic>
 #include <cinttypes>
 #include <cstdlib>
 #include <map>
@@ -48,16 +47,15 @@ Result<FileLock> lock_cache(const fs::path& dir, FileLock::Mode mode) { return F
 Status store_object(const fs::path& objects, const fs::path& source, const std::string& hex) {
   fs::path object = objects / hex;
   if (fs::exists(object)) return Ok{};
-  static std::atomic<unsigned> counter{0};
-  fs::path temp = objects / fmt::format(".tmp-{}-{}-{}", hex, ::getpid(), counter++);
+  auto failed = [&](const std::string& why) {
+    return fail("cannot store " + source.string() + " in the cache " + objects.parent_path().string() + ": " + why);
+  };
+  Result<TempFile> temp = TempFile::create(object);
+  if (!temp) return failed(temp.error());
   std::error_code error;
-  fs::copy_file(source, temp, fs::copy_options::overwrite_existing, error);
-  if (!error) fs::rename(temp, object, error);
-  if (error) {
-    fs::remove(temp);
-    return fail("cannot store " + source.string() + " in the cache " + objects.parent_path().string() + ": " +
-                error.message());
-  }
+  fs::copy_file(source, temp.value().path(), fs::copy_options::overwrite_existing, error);  // with the source's mode
+  if (error) return failed(error.message());
+  if (Status committed = temp.value().commit(object); !committed) return failed(committed.error());
   return Ok{};
 }
 
@@ -69,7 +67,7 @@ std::uint64_t tree_size(const fs::path& dir, std::size_t* count) {
   std::uint64_t bytes = 0;
   std::error_code error;
   for (fs::directory_iterator it(dir, error); !error && it != fs::directory_iterator(); it.increment(error)) {
-    if (it->path().filename().string().rfind(".tmp-", 0) == 0) continue;
+    if (is_temp_name(it->path().filename().string())) continue;
     std::error_code size_error;
     std::uintmax_t size = it->file_size(size_error);
     if (size_error) continue;

@@ -35,7 +35,7 @@ struct TestOutcome {
 // The qemu-system-arm command line for `elf` on the target's machine and CPU.
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf);
 
-// Runs the test on its own uv loop. Passed: QEMU exits 0 and the console matches the pattern.
+// Runs the test synchronously (util/probe.h run_sync). Passed: QEMU exits 0 and the console matches the pattern.
 // At the timeout QEMU's process group is ended and the test fails. A bad pattern or a QEMU that
 // cannot start is an error.
 Result<TestOutcome> run_test(const Target& target, const TestOptions& options);

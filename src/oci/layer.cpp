@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "oci/pax_tar.h"
+#include "util/fs.h"
 #include "util/libarchive.h"
 #include "util/sha256.h"
 
@@ -236,19 +237,15 @@ class BlobSink {
 
   ~BlobSink() {
     if (deflating_) deflateEnd(&stream_);
-    if (fd_ >= 0) ::close(fd_);
-    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   }
 
   Status open() {
     std::error_code ec;
     fs::create_directories(directory_, ec);
     if (ec) return fail("cannot create directory " + directory_.string() + ": " + ec.message());
-    std::string pattern = (directory_ / ".tmp-layer-XXXXXX").string();
-    fd_ = ::mkstemp(pattern.data());
-    if (fd_ < 0) return fail("cannot create a temporary file in " + directory_.string() + ": " + errno_text(errno));
-    temp_path_ = pattern;
-    if (::fchmod(fd_, 0644) != 0) return fail("cannot chmod " + temp_path_.string() + ": " + errno_text(errno));
+    Result<TempFile> temp = TempFile::create_in(directory_, "layer", 0644);
+    if (!temp) return fail(temp.error());
+    temp_.emplace(std::move(temp).value());
     // windowBits 15 + 16: gzip wrapper. The header is pinned: no name, mtime 0, OS 255.
     if (deflateInit2(&stream_, level_, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
       return fail("cannot initialise zlib");
@@ -269,11 +266,7 @@ class BlobSink {
 
   Result<LayerBlob> finish() {
     if (!deflate_all(Z_FINISH)) return fail(error_);
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
-      fd_ = -1;
-      return fail("cannot write " + temp_path_.string() + ": " + errno_text(errno));
-    }
-    fd_ = -1;
+    if (Status closed = temp_->close(Durability::now); !closed) return fail(closed.error());
     LayerBlob blob;
     blob.diff_id = diff_id_.digest();
     blob.digest = digest_.digest();
@@ -281,11 +274,10 @@ class BlobSink {
     fs::path final_path = directory_ / blob.digest.substr(std::string("sha256:").size());
     struct stat info {};
     if (::lstat(final_path.c_str(), &info) == 0) {
-      ::unlink(temp_path_.c_str());  // the same content is already there
-    } else if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
-      return fail("cannot rename " + temp_path_.string() + " to " + final_path.string() + ": " + errno_text(errno));
+      temp_.reset();  // the same content is already there
+    } else if (Status committed = temp_->commit(final_path); !committed) {
+      return fail(committed.error());
     }
-    temp_path_.clear();
     return blob;
   }
 
@@ -310,23 +302,14 @@ class BlobSink {
   bool write_out(std::size_t size) {
     digest_.update(output_.data(), size);
     size_ += static_cast<std::int64_t>(size);
-    std::size_t written = 0;
-    while (written < size) {
-      ssize_t n = ::write(fd_, output_.data() + written, size - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        error_ = "cannot write " + temp_path_.string() + ": " + errno_text(errno);
-        return false;
-      }
-      written += static_cast<std::size_t>(n);
-    }
-    return true;
+    Status written = temp_->write(std::string_view(reinterpret_cast<const char*>(output_.data()), size));
+    if (!written) error_ = written.error();
+    return written.ok();
   }
 
   fs::path directory_;
   int level_;
-  fs::path temp_path_;
-  int fd_ = -1;
+  std::optional<TempFile> temp_;  // removed with the sink unless renamed to its digest
   z_stream stream_;
   gz_header header_;
   bool deflating_ = false;

@@ -177,29 +177,12 @@ Status publish_archive(const fs::path& staging, const fs::path& target) {
   if (!listed) return listed;
   std::sort(entries.begin(), entries.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.name < b.name; });
 
-  fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string pattern = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return fail("cannot create a temporary file next to " + target.string() + ": " + errno_text(errno));
-  fs::path temp = pattern;
-  auto abandon = [&](const std::string& message) {
-    ::unlink(temp.c_str());
-    return fail(message);
-  };
-  if (::fchmod(fd, 0644) != 0) {
-    int error = errno;
-    ::close(fd);
-    return abandon("cannot chmod " + temp.string() + ": " + errno_text(error));
-  }
-  Status written = write_archive(fd, entries);
-  if (!written) {
-    ::close(fd);
-    return abandon(written.error());
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return abandon("cannot write " + temp.string() + ": " + errno_text(errno));
-  if (::rename(temp.c_str(), target.c_str()) != 0)
-    return abandon("cannot rename " + temp.string() + " to " + target.string() + ": " + errno_text(errno));
-  return Ok{};
+  Result<TempFile> temp = TempFile::create(target, 0644);
+  if (!temp) return fail(temp.error());
+  Status written = write_archive(temp.value().fd(), entries);
+  if (!written) return written;
+  if (Status closed = temp.value().close(Durability::now); !closed) return closed;
+  return temp.value().commit(target);
 }
 
 }  // namespace xb::oci

@@ -10,17 +10,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <system_error>
-#include <thread>
 
 #include "firmware/artifact.h"
 #include "oci/image.h"
 #include "oci/layer.h"
 #include "util/fs.h"
+#include "util/thread_pool.h"
 
 namespace xb {
 
@@ -145,16 +143,8 @@ Result<oci::LayerBlob> pack_target_layer(const Config& config, const Plan& plan,
 // name and renamed to its digest, so two equal layers cannot clash). Results keep plan order.
 std::vector<Result<oci::LayerBlob>> pack_layers(const Config& config, const Plan& plan, const fs::path& blobs_dir) {
   std::vector<std::optional<Result<oci::LayerBlob>>> packed(plan.targets.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < plan.targets.size(); i = next++)
-      packed[i].emplace(pack_target_layer(config, plan, plan.targets[i], blobs_dir));
-  };
-  std::size_t threads = std::min<std::size_t>(plan.targets.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& thread : pool) thread.join();
+  parallel_for(plan.targets.size(), ThreadPool::workers_per_core(),
+               [&](std::size_t i) { packed[i].emplace(pack_target_layer(config, plan, plan.targets[i], blobs_dir)); });
   std::vector<Result<oci::LayerBlob>> layers;
   for (std::optional<Result<oci::LayerBlob>>& layer : packed) layers.push_back(std::move(*layer));
   return layers;
@@ -276,8 +266,8 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
   return package_packed(config, plan, layout, bases, pack_layers(config, plan, layout.blobs_dir()));
 }
 
-// Workers take targets from `queue` and exit when it is empty; start() adds a worker while
-// fewer than one per core are busy. Everything but the packing itself is under `mutex`.
+// Each start() queues one target on the pool (one worker per core, started as targets come);
+// the staging layout, made on the first start(), and the results are under `mutex`.
 struct LayerPacker::State {
   const Config& config;
   const Plan& plan;
@@ -286,58 +276,26 @@ struct LayerPacker::State {
   std::optional<TempDir> staging_root;  // made on the first start()
   std::optional<oci::LayoutWriter> layout;
   bool unusable = false;  // the staging layout could not be made: package_and_publish says why
-  bool closing = false;   // destroyed unpublished: what is queued is dropped
-  std::deque<std::size_t> queue;
   std::vector<bool> queued;
   std::vector<std::optional<Result<oci::LayerBlob>>> packed;
-  std::size_t busy = 0;
-  std::vector<std::thread> workers;
+  ThreadPool pool{ThreadPool::workers_per_core()};  // last: stopped before the layout goes
 
   State(const Config& c, const Plan& p, const OutputTarget& o)
       : config(c), plan(p), output(o), queued(p.targets.size(), false), packed(p.targets.size()) {}
-
-  // Packs queued targets until none is left (or, when closing, drops them). A worker stops
-  // being busy under the same lock that saw the queue empty, so start() never queues a target
-  // that no worker will take.
-  void drain(bool worker) {
-    std::unique_lock lock(mutex);
-    while (!queue.empty() && !closing) {
-      std::size_t target = queue.front();
-      queue.pop_front();
-      fs::path blobs_dir = layout->blobs_dir();
-      lock.unlock();
-      Result<oci::LayerBlob> layer = pack_target_layer(config, plan, plan.targets[target], blobs_dir);
-      lock.lock();
-      packed[target].emplace(std::move(layer));
-    }
-    if (worker) --busy;
-  }
-
-  void join() {
-    std::vector<std::thread> running;
-    {
-      std::lock_guard lock(mutex);
-      running.swap(workers);
-    }
-    for (std::thread& worker : running) worker.join();
-  }
 };
 
 LayerPacker::LayerPacker(const Config& config, const Plan& plan, const OutputTarget& output)
     : state_(std::make_unique<State>(config, plan, output)) {}
 
 LayerPacker::~LayerPacker() {
-  {
-    std::lock_guard lock(state_->mutex);
-    state_->closing = true;
-  }
-  state_->join();
+  state_->pool.drop_queued();
+  state_->pool.shut_down();
 }
 
 void LayerPacker::start(std::size_t target) {
   State& state = *state_;
   std::lock_guard lock(state.mutex);
-  if (target >= state.queued.size() || state.queued[target] || state.unusable || state.closing) return;
+  if (target >= state.queued.size() || state.queued[target] || state.unusable) return;
   if (!state.layout) {
     Result<fs::path> root = make_sibling_temp_dir(state.output.path);
     if (!root) {
@@ -353,20 +311,20 @@ void LayerPacker::start(std::size_t target) {
     state.layout.emplace(std::move(layout).value());
   }
   state.queued[target] = true;
-  state.queue.push_back(target);
-  if (state.busy >= std::max(1u, std::thread::hardware_concurrency())) return;
-  ++state.busy;
-  state.workers.emplace_back([&state] { state.drain(true); });
+  state.pool.enqueue([&state, target, blobs_dir = state.layout->blobs_dir()] {
+    Result<oci::LayerBlob> layer = pack_target_layer(state.config, state.plan, state.plan.targets[target], blobs_dir);
+    std::lock_guard done(state.mutex);
+    state.packed[target].emplace(std::move(layer));
+  });
 }
 
 Result<PackageResult> package_and_publish(const Config& config, const Plan& plan, const OutputTarget& output,
                                           const std::vector<oci::BaseImage>& bases, LayerPacker* packer) {
   if (packer && packer->state_->layout) {
-    // Queue the targets not packed yet, pack them here too, and wait for the workers.
+    // Queue the targets not packed yet and wait for the workers.
     LayerPacker::State& state = *packer->state_;
     for (std::size_t target = 0; target < plan.targets.size(); ++target) packer->start(target);
-    state.drain(false);
-    state.join();
+    state.pool.wait();
     std::vector<Result<oci::LayerBlob>> layers;
     for (std::optional<Result<oci::LayerBlob>>& layer : state.packed) layers.push_back(std::move(*layer));
     Result<PackageResult> result = package_packed(config, plan, *state.layout, bases, layers);

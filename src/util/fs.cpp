@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 namespace xb {
@@ -20,15 +21,50 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string random_suffix() {
-  static std::mt19937_64 generator{std::random_device{}() ^ static_cast<unsigned>(getpid())};
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string suffix;
-  for (int i = 0; i < 8; ++i) suffix += alphabet[generator() % (sizeof(alphabet) - 1)];
-  return suffix;
+std::string errno_text(int error) { return std::strerror(error); }
+
+// The template mkstemp/mkdtemp fill in: "<directory>/.<name>.tmp-XXXXXX".
+std::string temp_template(const fs::path& directory, std::string_view name) {
+  std::string pattern = (directory / ".").string();
+  pattern.append(name).append(".tmp-XXXXXX");
+  return pattern;
 }
 
-std::string errno_text(int error) { return std::strerror(error); }
+fs::path parent_or_current(const fs::path& target) {
+  return target.parent_path().empty() ? fs::path(".") : target.parent_path();
+}
+
+// The process's umask, read without changing it (umask(2) can only set it, which would race
+// with files created on other threads meanwhile). xbuild never changes its umask.
+mode_t process_umask() {
+  static const mode_t mask = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+    return static_cast<mode_t>(022);
+  }();
+  return mask;
+}
+
+struct CreatedFile {
+  int fd;
+  fs::path path;
+};
+
+Result<CreatedFile> create_temp_file(const fs::path& directory, std::string_view name, mode_t mode,
+                                     const std::string& where) {
+  std::string pattern = temp_template(directory, name);
+  int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (fd < 0) return fail("cannot create a temporary file " + where + ": " + errno_text(errno));
+  if (::fchmod(fd, mode) != 0) {
+    int error = errno;
+    ::close(fd);
+    ::unlink(pattern.c_str());
+    return fail("cannot chmod " + pattern + ": " + errno_text(error));
+  }
+  return CreatedFile{fd, fs::path(pattern)};
+}
 
 }  // namespace
 
@@ -41,32 +77,11 @@ Result<std::string> read_file(const fs::path& path) {
 }
 
 Status write_file_atomic(const fs::path& path, std::string_view content, Durability durability) {
-  fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + random_suffix());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("cannot create " + temp.string() + ": " + errno_text(errno));
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return fail("cannot write " + temp.string() + ": " + errno_text(error));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if ((durability == Durability::now && ::fsync(fd) != 0) || ::close(fd) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    return fail("cannot write " + temp.string() + ": " + errno_text(error));
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    return fail("cannot rename " + temp.string() + " to " + path.string() + ": " + errno_text(error));
-  }
-  return Ok{};
+  Result<TempFile> temp = TempFile::create(path, 0644 & ~process_umask());
+  if (!temp) return fail(temp.error());
+  if (Status written = temp.value().write(content); !written) return written;
+  if (Status closed = temp.value().close(durability); !closed) return closed;
+  return temp.value().commit(path);
 }
 
 Status sync_files(const std::vector<fs::path>& files) {
@@ -92,16 +107,25 @@ Status sync_files(const std::vector<fs::path>& files) {
 }
 
 Result<fs::path> make_sibling_temp_dir(const fs::path& target) {
-  fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  fs::path parent = parent_or_current(target);
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) return fail("cannot create directory " + parent.string() + ": " + ec.message());
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    fs::path candidate = parent / ("." + target.filename().string() + ".tmp-" + random_suffix());
-    if (::mkdir(candidate.c_str(), 0755) == 0) return candidate;
-    if (errno != EEXIST) return fail("cannot create directory " + candidate.string() + ": " + errno_text(errno));
+  std::string pattern = temp_template(parent, target.filename().string());
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return fail("cannot create a temporary directory next to " + target.string() + ": " + errno_text(errno));
+  // mkdtemp makes it 0700; a staged directory is published as it is, so it gets mkdir's mode.
+  if (::chmod(pattern.c_str(), 0755 & ~process_umask()) != 0) {
+    int error = errno;
+    ::rmdir(pattern.c_str());
+    return fail("cannot chmod " + pattern + ": " + errno_text(error));
   }
-  return fail("cannot create a temporary directory next to " + target.string());
+  return fs::path(pattern);
+}
+
+bool is_temp_name(std::string_view file_name) {
+  return file_name.rfind(".tmp-", 0) == 0 ||
+         (file_name.size() > 1 && file_name[0] == '.' && file_name.find(".tmp-", 1) != std::string_view::npos);
 }
 
 Status replace_directory(const fs::path& staged, const fs::path& target) {
@@ -113,6 +137,73 @@ Status replace_directory(const fs::path& staged, const fs::path& target) {
     return fail("cannot replace " + target.string() + ": " + errno_text(errno));
   std::error_code ec;
   fs::remove_all(staged, ec);  // now holds the old content; a leftover is harmless
+  return Ok{};
+}
+
+Result<TempFile> TempFile::create(const fs::path& target, mode_t mode) {
+  Result<CreatedFile> created =
+      create_temp_file(parent_or_current(target), target.filename().string(), mode, "next to " + target.string());
+  if (!created) return fail(created.error());
+  return TempFile(created.value().fd, std::move(created.value().path));
+}
+
+Result<TempFile> TempFile::create_in(const fs::path& directory, std::string_view name, mode_t mode) {
+  Result<CreatedFile> created = create_temp_file(directory, name, mode, "in " + directory.string());
+  if (!created) return fail(created.error());
+  return TempFile(created.value().fd, std::move(created.value().path));
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::exchange(other.path_, {})) {}
+
+TempFile& TempFile::operator=(TempFile&& other) noexcept {
+  if (this != &other) {
+    discard();
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+TempFile::~TempFile() { discard(); }
+
+void TempFile::discard() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!path_.empty()) ::unlink(path_.c_str());
+  fd_ = -1;
+  path_.clear();
+}
+
+Status TempFile::write(std::string_view data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + written, data.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write " + path_.string() + ": " + errno_text(errno));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return Ok{};
+}
+
+Status TempFile::close(Durability durability) {
+  int fd = std::exchange(fd_, -1);
+  if (fd < 0) return Ok{};
+  if (durability == Durability::now && ::fsync(fd) != 0) {
+    int error = errno;
+    ::close(fd);
+    return fail("cannot write " + path_.string() + ": " + errno_text(error));
+  }
+  if (::close(fd) != 0) return fail("cannot write " + path_.string() + ": " + errno_text(errno));
+  return Ok{};
+}
+
+Status TempFile::commit(const fs::path& target) {
+  if (Status closed = close(Durability::deferred); !closed) return closed;
+  if (::rename(path_.c_str(), target.c_str()) != 0)
+    return fail("cannot rename " + path_.string() + " to " + target.string() + ": " + errno_text(errno));
+  path_.clear();
   return Ok{};
 }
 

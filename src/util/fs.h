@@ -1,7 +1,11 @@
 // Filesystem helpers: whole-file reads, atomic writes and atomic directory replacement.
 // Every write that a user can see goes through a temporary sibling and a rename, so a failed
-// or interrupted command leaves what was there before.
+// or interrupted command leaves what was there before. Temporary files and directories are
+// all named ".<name>.tmp-XXXXXX" by mkstemp/mkdtemp (safe from any thread), next to the
+// <name> they will replace.
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <string>
@@ -29,8 +33,47 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
 Status sync_files(const std::vector<std::filesystem::path>& files);
 
 // Creates a new, empty directory next to `target` (same filesystem, so it can be renamed onto
-// target). Its name starts with ".<target name>.tmp-".
+// target), with mode 0755 less the umask. Its name starts with ".<target name>.tmp-".
 Result<std::filesystem::path> make_sibling_temp_dir(const std::filesystem::path& target);
+
+// Whether a directory entry is a temporary file or directory of ours (".<name>.tmp-XXXXXX",
+// or the ".tmp-..." of older versions): listings of published files skip them.
+bool is_temp_name(std::string_view file_name);
+
+// A new file, open for writing, that becomes a published file by a rename: commit(). Until
+// then it is removed when the object goes (an error, an early return, an exception).
+class TempFile {
+ public:
+  // ".<target name>.tmp-XXXXXX" next to `target`, with permission bits `mode` (fchmod: the
+  // umask does not apply). The failure says "cannot create a temporary file next to <target>".
+  static Result<TempFile> create(const std::filesystem::path& target, mode_t mode = 0644);
+  // ".<name>.tmp-XXXXXX" in `directory`, for a file whose final name is known only at the end
+  // (a blob named by its digest). The failure says "cannot create a temporary file in <dir>".
+  static Result<TempFile> create_in(const std::filesystem::path& directory, std::string_view name, mode_t mode = 0644);
+
+  TempFile(TempFile&& other) noexcept;
+  TempFile& operator=(TempFile&& other) noexcept;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile();  // closes the descriptor; removes the file unless committed
+
+  int fd() const { return fd_; }  // -1 once closed
+  const std::filesystem::path& path() const { return path_; }
+
+  Status write(std::string_view data);
+  // fsyncs (Durability::now) and closes the descriptor.
+  Status close(Durability durability);
+  // Closes the descriptor if still open (no fsync) and renames the file to `target`; from then
+  // on it is not ours to remove.
+  Status commit(const std::filesystem::path& target);
+
+ private:
+  TempFile(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  void discard();
+
+  int fd_ = -1;
+  std::filesystem::path path_;  // empty once committed
+};
 
 // Moves the fully written directory `staged` to `target` in one step. An existing target is
 // swapped out atomically (renameat2 RENAME_EXCHANGE) and then deleted.

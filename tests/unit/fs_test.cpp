@@ -1,6 +1,13 @@
 #include "util/fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "support/scratch_dir.h"
 #include "util/sha256.h"
@@ -64,6 +71,140 @@ TEST(Fs, ReplaceDirectoryCreatesAMissingTarget) {
   fs::path staged = make_sibling_temp_dir(scratch / "out").value();
   ASSERT_TRUE(replace_directory(staged, scratch / "out").ok());
   EXPECT_TRUE(fs::is_directory(scratch / "out"));
+}
+
+// ".<name>.tmp-" and six characters that mkstemp/mkdtemp chose.
+bool is_temp_of(const fs::path& path, const std::string& name) {
+  std::string file_name = path.filename().string();
+  std::string prefix = "." + name + ".tmp-";
+  return file_name.rfind(prefix, 0) == 0 && file_name.size() == prefix.size() + 6;
+}
+
+mode_t mode_of(const fs::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 07777;
+}
+
+TEST(TempFile, IsCreatedNextToItsTargetAndRemovedUnlessCommitted) {
+  ScratchDir scratch;
+  fs::path kept_path;
+  {
+    Result<TempFile> temp = TempFile::create(scratch / "index.json");
+    ASSERT_TRUE(temp.ok()) << temp.error();
+    kept_path = temp.value().path();
+    EXPECT_EQ(kept_path.parent_path(), scratch.path());
+    EXPECT_TRUE(is_temp_of(kept_path, "index.json")) << kept_path;
+    EXPECT_EQ(mode_of(kept_path), 0644u);
+    EXPECT_GE(temp.value().fd(), 0);
+    EXPECT_TRUE(fs::exists(kept_path));
+    ASSERT_TRUE(temp.value().write("half").ok());
+  }
+  EXPECT_FALSE(fs::exists(kept_path));
+  EXPECT_TRUE(fs::is_empty(scratch.path()));
+}
+
+TEST(TempFile, CommitRenamesItOverTheTarget) {
+  ScratchDir scratch;
+  fs::path target = scratch.write("index.json", "old");
+  Result<TempFile> temp = TempFile::create(target, 0600);
+  ASSERT_TRUE(temp.ok()) << temp.error();
+  ASSERT_TRUE(temp.value().write("new").ok());
+  ASSERT_TRUE(temp.value().close(Durability::now).ok());
+  EXPECT_EQ(temp.value().fd(), -1);
+  ASSERT_TRUE(temp.value().commit(target).ok());
+  EXPECT_TRUE(temp.value().path().empty());
+  EXPECT_EQ(read_file(target).value(), "new");
+  EXPECT_EQ(mode_of(target), 0600u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 1);
+}
+
+TEST(TempFile, MovesOwnershipOfTheFile) {
+  ScratchDir scratch;
+  Result<TempFile> temp = TempFile::create_in(scratch.path(), "layer");
+  ASSERT_TRUE(temp.ok()) << temp.error();
+  EXPECT_TRUE(is_temp_of(temp.value().path(), "layer"));
+  TempFile moved = std::move(temp).value();
+  fs::path path = moved.path();
+  {
+    TempFile taken = std::move(moved);
+    EXPECT_EQ(taken.path(), path);
+    EXPECT_TRUE(fs::exists(path));
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(TempFile, NamesTheDirectoryItCannotCreateIn) {
+  ScratchDir scratch;
+  EXPECT_EQ(TempFile::create(scratch / "missing" / "out.tar").error(), "cannot create a temporary file next to " +
+                                                                           (scratch / "missing" / "out.tar").string() +
+                                                                           ": No such file or directory");
+  EXPECT_EQ(TempFile::create_in(scratch / "missing", "layer").error(),
+            "cannot create a temporary file in " + (scratch / "missing").string() + ": No such file or directory");
+}
+
+// mkstemp's names: no generator of our own, so threads creating at once never collide.
+TEST(TempFile, ThreadsCreatingAtOnceGetDistinctFiles) {
+  ScratchDir scratch;
+  constexpr int kThreads = 8;
+  constexpr int kFiles = 50;
+  std::vector<std::vector<std::string>> names(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<TempFile> open;
+      for (int i = 0; i < kFiles; ++i) {
+        Result<TempFile> temp = TempFile::create(scratch / "blob");
+        if (!temp) return;
+        names[t].push_back(temp.value().path().string());
+        open.push_back(std::move(temp).value());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<std::string> distinct;
+  for (const std::vector<std::string>& list : names) {
+    EXPECT_EQ(list.size(), static_cast<std::size_t>(kFiles));
+    distinct.insert(list.begin(), list.end());
+  }
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kFiles));
+  EXPECT_TRUE(fs::is_empty(scratch.path()));  // every one removed with its object
+}
+
+TEST(Fs, ConcurrentAtomicWritesLeaveOneWholeFile) {
+  ScratchDir scratch;
+  fs::path file = scratch / "entry";
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(write_file_atomic(file, std::string(1000, char('a' + t))).ok());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::string content = read_file(file).value();
+  ASSERT_EQ(content.size(), 1000u);
+  EXPECT_EQ(content, std::string(1000, content[0]));
+  EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 1);
+}
+
+// As open(..., 0644) and mkdir(..., 0755) would make them, though mkstemp and mkdtemp don't.
+TEST(Fs, AtomicWritesAndStagedDirectoriesGetTheUsualModes) {
+  ScratchDir scratch;
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ASSERT_TRUE(write_file_atomic(scratch / "file", "x").ok());
+  fs::path staged = make_sibling_temp_dir(scratch / "dir").value();
+  EXPECT_EQ(mode_of(scratch / "file"), 0644u & ~mask);
+  EXPECT_EQ(mode_of(staged), 0755u & ~mask);
+}
+
+TEST(Fs, TemporaryNamesAreRecognised) {
+  EXPECT_TRUE(is_temp_name(".index.json.tmp-a1B2c3"));
+  EXPECT_TRUE(is_temp_name(".tmp-0123abcd-4242-7"));  // an older version's cache object
+  EXPECT_FALSE(is_temp_name("0123abcd"));
+  EXPECT_FALSE(is_temp_name("index.json"));
+  EXPECT_FALSE(is_temp_name("notes.tmp-1"));
+  EXPECT_FALSE(is_temp_name(".hidden"));
 }
 
 TEST(Sha256, DigestsAreOciFormatted) {

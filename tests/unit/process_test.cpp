@@ -19,6 +19,7 @@
 
 #include "support/scratch_dir.h"
 #include "util/strings.h"
+#include "util/uv_loop.h"
 
 namespace xb {
 namespace {
@@ -56,14 +57,12 @@ class ProcessTest : public ::testing::Test {
     int exits = 0;
   };
 
-  void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
-    runner_ = make_uv_process_runner(&loop_);
-  }
+  void SetUp() override { runner_ = make_uv_process_runner(loop_.get()); }
 
   void TearDown() override {
     runner_.reset();
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_TRUE(loop_.all_closed());
+    EXPECT_EQ(loop_.close(), 0);
   }
 
   static ProcessSpec shell(const std::string& script) {
@@ -87,12 +86,12 @@ class ProcessTest : public ::testing::Test {
     Outcome outcome;
     Result<ProcessId> id = runner_->start(spec, record_into(outcome));
     EXPECT_TRUE(id.ok()) << id.error();
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    loop_.run();
     EXPECT_EQ(outcome.exits, 1);
     return outcome;
   }
 
-  uv_loop_t loop_;
+  UvLoop loop_;
   std::unique_ptr<ProcessRunner> runner_;
 };
 
@@ -147,7 +146,7 @@ TEST_F(ProcessTest, AProgramThatIsNotThereFailsToStartWithItsName) {
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.error(), "could not start \"xbuild-no-such-program\": no such file or directory");
   EXPECT_EQ(runner_->running(), 0u);
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   EXPECT_EQ(outcome.exits, 0);
 }
 
@@ -159,7 +158,7 @@ TEST_F(ProcessTest, AMissingWorkingDirectoryIsNamed) {
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.error(),
             "could not start \"sh\": its working directory " + (scratch / "missing").string() + " does not exist");
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
 }
 
 TEST_F(ProcessTest, AnEmptyCommandFailsToStart) {
@@ -200,7 +199,7 @@ TEST_F(ProcessTest, RunningCountsChildrenUntilTheirExitIsReported) {
   ASSERT_TRUE(runner_->start(shell("true"), record_into(first)).ok());
   ASSERT_TRUE(runner_->start(shell("true"), record_into(second)).ok());
   EXPECT_EQ(runner_->running(), 2u);
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   EXPECT_EQ(runner_->running(), 0u);
   EXPECT_EQ(first.exits, 1);
   EXPECT_EQ(second.exits, 1);
@@ -214,7 +213,7 @@ TEST_F(ProcessTest, ACallbackMayStartTheNextChild) {
     ASSERT_TRUE(runner_->start(shell("echo second"), record_into(second)).ok());
   };
   ASSERT_TRUE(runner_->start(shell("echo first"), std::move(callbacks)).ok());
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   EXPECT_THAT(second.lines, ElementsAre("second"));
   EXPECT_EQ(second.exits, 1);
 }
@@ -233,7 +232,7 @@ TEST_F(ProcessTest, TheChildLeadsItsOwnProcessGroupAndSession) {
   Result<ProcessId> started = runner_->start(shell("echo $$; exec sleep 10"), std::move(callbacks));
   ASSERT_TRUE(started.ok()) << started.error();
   id = started.value();
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   EXPECT_EQ(outcome.exits, 1);
 }
 
@@ -272,8 +271,9 @@ TerminateRun terminate_after_pids(uv_loop_t* loop, ProcessRunner& runner, const 
 }
 
 TEST_F(ProcessTest, TerminateKillsTheChildAndItsGrandchildren) {
-  TerminateRun run = terminate_after_pids(&loop_, *runner_, "echo $$; sleep 10 & echo $!; sleep 10 & echo $!; wait", 3,
-                                          std::chrono::milliseconds(5000));
+  TerminateRun run =
+      terminate_after_pids(loop_.get(), *runner_, "echo $$; sleep 10 & echo $!; sleep 10 & echo $!; wait", 3,
+                           std::chrono::milliseconds(5000));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGTERM);
   EXPECT_LT(run.seconds_to_exit, 1.0) << "SIGTERM should have ended it well within the grace";
@@ -282,7 +282,7 @@ TEST_F(ProcessTest, TerminateKillsTheChildAndItsGrandchildren) {
 }
 
 TEST_F(ProcessTest, TerminateSendsSigkillAfterTheGraceToAGroupThatIgnoresSigterm) {
-  TerminateRun run = terminate_after_pids(&loop_, *runner_, "trap '' TERM; echo $$; sleep 10 & echo $!; wait", 2,
+  TerminateRun run = terminate_after_pids(loop_.get(), *runner_, "trap '' TERM; echo $$; sleep 10 & echo $!; wait", 2,
                                           std::chrono::milliseconds(300));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGKILL);
@@ -292,8 +292,9 @@ TEST_F(ProcessTest, TerminateSendsSigkillAfterTheGraceToAGroupThatIgnoresSigterm
 }
 
 TEST_F(ProcessTest, AGrandchildThatIgnoresSigtermDiesWithItsLeader) {
-  TerminateRun run = terminate_after_pids(&loop_, *runner_, "echo $$; (trap '' TERM; exec sleep 10) & echo $!; wait", 2,
-                                          std::chrono::milliseconds(5000));
+  TerminateRun run =
+      terminate_after_pids(loop_.get(), *runner_, "echo $$; (trap '' TERM; exec sleep 10) & echo $!; wait", 2,
+                           std::chrono::milliseconds(5000));
   ASSERT_TRUE(run.exit);
   EXPECT_EQ(run.exit->term_signal, SIGTERM);
   EXPECT_LT(run.seconds_to_exit, 1.0) << "the grandchild outlived its leader until the grace ran out";
@@ -316,9 +317,9 @@ TEST_F(ProcessTest, TerminateIgnoresUnknownAndFinishedChildren) {
   Outcome outcome;
   Result<ProcessId> id = runner_->start(shell("exit 4"), record_into(outcome));
   ASSERT_TRUE(id.ok());
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   runner_->terminate(id.value(), std::chrono::milliseconds(0));
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   EXPECT_EQ(outcome.exits, 1);
   EXPECT_EQ(outcome.exit->exit_status, 4);
 }

@@ -17,6 +17,7 @@
 #include "support/scratch_dir.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/uv_loop.h"
 
 namespace xb {
 namespace {
@@ -42,7 +43,6 @@ class SchedulerTest : public ::testing::Test {
   static constexpr std::size_t amd64 = 1;
 
   void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
     plan_.state_dir = scratch_ / ".xbuild";
     plan_.targets.resize(2);
     plan_.targets[arm64].platform = Platform{"linux", "arm64", "", ""};
@@ -50,7 +50,10 @@ class SchedulerTest : public ::testing::Test {
     std::filesystem::create_directories(source_dir());
   }
 
-  void TearDown() override { EXPECT_EQ(uv_loop_close(&loop_), 0); }
+  void TearDown() override {
+    EXPECT_TRUE(loop_.all_closed());
+    EXPECT_EQ(loop_.close(), 0);
+  }
 
   std::filesystem::path source_dir() const { return scratch_ / "src"; }
 
@@ -74,14 +77,14 @@ class SchedulerTest : public ::testing::Test {
   }
 
   RunResult run_real(SchedulerOptions options) {
-    std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(&loop_);
-    RunResult result = run_jobs(&loop_, plan_, *runner, terminal_, options);
+    std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(loop_.get());
+    RunResult result = run_jobs(loop_.get(), plan_, *runner, terminal_, options);
     EXPECT_EQ(runner->running(), 0u);
     return result;
   }
 
   RunResult run_fake(FakeProcessRunner& runner, SchedulerOptions options) {
-    RunResult result = run_jobs(&loop_, plan_, runner, terminal_, options);
+    RunResult result = run_jobs(loop_.get(), plan_, runner, terminal_, options);
     EXPECT_EQ(runner.running(), 0u);
     return result;
   }
@@ -108,7 +111,7 @@ class SchedulerTest : public ::testing::Test {
     return all;
   }
 
-  uv_loop_t loop_;
+  UvLoop loop_;
   testing::ScratchDir scratch_;
   RecordingTerminal terminal_;
   Plan plan_;
@@ -121,7 +124,7 @@ TEST_F(SchedulerTest, StartsEachJobOnceEverythingItNeedsSucceeded) {
   add_job(arm64, "test", "test", {0});
   add_job(arm64, "lint", "lint", {0});
   add_job(arm64, "package", "package", {1, 2});
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(4));
   EXPECT_THAT(runner.started, ElementsAre("build", "test", "lint", "package"));
   EXPECT_EQ(runner.max_running, 2u);
@@ -134,7 +137,7 @@ TEST_F(SchedulerTest, StartsEachJobOnceEverythingItNeedsSucceeded) {
 
 TEST_F(SchedulerTest, StartsReadyJobsInPlanOrderUpToTheLimit) {
   for (const char* name : {"a", "b", "c", "d", "e"}) add_job(amd64, name, name);
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(2));
   EXPECT_THAT(runner.started, ElementsAre("a", "b", "c", "d", "e"));
   EXPECT_EQ(runner.max_running, 2u);
@@ -149,7 +152,7 @@ TEST_F(SchedulerTest, StartsTheJobsHeadingTheLongestChainsFirst) {
     add_job(arm64, std::string("test ") + name, std::string("test ") + name, {build});
   }
   add_job(amd64, "lint", "lint");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(2));
   // In plan order the tests of one and two would have started before "build three".
   EXPECT_THAT(runner.started,
@@ -160,7 +163,7 @@ TEST_F(SchedulerTest, StartsTheJobsHeadingTheLongestChainsFirst) {
 
 TEST_F(SchedulerTest, ZeroJobsMeansNoLimit) {
   for (const char* name : {"a", "b", "c", "d", "e"}) add_job(amd64, name, name);
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(0));
   EXPECT_EQ(runner.max_running, 5u);
   EXPECT_TRUE(result.ok());
@@ -168,7 +171,7 @@ TEST_F(SchedulerTest, ZeroJobsMeansNoLimit) {
 
 TEST_F(SchedulerTest, RunsTheJobInItsWorkingDirectoryWithItsEnvironment) {
   add_job(arm64, "build", "make");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   ASSERT_EQ(runner.specs.size(), 1u);
   EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-c", "make"));
@@ -180,7 +183,7 @@ TEST_F(SchedulerTest, JobsMarkedDoneCountAsSucceededAndAreNotStarted) {
   std::size_t build = add_job(arm64, "build", "make");
   std::size_t test = add_job(arm64, "test", "make check", {build});
   add_job(amd64, "build", "make");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   SchedulerOptions options = with_jobs(2);
   options.done = {true, false, true};
   std::vector<std::size_t> hooked;
@@ -195,7 +198,7 @@ TEST_F(SchedulerTest, JobsMarkedDoneCountAsSucceededAndAreNotStarted) {
 }
 
 TEST_F(SchedulerTest, AnEmptyPlanSucceedsAtOnce) {
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_TRUE(result.ok());
   EXPECT_THAT(result.jobs, IsEmpty());
@@ -207,7 +210,7 @@ TEST_F(SchedulerTest, TheFirstFailureCancelsRunningJobsAndStartsNothingNew) {
   add_job(arm64, "build", "fails");
   add_job(arm64, "test", "after", {1});
   add_job(amd64, "test", "later");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   runner.script("forever", {{}, {}, true, ""});
   runner.script("fails", {{"error: boom"}, ProcessExit{2, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(2));
@@ -229,7 +232,7 @@ TEST_F(SchedulerTest, KeepGoingRunsEverythingThatDoesNotNeedTheFailedJob) {
   add_job(arm64, "package", "arm64 package", {1});
   add_job(amd64, "build", "amd64 build");
   add_job(amd64, "test", "amd64 test", {3});
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   runner.script("arm64 build", {{}, ProcessExit{1, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(1, /*keep_going=*/true));
   EXPECT_THAT(runner.started, ElementsAre("arm64 build", "amd64 build", "amd64 test"));
@@ -246,7 +249,7 @@ TEST_F(SchedulerTest, KeepGoingRunsEverythingThatDoesNotNeedTheFailedJob) {
 TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
   add_job(arm64, "build", "first");
   add_job(amd64, "build", "second");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   runner.script("first", {{}, ProcessExit{0, SIGKILL}, false, ""});
   runner.script("second", {{}, ProcessExit{7, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(2, /*keep_going=*/true));
@@ -261,7 +264,7 @@ TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
 TEST_F(SchedulerTest, AJobThatCannotStartFailsTheRun) {
   add_job(arm64, "build", "make");
   add_job(amd64, "build", "other");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   runner.script("make", {{}, {}, false, "could not start \"/bin/sh\": no such file or directory"});
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
@@ -277,7 +280,7 @@ TEST_F(SchedulerTest, AJobThatCannotStartFailsTheRun) {
 TEST_F(SchedulerTest, AJobWhoseLogCannotBeOpenedFails) {
   add_job(arm64, "build", "make");
   scratch_.write(".xbuild/logs", "a file where the log directory should be");
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
   EXPECT_EQ(result.failure_message(plan_), "stage \"build\" failed on linux/arm64 (could not open its log " +
@@ -286,7 +289,7 @@ TEST_F(SchedulerTest, AJobWhoseLogCannotBeOpenedFails) {
 
 TEST_F(SchedulerTest, AJobWithAnUnsatisfiableNeedDoesNotRun) {
   add_job(arm64, "build", "build", {5});
-  FakeProcessRunner runner(&loop_);
+  FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
   EXPECT_THAT(states(result), ElementsAre(JobState::not_run));
@@ -337,8 +340,8 @@ TEST_F(SchedulerTest, RealSilentJobStillTicksTheTerminalsClock) {
     int ticks = 0;
   } counter;
   add_job(arm64, "build", "sleep 1.3");
-  std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(&loop_);
-  RunResult result = run_jobs(&loop_, plan_, *runner, counter, with_jobs(1));
+  std::unique_ptr<ProcessRunner> runner = make_uv_process_runner(loop_.get());
+  RunResult result = run_jobs(loop_.get(), plan_, *runner, counter, with_jobs(1));
   EXPECT_TRUE(result.ok()) << result.failure_message(plan_);
   EXPECT_GE(counter.ticks, 2);   // 1.3 s at one tick every 500 ms
   EXPECT_LE(counter.ticks, 10);  // and the clock does not spin

@@ -85,6 +85,38 @@ TEST(CacheStore, SameContentIsStoredOnce) {
   EXPECT_EQ(info.objects, 1u);
 }
 
+// Objects go in through a temporary name, with their source's mode; none is left behind.
+TEST(CacheStore, ObjectsKeepTheirSourcesModeAndLeaveNoTemporaryFile) {
+  ScratchDir scratch;
+  fs::path tool = scratch.write("out/tool", "#!/bin/sh\n");
+  fs::permissions(tool, fs::perms(0755));
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "out", {}).ok());
+  std::vector<fs::path> objects;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch / "cache/objects"))
+    objects.push_back(entry.path());
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_FALSE(is_temp_name(objects[0].filename().string()));
+  EXPECT_EQ(fs::status(objects[0]).permissions(), fs::perms(0755));
+}
+
+// A write that is under way (or was interrupted) is not counted: neither today's
+// ".<name>.tmp-XXXXXX" nor an older version's ".tmp-<hex>-<pid>-<n>".
+TEST(CacheStore, InfoSkipsTemporaryFiles) {
+  ScratchDir scratch;
+  scratch.write("out/file", "content");
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "out", {}).ok());
+  CacheInfo before = store.info().value();
+  scratch.write("cache/objects/." + std::string(64, 'c') + ".tmp-a1b2c3", "partial");
+  scratch.write("cache/objects/.tmp-" + std::string(64, 'd') + "-4242-0", "partial");
+  scratch.write("cache/entries/." + std::string(64, 'e') + ".tmp-d4e5f6", "partial");
+  CacheInfo after = store.info().value();
+  EXPECT_EQ(after.objects, before.objects);
+  EXPECT_EQ(after.entries, before.entries);
+  EXPECT_EQ(after.bytes, before.bytes);
+}
+
 TEST(CacheStore, RestoringADamagedEntryFailsWithItsPath) {
   ScratchDir scratch;
   scratch.write("cache/entries/" + std::string(64, 'a'), "garbage\n");
