@@ -22,6 +22,7 @@
 #include "emulate/qemu_catalog.h"
 #include "emulate/rootfs.h"
 #include "emulate/sandbox.h"
+#include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "util/fs.h"
 #include "util/strings.h"
