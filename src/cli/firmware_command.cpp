@@ -12,7 +12,9 @@
 
 #include "firmware/artifact.h"
 #include "firmware/qemu_test.h"
-#include "firmware/target.h"
+#include "toolchain/cross_files.h"
+#include "toolchain/environment.h"
+#include "toolchain/firmware_target.h"
 #include "toolchain/toolchain.h"
 #include "util/error.h"
 #include "util/fs.h"

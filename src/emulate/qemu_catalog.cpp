@@ -1,18 +1,20 @@
 // The QEMU catalog: every qemu/*.toml read once, in name order.
 //
 // Each file holds six string keys (arch, platform, interpreter, package, magic, mask) and
-// nothing else. A file is parsed with toml++ and checked key by key; an unknown key, a missing
-// key, a value of the wrong type, a platform that does not parse, or a magic/mask that is not a
-// run of \xNN escapes of equal length becomes a Diagnostic (file:line:col, the line and a
-// caret, as xbuild.toml's errors look), and reading carries on, so one load reports every
-// problem in every file.
+// nothing else. A file is read through a TomlReader (config/toml_reader.h) and checked key by
+// key; an unknown key, a missing key, a value of the wrong type, a platform that does not parse,
+// or a magic/mask that is not a run of \xNN escapes of equal length becomes a Diagnostic
+// (file:line:col, the line and a caret, as xbuild.toml's errors look), and reading carries on,
+// so one load reports every problem in every file. These files' messages are shorter than
+// xbuild.toml's: every key is a top-level string.
 #include "emulate/qemu_catalog.h"
 
 #include <algorithm>
 #include <optional>
+#include <variant>
 
 #include "config/config.h"
-#include "config/toml_support.h"
+#include "config/toml_reader.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -24,76 +26,67 @@ namespace {
 
 const std::vector<std::string> kKeys = {"arch", "platform", "interpreter", "package", "magic", "mask"};
 
-class QemuFileReader {
- public:
-  QemuFileReader(std::string_view text, const fs::path& file, std::vector<Diagnostic>& diagnostics)
-      : file_(file.string()), lines_(split_source_lines(text)), diagnostics_(diagnostics) {}
-
-  std::optional<QemuArch> read(const toml::table& root, const fs::path& source) {
-    std::size_t before = diagnostics_.size();
-    for (auto&& [key, value] : root) {
-      if (std::find(kKeys.begin(), kKeys.end(), key.str()) != kKeys.end()) continue;
-      std::string hint = closest_match(key.str(), kKeys);
-      report(key.source().begin,
-             "unknown key \"" + std::string(key.str()) + "\"" +
-                 (hint.empty() ? "; valid keys are " + join(kKeys, ", ") : "; did you mean \"" + hint + "\"?"));
-    }
-    QemuArch arch;
-    arch.source = source;
-    arch.arch = string_at(root, "arch").value_or("");
-    if (std::optional<std::string> text = string_at(root, "platform")) {
-      Result<Platform> platform = parse_platform(*text);
-      if (platform)
-        arch.platform = platform.value();
-      else
-        report(root.get("platform")->source().begin, platform.error());
-    }
-    arch.interpreter = string_at(root, "interpreter").value_or("");
-    if (!arch.interpreter.empty() && !arch.interpreter.is_absolute())
-      report(root.get("interpreter")->source().begin,
-             "\"interpreter\" must be an absolute path (the F flag opens it at registration)");
-    arch.package = string_at(root, "package").value_or("");
-    std::optional<std::string> magic = string_at(root, "magic");
-    std::optional<std::string> mask = string_at(root, "mask");
-    if (magic) check_bytes(root, "magic", *magic);
-    if (mask) check_bytes(root, "mask", *mask);
-    if (magic && mask && decode_binfmt_bytes(*magic) && decode_binfmt_bytes(*mask)) {
-      if (decode_binfmt_bytes(*magic).value().size() != decode_binfmt_bytes(*mask).value().size())
-        report(root.get("mask")->source().begin, "\"mask\" must be as long as \"magic\"");
-    }
-    arch.magic = magic.value_or("");
-    arch.mask = mask.value_or("");
-    if (diagnostics_.size() != before) return std::nullopt;
-    return arch;
+void check_keys(TomlReader& reader, const TomlTable& root) {
+  for (const TomlEntry& entry : root.entries()) {
+    if (std::find(kKeys.begin(), kKeys.end(), entry.key) != kKeys.end()) continue;
+    std::string hint = closest_match(entry.key, kKeys);
+    reader.report(entry.key_position,
+                  "unknown key \"" + entry.key + "\"" +
+                      (hint.empty() ? "; valid keys are " + join(kKeys, ", ") : "; did you mean \"" + hint + "\"?"));
   }
+}
 
-  void report(const toml::source_position& at, std::string message) {
-    diagnostics_.push_back(diagnostic_at(file_, lines_, at, std::move(message)));
+std::optional<std::string> string_at(TomlReader& reader, const TomlTable& root, const std::string& key) {
+  const TomlValue* value = root.get(key);
+  if (!value) {
+    reader.report(TomlPosition{1, 1}, "missing required key \"" + key + "\"");
+    return std::nullopt;
   }
-
- private:
-  std::optional<std::string> string_at(const toml::table& table, const std::string& key) {
-    const toml::node* node = table.get(key);
-    if (!node) {
-      report(toml::source_position{1, 1}, "missing required key \"" + key + "\"");
-      return std::nullopt;
-    }
-    if (!node->is_string() || node->as_string()->get().empty()) {
-      report(node->source().begin, "\"" + key + "\" must be a non-empty string");
-      return std::nullopt;
-    }
-    return node->as_string()->get();
+  const std::string* text = value->as_string();
+  if (!text || text->empty()) {
+    reader.report(*value, "\"" + key + "\" must be a non-empty string");
+    return std::nullopt;
   }
+  return *text;
+}
 
-  void check_bytes(const toml::table& table, const std::string& key, const std::string& value) {
-    Result<std::string> bytes = decode_binfmt_bytes(value);
-    if (!bytes) report(table.get(key)->source().begin, "\"" + key + "\": " + bytes.error());
+void check_bytes(TomlReader& reader, const TomlTable& root, const std::string& key, const std::string& value) {
+  Result<std::string> bytes = decode_binfmt_bytes(value);
+  if (!bytes) reader.report(*root.get(key), "\"" + key + "\": " + bytes.error());
+}
+
+// The entry of one file, or nullopt when anything in it was wrong (and reported).
+std::optional<QemuArch> read_arch(TomlReader& reader, const TomlTable& root, const fs::path& source) {
+  std::size_t before = reader.error_count();
+  check_keys(reader, root);
+  QemuArch arch;
+  arch.source = source;
+  arch.arch = string_at(reader, root, "arch").value_or("");
+  if (std::optional<std::string> text = string_at(reader, root, "platform")) {
+    Result<Platform> platform = parse_platform(*text);
+    if (platform)
+      arch.platform = platform.value();
+    else
+      reader.report(*root.get("platform"), platform.error());
   }
-
-  std::string file_;
-  std::vector<std::string> lines_;
-  std::vector<Diagnostic>& diagnostics_;
-};
+  arch.interpreter = string_at(reader, root, "interpreter").value_or("");
+  if (!arch.interpreter.empty() && !arch.interpreter.is_absolute())
+    reader.report(*root.get("interpreter"),
+                  "\"interpreter\" must be an absolute path (the F flag opens it at registration)");
+  arch.package = string_at(reader, root, "package").value_or("");
+  std::optional<std::string> magic = string_at(reader, root, "magic");
+  std::optional<std::string> mask = string_at(reader, root, "mask");
+  if (magic) check_bytes(reader, root, "magic", *magic);
+  if (mask) check_bytes(reader, root, "mask", *mask);
+  if (magic && mask && decode_binfmt_bytes(*magic) && decode_binfmt_bytes(*mask)) {
+    if (decode_binfmt_bytes(*magic).value().size() != decode_binfmt_bytes(*mask).value().size())
+      reader.report(*root.get("mask"), "\"mask\" must be as long as \"magic\"");
+  }
+  arch.magic = magic.value_or("");
+  arch.mask = mask.value_or("");
+  if (reader.error_count() != before) return std::nullopt;
+  return arch;
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -141,29 +134,20 @@ Result<QemuCatalog> QemuCatalog::load(const fs::path& directory) {
       diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
       continue;
     }
-    QemuFileReader reader(text.value(), file, diagnostics);
-    toml::table parsed;
-    try {
-      parsed = toml::parse(text.value(), file.string());
-    } catch (const toml::parse_error& error) {
-      reader.report(error.source().begin, "TOML syntax error: " + std::string(error.description()));
-      continue;
+    TomlReader reader(text.value(), file.string());
+    std::variant<TomlTable, TomlSyntaxError> parsed = parse_toml(text.value(), file.string());
+    if (const TomlSyntaxError* error = std::get_if<TomlSyntaxError>(&parsed)) {
+      reader.report(error->position, "TOML syntax error: " + error->description);
+    } else if (std::optional<QemuArch> arch = read_arch(reader, std::get<TomlTable>(parsed), file)) {
+      if (const QemuArch* first = catalog.find_arch(arch->arch))
+        reader.report(*std::get<TomlTable>(parsed).get("arch"),
+                      "arch \"" + arch->arch + "\" is already described by " + first->source.string());
+      else
+        catalog.arches_.push_back(std::move(*arch));
     }
-    if (std::optional<QemuArch> arch = reader.read(parsed, file)) {
-      if (catalog.find_arch(arch->arch)) {
-        reader.report(parsed.get("arch")->source().begin, "arch \"" + arch->arch + "\" is already described by " +
-                                                              catalog.find_arch(arch->arch)->source.string());
-        continue;
-      }
-      catalog.arches_.push_back(std::move(*arch));
-    }
+    for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
   }
-  if (!diagnostics.empty()) {
-    std::string message;
-    for (const Diagnostic& diagnostic : diagnostics) message += diagnostic.render();
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    return fail(message);
-  }
+  if (!diagnostics.empty()) return fail(render_diagnostics(diagnostics));
   if (catalog.arches_.empty())
     return fail("no QEMU architectures in " + directory.string() + " (expected qemu/<arch>.toml files)");
   return catalog;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <string>
 
-#include "firmware/target.h"
 #include "oci/descriptor.h"
+#include "toolchain/firmware_target.h"
 #include "util/error.h"
 
 namespace xb::oci {

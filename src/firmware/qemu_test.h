@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "firmware/target.h"
+#include "toolchain/firmware_target.h"
 #include "util/error.h"
 
 namespace xb::firmware {

@@ -4,6 +4,7 @@
 // cache keys and `xbuild plan`. Tests run through `xbuild firmware test` (XBUILD_EXEC), and the
 // target's [firmware] elf becomes its firmware artifact.
 #include "plan/planner.h"
+#include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "util/strings.h"
 

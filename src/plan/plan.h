@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "config/model.h"
-#include "firmware/target.h"
+#include "toolchain/firmware_target.h"
 #include "toolchain/toolchain.h"
 
 namespace xb {

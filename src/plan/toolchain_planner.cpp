@@ -3,6 +3,7 @@
 // its binaries through the toolchain's runner (XBUILD_EXEC), gets a Meson cross file and a CMake
 // toolchain file, and the runner's one-time setup when the toolchain declares one (wine).
 #include "plan/planner.h"
+#include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 
 namespace xb {

@@ -1,24 +1,27 @@
 // The toolchain catalog: every toolchains/*.toml read once, in name order.
 //
-// Each file is parsed with toml++ and then checked against a fixed schema: the top level holds
-// platform, triple, sysroot, pkg_config_libdir, runner and qemu_arch, and the tables [tools],
-// [meson], [cmake] and [packages] hold their own fixed keys; the optional [runner_env] (any
-// variable names) and [runner_setup] (command, creates) describe what the runner needs. A key the schema does not know,
-// a missing key, or a value of the wrong type becomes a Diagnostic (file:line:col, the line and a caret, rendered like
-// xbuild.toml's), and reading carries on, so one load reports every problem in every file. Two files claiming the same
-// platform is an error too, reported at the second.
+// Each file is read through a TomlReader (config/toml_reader.h) and checked against a fixed
+// schema: the top level holds platform, triple, sysroot, pkg_config_libdir, runner and qemu_arch,
+// and the tables [tools], [meson], [cmake] and [packages] hold their own fixed keys; the optional
+// [runner_env] (any variable names) and [runner_setup] (command, creates) describe what the
+// runner needs. A key the schema does not know, a missing key, or a value of the wrong type
+// becomes a Diagnostic (file:line:col, the line and a caret, rendered like xbuild.toml's), and
+// reading carries on, so one load reports every problem in every file. Two files claiming the
+// same platform is an error too, reported at the second.
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
-#include "config/toml_support.h"
+#include "config/toml_reader.h"
 #include "toolchain/toolchain.h"
 #include "util/fs.h"
-#include "util/strings.h"
 
 #ifndef XBUILD_INSTALL_DATA_DIR
 #define XBUILD_INSTALL_DATA_DIR ""
@@ -42,210 +45,112 @@ const std::vector<std::string> kCmakeKeys = {"system_name", "system_processor"};
 const std::vector<std::string> kPackageKeys = {"compiler", "cxx", "runner"};
 const std::vector<std::string> kRunnerSetupKeys = {"command", "creates"};
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+using Blank = TomlReader::Blank;
 
-std::string in_quotes_list(const std::vector<std::string>& words) {
-  std::string out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i > 0) out += i + 1 == words.size() ? " and " : ", ";
-    out += in_quotes(words[i]);
+// An array of strings that must be there (it may be empty); nullopt when any element is not a
+// string.
+std::optional<std::vector<std::string>> required_strings(TomlReader& reader, const TomlTable& table,
+                                                         std::string_view key, const std::string& scope) {
+  const TomlValue* value = reader.required(table, key, scope);
+  if (!value) return std::nullopt;
+  const std::vector<TomlValue>* array = value->as_array();
+  if (!array) {
+    reader.wrong_type(*value, key, scope, "an array of strings");
+    return std::nullopt;
   }
-  return out;
+  std::vector<std::string> words;
+  bool all_strings = true;
+  for (const TomlValue& element : *array) {
+    if (const std::string* word = element.as_string()) {
+      words.push_back(*word);
+    } else {
+      reader.report(element, "elements of " + in_quotes(key) + " " + in_scope(scope) + " must be strings, found " +
+                                 element.type_name());
+      all_strings = false;
+    }
+  }
+  if (!all_strings) return std::nullopt;
+  return words;
 }
 
-// `scope` is a table header as written ("[tools]"); empty is the top level.
-std::string in(const std::string& scope) { return scope.empty() ? "at the top level" : "in " + scope; }
-
-// Reads one toolchain file into a Toolchain, collecting diagnostics instead of stopping.
-class ToolchainFileReader {
- public:
-  ToolchainFileReader(std::string_view text, const fs::path& file, std::vector<Diagnostic>& diagnostics)
-      : file_name_(file.string()), lines_(split_source_lines(text)), diagnostics_(diagnostics) {}
-
-  void syntax_error(const toml::parse_error& error) {
-    std::string description(error.description());
-    const std::string_view prefix = "Error while ";
-    std::string message = starts_with(description, prefix)
-                              ? "TOML syntax error while " + description.substr(prefix.size())
-                              : "TOML syntax error: " + description;
-    report(error.source().begin, std::move(message));
+// [runner_env]: any variable names, each with a string.
+std::map<std::string, std::string> read_runner_env(TomlReader& reader, const TomlTable& root) {
+  std::map<std::string, std::string> env;
+  const TomlTable* table = reader.table(root, "runner_env", "");
+  if (!table) return env;
+  for (const TomlEntry& entry : table->entries()) {
+    if (const std::string* text = entry.value.as_string())
+      env[entry.key] = *text;
+    else
+      reader.wrong_type(entry.value, entry.key, "[runner_env]", "a string");
   }
+  return env;
+}
 
-  // The toolchain, or nullopt when anything in the file was wrong (and reported).
-  std::optional<Toolchain> read(const toml::table& root) {
-    std::size_t errors_before = diagnostics_.size();
-    Toolchain toolchain;
-    check_keys(root, kTopLevelKeys, "");
+// The toolchain of one file, or nullopt when anything in it was wrong (and reported).
+// `platform_at` is set to where the platform was written.
+std::optional<Toolchain> read_toolchain(TomlReader& reader, const TomlTable& root, TomlPosition& platform_at) {
+  std::size_t errors_before = reader.error_count();
+  Toolchain toolchain;
+  reader.check_keys(root, kTopLevelKeys, "");
 
-    if (std::optional<std::string> text = required_string(root, "platform", "", false)) {
-      Result<Platform> platform = parse_platform(*text);
-      if (platform.ok()) {
-        toolchain.platform = platform.value();
-        platform_at_ = root.get("platform")->source().begin;
-      } else {
-        report(*root.get("platform"), platform.error());
-      }
-    }
-    toolchain.triple = required_string(root, "triple", "", false).value_or("");
-    toolchain.sysroot = required_string(root, "sysroot", "", true).value_or("");
-    toolchain.pkg_config_libdir = required_string(root, "pkg_config_libdir", "", true).value_or("");
-    toolchain.runner = required_strings(root, "runner", "").value_or(std::vector<std::string>{});
-    toolchain.qemu_arch = required_string(root, "qemu_arch", "", false).value_or("");
-
-    if (const toml::table* tools = required_table(root, "tools")) {
-      check_keys(*tools, kToolKeys, "[tools]");
-      for (const std::string& key : kToolKeys) {
-        if (std::optional<std::string> program = required_string(*tools, key, "[tools]", false))
-          toolchain.tools[key] = *program;
-      }
-    }
-    if (const toml::table* meson = required_table(root, "meson")) {
-      check_keys(*meson, kMesonKeys, "[meson]");
-      toolchain.meson.system = required_string(*meson, "system", "[meson]", false).value_or("");
-      toolchain.meson.cpu_family = required_string(*meson, "cpu_family", "[meson]", false).value_or("");
-      toolchain.meson.cpu = required_string(*meson, "cpu", "[meson]", false).value_or("");
-      std::optional<std::string> endian = required_string(*meson, "endian", "[meson]", false);
-      if (endian && *endian != "little" && *endian != "big")
-        report(*meson->get("endian"), "\"endian\" in [meson] must be \"little\" or \"big\", got " + in_quotes(*endian));
-      toolchain.meson.endian = endian.value_or("");
-    }
-    if (const toml::table* cmake = required_table(root, "cmake")) {
-      check_keys(*cmake, kCmakeKeys, "[cmake]");
-      toolchain.cmake.system_name = required_string(*cmake, "system_name", "[cmake]", false).value_or("");
-      toolchain.cmake.system_processor = required_string(*cmake, "system_processor", "[cmake]", false).value_or("");
-    }
-    if (const toml::node* node = root.get("runner_env")) {
-      if (const toml::table* env = node->as_table()) {
-        for (auto&& [key, value] : *env) {
-          if (const toml::value<std::string>* text = value.as_string())
-            toolchain.runner_env[std::string(key.str())] = text->get();
-          else
-            wrong_type(value, key.str(), "[runner_env]", "a string");
-        }
-      } else {
-        wrong_type(*node, "runner_env", "", "a table");
-      }
-    }
-    if (const toml::node* node = root.get("runner_setup")) {
-      if (const toml::table* setup = node->as_table()) {
-        check_keys(*setup, kRunnerSetupKeys, "[runner_setup]");
-        toolchain.runner_setup.command =
-            required_strings(*setup, "command", "[runner_setup]").value_or(std::vector<std::string>{});
-        toolchain.runner_setup.creates = required_string(*setup, "creates", "[runner_setup]", false).value_or("");
-        if (toolchain.runner_setup.command.empty() && setup->get("command"))
-          report(*setup->get("command"), "\"command\" in [runner_setup] must name a program");
-      } else {
-        wrong_type(*node, "runner_setup", "", "a table");
-      }
-    }
-    if (const toml::table* packages = required_table(root, "packages")) {
-      check_keys(*packages, kPackageKeys, "[packages]");
-      for (const std::string& key : kPackageKeys) {
-        if (std::optional<std::vector<std::string>> names = required_strings(*packages, key, "[packages]"))
-          toolchain.packages[key] = *names;
-      }
-    }
-    if (diagnostics_.size() != errors_before) return std::nullopt;
-    return toolchain;
-  }
-
-  // Where the platform was written, to point at when another file already claims it.
-  void report_duplicate(const fs::path& first_file, const Platform& platform) {
-    report(platform_at_, "platform " + platform.str() + " is already provided by " + first_file.string());
-  }
-
- private:
-  void report(const toml::source_position& at, std::string message) {
-    diagnostics_.push_back(diagnostic_at(file_name_, lines_, at, std::move(message)));
-  }
-
-  void report(const toml::node& node, std::string message) { report(node.source().begin, std::move(message)); }
-
-  // A missing key is reported at its table's header, or at the file's start for the top level.
-  void report_missing(const toml::table& table, std::string_view key, const std::string& scope) {
-    toml::source_position at = scope.empty() ? toml::source_position{1, 1} : table.source().begin;
-    report(at, "missing required key " + in_quotes(key) + " " + in(scope));
-  }
-
-  void check_keys(const toml::table& table, const std::vector<std::string>& allowed, const std::string& scope) {
-    for (auto&& [key, value] : table) {
-      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-      std::string hint = closest_match(key.str(), allowed);
-      std::string message = "unknown key " + in_quotes(key.str()) + " " + in(scope);
-      message +=
-          hint.empty() ? "; valid keys are " + in_quotes_list(allowed) : "; did you mean " + in_quotes(hint) + "?";
-      report(key.source().begin, std::move(message));
+  if (std::optional<std::string> text = reader.required_string(root, "platform", "")) {
+    Result<Platform> platform = parse_platform(*text);
+    if (platform.ok()) {
+      toolchain.platform = platform.value();
+      platform_at = root.get("platform")->position();
+    } else {
+      reader.report(*root.get("platform"), platform.error());
     }
   }
+  toolchain.triple = reader.required_string(root, "triple", "").value_or("");
+  toolchain.sysroot = reader.required_string(root, "sysroot", "", Blank::allowed).value_or("");
+  toolchain.pkg_config_libdir = reader.required_string(root, "pkg_config_libdir", "", Blank::allowed).value_or("");
+  toolchain.runner = required_strings(reader, root, "runner", "").value_or(std::vector<std::string>{});
+  toolchain.qemu_arch = reader.required_string(root, "qemu_arch", "").value_or("");
 
-  void wrong_type(const toml::node& node, std::string_view key, const std::string& scope, std::string_view expected) {
-    report(node, in_quotes(key) + " " + in(scope) + ": expected " + std::string(expected) + ", found " +
-                     toml_type_name(node));
+  if (const TomlTable* tools = reader.required_table(root, "tools")) {
+    reader.check_keys(*tools, kToolKeys, "[tools]");
+    for (const std::string& key : kToolKeys) {
+      if (std::optional<std::string> program = reader.required_string(*tools, key, "[tools]"))
+        toolchain.tools[key] = *program;
+    }
   }
-
-  const toml::table* required_table(const toml::table& parent, std::string_view key) {
-    const toml::node* node = parent.get(key);
-    if (!node) {
-      report(toml::source_position{1, 1}, "missing required table [" + std::string(key) + "]");
-      return nullptr;
-    }
-    if (const toml::table* table = node->as_table()) return table;
-    wrong_type(*node, key, "", "a table");
-    return nullptr;
+  if (const TomlTable* meson = reader.required_table(root, "meson")) {
+    reader.check_keys(*meson, kMesonKeys, "[meson]");
+    toolchain.meson.system = reader.required_string(*meson, "system", "[meson]").value_or("");
+    toolchain.meson.cpu_family = reader.required_string(*meson, "cpu_family", "[meson]").value_or("");
+    toolchain.meson.cpu = reader.required_string(*meson, "cpu", "[meson]").value_or("");
+    std::optional<std::string> endian = reader.required_string(*meson, "endian", "[meson]");
+    if (endian && *endian != "little" && *endian != "big")
+      reader.report(*meson->get("endian"),
+                    "\"endian\" in [meson] must be \"little\" or \"big\", got " + in_quotes(*endian));
+    toolchain.meson.endian = endian.value_or("");
   }
-
-  std::optional<std::string> required_string(const toml::table& table, std::string_view key, const std::string& scope,
-                                             bool empty_allowed) {
-    const toml::node* node = table.get(key);
-    if (!node) {
-      report_missing(table, key, scope);
-      return std::nullopt;
-    }
-    const toml::value<std::string>* value = node->as_string();
-    if (!value) {
-      wrong_type(*node, key, scope, "a string");
-      return std::nullopt;
-    }
-    if (!empty_allowed && trim(value->get()).empty()) {
-      report(*node, in_quotes(key) + " " + in(scope) + " must not be empty");
-      return std::nullopt;
-    }
-    return value->get();
+  if (const TomlTable* cmake = reader.required_table(root, "cmake")) {
+    reader.check_keys(*cmake, kCmakeKeys, "[cmake]");
+    toolchain.cmake.system_name = reader.required_string(*cmake, "system_name", "[cmake]").value_or("");
+    toolchain.cmake.system_processor = reader.required_string(*cmake, "system_processor", "[cmake]").value_or("");
   }
-
-  // An array of strings; the array may be empty.
-  std::optional<std::vector<std::string>> required_strings(const toml::table& table, std::string_view key,
-                                                           const std::string& scope) {
-    const toml::node* node = table.get(key);
-    if (!node) {
-      report_missing(table, key, scope);
-      return std::nullopt;
-    }
-    const toml::array* array = node->as_array();
-    if (!array) {
-      wrong_type(*node, key, scope, "an array of strings");
-      return std::nullopt;
-    }
-    std::vector<std::string> words;
-    bool all_strings = true;
-    for (const toml::node& element : *array) {
-      if (const toml::value<std::string>* word = element.as_string()) {
-        words.push_back(word->get());
-      } else {
-        report(element, "elements of " + in_quotes(key) + " " + in(scope) + " must be strings, found " +
-                            toml_type_name(element));
-        all_strings = false;
-      }
-    }
-    if (!all_strings) return std::nullopt;
-    return words;
+  toolchain.runner_env = read_runner_env(reader, root);
+  if (const TomlTable* setup = reader.table(root, "runner_setup", "")) {
+    reader.check_keys(*setup, kRunnerSetupKeys, "[runner_setup]");
+    toolchain.runner_setup.command =
+        required_strings(reader, *setup, "command", "[runner_setup]").value_or(std::vector<std::string>{});
+    toolchain.runner_setup.creates = reader.required_string(*setup, "creates", "[runner_setup]").value_or("");
+    if (toolchain.runner_setup.command.empty() && setup->get("command"))
+      reader.report(*setup->get("command"), "\"command\" in [runner_setup] must name a program");
   }
-
-  std::string file_name_;
-  std::vector<std::string> lines_;
-  std::vector<Diagnostic>& diagnostics_;
-  toml::source_position platform_at_{1, 1};
-};
+  if (const TomlTable* packages = reader.required_table(root, "packages")) {
+    reader.check_keys(*packages, kPackageKeys, "[packages]");
+    for (const std::string& key : kPackageKeys) {
+      if (std::optional<std::vector<std::string>> names = required_strings(reader, *packages, key, "[packages]"))
+        toolchain.packages[key] = *names;
+    }
+  }
+  if (reader.error_count() != errors_before) return std::nullopt;
+  return toolchain;
+}
 
 bool same_target(const Platform& a, const Platform& b) {
   return a.os == b.os && a.architecture == b.architecture && a.variant == b.variant;
@@ -264,24 +169,23 @@ void read_toolchain_file(const fs::path& file, std::vector<Toolchain>& toolchain
     diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
     return;
   }
-  ToolchainFileReader reader(text.value(), file, diagnostics);
-  std::optional<Toolchain> toolchain;
-  try {
-    toolchain = reader.read(toml::parse(text.value(), file.string()));
-  } catch (const toml::parse_error& syntax) {
-    reader.syntax_error(syntax);
-    return;
+  TomlReader reader(text.value(), file.string());
+  std::optional<TomlTable> root = reader.parse();
+  TomlPosition platform_at;
+  std::optional<Toolchain> toolchain = root ? read_toolchain(reader, *root, platform_at) : std::nullopt;
+  if (toolchain) {
+    auto same = [&](const Toolchain& other) { return same_target(other.platform, toolchain->platform); };
+    auto existing = std::find_if(toolchains.begin(), toolchains.end(), same);
+    if (existing != toolchains.end()) {
+      reader.report(platform_at,
+                    "platform " + toolchain->platform.str() + " is already provided by " + existing->source.string());
+    } else {
+      toolchain->id = file.stem().string();
+      toolchain->source = file;
+      toolchains.push_back(std::move(*toolchain));
+    }
   }
-  if (!toolchain) return;
-  auto same = [&](const Toolchain& other) { return same_target(other.platform, toolchain->platform); };
-  auto existing = std::find_if(toolchains.begin(), toolchains.end(), same);
-  if (existing != toolchains.end()) {
-    reader.report_duplicate(existing->source, toolchain->platform);
-    return;
-  }
-  toolchain->id = file.stem().string();
-  toolchain->source = file;
-  toolchains.push_back(std::move(*toolchain));
+  for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
 }
 
 }  // namespace
@@ -298,23 +202,8 @@ Result<ToolchainCatalog> ToolchainCatalog::load(const fs::path& directory) {
 
   ToolchainCatalog catalog;
   std::vector<Diagnostic> diagnostics;
-  for (const fs::path& file : files) {
-    std::size_t first_of_file = diagnostics.size();
-    read_toolchain_file(file, catalog.toolchains_, diagnostics);
-    // Each file's diagnostics read top to bottom.
-    std::stable_sort(diagnostics.begin() + static_cast<std::ptrdiff_t>(first_of_file), diagnostics.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) {
-                       const SourceLocation& x = a.location;
-                       const SourceLocation& y = b.location;
-                       return x.line != y.line ? x.line < y.line : x.column < y.column;
-                     });
-  }
-  if (!diagnostics.empty()) {
-    std::string message;
-    for (const Diagnostic& diagnostic : diagnostics) message += diagnostic.render();
-    message.pop_back();  // the last line's "\n": whoever prints the message ends the line
-    return fail(std::move(message));
-  }
+  for (const fs::path& file : files) read_toolchain_file(file, catalog.toolchains_, diagnostics);
+  if (!diagnostics.empty()) return fail(render_diagnostics(diagnostics));
   return catalog;
 }
 

@@ -1,5 +1,6 @@
-// The environment a stage sees (DESIGN.md "The environment a stage sees") and the generated
-// Meson cross file and CMake toolchain file that go with it.
+// The environment a stage sees (DESIGN.md "The environment a stage sees"): for a target of a
+// toolchains/*.toml entry (or none, when it runs the target's own tools) and for a bare-metal
+// target of toolchains/firmware/. The cross files it names are toolchain/cross_files.h's.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "toolchain/firmware_target.h"
 #include "toolchain/toolchain.h"
 
 namespace xb {
@@ -38,7 +40,18 @@ std::map<std::string, std::string> runner_environment(const Toolchain& toolchain
 // "{state_dir}" in `text` replaced by `state_dir`.
 std::string expand_state_dir(const std::string& text, const std::filesystem::path& state_dir);
 
-std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper);
-std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator);
+// True when every PKG_CONFIG_LIBDIR entry is inside the sysroot: the target's .pc files then
+// name paths under it (PKG_CONFIG_SYSROOT_DIR, Meson's sys_root).
+bool pkg_config_files_in_sysroot(const Toolchain& toolchain);
 
 }  // namespace xb
+
+namespace xb::firmware {
+
+// CC, AR, OBJCOPY, SIZE..., CFLAGS, LDFLAGS, XBUILD_FIRMWARE_{TARGET,CPU,MACHINE}, XBUILD_EXEC
+// (`<xbuild> firmware test --target NAME`), and the cross files when their paths are given.
+std::map<std::string, std::string> stage_environment(const Target& target, const std::filesystem::path& xbuild,
+                                                     const std::filesystem::path& meson_cross_file,
+                                                     const std::filesystem::path& cmake_toolchain_file);
+
+}  // namespace xb::firmware

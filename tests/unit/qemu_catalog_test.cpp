@@ -6,6 +6,8 @@
 
 #include "support/scratch_dir.h"
 #include "toolchain/toolchain.h"
+#include "util/fs.h"
+#include "util/strings.h"
 
 namespace xb {
 namespace {
@@ -38,6 +40,7 @@ TEST(QemuCatalogTest, DecodesEscapesAndRefusesWhatTheRegisterFileCannotTake) {
   EXPECT_EQ(decode_binfmt_bytes("").error(), "no bytes");
 }
 
+// Every problem of a file at once, from top to bottom.
 TEST(QemuCatalogTest, EveryProblemInAFileIsReportedWithItsPlace) {
   ScratchDir scratch;
   scratch.write("qemu/bad.toml",
@@ -53,17 +56,17 @@ TEST(QemuCatalogTest, EveryProblemInAFileIsReportedWithItsPlace) {
   std::string file = (scratch / "qemu" / "bad.toml").string();
   EXPECT_EQ(catalog.error(),
             file +
-                ":7:1: error: unknown key \"flags\"; valid keys are arch, platform, interpreter, package, magic, mask\n"
-                "    7 | flags = \"F\"\n"
-                "      | ^\n" +
-                file +
                 ":3:15: error: \"interpreter\" must be an absolute path (the F flag opens it at registration)\n"
                 "    3 | interpreter = \"qemu-bad\"\n"
                 "      |               ^\n" +
                 file +
                 ":6:8: error: \"mask\" must be as long as \"magic\"\n"
                 "    6 | mask = \"\\\\xff\"\n"
-                "      |        ^");
+                "      |        ^\n" +
+                file +
+                ":7:1: error: unknown key \"flags\"; valid keys are arch, platform, interpreter, package, magic, mask\n"
+                "    7 | flags = \"F\"\n"
+                "      | ^");
 }
 
 TEST(QemuCatalogTest, AMissingKeyIsReported) {
@@ -72,6 +75,33 @@ TEST(QemuCatalogTest, AMissingKeyIsReported) {
   Result<QemuCatalog> catalog = QemuCatalog::load(scratch / "qemu");
   ASSERT_FALSE(catalog.ok());
   EXPECT_NE(catalog.error().find("short.toml:1:1: error: missing required key \"platform\""), std::string::npos)
+      << catalog.error();
+}
+
+TEST(QemuCatalogTest, ASyntaxErrorIsReportedAtItsPlace) {
+  ScratchDir scratch;
+  scratch.write("qemu/broken.toml", "arch = \n");
+  Result<QemuCatalog> catalog = QemuCatalog::load(scratch / "qemu");
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_EQ(catalog.error(), (scratch / "qemu" / "broken.toml").string() +
+                                 ":1:8: error: TOML syntax error: Error while parsing key-value pair: expected value, "
+                                 "saw '\\n'\n"
+                                 "    1 | arch = \n"
+                                 "      |        ^");
+}
+
+TEST(QemuCatalogTest, TwoFilesForOneArchAreAnError) {
+  ScratchDir scratch;
+  std::string aarch64 = read_file(data_directory() / "qemu" / "aarch64.toml").value();
+  scratch.write("qemu/a.toml", aarch64);
+  scratch.write("qemu/b.toml", aarch64);
+  Result<QemuCatalog> catalog = QemuCatalog::load(scratch / "qemu");
+  ASSERT_FALSE(catalog.ok());
+  std::string b = (scratch / "qemu" / "b.toml").string();
+  EXPECT_TRUE(starts_with(catalog.error(), b + ":")) << catalog.error();
+  EXPECT_NE(catalog.error().find("error: arch \"aarch64\" is already described by " +
+                                 (scratch / "qemu" / "a.toml").string() + "\n"),
+            std::string::npos)
       << catalog.error();
 }
 

@@ -1,0 +1,133 @@
+// [image]: the image each platform's output becomes. Every key is optional: the name defaults
+// to the project's, the tags to ["latest"], the base to "scratch", and without a copy list the
+// whole output directory goes to "/". Tags follow the OCI distribution spec's grammar; copy
+// entries must stay inside the output directory and land at absolute paths.
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+
+#include "config/sections.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kImageKeys = {"name", "tags",   "from", "entrypoint",       "cmd", "env", "workdir",
+                                             "user", "labels", "copy", "compression_level"};
+const std::vector<std::string> kCopyKeys = {"from", "to"};
+
+// The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
+bool is_tag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 128) return false;
+  auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
+  if (!word(static_cast<unsigned char>(tag.front()))) return false;
+  return std::all_of(tag.begin(), tag.end(), [&](unsigned char c) { return word(c) || c == '.' || c == '-'; });
+}
+
+void read_copy(TomlReader& reader, const TomlTable& image, std::vector<CopySpec>& copies) {
+  const TomlValue* value = image.get("copy");
+  if (!value) return;
+  const std::string_view expected = "an array of tables such as { from = \"app\", to = \"/app\" }";
+  const std::vector<TomlValue>* array = value->as_array();
+  if (!array) {
+    reader.wrong_type(*value, "copy", "[image]", expected);
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const TomlValue& element = (*array)[i];
+    const TomlTable* entry = element.as_table();
+    if (!entry) {
+      reader.report(element, "\"copy\" in [image]: expected " + std::string(expected) + ", but entry " +
+                                 std::to_string(i + 1) + " is " + element.type_name());
+      continue;
+    }
+    const std::string scope = "[image] copy entry " + std::to_string(i + 1);
+    reader.check_keys(*entry, kCopyKeys, scope);
+    CopySpec copy;
+    if (std::optional<std::string> from = reader.required_string(*entry, "from", scope)) {
+      fs::path path(*from);
+      if (path.is_absolute()) {
+        reader.report(*entry->get("from"), "\"from\" " + in_scope(scope) +
+                                               " must be a path relative to the output directory, not an absolute "
+                                               "path: " +
+                                               in_quotes(*from));
+      } else if (std::find(path.begin(), path.end(), fs::path("..")) != path.end()) {
+        reader.report(*entry->get("from"), "\"from\" " + in_scope(scope) + " must stay inside the output directory: " +
+                                               in_quotes(*from) + " contains \"..\"");
+      }
+      copy.from = *from;
+    }
+    if (std::optional<std::string> to = reader.required_string(*entry, "to", scope)) {
+      if (!starts_with(*to, "/")) {
+        reader.report(*entry->get("to"), "\"to\" " + in_scope(scope) +
+                                             " must be an absolute path in the image (starting with \"/\"), got " +
+                                             in_quotes(*to));
+      }
+      copy.to = *to;
+    }
+    copies.push_back(std::move(copy));
+  }
+}
+
+}  // namespace
+
+void read_image(TomlReader& reader, const TomlTable& root, Config& config) {
+  const std::string scope = "[image]";
+  ImageSpec& image = config.image;
+  image.name = config.project.name;
+  image.tags = {"latest"};
+  const TomlTable* table = reader.table(root, "image", "");
+  if (!table) return;
+  reader.check_keys(*table, kImageKeys, scope);
+
+  if (std::optional<std::string> name = reader.non_blank_string(*table, "name", scope)) image.name = *name;
+  if (std::optional<std::vector<TomlString>> tags = reader.strings(*table, "tags", scope)) {
+    if (table->get("tags")->is_empty_array()) {
+      reader.report(*table->get("tags"),
+                    "\"tags\" in [image] must not be empty: remove it for the default [\"latest\"]");
+    }
+    for (const TomlString& tag : *tags) {
+      if (!is_tag(tag.value)) {
+        reader.report(tag.at, "invalid tag " + in_quotes(tag.value) +
+                                  " in [image] tags: a tag is 1 to 128 letters, digits, '_', '.' and '-', "
+                                  "and does not start with '.' or '-'");
+      }
+    }
+    if (!tags->empty()) image.tags = values_of(*tags);
+  }
+  if (std::optional<std::string> from = reader.string(*table, "from", scope)) {
+    // "scratch" or an image reference; the reference itself is parsed (and its platforms
+    // checked against the registry) by `xbuild plan` / `xbuild run`.
+    if (from->empty() || from->find_first_of(" \t\n") != std::string::npos) {
+      reader.report(*table->get("from"),
+                    "base image " + in_quotes(*from) +
+                        " is not \"scratch\" or an image reference such as \"docker.io/library/debian:12\"");
+    }
+    image.from = *from;
+  }
+  if (std::optional<std::vector<TomlString>> entrypoint = reader.string_or_strings(*table, "entrypoint", scope))
+    image.entrypoint = values_of(*entrypoint);
+  if (std::optional<std::vector<TomlString>> cmd = reader.string_or_strings(*table, "cmd", scope))
+    image.cmd = values_of(*cmd);
+  image.env = reader.environment_table(*table, "env", scope);
+  if (std::optional<std::string> workdir = reader.string(*table, "workdir", scope)) {
+    if (!starts_with(*workdir, "/")) {
+      reader.report(
+          *table->get("workdir"),
+          "\"workdir\" in [image] must be an absolute path (starting with \"/\"), got " + in_quotes(*workdir));
+    }
+    image.workdir = *workdir;
+  }
+  image.user = reader.string(*table, "user", scope).value_or("");
+  image.labels = reader.string_table(*table, "labels", scope);
+  if (std::optional<std::int64_t> level =
+          reader.integer(*table, "compression_level", scope, 0, 9, "a gzip level from 0 (stored) to 9 (smallest)"))
+    image.compression_level = static_cast<int>(*level);
+  read_copy(reader, *table, image.copy);
+}
+
+}  // namespace xb

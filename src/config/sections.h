@@ -1,0 +1,43 @@
+// The readers of xbuild.toml's sections, one file each, called in this order by parse_config
+// (config.cpp). Each checks its tables' keys and values, fills its part of the Config and reports
+// every problem to the TomlReader; a section read later may look at what an earlier one read
+// (overrides and builders need the platforms, overrides the stages). Internal to config/.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "config/toml_reader.h"
+
+namespace xb {
+
+// Each stage's needs with where each was written, by stage name, for check_needs.
+using NeedsByStage = std::map<std::string, std::vector<TomlString>>;
+
+// targets.cpp: [project], [targets] (platforms and firmware targets), [firmware].
+void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project);
+void read_targets(TomlReader& reader, const TomlTable& root, std::vector<Platform>& platforms);
+void read_firmware(TomlReader& reader, const TomlTable& root, Config& config);
+
+// stages.cpp: [stage.NAME] in the order written.
+void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpec>& stages, NeedsByStage& needs);
+// A timeout in seconds or as a duration ("90s", "10m", "1h30m"); 0 after a reported problem.
+int read_timeout(TomlReader& reader, const TomlValue& value, const std::string& scope);
+
+// image.cpp: [image], its copy list included.
+void read_image(TomlReader& reader, const TomlTable& root, Config& config);
+
+// overrides.cpp: [platform."os/arch"] and their [platform."os/arch".stage.NAME].
+void read_overrides(TomlReader& reader, const TomlTable& root, Config& config);
+
+// builders.cpp: [builder.NAME].
+void read_builders(TomlReader& reader, const TomlTable& root, Config& config);
+
+// needs.cpp: every need names another stage, once, and the needs have no cycle.
+void check_needs(TomlReader& reader, const std::vector<StageSpec>& stages, const NeedsByStage& needs);
+
+std::vector<std::string> stage_names(const std::vector<StageSpec>& stages);
+
+}  // namespace xb

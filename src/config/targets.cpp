@@ -1,0 +1,169 @@
+// [project], [targets] and [firmware]: what is built and for which platforms. [targets] firmware
+// names bare-metal targets, each becoming the platform none/arm/<name> after the platforms
+// (a name and a platform naming the same target are one duplicate); [firmware] describes what
+// those targets' artifact holds and how their tests run, so it needs at least one of them.
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <regex>
+
+#include "config/sections.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kProjectKeys = {"name", "version"};
+const std::vector<std::string> kTargetsKeys = {"platforms", "firmware"};
+const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern"};
+
+// The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
+// file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
+std::optional<Platform> firmware_platform(const std::string& name) {
+  bool plain = !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
+               std::all_of(name.begin(), name.end(),
+                           [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+  if (!plain) return std::nullopt;
+  Result<Platform> platform = parse_platform("none/arm/" + name);
+  if (!platform || platform.value().variant != name) return std::nullopt;
+  return platform.value();
+}
+
+}  // namespace
+
+void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project) {
+  const std::string scope = "[project]";
+  if (!root.get("project")) {
+    reader.report(TomlPosition{1, 1}, "missing [project] table: add [project] with name = \"...\"");
+    return;
+  }
+  const TomlTable* table = reader.table(root, "project", "");
+  if (!table) return;
+  reader.check_keys(*table, kProjectKeys, scope);
+  project.name = reader.required_string(*table, "name", scope).value_or("");
+  project.version = reader.string(*table, "version", scope).value_or("");
+}
+
+void read_targets(TomlReader& reader, const TomlTable& root, std::vector<Platform>& platforms) {
+  const std::string scope = "[targets]";
+  if (!root.get("targets")) {
+    reader.report(TomlPosition{1, 1}, "missing [targets] table: add [targets] with platforms = [\"linux/amd64\", ...]");
+    return;
+  }
+  const TomlTable* table = reader.table(root, "targets", "");
+  if (!table) return;
+  reader.check_keys(*table, kTargetsKeys, scope);
+  const TomlValue* firmware = table->get("firmware");
+  const TomlValue* listed = table->get("platforms");
+  if (!listed && !firmware) {
+    reader.report(table->position(), "missing required key \"platforms\" in [targets]");
+    return;
+  }
+  std::vector<std::string> written;  // as the user wrote each of `platforms`
+  auto add = [&](const TomlString& specifier, const Platform& platform, const std::string& key) {
+    auto same = std::find(platforms.begin(), platforms.end(), platform);
+    if (same != platforms.end()) {
+      const std::string& first = written[static_cast<std::size_t>(same - platforms.begin())];
+      std::string name = platform.str();
+      reader.report(specifier.at,
+                    "duplicate platform " + in_quotes(name) + " in [targets] " + key + ": " +
+                        (first == specifier.value
+                             ? "listed twice"
+                             : in_quotes(first) + " and " + in_quotes(specifier.value) + " both name " + name));
+      return;
+    }
+    platforms.push_back(platform);
+    written.push_back(specifier.value);
+  };
+  if (listed) {
+    std::optional<std::vector<TomlString>> specifiers = reader.strings(*table, "platforms", scope);
+    if (!specifiers) return;
+    if (listed->is_empty_array() && (!firmware || firmware->is_empty_array())) {
+      reader.report(*listed,
+                    "\"platforms\" in [targets] must not be empty: list at least one platform, for example "
+                    "\"linux/amd64\"");
+      return;
+    }
+    for (const TomlString& specifier : *specifiers) {
+      Result<Platform> platform = parse_platform(specifier.value);
+      if (!platform) {
+        reader.report(specifier.at, "unknown platform " + in_quotes(specifier.value) +
+                                        " in [targets] platforms: " + platform.error());
+        continue;
+      }
+      add(specifier, platform.value(), "platforms");
+    }
+  }
+  if (!firmware) return;
+  std::optional<std::vector<TomlString>> names = reader.strings(*table, "firmware", scope);
+  if (!names) return;
+  if (names->empty() && !listed) {
+    reader.report(*firmware,
+                  "\"firmware\" in [targets] must not be empty: list at least one bare-metal target, for "
+                  "example \"cortex-m4\" (a file name in toolchains/firmware/)");
+    return;
+  }
+  for (const TomlString& name : *names) {
+    std::optional<Platform> platform = firmware_platform(name.value);
+    if (!platform) {
+      reader.report(name.at, "invalid firmware target " + in_quotes(name.value) +
+                                 " in [targets] firmware: expected the name of a file in toolchains/firmware/, such "
+                                 "as \"cortex-m4\"");
+      continue;
+    }
+    add(name, *platform, "firmware");
+  }
+}
+
+// [firmware]: the artifact's ELF and the test runner's timeout and pass pattern.
+void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
+  const std::string scope = "[firmware]";
+  const TomlTable* table = reader.table(root, "firmware", "");
+  if (!table) return;
+  FirmwareSpec& firmware = config.firmware;
+  reader.check_keys(*table, kFirmwareKeys, scope);
+  if (std::none_of(config.platforms.begin(), config.platforms.end(), is_bare_metal)) {
+    reader.report(table->position(),
+                  "[firmware] describes the bare-metal targets, but [targets] names none: add firmware = "
+                  "[\"cortex-m4\"] to [targets], or remove [firmware]");
+    return;
+  }
+  if (std::optional<std::string> elf = reader.non_blank_string(*table, "elf", scope)) {
+    fs::path path(*elf);
+    if (path.is_absolute())
+      reader.report(*table->get("elf"),
+                    "\"elf\" in [firmware] must be a path relative to the output directory "
+                    "($XBUILD_OUT), not an absolute path: " +
+                        in_quotes(*elf));
+    else if (std::find(path.begin(), path.end(), fs::path("..")) != path.end())
+      reader.report(*table->get("elf"), "\"elf\" in [firmware] must stay inside the output directory: " +
+                                            in_quotes(*elf) + " contains \"..\"");
+    else
+      firmware.elf = *elf;
+  }
+  if (std::optional<std::string> name = reader.non_blank_string(*table, "name", scope)) {
+    if (name->find('/') != std::string::npos)
+      reader.report(*table->get("name"),
+                    "\"name\" in [firmware] names the artifact's files (NAME.elf, NAME.bin, ...) "
+                    "and must not contain \"/\": " +
+                        in_quotes(*name));
+    else
+      firmware.name = *name;
+  }
+  if (const TomlValue* timeout = table->get("timeout"))
+    firmware.test_timeout_seconds = read_timeout(reader, *timeout, scope);
+  if (std::optional<std::string> pattern = reader.non_blank_string(*table, "pass_pattern", scope)) {
+    try {
+      std::regex check(*pattern, std::regex::ECMAScript);
+      firmware.pass_pattern = *pattern;
+    } catch (const std::regex_error& error) {
+      reader.report(*table->get("pass_pattern"), "\"pass_pattern\" in [firmware] is not a valid regular expression (" +
+                                                     std::string(error.what()) + "): " + in_quotes(*pattern));
+    }
+  }
+}
+
+}  // namespace xb

@@ -1,0 +1,27 @@
+// The generated Meson cross file and CMake toolchain file that describe a target's toolchain to
+// those build systems ($XBUILD_MESON_CROSS_FILE, $CMAKE_TOOLCHAIN_FILE): for a toolchains/*.toml
+// entry, and for a bare-metal target of toolchains/firmware/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "toolchain/firmware_target.h"
+#include "toolchain/toolchain.h"
+
+namespace xb {
+
+// `exe_wrapper` / `emulator`: the words that run a target binary on this host (empty: none).
+std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper);
+std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator);
+
+}  // namespace xb
+
+namespace xb::firmware {
+
+// Meson `system = 'none'`, CMake `Generic`; the CPU flags in c_args / CMAKE_C_FLAGS_INIT and the
+// newlib specs in the link arguments.
+std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper);
+std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator);
+
+}  // namespace xb::firmware
