@@ -17,7 +17,6 @@
 #include "cache/store.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>

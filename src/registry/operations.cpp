@@ -15,6 +15,7 @@
 #include "oci/layout_reader.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/uv_loop.h"
 
 namespace xb::registry {
 
@@ -27,15 +28,13 @@ constexpr std::size_t kParallel = 8;
 class LoopSession {
  public:
   LoopSession(const std::string& registry, const RegistryOptions& options) {
-    uv_loop_init(&loop_);
-    http_ = options.http_client ? options.http_client(&loop_) : make_curl_http_client(&loop_);
+    http_ = options.http_client ? options.http_client(loop_.get()) : make_curl_http_client(loop_.get());
     client_ = std::make_unique<RegistryClient>(*http_, registry, options);
   }
   ~LoopSession() {
     client_.reset();
-    http_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
+    http_.reset();  // closes its handles; the loop closes when loop_ goes
+    loop_.run();
   }
   RegistryClient& client() { return *client_; }
 
@@ -43,14 +42,14 @@ class LoopSession {
   T await(const std::function<void(std::function<void(T)>)>& start) {
     std::optional<T> result;
     start([&result](T value) { result.emplace(std::move(value)); });
-    while (!result && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    while (!result && loop_.run(UV_RUN_ONCE) != 0) {
     }
     if (!result) return T(fail("internal error: the registry transfers stopped without an answer"));
     return std::move(*result);
   }
 
  private:
-  uv_loop_t loop_;
+  UvLoop loop_;  // first in, last out: the client and its transfers close their handles first
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<RegistryClient> client_;
 };

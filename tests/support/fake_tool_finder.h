@@ -1,10 +1,12 @@
 // A ToolFinder that answers from tables instead of the machine: programs on a pretend PATH,
 // files that exist, and the version each compiler reports. Every question is recorded, so a test
-// can check what discovery asked.
+// can check what discovery asked. Questions may come from several threads at once (compilers are
+// asked side by side), as they do to the real one.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +18,16 @@ namespace xb::testing {
 
 class FakeToolFinder : public ToolFinder {
  public:
+  FakeToolFinder() = default;
+  FakeToolFinder(const FakeToolFinder& other) { *this = other; }
+  FakeToolFinder& operator=(const FakeToolFinder& other) {  // the tables, not the lock
+    asked = other.asked;
+    programs_ = other.programs_;
+    files_ = other.files_;
+    versions_ = other.versions_;
+    return *this;
+  }
+
   // Puts `name` on the pretend PATH at /usr/bin/<name>, answering `version` when asked.
   FakeToolFinder& add_program(const std::string& name, const std::string& version = "") {
     std::filesystem::path path = std::filesystem::path("/usr/bin") / name;
@@ -29,17 +41,17 @@ class FakeToolFinder : public ToolFinder {
   }
 
   std::optional<std::filesystem::path> find_program(const std::string& name) override {
-    asked.push_back("find_program " + name);
+    record("find_program " + name);
     auto found = programs_.find(name);
     if (found == programs_.end()) return std::nullopt;
     return found->second;
   }
   bool exists(const std::filesystem::path& path) override {
-    asked.push_back("exists " + path.string());
+    record("exists " + path.string());
     return files_.count(path) > 0;
   }
   std::string compiler_version(const std::filesystem::path& compiler) override {
-    asked.push_back("compiler_version " + compiler.string());
+    record("compiler_version " + compiler.string());
     auto found = versions_.find(compiler);
     return found == versions_.end() ? std::string() : found->second;
   }
@@ -47,6 +59,12 @@ class FakeToolFinder : public ToolFinder {
   std::vector<std::string> asked;  // "find_program gcc", "exists /usr/include/stdio.h", ...
 
  private:
+  void record(std::string question) {
+    std::lock_guard lock(mutex_);
+    asked.push_back(std::move(question));
+  }
+
+  std::mutex mutex_;
   std::map<std::string, std::filesystem::path> programs_;
   std::set<std::filesystem::path> files_;
   std::map<std::filesystem::path, std::string> versions_;

@@ -11,14 +11,16 @@ namespace {
 namespace fs = std::filesystem;
 using testing::BuildWorld;
 
-// One cross target whose runner needs setting up once, with a build and a test job.
-Plan plan_with_setup(const fs::path& state) {
+// One cross target whose runner needs setting up once (a shell standing in for wineboot), with a
+// build and a test job.
+Plan plan_with_setup(const fs::path& state,
+                     const std::string& setup = "echo wine: created the configuration directory") {
   Plan plan;
   plan.state_dir = state;
   TargetPlan target;
   target.platform = parse_platform("windows/amd64").value();
   target.exec_prefix = {"wine"};
-  target.runner_setup = RunnerSetup{{"wineboot", "--init"}, state / "wine/windows-amd64/system.reg"};
+  target.runner_setup = RunnerSetup{{"sh", "-c", setup}, state / "wine/windows-amd64/system.reg"};
   plan.targets.push_back(target);
   for (const char* stage : {"build", "test"}) {
     JobPlan job;
@@ -31,39 +33,37 @@ Plan plan_with_setup(const fs::path& state) {
   return plan;
 }
 
-TEST(Prepare, ARunnersSetupRunsOnceWithItsOutputInALog) {
+TEST(Prepare, ARunnersSetupRunsOnceWithTheTargetsEnvironmentAndItsOutputInALog) {
   BuildWorld world;
-  world.scripts["--init"].lines = {"wine: created the configuration directory"};
-  Plan plan = plan_with_setup(world.state());
-  set_up_runners(plan, {}, world.services, world.terminal);
-  EXPECT_EQ(world.started, std::vector<std::string>{"--init"});
+  Plan plan = plan_with_setup(world.state(), "echo wine: created the configuration directory in $WINEPREFIX");
+  set_up_runners(plan, {}, world.terminal);
   EXPECT_EQ(read_file(world.state() / "logs/windows-amd64/runner-setup.log").value(),
-            "wine: created the configuration directory\n");
+            "wine: created the configuration directory in " + (world.state() / "wine/windows-amd64").string() + "\n");
   EXPECT_EQ(world.terminal.lines,
-            std::vector<std::string>{"xbuild: windows/amd64: setting up wine once for this state directory: wineboot "
-                                     "--init (log: " +
+            std::vector<std::string>{"xbuild: windows/amd64: setting up wine once for this state directory: sh -c "
+                                     "'echo wine: created the configuration directory in $WINEPREFIX' (log: " +
                                      (world.state() / "logs/windows-amd64/runner-setup.log").string() + ")"});
   EXPECT_TRUE(fs::is_directory(world.state() / "wine/windows-amd64"));
 }
 
 TEST(Prepare, NoSetupWhenItWasDoneOrNoJobRuns) {
   BuildWorld world;
-  Plan plan = plan_with_setup(world.state());
-  set_up_runners(plan, {true, true}, world.services, world.terminal);  // every job restored
+  Plan plan = plan_with_setup(world.state(), "touch " + (world.scratch / "ran").string());
+  set_up_runners(plan, {true, true}, world.terminal);  // every job restored
   world.scratch.write("project/.xbuild/wine/windows-amd64/system.reg", "");
-  set_up_runners(plan, {}, world.services, world.terminal);  // done in this state directory
-  EXPECT_TRUE(world.started.empty());
+  set_up_runners(plan, {}, world.terminal);  // done in this state directory
+  EXPECT_TRUE(world.terminal.lines.empty());
+  EXPECT_FALSE(fs::exists(world.scratch / "ran"));
 }
 
 TEST(Prepare, AFailedSetupNamesItsLog) {
   BuildWorld world;
-  world.scripts["--init"].exit = ProcessExit{1, 0};
-  Plan plan = plan_with_setup(world.state());
+  Plan plan = plan_with_setup(world.state(), "exit 1");
   try {
-    set_up_runners(plan, {}, world.services, world.terminal);
+    set_up_runners(plan, {}, world.terminal);
     FAIL() << "set up";
   } catch (const Error& error) {
-    EXPECT_EQ(std::string(error.what()), "windows/amd64: wineboot --init failed (exit status 1); its output is in " +
+    EXPECT_EQ(std::string(error.what()), "windows/amd64: sh -c 'exit 1' failed (exit status 1); its output is in " +
                                              (world.state() / "logs/windows-amd64/runner-setup.log").string());
   }
 }
