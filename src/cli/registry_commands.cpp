@@ -51,16 +51,6 @@ registry::RegistryOptions registry_options(const std::vector<std::string>& insec
   return options;
 }
 
-std::string blob_line(const registry::PushSummary& summary) {
-  std::string line = fmt::format("{} blob{} uploaded ({} bytes), {} already there, {} mounted", summary.blobs_uploaded,
-                                 summary.blobs_uploaded == 1 ? "" : "s", summary.bytes_uploaded, summary.blobs_existed,
-                                 summary.blobs_mounted);
-  if (summary.non_distributable > 0)
-    line += fmt::format(", {} non-distributable layer{} not pushed", summary.non_distributable,
-                        summary.non_distributable == 1 ? "" : "s");
-  return line;
-}
-
 int push_command(const RegistryCommandOptions& options) {
   fs::path layout = layout_or_throw(options.source, "the source");
   Reference target = reference_or_throw(options.reference);
@@ -68,7 +58,7 @@ int push_command(const RegistryCommandOptions& options) {
       registry::push_layout(layout, {target}, registry_options(options.insecure_registries));
   if (!pushed) throw Error(pushed.error());
   std::printf("xbuild: pushed %s (%s)\n  %s\n", target.str().c_str(), pushed.value().root.digest.c_str(),
-              blob_line(pushed.value()).c_str());
+              registry::describe_push(pushed.value()).c_str());
   return 0;
 }
 

@@ -25,17 +25,8 @@ namespace xb {
 namespace fs = std::filesystem;
 
 const char* strategy_name(Strategy strategy) {
-  switch (strategy) {
-    case Strategy::automatic:
-      return "auto";
-    case Strategy::native:
-      return "native";
-    case Strategy::cross:
-      return "cross";
-    case Strategy::emulate:
-      return "emulate";
-  }
-  return "auto";
+  static constexpr const char* kNames[] = {"auto", "native", "cross", "emulate"};  // in Strategy's order
+  return kNames[static_cast<std::size_t>(strategy)];
 }
 
 std::vector<std::string> stage_names(const std::vector<StageSpec>& stages) {

@@ -36,11 +36,8 @@ std::optional<Platform> firmware_platform(const std::string& name) {
 
 void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project) {
   const std::string scope = "[project]";
-  if (!root.get("project")) {
-    reader.report(TomlPosition{1, 1}, "missing [project] table: add [project] with name = \"...\"");
-    return;
-  }
-  const TomlTable* table = reader.table(root, "project", "");
+  const TomlTable* table =
+      reader.required_table(root, "project", "missing [project] table: add [project] with name = \"...\"");
   if (!table) return;
   reader.check_keys(*table, kProjectKeys, scope);
   project.name = reader.required_string(*table, "name", scope).value_or("");
@@ -49,11 +46,8 @@ void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& projec
 
 void read_targets(TomlReader& reader, const TomlTable& root, std::vector<Platform>& platforms) {
   const std::string scope = "[targets]";
-  if (!root.get("targets")) {
-    reader.report(TomlPosition{1, 1}, "missing [targets] table: add [targets] with platforms = [\"linux/amd64\", ...]");
-    return;
-  }
-  const TomlTable* table = reader.table(root, "targets", "");
+  const TomlTable* table = reader.required_table(
+      root, "targets", "missing [targets] table: add [targets] with platforms = [\"linux/amd64\", ...]");
   if (!table) return;
   reader.check_keys(*table, kTargetsKeys, scope);
   const TomlValue* firmware = table->get("firmware");

@@ -33,40 +33,26 @@ struct TomlTreeBuilder {
   static TomlValue value(const toml::node& node) {
     TomlValue out;
     out.position_ = position_of(node.source());
-    switch (node.type()) {
-      case toml::node_type::table:
-        out.type_ = TomlValue::Type::table;
-        out.table_ = table(*node.as_table(), out.position_);
-        break;
-      case toml::node_type::array:
-        out.type_ = TomlValue::Type::array;
-        for (const toml::node& element : *node.as_array()) out.array_.push_back(value(element));
-        break;
-      case toml::node_type::string:
-        out.type_ = TomlValue::Type::string;
-        out.string_ = node.as_string()->get();
-        break;
-      case toml::node_type::integer:
-        out.type_ = TomlValue::Type::integer;
-        out.integer_ = node.as_integer()->get();
-        break;
-      case toml::node_type::boolean:
-        out.type_ = TomlValue::Type::boolean;
-        out.boolean_ = node.as_boolean()->get();
-        break;
-      case toml::node_type::floating_point:
-        out.type_ = TomlValue::Type::floating_point;
-        break;
-      case toml::node_type::date:
-        out.type_ = TomlValue::Type::date;
-        break;
-      case toml::node_type::time:
-        out.type_ = TomlValue::Type::time;
-        break;
-      case toml::node_type::date_time:
-      case toml::node_type::none:  // not in a parsed document
-        out.type_ = TomlValue::Type::date_time;
-        break;
+    if (const toml::table* table = node.as_table()) {
+      out.type_ = TomlValue::Type::table;
+      out.table_ = TomlTreeBuilder::table(*table, out.position_);
+    } else if (const toml::array* array = node.as_array()) {
+      out.type_ = TomlValue::Type::array;
+      for (const toml::node& element : *array) out.array_.push_back(value(element));
+    } else if (const toml::value<std::string>* text = node.as_string()) {
+      out.type_ = TomlValue::Type::string;
+      out.string_ = text->get();
+    } else if (const toml::value<std::int64_t>* number = node.as_integer()) {
+      out.type_ = TomlValue::Type::integer;
+      out.integer_ = number->get();
+    } else if (const toml::value<bool>* flag = node.as_boolean()) {
+      out.type_ = TomlValue::Type::boolean;
+      out.boolean_ = flag->get();
+    } else {
+      out.type_ = node.is_floating_point() ? TomlValue::Type::floating_point
+                  : node.is_date()         ? TomlValue::Type::date
+                  : node.is_time()         ? TomlValue::Type::time
+                                           : TomlValue::Type::date_time;  // date-time (none is not in a document)
     }
     return out;
   }
@@ -90,27 +76,9 @@ std::vector<const TomlEntry*> TomlTable::in_written_order() const {
 bool TomlTable::empty() const { return entries_.empty(); }
 
 const char* TomlValue::type_name() const {
-  switch (type_) {
-    case Type::table:
-      return "a table";
-    case Type::array:
-      return "an array";
-    case Type::string:
-      return "a string";
-    case Type::integer:
-      return "an integer";
-    case Type::floating_point:
-      return "a floating-point number";
-    case Type::boolean:
-      return "a boolean";
-    case Type::date:
-      return "a date";
-    case Type::time:
-      return "a time";
-    case Type::date_time:
-      return "a date-time";
-  }
-  return "nothing";
+  static constexpr const char* kNames[] = {"a table",   "an array", "a string", "an integer", "a floating-point number",
+                                           "a boolean", "a date",   "a time",   "a date-time"};  // in Type's order
+  return kNames[static_cast<std::size_t>(type_)];
 }
 
 std::variant<TomlTable, TomlSyntaxError> parse_toml(std::string_view text, std::string_view file) {

@@ -4,6 +4,8 @@
 // so that the caller carries on with its next key.
 #include "config/toml_reader.h"
 
+#include "util/fs.h"
+
 #include <algorithm>
 #include <cctype>
 #include <variant>
@@ -133,9 +135,9 @@ const TomlTable* TomlReader::table(const TomlTable& parent, std::string_view key
   return nullptr;
 }
 
-const TomlTable* TomlReader::required_table(const TomlTable& root, std::string_view key) {
+const TomlTable* TomlReader::required_table(const TomlTable& root, std::string_view key, std::string missing) {
   if (!root.get(key)) {
-    report(TomlPosition{1, 1}, "missing required table [" + std::string(key) + "]");
+    report(TomlPosition{1, 1}, missing.empty() ? "missing required table [" + std::string(key) + "]" : missing);
     return nullptr;
   }
   return table(root, key, "");
@@ -256,6 +258,30 @@ std::map<std::string, std::string> TomlReader::read_string_table(const TomlTable
     }
   }
   return out;
+}
+
+Result<std::size_t> read_toml_files(
+    const std::filesystem::path& directory, const std::string& cannot_list,
+    const std::function<void(TomlReader& reader, const std::filesystem::path& file)>& read) {
+  std::error_code error;
+  std::vector<std::filesystem::path> files;
+  for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error))
+    if (it->path().extension() == ".toml" && it->is_regular_file()) files.push_back(it->path());
+  if (error) return fail(cannot_list + ": " + error.message());
+  std::sort(files.begin(), files.end());
+  std::vector<Diagnostic> diagnostics;
+  for (const std::filesystem::path& file : files) {
+    Result<std::string> text = read_file(file);
+    if (!text) {
+      diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
+      continue;
+    }
+    TomlReader reader(text.value(), file.string());
+    read(reader, file);
+    for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
+  }
+  if (!diagnostics.empty()) return fail(render_diagnostics(diagnostics));
+  return files.size();
 }
 
 }  // namespace xb

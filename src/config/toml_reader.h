@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,9 +48,19 @@ bool is_bare_key(std::string_view key);
 // A key as a table header shows it: bare when it can be, quoted otherwise.
 std::string header_key(std::string_view key);
 
+class TomlReader;
+
 // Every diagnostic rendered, without the last line's newline (whoever prints the message ends
 // the line): the error text of the data catalogs, which report many files at once.
 std::string render_diagnostics(const std::vector<Diagnostic>& diagnostics);
+
+// Reads the *.toml files of a data catalog's directory (toolchains/, qemu/, toolchains/firmware/)
+// in name order: each regular file's text goes to a TomlReader handed to `read`, which parses and
+// reads it; every problem of every file is collected. Fails with them all rendered, or with
+// `cannot_list` + ": " + why when the directory cannot be listed; else the number of files read.
+Result<std::size_t> read_toml_files(
+    const std::filesystem::path& directory, const std::string& cannot_list,
+    const std::function<void(TomlReader& reader, const std::filesystem::path& file)>& read);
 
 class TomlReader {
  public:
@@ -57,6 +69,7 @@ class TomlReader {
 
   // The root table, or nullopt after a TOML syntax error (reported; toml++ stops at the first).
   std::optional<TomlTable> parse();
+  const std::string& text() const { return text_; }  // the file's text
 
   void report(TomlPosition at, std::string message);
   void report(const TomlValue& value, std::string message) { report(value.position(), std::move(message)); }
@@ -77,7 +90,8 @@ class TomlReader {
   // The table under `key`, or nullptr when it is absent or (reported) not a table.
   const TomlTable* table(const TomlTable& parent, std::string_view key, const std::string& scope);
   // A top-level table that must be there: "missing required table [key]" at the file's start.
-  const TomlTable* required_table(const TomlTable& root, std::string_view key);
+  // `missing`: the message when it is absent (default: "missing required table [KEY]").
+  const TomlTable* required_table(const TomlTable& root, std::string_view key, std::string missing = "");
 
   std::optional<std::string> string(const TomlTable& table, std::string_view key, const std::string& scope);
   // An optional string that, when given, must not be blank.

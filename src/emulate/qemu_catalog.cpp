@@ -119,35 +119,21 @@ Result<std::string> decode_binfmt_bytes(const std::string& escaped) {
 }
 
 Result<QemuCatalog> QemuCatalog::load(const fs::path& directory) {
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(directory, ec))
-    if (entry.path().extension() == ".toml") files.push_back(entry.path());
-  if (ec) return fail("cannot read the QEMU catalog " + directory.string() + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-
   QemuCatalog catalog;
-  std::vector<Diagnostic> diagnostics;
-  for (const fs::path& file : files) {
-    Result<std::string> text = read_file(file);
-    if (!text) {
-      diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
-      continue;
-    }
-    TomlReader reader(text.value(), file.string());
-    std::variant<TomlTable, TomlSyntaxError> parsed = parse_toml(text.value(), file.string());
-    if (const TomlSyntaxError* error = std::get_if<TomlSyntaxError>(&parsed)) {
-      reader.report(error->position, "TOML syntax error: " + error->description);
-    } else if (std::optional<QemuArch> arch = read_arch(reader, std::get<TomlTable>(parsed), file)) {
-      if (const QemuArch* first = catalog.find_arch(arch->arch))
-        reader.report(*std::get<TomlTable>(parsed).get("arch"),
-                      "arch \"" + arch->arch + "\" is already described by " + first->source.string());
-      else
-        catalog.arches_.push_back(std::move(*arch));
-    }
-    for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
-  }
-  if (!diagnostics.empty()) return fail(render_diagnostics(diagnostics));
+  Result<std::size_t> read = read_toml_files(
+      directory, "cannot read the QEMU catalog " + directory.string(), [&](TomlReader& reader, const fs::path& file) {
+        std::variant<TomlTable, TomlSyntaxError> parsed = parse_toml(reader.text(), file.string());
+        if (const TomlSyntaxError* error = std::get_if<TomlSyntaxError>(&parsed)) {
+          reader.report(error->position, "TOML syntax error: " + error->description);
+        } else if (std::optional<QemuArch> arch = read_arch(reader, std::get<TomlTable>(parsed), file)) {
+          if (const QemuArch* first = catalog.find_arch(arch->arch))
+            reader.report(*std::get<TomlTable>(parsed).get("arch"),
+                          "arch \"" + arch->arch + "\" is already described by " + first->source.string());
+          else
+            catalog.arches_.push_back(std::move(*arch));
+        }
+      });
+  if (!read) return fail(read.error());
   if (catalog.arches_.empty())
     return fail("no QEMU architectures in " + directory.string() + " (expected qemu/<arch>.toml files)");
   return catalog;

@@ -23,6 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr const char* kMediaTypeElf = "application/vnd.xbuild.firmware.elf";
+constexpr const char* kMediaTypeBin = "application/vnd.xbuild.firmware.bin";
+constexpr const char* kMediaTypeHex = "application/vnd.xbuild.firmware.ihex";
+constexpr const char* kMediaTypeSize = "text/plain; charset=utf-8";
+
 std::string install_hint(const Target& target) {
   return "; install " + join(target.packages.at("compiler"), " ") + " (target " + target.name + ")";
 }

@@ -18,11 +18,9 @@ class LayoutWriter;
 
 namespace xb::firmware {
 
+// The artifact's type; its blobs are application/vnd.xbuild.firmware.{elf,bin,ihex} and the size
+// report text/plain.
 inline constexpr const char* kArtifactType = "application/vnd.xbuild.firmware.v1";
-inline constexpr const char* kMediaTypeElf = "application/vnd.xbuild.firmware.elf";
-inline constexpr const char* kMediaTypeBin = "application/vnd.xbuild.firmware.bin";
-inline constexpr const char* kMediaTypeHex = "application/vnd.xbuild.firmware.ihex";
-inline constexpr const char* kMediaTypeSize = "text/plain; charset=utf-8";
 
 struct SizeReport {
   std::uint64_t text = 0, data = 0, bss = 0;

@@ -70,28 +70,14 @@ Status list_tree(const fs::path& root, const fs::path& directory, std::vector<Tr
 }
 
 Status append_file(struct archive* archive, const TreeEntry& entry) {
-  int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail("cannot read " + entry.path.string() + ": " + errno_text(errno));
-  std::vector<char> buffer(std::size_t{64} * 1024);
-  std::int64_t remaining = entry.size;
-  while (remaining > 0) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int error = errno;
-      ::close(fd);
-      if (n == 0) return fail(entry.path.string() + " changed while it was being archived");
-      return fail("cannot read " + entry.path.string() + ": " + errno_text(error));
-    }
-    std::size_t chunk = static_cast<std::size_t>(std::min<std::int64_t>(n, remaining));
-    if (archive_write_data(archive, buffer.data(), chunk) != static_cast<la_ssize_t>(chunk)) {
-      ::close(fd);
-      return fail("cannot write the archive: " + std::string(archive_error_string(archive)));
-    }
-    remaining -= static_cast<std::int64_t>(chunk);
-  }
-  ::close(fd);
-  return Ok{};
+  return read_file_into(
+      entry.path, entry.size,
+      [&](const char* data, std::size_t size) -> Status {
+        if (archive_write_data(archive, data, size) != static_cast<la_ssize_t>(size))
+          return fail("cannot write the archive: " + std::string(archive_error_string(archive)));
+        return Ok{};
+      },
+      "archived");
 }
 
 Status write_archive(int fd, const std::vector<TreeEntry>& entries) {

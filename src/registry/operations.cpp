@@ -392,4 +392,15 @@ Result<std::vector<oci::BaseImage>> fetch_base_images(const Reference& base, con
   return images;
 }
 
+std::string describe_push(const PushSummary& summary) {
+  std::string line = std::to_string(summary.blobs_uploaded) + (summary.blobs_uploaded == 1 ? " blob" : " blobs") +
+                     " uploaded (" + std::to_string(summary.bytes_uploaded) + " bytes), " +
+                     std::to_string(summary.blobs_existed) + " already there, " +
+                     std::to_string(summary.blobs_mounted) + " mounted";
+  if (summary.non_distributable > 0)
+    line += ", " + std::to_string(summary.non_distributable) + " non-distributable layer" +
+            (summary.non_distributable == 1 ? "" : "s") + " not pushed";
+  return line;
+}
+
 }  // namespace xb::registry

@@ -25,6 +25,10 @@ struct PushSummary {
   oci::Descriptor root;       // what the tags point at
 };
 
+// "3 blobs uploaded (1234 bytes), 2 already there, 0 mounted[, 1 non-distributable layer not
+// pushed]": what a push did, as the push commands print it.
+std::string describe_push(const PushSummary& summary);
+
 // Pushes the layout's image (or index) to every target (one repository, one tag each):
 // blobs first (existing ones skipped), then the image manifests by digest, then the root.
 // Non-distributable layers are never uploaded: the manifests reference them as they are.

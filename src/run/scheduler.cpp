@@ -369,19 +369,8 @@ RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Ter
 }
 
 const char* job_state_name(JobState state) {
-  switch (state) {
-    case JobState::not_run:
-      return "not run";
-    case JobState::succeeded:
-      return "ok";
-    case JobState::failed:
-      return "failed";
-    case JobState::timed_out:
-      return "timed out";
-    case JobState::cancelled:
-      return "cancelled";
-  }
-  return "unknown";
+  static constexpr const char* kNames[] = {"not run", "ok", "failed", "timed out", "cancelled"};  // JobState's order
+  return kNames[static_cast<std::size_t>(state)];
 }
 
 std::string RunResult::failure_message(const Plan& plan) const {

@@ -162,14 +162,7 @@ bool has_toolchains(const fs::path& directory) {
 }
 
 // Reads `file` and appends its toolchain to `toolchains`, or its problems to `diagnostics`.
-void read_toolchain_file(const fs::path& file, std::vector<Toolchain>& toolchains,
-                         std::vector<Diagnostic>& diagnostics) {
-  Result<std::string> text = read_file(file);
-  if (!text.ok()) {
-    diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
-    return;
-  }
-  TomlReader reader(text.value(), file.string());
+void read_toolchain_file(TomlReader& reader, const fs::path& file, std::vector<Toolchain>& toolchains) {
   std::optional<TomlTable> root = reader.parse();
   TomlPosition platform_at;
   std::optional<Toolchain> toolchain = root ? read_toolchain(reader, *root, platform_at) : std::nullopt;
@@ -185,25 +178,17 @@ void read_toolchain_file(const fs::path& file, std::vector<Toolchain>& toolchain
       toolchains.push_back(std::move(*toolchain));
     }
   }
-  for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
 }
 
 }  // namespace
 
 Result<ToolchainCatalog> ToolchainCatalog::load(const fs::path& directory) {
-  std::error_code error;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
-    if (it->path().extension() == ".toml" && it->is_regular_file()) files.push_back(it->path());
-  }
-  if (error) return fail("cannot read toolchain directory " + directory.string() + ": " + error.message());
-  if (files.empty()) return fail("no toolchain files (*.toml) in " + directory.string());
-  std::sort(files.begin(), files.end());
-
   ToolchainCatalog catalog;
-  std::vector<Diagnostic> diagnostics;
-  for (const fs::path& file : files) read_toolchain_file(file, catalog.toolchains_, diagnostics);
-  if (!diagnostics.empty()) return fail(render_diagnostics(diagnostics));
+  Result<std::size_t> files = read_toml_files(
+      directory, "cannot read toolchain directory " + directory.string(),
+      [&](TomlReader& reader, const fs::path& file) { read_toolchain_file(reader, file, catalog.toolchains_); });
+  if (!files) return fail(files.error());
+  if (files.value() == 0) return fail("no toolchain files (*.toml) in " + directory.string());
   return catalog;
 }
 

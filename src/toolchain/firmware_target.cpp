@@ -55,28 +55,15 @@ std::optional<Target> read_target(TomlReader& reader, const TomlTable& root, con
 }  // namespace
 
 Result<std::vector<Target>> load_targets(const fs::path& directory) {
-  std::vector<fs::path> files;
-  std::error_code error;
-  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error))
-    if (it->path().extension() == ".toml") files.push_back(it->path());
-  if (error) return Failure{"cannot read the firmware targets in " + directory.string() + ": " + error.message()};
-  std::sort(files.begin(), files.end());
   std::vector<Target> targets;
-  std::vector<Diagnostic> diagnostics;
-  for (const fs::path& file : files) {
-    Result<std::string> text = read_file(file);
-    if (!text) {
-      diagnostics.push_back(Diagnostic{SourceLocation{file.string(), 0, 0}, text.error(), ""});
-      continue;
-    }
-    TomlReader reader(text.value(), file.string());
-    if (std::optional<TomlTable> root = reader.parse()) {
-      if (std::optional<Target> target = read_target(reader, *root, file.stem().string()))
-        targets.push_back(std::move(*target));
-    }
-    for (Diagnostic& diagnostic : reader.take_diagnostics()) diagnostics.push_back(std::move(diagnostic));
-  }
-  if (!diagnostics.empty()) return Failure{render_diagnostics(diagnostics)};
+  Result<std::size_t> read =
+      read_toml_files(directory, "cannot read the firmware targets in " + directory.string(),
+                      [&](TomlReader& reader, const fs::path& file) {
+                        if (std::optional<TomlTable> root = reader.parse())
+                          if (std::optional<Target> target = read_target(reader, *root, file.stem().string()))
+                            targets.push_back(std::move(*target));
+                      });
+  if (!read) return fail(read.error());
   return targets;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -74,6 +75,36 @@ Result<std::string> read_file(const fs::path& path) {
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
+}
+
+Status read_file_into(const fs::path& path, std::int64_t size,
+                      const std::function<Status(const char* data, std::size_t size)>& sink, std::string_view doing) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail("cannot read " + path.string() + ": " + errno_text(errno));
+  const std::string changed = path.string() + " changed while it was being " + std::string(doing);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || static_cast<std::int64_t>(info.st_size) != size) {
+    ::close(fd);
+    return fail(changed);
+  }
+  std::vector<char> buffer(std::size_t{256} * 1024);
+  for (std::int64_t remaining = size; remaining > 0;) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(remaining, std::int64_t(buffer.size())));
+    ssize_t n = ::read(fd, buffer.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = errno;
+      ::close(fd);
+      return fail(n == 0 ? changed : "cannot read " + path.string() + ": " + errno_text(error));
+    }
+    if (Status written = sink(buffer.data(), static_cast<std::size_t>(n)); !written) {
+      ::close(fd);
+      return written;
+    }
+    remaining -= n;
+  }
+  ::close(fd);
+  return Ok{};
 }
 
 Status write_file_atomic(const fs::path& path, std::string_view content, Durability durability) {

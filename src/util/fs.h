@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +80,11 @@ class TempFile {
 // Moves the fully written directory `staged` to `target` in one step. An existing target is
 // swapped out atomically (renameat2 RENAME_EXCHANGE) and then deleted.
 Status replace_directory(const std::filesystem::path& staged, const std::filesystem::path& target);
+
+// Opens `path` (not following a last symlink) and hands its bytes to `sink` in pieces, exactly
+// `size` of them: a file of another size "changed while it was being <doing>" ("packed").
+Status read_file_into(const std::filesystem::path& path, std::int64_t size,
+                      const std::function<Status(const char* data, std::size_t size)>& sink, std::string_view doing);
 
 // Removes a directory tree on destruction unless keep() was called.
 class TempDir {
