@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "oci/layer.h"
 #include "support/build_world.h"
+#include "util/libarchive.h"
 
 namespace xb {
 namespace {
@@ -66,6 +68,36 @@ TEST(Prepare, AFailedSetupNamesItsLog) {
     EXPECT_EQ(std::string(error.what()), "windows/amd64: sh -c 'exit 1' failed (exit status 1); its output is in " +
                                              (world.state() / "logs/windows-amd64/runner-setup.log").string());
   }
+}
+
+// An emulated target's `rootfs = "oci:..."` is unpacked once, under its image's digest; the
+// binfmt_misc handlers (root, the kernel) are the e2e tests' (emulate_test.cpp).
+TEST(Prepare, AnOciRootfsIsUnpackedOnceAndThenReused) {
+  BuildWorld world;
+  ASSERT_TRUE(require_libarchive().ok());
+  world.scratch.write("image/bin/sh", "#!/bin/true\n");
+  oci::LayerBlob layer = oci::write_layer({{world.scratch / "image", "/"}}, 0, world.scratch / "blobs").value();
+  Plan plan;
+  TargetPlan target;
+  target.platform = parse_platform("linux/arm64").value();
+  target.emulation = EmulationPlan{
+      world.state() / "rootfs/abc", "sha256:abc", {world.scratch / "blobs/sha256" / layer.digest.substr(7)}, "", ""};
+  plan.targets.push_back(target);
+  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  EXPECT_TRUE(fs::is_regular_file(world.state() / "rootfs/abc/bin/sh"));
+  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  EXPECT_EQ(world.terminal.lines,
+            (std::vector<std::string>{
+                "xbuild: rootfs of linux/arm64: unpacked sha256:abc in " + (world.state() / "rootfs/abc").string(),
+                "xbuild: rootfs of linux/arm64: reusing sha256:abc in " + (world.state() / "rootfs/abc").string()}));
+}
+
+TEST(Prepare, NothingToPrepareForTargetsThatDoNotEmulate) {
+  BuildWorld world;
+  Plan plan;
+  plan.targets.push_back(TargetPlan{});
+  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  EXPECT_TRUE(world.terminal.lines.empty());
 }
 
 }  // namespace
