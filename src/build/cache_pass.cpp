@@ -1,0 +1,197 @@
+// How a run uses the stage cache. Caching is per stage: a job's key covers its command,
+// environment, toolchain, declared input files and the keys of the jobs it needs
+// (cache/cache_key.h), and its entry holds what it wrote under its platform's $XBUILD_OUT and
+// its log. A job is restored when its entry is stored and every job it needs is restored too;
+// each target's restored jobs are replayed into its empty output directory in dependency order,
+// unless every job of the target is restored and its output directory and logs are as the last
+// run left them (the output stamps below): then they are left alone. The scheduler is handed the
+// whole plan with the restored jobs marked done, and the recorder stores each job that runs.
+#include "build/cache_pass.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+
+#include "run/terminal.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<CachedLog> job_logs(const JobPlan& job) {
+  if (job.log_file.empty()) return {};
+  return {CachedLog{job.stage, job.log_file}};
+}
+
+// The plan's job indices, each after every job it needs (needs may point forward in the plan).
+std::vector<std::size_t> dependency_order(const Plan& plan) {
+  std::vector<std::size_t> order;
+  std::vector<bool> placed(plan.jobs.size(), false);
+  std::function<void(std::size_t)> place = [&](std::size_t index) {
+    if (placed[index]) return;
+    placed[index] = true;  // the plan has no cycles
+    for (std::size_t need : plan.jobs[index].needs) place(need);
+    order.push_back(index);
+  };
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) place(index);
+  return order;
+}
+
+// "build, test": the stages of `target` for which `selected` holds, in plan order.
+std::string stage_list(const Plan& plan, std::size_t target, const std::vector<bool>& cached, bool selected) {
+  std::string list;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+    if (plan.jobs[index].target == target && cached[index] == selected)
+      list += (list.empty() ? "" : ", ") + plan.jobs[index].stage;
+  return list;
+}
+
+// <state dir>/output-stamps: a line "platform<TAB>stamp" per target whose stages all succeeded
+// in the last run, the stamp (cache/store.h) taken over its job keys, output directory and logs
+// as that run left them.
+fs::path output_stamps_file(const Plan& plan) { return plan.state_dir / "output-stamps"; }
+
+std::map<std::string, std::string> read_output_stamps(const Plan& plan) {
+  std::map<std::string, std::string> stamps;
+  Result<std::string> text = read_file(output_stamps_file(plan));
+  if (!text) return stamps;
+  for (const std::string& line : split(text.value(), '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() == 2) stamps[fields[0]] = fields[1];
+  }
+  return stamps;
+}
+
+std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t target) {
+  std::string job_keys;
+  std::vector<fs::path> logs;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
+    if (plan.jobs[index].target != target) continue;
+    job_keys += keys.jobs[index] + "\n";
+    if (!plan.jobs[index].log_file.empty()) logs.push_back(plan.jobs[index].log_file);
+  }
+  return output_stamp(job_keys, plan.targets[target].output_dir, logs);
+}
+
+std::string package_key(const Config& config, const CacheKeys& keys) {
+  Sha256 package;
+  package.update("xbuild-package-2\n");  // 2: layers default to gzip level 1
+  for (const std::string& key : keys.targets) package.update(key + "\n");
+  Result<std::string> config_text = read_file(config.file);
+  package.update(config_text ? config_text.value() : std::string("?"));
+  return package.digest();
+}
+
+}  // namespace
+
+CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings) {
+  CacheLookup cache;
+  cache.cached.assign(plan.jobs.size(), false);
+  cache.intact.assign(plan.targets.size(), false);
+  if (!settings.enabled) return cache;
+  cache.store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
+  Result<std::map<std::string, std::string>> inputs =
+      hash_stage_inputs(config.stages, config.directory, plan.state_dir);
+  if (!inputs) throw Error(inputs.error());
+  cache.keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment());
+  for (std::size_t index : dependency_order(plan)) {
+    bool hit = cache.store->contains(cache.keys.jobs[index]);
+    for (std::size_t need : plan.jobs[index].needs) hit = hit && cache.cached[need];
+    cache.cached[index] = hit;
+  }
+  cache.stamps = read_output_stamps(plan);
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    bool all_cached = true;
+    for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+      if (plan.jobs[index].target == target) all_cached = all_cached && cache.cached[index];
+    auto recorded = cache.stamps.find(plan.targets[target].platform.str());
+    cache.intact[target] =
+        all_cached && recorded != cache.stamps.end() && recorded->second == output_stamp_of(plan, cache.keys, target);
+  }
+  cache.package_key = package_key(config, cache.keys);
+  return cache;
+}
+
+void restore_from_cache(const Plan& plan, CacheLookup& cache, Terminal& terminal) {
+  if (!cache.store) return;
+  std::vector<std::size_t> order = dependency_order(plan);
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    const fs::path& output_dir = plan.targets[target].output_dir;
+    Status restored = Ok{};
+    for (std::size_t index : order) {
+      if (plan.jobs[index].target != target || !cache.cached[index] || !restored) continue;
+      if (cache.intact[target])
+        cache.store->touch(cache.keys.jobs[index]);  // its result is in place already
+      else
+        restored = cache.store->restore(cache.keys.jobs[index], output_dir, job_logs(plan.jobs[index]));
+    }
+    if (!restored) {
+      terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),
+                                       plan.targets[target].platform.str()));
+      std::error_code error;
+      fs::remove_all(output_dir, error);
+      fs::create_directories(output_dir, error);
+      for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+        if (plan.jobs[index].target == target) cache.cached[index] = false;
+      continue;
+    }
+    std::string cached = stage_list(plan, target, cache.cached, true);
+    std::string running = stage_list(plan, target, cache.cached, false);
+    if (cached.empty()) continue;
+    terminal.status_line(fmt::format("xbuild: {}: cached ({}){}", plan.targets[target].platform.str(), cached,
+                                     running.empty() ? "" : "; running (" + running + ")"));
+  }
+}
+
+CacheRecorder::CacheRecorder(const Plan& plan, CacheLookup& cache, Terminal& terminal)
+    : plan_(plan), cache_(cache), terminal_(terminal), before_(plan.jobs.size()) {}
+
+JobHooks CacheRecorder::hooks() {
+  JobHooks hooks;
+  if (!cache_.store) return hooks;
+  hooks.started = [this](std::size_t index) {
+    Result<OutputSnapshot> snapshot = snapshot_output(plan_.targets[plan_.jobs[index].target].output_dir);
+    if (snapshot)
+      before_[index] = std::move(snapshot).value();
+    else
+      terminal_.status_line(
+          fmt::format("xbuild: warning: {}; the next run runs {} again", snapshot.error(), plan_.jobs[index].label()));
+  };
+  hooks.finished = [this](std::size_t index, const JobResult& result) {
+    if (result.state != JobState::succeeded || !before_[index]) return;
+    const JobPlan& job = plan_.jobs[index];
+    Status stored = cache_.store->store(cache_.keys.jobs[index], plan_.targets[job.target].output_dir, job_logs(job),
+                                        &*before_[index]);
+    before_[index].reset();
+    if (!stored)
+      terminal_.status_line(
+          fmt::format("xbuild: warning: {}; the next run runs {} again", stored.error(), job.label()));
+  };
+  return hooks;
+}
+
+void record_output_stamps(const Plan& plan, const CacheLookup& cache, const RunResult& result) {
+  if (!cache.store) return;
+  std::vector<bool> done(plan.targets.size(), true);
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+    if (result.jobs[index].state != JobState::succeeded) done[plan.jobs[index].target] = false;
+  std::map<std::string, std::string> stamps;
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (!done[target]) continue;
+    const std::string platform = plan.targets[target].platform.str();
+    std::string stamp = cache.intact[target] ? cache.stamps.at(platform) : output_stamp_of(plan, cache.keys, target);
+    if (!stamp.empty()) stamps[platform] = stamp;
+  }
+  if (stamps == cache.stamps) return;
+  std::string text;
+  for (const auto& [platform, stamp] : stamps) text += platform + "\t" + stamp + "\n";
+  // Only an optimization, and not worth an fsync: a lost or stale file is a restore next time.
+  (void)write_file_atomic(output_stamps_file(plan), text, Durability::deferred);
+}
+
+}  // namespace xb

@@ -1,0 +1,70 @@
+// The stage cache in a run (cache/ holds the keys and the store): which jobs the cache can
+// restore, replaying them into $XBUILD_OUT, storing the jobs that run, and the output stamps
+// that let a rerun with nothing changed leave the output directories alone.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache_key.h"
+#include "cache/store.h"
+#include "plan/plan.h"
+#include "run/scheduler.h"
+
+namespace xb {
+
+class Terminal;
+
+struct CacheSettings {
+  bool enabled = true;                       // --no-cache turns it off
+  std::optional<std::filesystem::path> dir;  // --cache-dir, else default_cache_dir()
+};
+
+struct CacheLookup {
+  std::optional<CacheStore> store;  // empty with --no-cache: nothing is restored or stored
+  CacheKeys keys;
+  std::vector<bool> cached;  // parallel to Plan::jobs: restored from the cache
+  // Parallel to Plan::targets: every job cached, and $XBUILD_OUT and the logs exactly as the
+  // last run left them (its output stamp): nothing to empty or restore.
+  std::vector<bool> intact;
+  std::map<std::string, std::string> stamps;  // the output stamps the last run recorded, by platform
+  // Over the targets' keys and the config file: equal package keys give equal images. Empty
+  // with --no-cache.
+  std::string package_key;
+};
+
+// Every job's key, and which jobs are restored: those whose entry is stored and whose needs
+// are all restored too (a job whose needs run again must run after them).
+CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings);
+
+// Replays each target's restored jobs into its (prepared) output directory in dependency order,
+// and writes their logs; an intact target's entries are only marked as used. A line per target
+// names its cached stages. A target whose restore fails is run instead: its jobs are no longer
+// cached, its output directory is emptied, and a warning says why.
+void restore_from_cache(const Plan& plan, CacheLookup& cache, Terminal& terminal);
+
+// Stores each job that runs and succeeds as soon as it ends, before anything that needs it
+// starts: its output directory is snapshotted when it starts and the difference is stored.
+// (Stages of one platform that run at the same time write into the same directory, so each may
+// record the other's writes too: restoring writes the same content, so that is harmless.)
+class CacheRecorder {
+ public:
+  CacheRecorder(const Plan& plan, CacheLookup& cache, Terminal& terminal);
+  // Scheduler hooks that do it; none when the cache is off.
+  JobHooks hooks();
+
+ private:
+  const Plan& plan_;
+  CacheLookup& cache_;
+  Terminal& terminal_;
+  std::vector<std::optional<OutputSnapshot>> before_;  // parallel to Plan::jobs
+};
+
+// Records the output stamps of the targets whose jobs all succeeded (the file is rewritten only
+// when they changed; an intact target keeps the stamp it had).
+void record_output_stamps(const Plan& plan, const CacheLookup& cache, const RunResult& result);
+
+}  // namespace xb

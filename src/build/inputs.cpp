@@ -1,0 +1,100 @@
+#include "build/inputs.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "build/shard.h"
+#include "config/config.h"
+#include "registry/reference.h"
+#include "util/probe.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_report_file(const char* option, const std::optional<fs::path>& file) {
+  if (!file) return;
+  fs::path directory = fs::absolute(*file).parent_path();
+  std::error_code error;
+  if (file->empty() || fs::is_directory(*file, error))
+    throw Error(fmt::format("{} \"{}\" is not a file name: name the file to write", option, file->string()), 2);
+  if (!fs::is_directory(directory, error))
+    throw Error(fmt::format("{} {}: the directory {} does not exist; create it first", option, file->string(),
+                            directory.string()),
+                2);
+}
+
+}  // namespace
+
+Config read_config(const fs::path& file) {
+  ConfigResult result = load_config(file);
+  if (auto* errors = std::get_if<ConfigErrors>(&result)) {
+    for (const Diagnostic& diagnostic : errors->diagnostics) std::fputs(diagnostic.render().c_str(), stderr);
+    std::size_t count = errors->diagnostics.size();
+    throw Error(fmt::format("{} {} in {}; nothing was run", count, count == 1 ? "error" : "errors", file.string()), 2);
+  }
+  return std::get<Config>(std::move(result));
+}
+
+long long source_date_epoch(const fs::path& project_dir) {
+  if (const char* value = std::getenv("SOURCE_DATE_EPOCH"); value && *value) {
+    char* end = nullptr;
+    long long seconds = std::strtoll(value, &end, 10);
+    if (*end != '\0' || seconds < 0)
+      throw Error(fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a non-negative whole number of seconds", value), 2);
+    return seconds;
+  }
+  ProbeOptions probe;
+  probe.working_directory = project_dir;
+  Result<std::string> commit_time = probe_output({"git", "log", "-1", "--format=%ct"}, probe);
+  if (commit_time.ok() && !trim(commit_time.value()).empty())
+    return std::strtoll(std::string(trim(commit_time.value())).c_str(), nullptr, 10);
+  return 0;
+}
+
+std::vector<std::string> push_references(const Config& config, const OutputTarget& output) {
+  if (config.image.name.empty())
+    throw Error(fmt::format("--push needs the image's repository: add name = \"HOST/REPOSITORY\" to [image] in {}",
+                            config.file.string()),
+                2);
+  if (output.kind != OutputTarget::Kind::layout)
+    throw Error(fmt::format("--push pushes from an OCI layout, not from {}; use -o oci:DIR (or no -o)", output.str()),
+                2);
+  std::vector<std::string> references;
+  std::vector<std::string> tags = config.image.tags.empty() ? std::vector<std::string>{"latest"} : config.image.tags;
+  for (const std::string& tag : tags) {
+    Result<registry::Reference> reference = registry::parse_reference(config.image.name + ":" + tag);
+    if (!reference) throw Error(fmt::format("{} ([image] in {})", reference.error(), config.file.string()), 2);
+    references.push_back(reference.value().str());
+  }
+  return references;
+}
+
+RunInputs read_run_inputs(const RunOptions& options) {
+  check_report_file("--metadata-file", options.metadata_file);
+  check_report_file("--junit", options.junit_file);
+  std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
+  if (shard && options.push)
+    throw Error(
+        "--push with --shard would tag an index of one shard; merge the shards, then push: xbuild merge "
+        "LAYOUT... -o oci:DIR --push REF",
+        2);
+  RunInputs inputs;
+  inputs.config = read_config(options.config_file);
+  if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
+  inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
+  inputs.source_date_epoch = source_date_epoch(inputs.config.directory);
+  Result<OutputTarget> output =
+      parse_output(options.output ? *options.output : "oci:" + (inputs.state_dir / "oci").string(), fs::current_path());
+  if (!output) throw Error(output.error(), 2);
+  inputs.output = output.value();
+  if (options.push) inputs.push_references = push_references(inputs.config, inputs.output);
+  return inputs;
+}
+
+}  // namespace xb

@@ -1,0 +1,38 @@
+// The first pass of `xbuild run`: everything the command line and the config say, checked
+// before anything runs or is written. A mistake is an xb::Error with exit status 2.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "build/run.h"
+#include "config/model.h"
+#include "package/package.h"
+
+namespace xb {
+
+struct RunInputs {
+  Config config;                                         // with the shard's platforms only
+  std::map<std::string, std::string> index_annotations;  // run --shard: for `xbuild merge`
+  std::filesystem::path state_dir;                       // absolute
+  long long source_date_epoch = 0;
+  OutputTarget output;
+  std::vector<std::string> push_references;  // run --push: image.name:TAG for every tag
+};
+
+// Reads the config (every diagnostic printed on stderr; exit status 2 when there is one).
+Config read_config(const std::filesystem::path& file);
+
+// SOURCE_DATE_EPOCH from the environment, else the time of the project's last git commit, else 0.
+long long source_date_epoch(const std::filesystem::path& project_dir);
+
+// The config, the shard's platforms, the state directory, the output, the push references; and
+// the directories of --metadata-file and --junit must exist.
+RunInputs read_run_inputs(const RunOptions& options);
+
+// `run --push`: the references image.name:TAG of every tag, checked before anything runs.
+std::vector<std::string> push_references(const Config& config, const OutputTarget& output);
+
+}  // namespace xb

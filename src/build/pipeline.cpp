@@ -1,0 +1,110 @@
+// The pipelines of `xbuild run` and `xbuild plan`, one pass a line. Each pass is a function from
+// plain values to plain values (in a file of its own: build/<pass>.cpp); a pass that fails throws
+// xb::Error with the message the user sees, and nothing after it runs. Reading the inputs and
+// planning write nothing, so bad input changes nothing on disk; the state directory is locked
+// before any pass writes into it.
+#include <unistd.h>
+
+#include <chrono>
+
+#include "build/base_images.h"
+#include "build/cache_pass.h"
+#include "build/inputs.h"
+#include "build/planning.h"
+#include "build/prepare.h"
+#include "build/publish.h"
+#include "build/report_pass.h"
+#include "build/schedule.h"
+#include "build/shard.h"
+#include "build/state_dir.h"
+#include "cache/store.h"
+#include "run/terminal.h"
+#include "toolchain/toolchain.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+Services machine_services() {
+  Services services;
+  services.data_dir = data_directory();
+  services.host = host_platform();
+  services.root = geteuid() == 0;
+  std::error_code error;
+  services.xbuild_binary = fs::read_symlink("/proc/self/exe", error);
+  services.process_runner = [](uv_loop_t* loop) { return make_uv_process_runner(loop); };
+  return services;
+}
+
+namespace {
+
+// Compiler versions are part of the cache keys and of nothing else a run writes: remembered next
+// to the cache, and not asked at all with --no-cache (each would be a process start).
+std::unique_ptr<ToolFinder> run_tool_finder(const RunOptions& options) {
+  if (options.no_cache) return make_versionless_tool_finder();
+  return make_remembering_tool_finder((options.cache_dir ? *options.cache_dir : default_cache_dir()) / "compilers");
+}
+
+registry::RegistryOptions registry_options(const std::vector<std::string>& insecure_registries,
+                                           const Services& services) {
+  registry::RegistryOptions registry;
+  registry.insecure_registries = insecure_registries;
+  registry.http_client = services.http_client;
+  return registry;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int run_build(const RunOptions& options, Services& services, Terminal& terminal) {
+  auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options);
+  ToolFinder& finder = services.finder ? *services.finder : *own_finder;
+
+  RunInputs inputs = read_run_inputs(options);                 // config, shard, output, push
+  Plan plan = plan_run(inputs, services, finder, terminal);    // builders, toolchains, jobs
+  require_ready(plan);                                         // else the matrix and what is missing
+  FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
+  registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
+  std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
+  CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, options.cache_dir});
+  prepare_state_dir(plan, cache.intact);                   // cross files, clean $XBUILD_OUT
+  restore_from_cache(plan, cache, terminal);               // hits replayed into $XBUILD_OUT
+  prepare_emulation(plan, services.data_dir, terminal);    // rootfs unpacked, binfmt_misc
+  reset_builders(inputs.config, plan);                     // clean $XBUILD_OUT there too
+  set_up_runners(plan, cache.cached, terminal);            // wine's prefix, once
+  LayerPacker packer(inputs.config, plan, inputs.output);  // layers packed as targets finish
+  CacheRecorder recorder(plan, cache, terminal);           // jobs that succeed are stored
+  RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,
+                              services, terminal);  // the rest, on one loop
+  record_output_stamps(plan, cache, result);
+  ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
+  if (!result.ok()) {
+    report(outcome, terminal);  // what failed, in every report
+    throw run_failure(plan, result, inputs.output);
+  }
+  PackageResult images = publish({inputs.config, plan, inputs.output, bases, cache, inputs.push_references, registry},
+                                 &packer, terminal);  // images, index, output; --push
+  outcome.images = &images;
+  report(outcome, terminal);  // summary, metadata, JUnit
+  report_written(plan, images, inputs.output, seconds_since(started), terminal);
+  return 0;
+}
+
+int plan_build(const PlanCommandOptions& options, Services& services) {
+  std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
+  Config config = read_config(options.config_file);
+  if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
+  fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";
+  std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
+  Plan plan = plan_targets({config, state_dir, source_date_epoch(config.directory), {}, {}}, services,
+                           services.finder ? *services.finder : *finder);
+  check_base_image(config, plan, registry_options({}, services));
+  std::fputs(render_plan(plan).c_str(), stdout);
+  return plan.ready() ? 0 : 2;
+}
+
+}  // namespace xb

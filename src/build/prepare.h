@@ -1,0 +1,30 @@
+// What the targets need before their stages run, beyond the state directory: emulated targets
+// their root filesystems unpacked and their binfmt_misc handlers registered, remote targets a
+// clean output directory on their builder, cross targets their runner's one-time setup (wine's
+// prefix).
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "build/run.h"
+#include "plan/plan.h"
+
+namespace xb {
+
+class Terminal;
+
+// Unpacks the `rootfs = "oci:..."` root filesystems not unpacked yet and registers (or checks)
+// the binfmt_misc handler of every emulated target's architecture; a line for each.
+void prepare_emulation(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
+
+// Empties the output directory on the builder of every target routed to one.
+void reset_builders(const Config& config, const Plan& plan);
+
+// Runs, side by side, the runner setup of every target that has jobs to run (not `done`,
+// parallel to Plan::jobs: restored from the cache) and whose setup has not been done in this
+// state directory; each one's output goes to logs/<platform>/runner-setup.log. Fails naming the
+// log when one fails.
+void set_up_runners(const Plan& plan, const std::vector<bool>& done, Terminal& terminal);
+
+}  // namespace xb

@@ -1,0 +1,106 @@
+#include "build/publish.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "oci/layout_reader.h"
+#include "registry/operations.h"
+#include "registry/reference.h"
+#include "run/terminal.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strings.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// <state dir>/package-key: the full package key, then the index digest and size, the ref name,
+// and a line "platform digest size" per image.
+fs::path package_key_file(const Plan& plan) { return plan.state_dir / "package-key"; }
+
+std::string full_package_key(const PublishRequest& request) {
+  std::string key = request.cache.package_key + "\n" + request.output.str() + "\n";
+  for (const oci::BaseImage& base : request.bases) key += base.name + "@" + base.digest + "\n";
+  return sha256_digest(key);
+}
+
+// Remembers what was published for reusable_package (only an optimization: a failure costs
+// the next run a repack).
+void record_package(const PublishRequest& request, const PackageResult& images) {
+  std::error_code error;
+  fs::path file = package_key_file(request.plan);
+  if (request.cache.package_key.empty() || request.output.kind != OutputTarget::Kind::layout) {
+    fs::remove(file, error);
+    return;
+  }
+  std::string text = full_package_key(request) + "\n" + images.index.digest + "\n" + std::to_string(images.index.size) +
+                     "\n" + images.ref_name + "\n";
+  for (const PackagedImage& image : images.images)
+    text += image.platform.str() + " " + image.manifest.digest + " " + std::to_string(image.manifest.size) + "\n";
+  (void)write_file_atomic(file, text);
+}
+
+}  // namespace
+
+std::optional<PackageResult> reusable_package(const PublishRequest& request) {
+  const Plan& plan = request.plan;
+  const std::vector<bool>& cached = request.cache.cached;
+  if (request.cache.package_key.empty() || request.output.kind != OutputTarget::Kind::layout) return std::nullopt;
+  if (std::find(cached.begin(), cached.end(), false) != cached.end()) return std::nullopt;
+  Result<std::string> recorded = read_file(package_key_file(plan));
+  if (!recorded) return std::nullopt;
+  std::vector<std::string> lines = split(recorded.value(), '\n');
+  if (lines.size() < 4 + plan.targets.size() || lines[0] != full_package_key(request)) return std::nullopt;
+  PackageResult result;
+  result.index = {oci::kMediaTypeIndex, lines[1], std::strtoll(lines[2].c_str(), nullptr, 10), {}, {}};
+  result.ref_name = lines[3];
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    std::vector<std::string> fields = split(lines[4 + target], ' ');
+    if (fields.size() != 3 || fields[0] != plan.targets[target].platform.str()) return std::nullopt;
+    result.images.push_back({plan.targets[target].platform,
+                             {oci::kMediaTypeManifest,
+                              fields[1],
+                              std::strtoll(fields[2].c_str(), nullptr, 10),
+                              plan.targets[target].platform,
+                              {}}});
+  }
+  if (!oci::layout_holds_root_index(request.output.path, result.index.digest)) return std::nullopt;
+  return result;
+}
+
+PackageResult publish(const PublishRequest& request, LayerPacker* packer, Terminal& terminal) {
+  std::optional<PackageResult> images = reusable_package(request);
+  if (!images) {
+    Result<PackageResult> packaged =
+        package_and_publish(request.config, request.plan, request.output, request.bases, packer);
+    if (!packaged) throw Error(packaged.error());
+    images = std::move(packaged).value();
+    record_package(request, *images);
+  }
+  if (!request.push_references.empty())
+    push_layout_step(request.push_references, request.output, request.registry, terminal);
+  return *images;
+}
+
+void push_layout_step(const std::vector<std::string>& references, const OutputTarget& output,
+                      const registry::RegistryOptions& registry, Terminal& terminal) {
+  std::vector<registry::Reference> targets;
+  for (const std::string& text : references) {
+    Result<registry::Reference> reference = registry::parse_reference(text);
+    if (!reference) throw Error(reference.error(), 2);
+    targets.push_back(reference.value());
+  }
+  Result<registry::PushSummary> pushed = registry::push_layout(output.path, targets, registry);
+  if (!pushed) throw Error(pushed.error());
+  const registry::PushSummary& summary = pushed.value();
+  for (const registry::Reference& target : targets)
+    terminal.output_line(fmt::format("xbuild: pushed {} ({})", target.str(), summary.root.digest));
+  terminal.output_line("  " + registry::describe_push(summary));
+}
+
+}  // namespace xb

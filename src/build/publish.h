@@ -1,0 +1,42 @@
+// The publish pass: each target's outputs become its image (a bare-metal target's its firmware
+// artifact), the images one index, published to the output in one step; then pushed with --push.
+// A run whose every job came from the cache, and whose output still holds what the last run
+// with the same package key published, is not packaged again.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "build/cache_pass.h"
+#include "oci/base_image.h"
+#include "package/package.h"
+#include "registry/registry_client.h"
+
+namespace xb {
+
+class Terminal;
+
+struct PublishRequest {
+  const Config& config;
+  const Plan& plan;
+  const OutputTarget& output;
+  const std::vector<oci::BaseImage>& bases;
+  const CacheLookup& cache;
+  std::vector<std::string> push_references;  // run --push
+  registry::RegistryOptions registry;
+};
+
+// Packages (the layers `packer` packed already are used; it may be null) and publishes, or
+// reuses what the last run published; then records what was published and pushes.
+PackageResult publish(const PublishRequest& request, LayerPacker* packer, Terminal& terminal);
+
+// What the last run with the same package key (the cache's, the output, the base images)
+// published, when every job was restored and the output layout still holds that index.
+std::optional<PackageResult> reusable_package(const PublishRequest& request);
+
+// Pushes the published layout to each reference; a line per reference and one for the blobs.
+void push_layout_step(const std::vector<std::string>& references, const OutputTarget& output,
+                      const registry::RegistryOptions& registry, Terminal& terminal);
+
+}  // namespace xb

@@ -1,0 +1,40 @@
+#include "build/report_pass.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+
+#include "report/build_report.h"
+#include "run/terminal.h"
+#include "util/strings.h"
+
+namespace xb {
+
+void report(const ReportRequest& request, Terminal& terminal) {
+  BuildReport report = make_build_report(request.config, request.plan, request.result, request.cached, request.images);
+  for (const std::string& line : split(render_summary(report), '\n'))
+    if (!line.empty()) terminal.output_line(line);
+  if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
+    throw Error(written.error());
+}
+
+void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,
+                    Terminal& terminal) {
+  terminal.output_line(fmt::format("xbuild: built {} platform{} in {:.1f} s; wrote {} (tag {})", plan.targets.size(),
+                                   plan.targets.size() == 1 ? "" : "s", seconds, output.str(), images.ref_name));
+  std::size_t width = 5;
+  for (const PackagedImage& image : images.images) width = std::max(width, image.platform.str().size());
+  for (const PackagedImage& image : images.images)
+    terminal.output_line(fmt::format("  {:<{}}  {}", image.platform.str(), width, image.manifest.digest));
+  terminal.output_line(fmt::format("  {:<{}}  {}", "index", width, images.index.digest));
+}
+
+Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output) {
+  if (result.interrupted)
+    return Error(fmt::format("interrupted by {}; nothing was packaged and {} is unchanged",
+                             result.interrupted == SIGINT ? "SIGINT" : "SIGTERM", output.str()),
+                 130);
+  return Error(result.failure_message(plan), 1);
+}
+
+}  // namespace xb

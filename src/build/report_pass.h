@@ -1,0 +1,37 @@
+// The report pass: the summary table, --metadata-file and --junit, after a successful run and
+// after a failed one alike; then, for a successful run, the line naming what was written and
+// the digests.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "package/package.h"
+#include "run/scheduler.h"
+
+namespace xb {
+
+class Terminal;
+
+struct ReportRequest {
+  const Config& config;
+  const Plan& plan;
+  const RunResult& result;
+  const std::vector<bool>& cached;  // parallel to Plan::jobs
+  const PackageResult* images;      // null when nothing was packaged
+  std::optional<std::filesystem::path> metadata_file;
+  std::optional<std::filesystem::path> junit_file;
+};
+
+void report(const ReportRequest& request, Terminal& terminal);
+
+// "xbuild: built 5 platforms in 1.2 s; wrote oci:DIR (tag 1.0.0)", then each image's digest and
+// the index's.
+void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,
+                    Terminal& terminal);
+
+// The error that ends a failed run: the first failure, or the interruption (exit status 130).
+Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output);
+
+}  // namespace xb

@@ -1,0 +1,69 @@
+// The application layer: `xbuild run`, `xbuild plan` and `xbuild merge` as pipelines of named
+// passes (build/pipeline.cpp), each a function from plain values to plain values. The command
+// line (cli/) turns argv into these options and calls them.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/process.h"
+#include "platform/platform.h"
+
+namespace xb {
+
+class Terminal;
+class ToolFinder;
+namespace registry {
+class HttpClient;
+}
+
+struct RunOptions {
+  std::filesystem::path config_file = "xbuild.toml";
+  unsigned jobs = 0;                  // 0: the number of cores
+  std::optional<std::string> output;  // "oci:DIR" / "oci-archive:FILE"
+  std::optional<std::filesystem::path> state_dir;
+  bool keep_going = false;
+  bool push = false;  // --push: to image.name, every tag
+  std::vector<std::string> insecure_registries;
+  bool no_cache = false;                               // --no-cache: run every stage, store nothing
+  std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())
+  std::optional<std::filesystem::path> metadata_file;  // --metadata-file: digests as JSON
+  std::optional<std::filesystem::path> junit_file;     // --junit: one testcase per platform x stage
+  std::string progress = "auto";                       // --progress auto|tty|plain|json
+  std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
+};
+
+struct PlanCommandOptions {
+  std::filesystem::path config_file = "xbuild.toml";
+  std::optional<std::filesystem::path> state_dir;
+  std::optional<std::string> shard;  // --shard I/N: the plan of that shard
+};
+
+// What a run learns from this machine and reaches it through: the real ones by default
+// (machine_services()); tests put fakes in (FakeToolFinder, FakeProcessRunner, a scratch data
+// directory).
+struct Services {
+  std::filesystem::path data_dir;       // toolchains/, qemu/ (data_directory())
+  Platform host;                        // host_platform()
+  bool root = false;                    // the run is root
+  std::filesystem::path xbuild_binary;  // this binary (/proc/self/exe): the sandbox, firmware tests
+  // Compiler versions feed cache keys only: asked and remembered next to the cache, or (with
+  // --no-cache) not asked at all. Null: chosen that way from the options.
+  ToolFinder* finder = nullptr;
+  std::function<std::unique_ptr<ProcessRunner>(uv_loop_t* loop)> process_runner;  // make_uv_process_runner
+  // The HTTP client of registry operations (base images, --push); empty: libcurl's.
+  std::function<std::unique_ptr<registry::HttpClient>(uv_loop_t* loop)> http_client;
+};
+Services machine_services();
+
+// `xbuild run`: parse -> lock -> plan -> base images -> cache -> prepare -> schedule -> publish
+// -> report. Returns the exit status; a failure throws xb::Error with the message and status.
+int run_build(const RunOptions& options, Services& services, Terminal& terminal);
+// `xbuild plan`: prints the plan of the config (and of a shard); exit status 2 when not ready.
+int plan_build(const PlanCommandOptions& options, Services& services);
+
+}  // namespace xb

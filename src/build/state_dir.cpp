@@ -1,0 +1,59 @@
+#include "build/state_dir.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "run/terminal.h"
+#include "util/fs.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A generated file is written again by every run from the plan, so it is left alone when
+// unchanged and replaced by a rename (a stage never sees half a file) but not fsynced: one lost
+// in a crash is written again by the next run, and ten fsyncs cost more than the rest of
+// preparing the state directory.
+Status write_generated_file(const GeneratedFile& file) {
+  Result<std::string> existing = read_file(file.path);
+  if (existing && existing.value() == file.content) return Ok{};
+  std::error_code ec;
+  fs::create_directories(file.path.parent_path(), ec);
+  if (ec) return fail("cannot create " + file.path.parent_path().string() + ": " + ec.message());
+  return write_file_atomic(file.path, file.content, Durability::deferred);
+}
+
+}  // namespace
+
+FileLock lock_state_dir(const fs::path& state_dir, Terminal& terminal) {
+  Result<FileLock> lock = FileLock::acquire(state_dir / "lock", FileLock::Mode::exclusive, [&] {
+    terminal.status_line(
+        fmt::format("xbuild: waiting for the other xbuild run using {} to finish", state_dir.string()));
+  });
+  if (!lock) throw Error(lock.error());
+  return std::move(lock).value();
+}
+
+void prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output) {
+  std::error_code ec;
+  for (std::size_t index = 0; index < plan.targets.size(); ++index) {
+    const TargetPlan& target = plan.targets[index];
+    if (index >= keep_output.size() || !keep_output[index]) fs::remove_all(target.output_dir, ec);
+    if (ec) throw Error("cannot empty " + target.output_dir.string() + ": " + ec.message());
+    fs::create_directories(target.output_dir, ec);
+    if (ec) throw Error("cannot create " + target.output_dir.string() + ": " + ec.message());
+    for (const GeneratedFile& file : target.files)
+      if (Status written = write_generated_file(file); !written) throw Error(written.error());
+  }
+  for (const JobPlan& job : plan.jobs) {
+    fs::create_directories(job.log_file.parent_path(), ec);
+    if (ec) throw Error("cannot create " + job.log_file.parent_path().string() + ": " + ec.message());
+  }
+}
+
+}  // namespace xb

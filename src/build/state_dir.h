@@ -1,0 +1,26 @@
+// The state directory of a run (<project>/.xbuild unless --state-dir says otherwise): one run at
+// a time holds it, and before the stages run it holds every target's generated files, an
+// output directory and a log directory.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "plan/plan.h"
+#include "util/file_lock.h"
+
+namespace xb {
+
+class Terminal;
+
+// Takes <state dir>/lock; when another xbuild run holds it, says so and waits for it to finish.
+// Every pass that writes the state directory comes after this one.
+FileLock lock_state_dir(const std::filesystem::path& state_dir, Terminal& terminal);
+
+// Writes the targets' generated files (cross files; unchanged ones are left alone) and creates
+// the output and log directories. Each output directory is emptied first (every run starts from
+// a clean $XBUILD_OUT), except those of the targets for which `keep_output` holds (the cache
+// found them intact).
+void prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output = {});
+
+}  // namespace xb
