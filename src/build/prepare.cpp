@@ -58,7 +58,7 @@ void prepare_emulation(const Plan& plan, const fs::path& data_dir, Terminal& ter
 void reset_builders(const Config& config, const Plan& plan) {
   std::vector<Platform> remote;
   for (const TargetPlan& target : plan.targets)
-    if (!target.builder.empty()) remote.push_back(target.platform);
+    if (!target.builder.empty() && target.builder_unreachable.empty()) remote.push_back(target.platform);
   if (Status reset = reset_builder_outputs(config, remote); !reset) throw Error(reset.error());
 }
 

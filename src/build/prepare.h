@@ -18,7 +18,7 @@ class Terminal;
 // the binfmt_misc handler of every emulated target's architecture; a line for each.
 void prepare_emulation(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
 
-// Empties the output directory on the builder of every target routed to one.
+// Empties the output directory on the builder of every target routed to one that was reached.
 void reset_builders(const Config& config, const Plan& plan);
 
 // Runs, side by side, the runner setup of every target that has jobs to run (not `done`,

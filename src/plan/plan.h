@@ -63,7 +63,8 @@ struct TargetPlan {
   std::optional<EmulationPlan> emulation;
   std::optional<RunnerSetup> runner_setup;
   std::optional<FirmwarePlan> firmware;
-  std::string builder;  // [builder.NAME] it is routed to (empty: local)
+  std::string builder;              // [builder.NAME] it is routed to (empty: local)
+  std::string builder_unreachable;  // why that builder could not be reached: its jobs fail saying so
   // The image's settings of this platform: [platform.X] os_version (Windows) and entrypoint.
   std::string os_version;
   std::optional<std::vector<std::string>> entrypoint;

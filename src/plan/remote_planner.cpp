@@ -18,6 +18,7 @@ class RemotePlanner final : public TargetPlanner {
 
   void plan(TargetPlan& target) override {
     target.builder = builder_.name;
+    target.builder_unreachable = unreachable_.value_or("");
     target.strategy = Strategy::native;
     target.reason = "[builder." + builder_.name + "] declares it: native on " + builder_.ssh;
   }

@@ -77,6 +77,7 @@ TEST_F(RemotePlannerTest, AnUnreachableBuildersJobsFailNamingIt) {
   options_.unreachable_builders = {{"pi", "Connection refused"}};
   Plan plan = make(kPi);
   EXPECT_EQ(plan.targets[1].builder, "pi");
+  EXPECT_EQ(plan.targets[1].builder_unreachable, "Connection refused");
   EXPECT_EQ(plan.jobs[1].command,
             "echo 'xbuild: builder pi (ssh me@pi) is unreachable: Connection refused' >&2; exit 255");
 }
