@@ -71,8 +71,7 @@ fs::path ensure_debian_rootfs(const std::string& debian_arch, const std::string&
 class EmulatedHello : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string missing;
-    if (geteuid() != 0 || !have_tools({"mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static"}, &missing))
+    if (!is_root() || !missing_tools({"mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static"}).empty())
       return;
     handler_existed_ = fs::exists(kHandler);
     rootfs_ = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &setup_error_);
@@ -99,10 +98,7 @@ class EmulatedHello : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
-      GTEST_SKIP() << "the emulate strategy needs root";
-    }
+    XB_REQUIRE_ROOT("for the emulate strategy");
     XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static");
     ASSERT_TRUE(setup_error_.empty()) << setup_error_;
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
@@ -181,7 +177,7 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
     Result<std::string> read = read_file(entry.path());
     std::string text = read ? read.value() : "";
     if (text.find("magic 7f454c460201010000000000000000000200b700") != std::string::npos)
-      GTEST_SKIP() << entry.path() << " handles aarch64 already";
+      XB_MACHINE_CANNOT(entry.path().string() + " handles aarch64 already");
   }
   const fs::path foreign = "/proc/sys/fs/binfmt_misc/xbuild-e2e-foreign-aarch64";
   struct Remove {
@@ -275,10 +271,7 @@ TEST_F(EmulatedHello, AnOciRootfsIsUnpackedUnderItsDigestAndBuildsTheSame) {
 
 // riscv64 the same way, in a Debian `stable` root filesystem (bookworm has no riscv64 port).
 TEST(EmulatedRiscv64, BuildsHelloWithTheTargetsOwnGcc) {
-  if (geteuid() != 0) {
-    if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
-    GTEST_SKIP() << "the emulate strategy needs root";
-  }
+  XB_REQUIRE_ROOT("for the emulate strategy");
   XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "qemu-riscv64-static");
   const fs::path handler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-riscv64";
   struct HandlerGuard {

@@ -19,9 +19,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-#define XB_FIRMWARE_RUN_TOOLS                                                                                 \
-  "make", "gcc", "arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size", "arm-none-eabi-readelf", \
-      "qemu-system-arm", "skopeo"
+const std::vector<std::string> kFirmwareRunTools = {"make",
+                                                    "gcc",
+                                                    "arm-none-eabi-gcc",
+                                                    "arm-none-eabi-objcopy",
+                                                    "arm-none-eabi-size",
+                                                    "arm-none-eabi-readelf",
+                                                    "qemu-system-arm",
+                                                    "skopeo"};
 
 struct TargetCase {
   std::string cpu, machine, tag_cpu_name;
@@ -33,8 +38,7 @@ const std::vector<TargetCase> kTargets = {
 class FirmwareRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string missing;
-    if (!have_tools({XB_FIRMWARE_RUN_TOOLS}, &missing)) return;  // SetUp says which, once per test
+    if (!missing_tools(kFirmwareRunTools).empty()) return;  // SetUp says which, once per test
     scratch_ = std::make_unique<ScratchDir>();
     project_ = copy_example("firmware", scratch_->path() / "firmware");
     layout_ = scratch_->path() / "layout";
@@ -43,7 +47,7 @@ class FirmwareRun : public ::testing::Test {
   static void TearDownTestSuite() { scratch_.reset(); }
 
   void SetUp() override {
-    XB_REQUIRE_TOOLS(XB_FIRMWARE_RUN_TOOLS);
+    XB_REQUIRE_TOOLS(kFirmwareRunTools);
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 const fs::path kHandler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64";
 
 TEST(SandboxCommand, RunsChrootedWithTheBindMountProcAndDev) {
-  if (geteuid() != 0) GTEST_SKIP() << "the sandbox needs root";
+  XB_REQUIRE_ROOT("for the sandbox");
   const char* cache = std::getenv("XBUILD_TEST_CACHE");
   fs::path rootfs = fs::path(cache && *cache ? cache : "/var/cache/xbuild-tests") / "rootfs-arm64-bookworm";
   if (!fs::exists(rootfs / "bin" / "sh")) GTEST_SKIP() << rootfs << " is made by EmulatedHello (emulate_test.cpp)";

@@ -17,9 +17,12 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-#define XB_REQUIRE_CROSS_COMPILERS()                                                                   \
-  XB_REQUIRE_TOOLS("make", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", \
-                   "i686-linux-gnu-gcc", "riscv64-linux-gnu-gcc")
+const std::vector<std::string> kCrossCompilers = {"make",
+                                                  "x86_64-linux-gnu-gcc",
+                                                  "aarch64-linux-gnu-gcc",
+                                                  "arm-linux-gnueabihf-gcc",
+                                                  "i686-linux-gnu-gcc",
+                                                  "riscv64-linux-gnu-gcc"};
 
 // examples/hello without its test stage: the split, not qemu, is under test here.
 fs::path hello_project(const ScratchDir& scratch) {
@@ -66,7 +69,7 @@ class ShardMerge : public ::testing::Test {
 };
 
 TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   // The split: platforms sorted by name (386, amd64, arm/v7, arm64, riscv64), dealt round-robin;
   // each shard's index keeps config order.
@@ -106,7 +109,7 @@ TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
 }
 
 TEST_F(ShardMerge, AMissingShardIsRefusedUnlessAllowPartial) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   fs::path merged = scratch_ / "merged";
   scratch_.write("merged/keep", "previous");
@@ -142,7 +145,7 @@ TEST_F(ShardMerge, AMissingShardIsRefusedUnlessAllowPartial) {
 }
 
 TEST_F(ShardMerge, TwoDifferentImagesForOnePlatformAreRefused) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   // The same shard again, from a changed config: other manifests, same index annotations.
   std::string config = slurp(project_ / "xbuild.toml");
@@ -184,7 +187,7 @@ TEST_F(ShardMerge, TwoDifferentImagesForOnePlatformAreRefused) {
 }
 
 TEST_F(ShardMerge, PlanShowsTheShardsPlatforms) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   project_ = hello_project(scratch_);
   CommandResult plan = xbuild({"plan", "--shard", "2/3"}, project_);
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
@@ -196,7 +199,7 @@ TEST_F(ShardMerge, PlanShowsTheShardsPlatforms) {
 }
 
 TEST_F(ShardMerge, BadShardValuesAndArgumentsAreRefusedBeforeAnythingRuns) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   project_ = hello_project(scratch_);
   std::string before = snapshot_tree(scratch_.path());
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -228,7 +231,7 @@ TEST_F(ShardMerge, BadShardValuesAndArgumentsAreRefusedBeforeAnythingRuns) {
 }
 
 TEST_F(ShardMerge, MergePushesTheMergedIndexToARegistry) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   XB_REQUIRE_TOOLS("docker-registry", "skopeo");
   build_shards();
   LocalRegistry registry(scratch_ / "registry");

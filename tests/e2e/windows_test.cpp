@@ -33,14 +33,13 @@ with tarfile.open(sys.argv[1], "r:gz") as tar:
 )";
 
 // What building examples/greet and reading it back takes.
-#define XB_GREET_TOOLS \
-  "make", "skopeo", "python3", "aarch64-linux-gnu-gcc", "qemu-aarch64-static", "x86_64-w64-mingw32-gcc", "wine"
+const std::vector<std::string> kGreetTools = {
+    "make", "skopeo", "python3", "aarch64-linux-gnu-gcc", "qemu-aarch64-static", "x86_64-w64-mingw32-gcc", "wine"};
 
 class GreetExample : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string missing;
-    if (!have_tools({XB_GREET_TOOLS}, &missing)) return;  // SetUp says which, once per test
+    if (!missing_tools(kGreetTools).empty()) return;  // SetUp says which, once per test
     scratch_ = std::make_unique<ScratchDir>();
     project_ = copy_example("greet", scratch_->path() / "greet");
     layout_ = scratch_->path() / "layout";
@@ -49,7 +48,7 @@ class GreetExample : public ::testing::Test {
   static void TearDownTestSuite() { scratch_.reset(); }
 
   void SetUp() override {
-    XB_REQUIRE_TOOLS(XB_GREET_TOOLS);
+    XB_REQUIRE_TOOLS(kGreetTools);
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 
