@@ -3,10 +3,8 @@
 // binary of the stage run by QEMU through binfmt_misc; the image read back with skopeo and
 // umoci and its binary run under QEMU. Needs root (binfmt_misc, mounts, chroot).
 //
-// The root filesystem lives in $XBUILD_TEST_CACHE (default /var/cache/xbuild-tests) as
-// rootfs-arm64-bookworm; it is built into a temporary sibling and renamed, so an interrupted
-// build never leaves half a root filesystem. The aarch64 handler xbuild registers is removed
-// at the end if it was not there before.
+// The root filesystem is rootfs-arm64-bookworm of debian_rootfs.h's cache. The aarch64 handler
+// xbuild registers is removed at the end if it was not there before.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "e2e/debian_rootfs.h"
 #include "e2e/e2e_support.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -25,48 +24,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const fs::path kHandler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64";
-
-fs::path cache_dir() {
-  const char* dir = std::getenv("XBUILD_TEST_CACHE");
-  return dir && *dir ? fs::path(dir) : fs::path("/var/cache/xbuild-tests");
-}
-
-// The first URIs of the system's Debian sources, else deb.debian.org.
-std::string debian_mirror() {
-  Result<std::string> sources = read_file("/etc/apt/sources.list.d/debian.sources");
-  if (sources) {
-    for (const std::string& line : split(sources.value(), '\n'))
-      if (starts_with(line, "URIs: ")) return std::string(trim(line.substr(6)));
-  }
-  return "http://deb.debian.org/debian";
-}
-
-// A Debian root filesystem with gcc, libc6-dev and make for `debian_arch`, built once by
-// mmdebstrap into a temporary sibling and renamed, then reused: <cache>/rootfs-<arch>-<suite>.
-// mmdebstrap runs the target's maintainer scripts, so the QEMU handler is registered first
-// (and stays for the run; the fixtures remove what they registered).
-fs::path ensure_debian_rootfs(const std::string& debian_arch, const std::string& qemu_arch, const std::string& suite,
-                              std::string* error) {
-  fs::path rootfs = cache_dir() / ("rootfs-" + debian_arch + "-" + suite);
-  if (fs::exists(rootfs)) return rootfs;
-  CommandResult installed = xbuild({"binfmt", "install", "--arch", qemu_arch});
-  if (installed.exit_code != 0) {
-    *error = "xbuild binfmt install failed: " + installed.err;
-    return {};
-  }
-  fs::create_directories(cache_dir());
-  fs::path staging = cache_dir() / (rootfs.filename().string() + ".tmp-" + std::to_string(getpid()));
-  CommandResult built = run({"mmdebstrap", "--arch=" + debian_arch, "--include=gcc,libc6-dev,make", suite,
-                             staging.string(), debian_mirror()});
-  if (built.exit_code != 0) {
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    *error = "mmdebstrap failed: " + built.err;
-    return {};
-  }
-  fs::rename(staging, rootfs);
-  return rootfs;
-}
 
 class EmulatedHello : public ::testing::Test {
  protected:
@@ -209,10 +166,10 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
 // without its device nodes, and cached beside it): `rootfs = "oci:DIR:TAG"` is unpacked into
 // the state directory under its manifest digest, then the build runs in it.
 fs::path ensure_oci_rootfs(const fs::path& rootfs) {
-  fs::path layout = cache_dir() / "oci-arm64-bookworm";
+  fs::path layout = rootfs_cache_dir() / "oci-arm64-bookworm";
   if (fs::exists(layout)) return layout;
-  fs::path staging = cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
-  fs::path bundle = cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
+  fs::path staging = rootfs_cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
+  fs::path bundle = rootfs_cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
   std::string image = staging.string() + ":bookworm";
   std::vector<std::vector<std::string>> steps = {
       {"umoci", "init", "--layout", staging.string()},

@@ -153,9 +153,13 @@ TEST_F(GreetExample, AFailingWindowsTestStopsTheRunWithItsLog) {
                  "$XBUILD_EXEC ./fail.exe\n'''");
   ASSERT_TRUE(write_file_atomic(project / "xbuild.toml", config).ok());
   fs::path layout = scratch.path() / "layout";
-  CommandResult failed = xbuild({"run", "xbuild.toml", "-o", "oci:" + layout.string(), "--state-dir",
-                                 (project_ / ".xbuild").string(), "--no-cache"},
-                                project);
+  // A state directory of its own, so that the suite's stays as its run left it; only wine's
+  // prefix (made once per state directory) is the suite's, as the other tests use it.
+  fs::path state = scratch.path() / "state";
+  fs::create_directories(state);
+  fs::create_directory_symlink(project_ / ".xbuild" / "wine", state / "wine");
+  CommandResult failed = xbuild(
+      {"run", "xbuild.toml", "-o", "oci:" + layout.string(), "--state-dir", state.string(), "--no-cache"}, project);
   EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
   EXPECT_NE(failed.err.find("stage \"test\" failed on windows/amd64 (exit status 3)"), std::string::npos) << failed.err;
   EXPECT_FALSE(fs::exists(layout));
