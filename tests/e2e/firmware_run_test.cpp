@@ -9,6 +9,7 @@
 
 #include "e2e/e2e_support.h"
 #include "e2e/layout_json.h"
+#include "e2e/run_report.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -42,7 +43,10 @@ class FirmwareRun : public ::testing::Test {
     scratch_ = std::make_unique<ScratchDir>();
     project_ = copy_example("firmware", scratch_->path() / "firmware");
     layout_ = scratch_->path() / "layout";
-    result_ = xbuild({"run", "xbuild.toml", "--output", "oci:" + layout_.string(), "--progress", "plain"}, project_);
+    result_ = xbuild({"run", "xbuild.toml", "--output", "oci:" + layout_.string(), "--progress", "plain",
+                      "--metadata-file", (scratch_->path() / "metadata.json").string()},
+                     project_);
+    metadata_ = read_metadata(scratch_->path() / "metadata.json");
   }
   static void TearDownTestSuite() { scratch_.reset(); }
 
@@ -65,6 +69,7 @@ class FirmwareRun : public ::testing::Test {
   static inline std::unique_ptr<ScratchDir> scratch_;
   static inline fs::path project_, layout_;
   static inline CommandResult result_;
+  static inline json metadata_;
 };
 
 TEST_F(FirmwareRun, OneIndexHoldsTheLinuxImageAndAFirmwareArtifactPerTarget) {
@@ -127,7 +132,9 @@ TEST_F(FirmwareRun, EveryTargetsTestsRanAndTheSummaryListsTheArtifacts) {
                                target.machine + "): passed (exit code 0, pass pattern matched)\n"),
               std::string::npos)
         << result_.out;
-    EXPECT_NE(result_.out.find("  none/arm/" + target.cpu), std::string::npos) << result_.out;
+    EXPECT_EQ(metadata_["platforms"]["none/arm/" + target.cpu]["containerimage.digest"],
+              entry_for(target.cpu)["digest"])
+        << metadata_;
     // The suite ran once: the image's sections do not overlap through the board's memory aliases.
     std::string ok_line = "[none/arm/" + target.cpu + " test] OK\n";
     std::size_t first = result_.out.find(ok_line);
