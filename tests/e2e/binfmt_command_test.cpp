@@ -2,7 +2,6 @@
 // user who is not root (run through setpriv as nobody). The registering itself is tested in
 // tests/unit/binfmt_test.cpp under a test-only name prefix, so nothing here touches handlers.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "e2e/e2e_support.h"
 #include "util/strings.h"
@@ -34,7 +33,7 @@ TEST(BinfmtCommand, AnUnknownArchitectureIsAnErrorWithASuggestion) {
 }
 
 TEST(BinfmtCommand, WithoutRootItSaysWhatToRun) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
+  XB_REQUIRE_ROOT("to switch to another user");
   XB_REQUIRE_TOOLS("setpriv");
   std::map<std::string, std::string> env = {{"XBUILD_DATA_DIR", source_root().string()}};
   CommandResult installed = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",

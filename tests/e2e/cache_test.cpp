@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "e2e/e2e_support.h"
+#include "e2e/run_report.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -20,18 +21,11 @@ namespace xb::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 const char* const kBothCached =
     "xbuild: linux/amd64: cached (build, test)\n"
     "xbuild: linux/arm64: cached (build, test)\n";
-
-// The index digest from the "  index  sha256:..." line of `xbuild run`.
-std::string index_digest(const std::string& out) {
-  std::size_t at = out.find("\n  index ");
-  if (at == std::string::npos) return "";
-  std::size_t digest = out.find("sha256:", at);
-  return out.substr(digest, 71);
-}
 
 TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
@@ -40,7 +34,7 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   scratch.write("hello/xbuild.toml", kTwoPlatformConfig);
   std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
 
-  CommandResult cold = xbuild({"run"}, project, env);
+  ReportedRun cold = xbuild_run({}, project, env);
   ASSERT_EQ(cold.exit_code, 0) << cold.err;
   EXPECT_EQ(cold.err.find("cached"), std::string::npos) << cold.err;
   EXPECT_NE(cold.out.find("[linux/arm64 test] "), std::string::npos) << cold.out;
@@ -49,25 +43,28 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
 
   fs::path index_json = project / ".xbuild/oci/index.json";
   fs::file_time_type published = fs::last_write_time(index_json);
-  CommandResult warm = xbuild({"run"}, project, env);
+  ReportedRun warm = xbuild_run({}, project, env);
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
   EXPECT_EQ(fs::last_write_time(index_json), published) << "the unchanged layout was written again";
   EXPECT_EQ(warm.err, kBothCached);
   EXPECT_EQ(warm.out.find("[linux/"), std::string::npos) << "a stage ran:\n" << warm.out;
-  EXPECT_NE(warm.out.find("linux/arm64  cross     build cached, test cached  sha256:"), std::string::npos) << warm.out;
-  EXPECT_EQ(index_digest(warm.out), index_digest(cold.out));
-  EXPECT_FALSE(index_digest(warm.out).empty());
+  json arm64 = warm.platform("linux/arm64");
+  EXPECT_EQ(arm64["strategy"], "cross") << warm.metadata;
+  EXPECT_EQ(arm64["stages"], json({{"build", "cached"}, {"test", "cached"}})) << warm.metadata;
+  EXPECT_TRUE(starts_with(arm64.value("containerimage.digest", ""), "sha256:")) << warm.metadata;
+  EXPECT_EQ(warm.index_digest(), cold.index_digest());
+  EXPECT_FALSE(warm.index_digest().empty());
   EXPECT_EQ(read_file(log).value(), test_log) << "the log was not restored";
   EXPECT_TRUE(fs::exists(project / ".xbuild/out/linux-arm64/hello"));
 
   // One source file changes: every platform builds again, and the image changes.
   scratch.write("hello/src/extra.h", "/* a new header nobody includes */\n");
-  CommandResult edited = xbuild({"run"}, project, env);
+  ReportedRun edited = xbuild_run({}, project, env);
   ASSERT_EQ(edited.exit_code, 0) << edited.err;
   EXPECT_EQ(edited.err, "");
   EXPECT_NE(edited.out.find("[linux/amd64 test] "), std::string::npos) << edited.out;
   EXPECT_NE(edited.out.find("[linux/arm64 test] "), std::string::npos) << edited.out;
-  EXPECT_EQ(index_digest(edited.out), index_digest(cold.out)) << "same binary, same image";
+  EXPECT_EQ(edited.index_digest(), cold.index_digest()) << "same binary, same image";
 
   // Files the project ignores do not count.
   scratch.write("hello/.xbuildignore", "notes/\n");
@@ -191,35 +188,37 @@ TEST(Cache, OnlyTheStagesWhoseInputsChangedRunAgainOnEveryPlatform) {
   scratch.write("hello/tests/expected", "Hello\n");
   std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
 
-  CommandResult cold = xbuild({"run"}, project, env);
+  ReportedRun cold = xbuild_run({}, project, env);
   ASSERT_EQ(cold.exit_code, 0) << cold.err;
   EXPECT_EQ(cold.err, "");
   EXPECT_EQ(take_runs(runs),
             "build linux/amd64\nbuild linux/arm64\nlint linux/amd64\nlint linux/arm64\n"
             "test linux/amd64\ntest linux/arm64\n");
-  ASSERT_FALSE(index_digest(cold.out).empty()) << cold.out;
+  ASSERT_FALSE(cold.index_digest().empty()) << cold.out;
 
-  CommandResult warm = xbuild({"run"}, project, env);
+  ReportedRun warm = xbuild_run({}, project, env);
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
   EXPECT_EQ(take_runs(runs), "");
   EXPECT_EQ(warm.err,
             "xbuild: linux/amd64: cached (build, test, lint)\n"
             "xbuild: linux/arm64: cached (build, test, lint)\n");
-  EXPECT_EQ(index_digest(warm.out), index_digest(cold.out));
+  EXPECT_EQ(warm.index_digest(), cold.index_digest());
   EXPECT_EQ(read_file(project / ".xbuild/out/linux-arm64/expected").value(), "Hello\n") << "test's output";
 
   // A test file changes: test (and lint, which reads everything) run again; build is restored.
   scratch.write("hello/tests/expected", "Hello, again\n");
-  CommandResult tests_edited = xbuild({"run"}, project, env);
+  ReportedRun tests_edited = xbuild_run({}, project, env);
   ASSERT_EQ(tests_edited.exit_code, 0) << tests_edited.err;
   EXPECT_EQ(take_runs(runs), "lint linux/amd64\nlint linux/arm64\ntest linux/amd64\ntest linux/arm64\n");
   EXPECT_EQ(tests_edited.err,
             "xbuild: linux/amd64: cached (build); running (test, lint)\n"
             "xbuild: linux/arm64: cached (build); running (test, lint)\n");
-  EXPECT_EQ(index_digest(tests_edited.out), index_digest(cold.out)) << "the same binary from the cache";
+  EXPECT_EQ(tests_edited.index_digest(), cold.index_digest()) << "the same binary from the cache";
   EXPECT_EQ(read_file(project / ".xbuild/out/linux-amd64/expected").value(), "Hello, again\n");
-  EXPECT_NE(tests_edited.out.find("linux/arm64  cross     build cached, test ok "), std::string::npos)
-      << tests_edited.out;
+  json arm64 = tests_edited.platform("linux/arm64");
+  EXPECT_EQ(arm64["strategy"], "cross") << tests_edited.metadata;
+  EXPECT_EQ(arm64["stages"]["build"], "cached") << tests_edited.metadata;
+  EXPECT_EQ(arm64["stages"]["test"], "ok") << tests_edited.metadata;
 
   // A source file changes: build, and test because it needs build, run again.
   scratch.write("hello/src/extra.h", "/* a new header nobody includes */\n");
@@ -232,7 +231,7 @@ TEST(Cache, OnlyTheStagesWhoseInputsChangedRunAgainOnEveryPlatform) {
 
   // A file no glob names: only the stage without inputs runs.
   scratch.write("hello/README", "hello\n");
-  CommandResult readme = xbuild({"run"}, project, env);
+  ReportedRun readme = xbuild_run({}, project, env);
   ASSERT_EQ(readme.exit_code, 0) << readme.err;
   EXPECT_EQ(take_runs(runs), "lint linux/amd64\nlint linux/arm64\n");
   EXPECT_EQ(readme.err,
@@ -241,14 +240,14 @@ TEST(Cache, OnlyTheStagesWhoseInputsChangedRunAgainOnEveryPlatform) {
 
   // An output deleted between runs does not matter: the output directory is rebuilt.
   fs::remove(project / ".xbuild/out/linux-amd64/hello");
-  CommandResult deleted = xbuild({"run"}, project, env);
+  ReportedRun deleted = xbuild_run({}, project, env);
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   EXPECT_EQ(take_runs(runs), "");
   EXPECT_EQ(deleted.err,
             "xbuild: linux/amd64: cached (build, test, lint)\n"
             "xbuild: linux/arm64: cached (build, test, lint)\n");
   EXPECT_TRUE(fs::exists(project / ".xbuild/out/linux-amd64/hello"));
-  EXPECT_EQ(index_digest(deleted.out), index_digest(readme.out));
+  EXPECT_EQ(deleted.index_digest(), readme.index_digest());
 }
 
 TEST(Cache, InfoAndPrune) {
@@ -323,10 +322,12 @@ TEST(Cache, TwoClonesInDifferentDirectoriesShareTheCacheAndGiveIdenticalDigests)
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   EXPECT_EQ(rebuilt.err, "");
 
-  EXPECT_EQ(index_digest(built.out), index_digest(reused.out));
-  EXPECT_EQ(index_digest(built.out), index_digest(rebuilt.out));
+  std::string built_index = metadata_index_digest(read_metadata(scratch / "a.json"));
+  ASSERT_FALSE(built_index.empty());
+  EXPECT_EQ(built_index, metadata_index_digest(read_metadata(scratch / "b.json")));
+  EXPECT_EQ(built_index, metadata_index_digest(read_metadata(scratch / "c.json")));
   EXPECT_EQ(read_file(scratch / "a.json").value(), read_file(scratch / "c.json").value());
-  std::string index = read_file(first / ".xbuild/oci/blobs/sha256" / index_digest(built.out).substr(7)).value();
+  std::string index = read_file(first / ".xbuild/oci/blobs/sha256" / built_index.substr(7)).value();
   EXPECT_NE(index.find("\"2020-09-13T12:26:40Z\""), std::string::npos) << "created is the commit time:\n" << index;
 }
 
@@ -336,18 +337,18 @@ TEST(Cache, TwoRunsAtOnceOnOneProjectTakeTurns) {
   fs::path project = copy_example("hello", scratch / "hello");
   scratch.write("hello/xbuild.toml", std::string(kTwoPlatformConfig) + "\n[stage.slow]\nrun = 'sleep 1'\n");
   std::map<std::string, std::string> env = {{"XBUILD_CACHE_DIR", (scratch / "cache").string()}};
-  auto one_run = [&] { return xbuild({"run", "--no-cache"}, project, env); };
-  std::future<CommandResult> first = std::async(std::launch::async, one_run);
-  std::future<CommandResult> second = std::async(std::launch::async, one_run);
-  CommandResult a = first.get(), b = second.get();
+  auto one_run = [&] { return xbuild_run({"--no-cache"}, project, env); };
+  std::future<ReportedRun> first = std::async(std::launch::async, one_run);
+  std::future<ReportedRun> second = std::async(std::launch::async, one_run);
+  ReportedRun a = first.get(), b = second.get();
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   std::string waiting =
       "xbuild: waiting for the other xbuild run using " + (project / ".xbuild").string() + " to finish\n";
   EXPECT_EQ((a.err == waiting) + (b.err == waiting), 1) << a.err << "\n---\n" << b.err;
   EXPECT_EQ((a.err == "") + (b.err == ""), 1) << a.err << "\n---\n" << b.err;
-  EXPECT_EQ(index_digest(a.out), index_digest(b.out));
-  EXPECT_FALSE(index_digest(a.out).empty());
+  EXPECT_EQ(a.index_digest(), b.index_digest());
+  EXPECT_FALSE(a.index_digest().empty());
 }
 
 }  // namespace

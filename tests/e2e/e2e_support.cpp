@@ -94,13 +94,6 @@ fs::path copy_example(const std::string& name, const fs::path& destination) {
   return destination;
 }
 
-bool have_tools(const std::vector<std::string>& tools, std::string* missing) {
-  missing->clear();
-  for (const std::string& tool : tools)
-    if (bp::search_path(tool).empty()) *missing += (missing->empty() ? "" : ", ") + tool;
-  return missing->empty();
-}
-
 int elf_machine(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   unsigned char header[20] = {};

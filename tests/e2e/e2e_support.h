@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/require.h"
 #include "support/scratch_dir.h"
 
 namespace xb::testing {
@@ -35,22 +36,7 @@ extern const char* const kTwoPlatformConfig;
 // Copies examples/<name> into `destination` (without any state directory).
 std::filesystem::path copy_example(const std::string& name, const std::filesystem::path& destination);
 
-// True when every tool is on PATH; otherwise the test should skip (developer laptop) — but in
-// CI (CI=true) every tool is installed, so a missing one is recorded as a failure.
-bool have_tools(const std::vector<std::string>& tools, std::string* missing);
-
 // The ELF e_machine of a file (0x3e x86_64, 0xb7 aarch64, 0x28 arm, 0x03 i386, 0xf3 riscv), or -1.
 int elf_machine(const std::filesystem::path& file);
 
 }  // namespace xb::testing
-
-// Skips the test when tools are missing, except in CI where that is a failure.
-#define XB_REQUIRE_TOOLS(...)                                            \
-  do {                                                                   \
-    std::string xb_missing_;                                             \
-    if (!::xb::testing::have_tools({__VA_ARGS__}, &xb_missing_)) {       \
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") \
-        FAIL() << "missing tools in CI: " << xb_missing_;                \
-      GTEST_SKIP() << "missing tools: " << xb_missing_;                  \
-    }                                                                    \
-  } while (0)

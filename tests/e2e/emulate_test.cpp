@@ -3,10 +3,8 @@
 // binary of the stage run by QEMU through binfmt_misc; the image read back with skopeo and
 // umoci and its binary run under QEMU. Needs root (binfmt_misc, mounts, chroot).
 //
-// The root filesystem lives in $XBUILD_TEST_CACHE (default /var/cache/xbuild-tests) as
-// rootfs-arm64-bookworm; it is built into a temporary sibling and renamed, so an interrupted
-// build never leaves half a root filesystem. The aarch64 handler xbuild registers is removed
-// at the end if it was not there before.
+// The root filesystem is rootfs-arm64-bookworm of debian_rootfs.h's cache. The aarch64 handler
+// xbuild registers is removed at the end if it was not there before.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "e2e/debian_rootfs.h"
 #include "e2e/e2e_support.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -26,53 +25,10 @@ using nlohmann::json;
 
 const fs::path kHandler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64";
 
-fs::path cache_dir() {
-  const char* dir = std::getenv("XBUILD_TEST_CACHE");
-  return dir && *dir ? fs::path(dir) : fs::path("/var/cache/xbuild-tests");
-}
-
-// The first URIs of the system's Debian sources, else deb.debian.org.
-std::string debian_mirror() {
-  Result<std::string> sources = read_file("/etc/apt/sources.list.d/debian.sources");
-  if (sources) {
-    for (const std::string& line : split(sources.value(), '\n'))
-      if (starts_with(line, "URIs: ")) return std::string(trim(line.substr(6)));
-  }
-  return "http://deb.debian.org/debian";
-}
-
-// A Debian root filesystem with gcc, libc6-dev and make for `debian_arch`, built once by
-// mmdebstrap into a temporary sibling and renamed, then reused: <cache>/rootfs-<arch>-<suite>.
-// mmdebstrap runs the target's maintainer scripts, so the QEMU handler is registered first
-// (and stays for the run; the fixtures remove what they registered).
-fs::path ensure_debian_rootfs(const std::string& debian_arch, const std::string& qemu_arch, const std::string& suite,
-                              std::string* error) {
-  fs::path rootfs = cache_dir() / ("rootfs-" + debian_arch + "-" + suite);
-  if (fs::exists(rootfs)) return rootfs;
-  CommandResult installed = xbuild({"binfmt", "install", "--arch", qemu_arch});
-  if (installed.exit_code != 0) {
-    *error = "xbuild binfmt install failed: " + installed.err;
-    return {};
-  }
-  fs::create_directories(cache_dir());
-  fs::path staging = cache_dir() / (rootfs.filename().string() + ".tmp-" + std::to_string(getpid()));
-  CommandResult built = run({"mmdebstrap", "--arch=" + debian_arch, "--include=gcc,libc6-dev,make", suite,
-                             staging.string(), debian_mirror()});
-  if (built.exit_code != 0) {
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    *error = "mmdebstrap failed: " + built.err;
-    return {};
-  }
-  fs::rename(staging, rootfs);
-  return rootfs;
-}
-
 class EmulatedHello : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string missing;
-    if (geteuid() != 0 || !have_tools({"mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static"}, &missing))
+    if (!is_root() || !missing_tools({"mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static"}).empty())
       return;
     handler_existed_ = fs::exists(kHandler);
     rootfs_ = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &setup_error_);
@@ -99,10 +55,7 @@ class EmulatedHello : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
-      GTEST_SKIP() << "the emulate strategy needs root";
-    }
+    XB_REQUIRE_ROOT("for the emulate strategy");
     XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "skopeo", "umoci", "qemu-aarch64-static");
     ASSERT_TRUE(setup_error_.empty()) << setup_error_;
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
@@ -181,7 +134,7 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
     Result<std::string> read = read_file(entry.path());
     std::string text = read ? read.value() : "";
     if (text.find("magic 7f454c460201010000000000000000000200b700") != std::string::npos)
-      GTEST_SKIP() << entry.path() << " handles aarch64 already";
+      XB_MACHINE_CANNOT(entry.path().string() + " handles aarch64 already");
   }
   const fs::path foreign = "/proc/sys/fs/binfmt_misc/xbuild-e2e-foreign-aarch64";
   struct Remove {
@@ -213,10 +166,10 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
 // without its device nodes, and cached beside it): `rootfs = "oci:DIR:TAG"` is unpacked into
 // the state directory under its manifest digest, then the build runs in it.
 fs::path ensure_oci_rootfs(const fs::path& rootfs) {
-  fs::path layout = cache_dir() / "oci-arm64-bookworm";
+  fs::path layout = rootfs_cache_dir() / "oci-arm64-bookworm";
   if (fs::exists(layout)) return layout;
-  fs::path staging = cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
-  fs::path bundle = cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
+  fs::path staging = rootfs_cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
+  fs::path bundle = rootfs_cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
   std::string image = staging.string() + ":bookworm";
   std::vector<std::vector<std::string>> steps = {
       {"umoci", "init", "--layout", staging.string()},
@@ -275,10 +228,7 @@ TEST_F(EmulatedHello, AnOciRootfsIsUnpackedUnderItsDigestAndBuildsTheSame) {
 
 // riscv64 the same way, in a Debian `stable` root filesystem (bookworm has no riscv64 port).
 TEST(EmulatedRiscv64, BuildsHelloWithTheTargetsOwnGcc) {
-  if (geteuid() != 0) {
-    if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
-    GTEST_SKIP() << "the emulate strategy needs root";
-  }
+  XB_REQUIRE_ROOT("for the emulate strategy");
   XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "qemu-riscv64-static");
   const fs::path handler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-riscv64";
   struct HandlerGuard {

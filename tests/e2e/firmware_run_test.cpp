@@ -9,6 +9,7 @@
 
 #include "e2e/e2e_support.h"
 #include "e2e/layout_json.h"
+#include "e2e/run_report.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -19,9 +20,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-#define XB_FIRMWARE_RUN_TOOLS                                                                                 \
-  "make", "gcc", "arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size", "arm-none-eabi-readelf", \
-      "qemu-system-arm", "skopeo"
+const std::vector<std::string> kFirmwareRunTools = {"make",
+                                                    "gcc",
+                                                    "arm-none-eabi-gcc",
+                                                    "arm-none-eabi-objcopy",
+                                                    "arm-none-eabi-size",
+                                                    "arm-none-eabi-readelf",
+                                                    "qemu-system-arm",
+                                                    "skopeo"};
 
 struct TargetCase {
   std::string cpu, machine, tag_cpu_name;
@@ -33,17 +39,19 @@ const std::vector<TargetCase> kTargets = {
 class FirmwareRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string missing;
-    if (!have_tools({XB_FIRMWARE_RUN_TOOLS}, &missing)) return;  // SetUp says which, once per test
+    if (!missing_tools(kFirmwareRunTools).empty()) return;  // SetUp says which, once per test
     scratch_ = std::make_unique<ScratchDir>();
     project_ = copy_example("firmware", scratch_->path() / "firmware");
     layout_ = scratch_->path() / "layout";
-    result_ = xbuild({"run", "xbuild.toml", "--output", "oci:" + layout_.string(), "--progress", "plain"}, project_);
+    result_ = xbuild({"run", "xbuild.toml", "--output", "oci:" + layout_.string(), "--progress", "plain",
+                      "--metadata-file", (scratch_->path() / "metadata.json").string()},
+                     project_);
+    metadata_ = read_metadata(scratch_->path() / "metadata.json");
   }
   static void TearDownTestSuite() { scratch_.reset(); }
 
   void SetUp() override {
-    XB_REQUIRE_TOOLS(XB_FIRMWARE_RUN_TOOLS);
+    XB_REQUIRE_TOOLS(kFirmwareRunTools);
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 
@@ -61,6 +69,7 @@ class FirmwareRun : public ::testing::Test {
   static inline std::unique_ptr<ScratchDir> scratch_;
   static inline fs::path project_, layout_;
   static inline CommandResult result_;
+  static inline json metadata_;
 };
 
 TEST_F(FirmwareRun, OneIndexHoldsTheLinuxImageAndAFirmwareArtifactPerTarget) {
@@ -123,7 +132,9 @@ TEST_F(FirmwareRun, EveryTargetsTestsRanAndTheSummaryListsTheArtifacts) {
                                target.machine + "): passed (exit code 0, pass pattern matched)\n"),
               std::string::npos)
         << result_.out;
-    EXPECT_NE(result_.out.find("  none/arm/" + target.cpu), std::string::npos) << result_.out;
+    EXPECT_EQ(metadata_["platforms"]["none/arm/" + target.cpu]["containerimage.digest"],
+              entry_for(target.cpu)["digest"])
+        << metadata_;
     // The suite ran once: the image's sections do not overlap through the board's memory aliases.
     std::string ok_line = "[none/arm/" + target.cpu + " test] OK\n";
     std::size_t first = result_.out.find(ok_line);

@@ -17,8 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-#define XB_REQUIRE_FIRMWARE_TOOLS() \
-  XB_REQUIRE_TOOLS("make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-size", "qemu-system-arm")
+const std::vector<std::string> kFirmwareTools = {"make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy",
+                                                 "arm-none-eabi-size", "qemu-system-arm"};
 
 struct TargetCase {
   std::string name, cpu, machine;
@@ -48,7 +48,7 @@ std::string last_line(const std::string& text) {
 }
 
 TEST(FirmwareE2E, PassingSuitePassesOnEveryTarget) {
-  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS(kFirmwareTools);
   ScratchDir scratch;
   for (const TargetCase& target : kTargets) {
     SCOPED_TRACE(target.name);
@@ -63,7 +63,7 @@ TEST(FirmwareE2E, PassingSuitePassesOnEveryTarget) {
 }
 
 TEST(FirmwareE2E, FailingTestIsReportedWithItsExitCode) {
-  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS(kFirmwareTools);
   ScratchDir scratch;
   fs::path out = build_images(scratch, "cortex-m3");
   CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m3", (out / "fail.elf").string()});
@@ -75,7 +75,7 @@ TEST(FirmwareE2E, FailingTestIsReportedWithItsExitCode) {
 }
 
 TEST(FirmwareE2E, HangingImageIsStoppedByTheTimeout) {
-  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS(kFirmwareTools);
   ScratchDir scratch;
   fs::path out = build_images(scratch, "cortex-m3");
   auto start = std::chrono::steady_clock::now();
@@ -92,7 +92,7 @@ TEST(FirmwareE2E, HangingImageIsStoppedByTheTimeout) {
 }
 
 TEST(FirmwareE2E, ExitZeroWithoutThePassPatternFails) {
-  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS(kFirmwareTools);
   ScratchDir scratch;
   fs::path out = build_images(scratch, "cortex-m3");
   // firmware.elf exits 0 but prints no Unity summary.
@@ -175,7 +175,7 @@ TEST(FirmwareE2E, EnvironmentAndCrossFilesDescribeBareMetal) {
 }
 
 TEST(FirmwareE2E, PackWritesAnOciArtifactThatReadsBack) {
-  XB_REQUIRE_FIRMWARE_TOOLS();
+  XB_REQUIRE_TOOLS(kFirmwareTools);
   XB_REQUIRE_TOOLS("skopeo", "docker-registry");
   ScratchDir scratch;
   fs::path out = build_images(scratch, "cortex-m4");

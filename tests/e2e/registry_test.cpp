@@ -23,10 +23,20 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-#define XB_REQUIRE_REGISTRY_TOOLS()                                                                                   \
-  XB_REQUIRE_TOOLS("docker-registry", "htpasswd", "skopeo", "python3", "make", "x86_64-linux-gnu-gcc",                \
-                   "aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", "i686-linux-gnu-gcc", "riscv64-linux-gnu-gcc", \
-                   "qemu-aarch64-static", "qemu-arm-static", "qemu-i386-static", "qemu-riscv64-static")
+const std::vector<std::string> kRegistryTools = {"docker-registry",
+                                                 "htpasswd",
+                                                 "skopeo",
+                                                 "python3",
+                                                 "make",
+                                                 "x86_64-linux-gnu-gcc",
+                                                 "aarch64-linux-gnu-gcc",
+                                                 "arm-linux-gnueabihf-gcc",
+                                                 "i686-linux-gnu-gcc",
+                                                 "riscv64-linux-gnu-gcc",
+                                                 "qemu-aarch64-static",
+                                                 "qemu-arm-static",
+                                                 "qemu-i386-static",
+                                                 "qemu-riscv64-static"};
 
 const std::vector<std::string> kPlatforms = {"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386",
                                              "linux/riscv64"};
@@ -48,7 +58,7 @@ class RegistryE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     scratch_ = std::make_unique<ScratchDir>();
-    if (!have_tools({"docker-registry", "htpasswd", "skopeo", "python3"}, &missing_)) return;
+    if (!missing_tools({"docker-registry", "htpasswd", "skopeo", "python3"}).empty()) return;
     registry_ = std::make_unique<LocalRegistry>(scratch_->path() / "registry");
     if (!registry_->ok()) return;
     project_ = copy_example("hello", scratch_->path() / "hello");
@@ -64,7 +74,7 @@ class RegistryE2E : public ::testing::Test {
   }
 
   void SetUp() override {
-    XB_REQUIRE_REGISTRY_TOOLS();
+    XB_REQUIRE_TOOLS(kRegistryTools);
     ASSERT_TRUE(registry_->ok()) << registry_->error();
     ASSERT_EQ(pushed_.exit_code, 0) << pushed_.out << pushed_.err;
   }
@@ -105,7 +115,6 @@ class RegistryE2E : public ::testing::Test {
 
   static inline std::unique_ptr<ScratchDir> scratch_;
   static inline std::unique_ptr<LocalRegistry> registry_;
-  static inline std::string missing_;
   static inline fs::path project_, layout_;
   static inline CommandResult pushed_;
 };

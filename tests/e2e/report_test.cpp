@@ -65,10 +65,20 @@ TEST(Report, MetadataFileHoldsTheDigestsOfTheLayout) {
   EXPECT_NE(junit.find("<testsuites name=\"xbuild\" tests=\"4\" failures=\"0\""), std::string::npos) << junit;
   EXPECT_NE(junit.find("<testcase classname=\"linux/arm64\" name=\"test\" time=\""), std::string::npos) << junit;
 
-  // The summary table, before the closing lines.
+  // The summary table, before the closing lines. (The other end-to-end tests read the metadata
+  // file; the table and the closing digest lines are checked here.)
   EXPECT_NE(result.out.find("PLATFORM     STRATEGY  STAGES"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("\nlinux/arm64  cross     build ok "), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("\nindex " + index_digest + "\n"), std::string::npos) << result.out;
+  // The closing lines: each platform's image digest, then the index digest.
+  for (const json& manifest : index["manifests"]) {
+    std::string platform =
+        manifest["platform"]["os"].get<std::string>() + "/" + manifest["platform"]["architecture"].get<std::string>();
+    EXPECT_NE(result.out.find("\n  " + platform + "  " + manifest["digest"].get<std::string>() + "\n"),
+              std::string::npos)
+        << result.out;
+  }
+  EXPECT_NE(result.out.find("\n  index        " + index_digest + "\n"), std::string::npos) << result.out;
 }
 
 TEST(Report, AFailedRunStillWritesJunitWithTheLogTailAndMetadataWithoutDigests) {

@@ -34,10 +34,18 @@ const std::vector<PlatformCase>& platforms() {
   return cases;
 }
 
-#define XB_REQUIRE_EXAMPLE_TOOLS()                                                                                  \
-  XB_REQUIRE_TOOLS("make", "skopeo", "umoci", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc",                      \
-                   "arm-linux-gnueabihf-gcc", "i686-linux-gnu-gcc", "riscv64-linux-gnu-gcc", "qemu-aarch64-static", \
-                   "qemu-arm-static", "qemu-i386-static", "qemu-riscv64-static")
+const std::vector<std::string> kExampleTools = {"make",
+                                                "skopeo",
+                                                "umoci",
+                                                "x86_64-linux-gnu-gcc",
+                                                "aarch64-linux-gnu-gcc",
+                                                "arm-linux-gnueabihf-gcc",
+                                                "i686-linux-gnu-gcc",
+                                                "riscv64-linux-gnu-gcc",
+                                                "qemu-aarch64-static",
+                                                "qemu-arm-static",
+                                                "qemu-i386-static",
+                                                "qemu-riscv64-static"};
 
 // Builds examples/hello once for the whole suite; the tests read what it wrote.
 class HelloExample : public ::testing::Test {
@@ -51,7 +59,7 @@ class HelloExample : public ::testing::Test {
   static void TearDownTestSuite() { scratch_.reset(); }
 
   void SetUp() override {
-    XB_REQUIRE_EXAMPLE_TOOLS();
+    XB_REQUIRE_TOOLS(kExampleTools);
     ASSERT_EQ(result_.exit_code, 0) << result_.out << result_.err;
   }
 

@@ -1,9 +1,10 @@
 // The hidden `xbuild __sandbox` on its own: a command run chrooted in the cached arm64 root
-// filesystem (see emulate_test.cpp) sees the bind-mounted directory as its working directory,
-// /proc and /dev, and runs the target's binaries under QEMU; and its errors.
+// filesystem (debian_rootfs.h, made here when no other test made it yet) sees the bind-mounted
+// directory as its working directory, /proc and /dev, and runs the target's binaries under QEMU;
+// and its errors.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include "e2e/debian_rootfs.h"
 #include "e2e/e2e_support.h"
 #include "util/fs.h"
 
@@ -15,10 +16,9 @@ namespace fs = std::filesystem;
 const fs::path kHandler = "/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64";
 
 TEST(SandboxCommand, RunsChrootedWithTheBindMountProcAndDev) {
-  if (geteuid() != 0) GTEST_SKIP() << "the sandbox needs root";
-  const char* cache = std::getenv("XBUILD_TEST_CACHE");
-  fs::path rootfs = fs::path(cache && *cache ? cache : "/var/cache/xbuild-tests") / "rootfs-arm64-bookworm";
-  if (!fs::exists(rootfs / "bin" / "sh")) GTEST_SKIP() << rootfs << " is made by EmulatedHello (emulate_test.cpp)";
+  XB_REQUIRE_ROOT("for the sandbox");
+  XB_REQUIRE_TOOLS("qemu-aarch64-static");
+  if (!fs::exists(rootfs_cache_dir() / "rootfs-arm64-bookworm")) XB_REQUIRE_TOOLS("mmdebstrap", "arch-test");
   // The handler this needs, registered for the test when it is not there and removed after.
   struct HandlerGuard {
     bool registered_here = !fs::exists(kHandler);
@@ -26,6 +26,10 @@ TEST(SandboxCommand, RunsChrootedWithTheBindMountProcAndDev) {
       if (registered_here && fs::exists(kHandler)) (void)xbuild({"binfmt", "uninstall", "--arch", "aarch64"});
     }
   } guard;
+  std::string error;
+  fs::path rootfs = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &error);
+  ASSERT_FALSE(rootfs.empty()) << error;
+  ASSERT_TRUE(fs::exists(rootfs / "bin" / "sh")) << rootfs;
   CommandResult installed = xbuild({"binfmt", "install", "--arch", "aarch64"});
   ASSERT_EQ(installed.exit_code, 0) << installed.err;
   ScratchDir scratch;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
+#include "e2e/run_report.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 
@@ -17,9 +18,12 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-#define XB_REQUIRE_CROSS_COMPILERS()                                                                   \
-  XB_REQUIRE_TOOLS("make", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "arm-linux-gnueabihf-gcc", \
-                   "i686-linux-gnu-gcc", "riscv64-linux-gnu-gcc")
+const std::vector<std::string> kCrossCompilers = {"make",
+                                                  "x86_64-linux-gnu-gcc",
+                                                  "aarch64-linux-gnu-gcc",
+                                                  "arm-linux-gnueabihf-gcc",
+                                                  "i686-linux-gnu-gcc",
+                                                  "riscv64-linux-gnu-gcc"};
 
 // examples/hello without its test stage: the split, not qemu, is under test here.
 fs::path hello_project(const ScratchDir& scratch) {
@@ -66,7 +70,7 @@ class ShardMerge : public ::testing::Test {
 };
 
 TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   // The split: platforms sorted by name (386, amd64, arm/v7, arm64, riscv64), dealt round-robin;
   // each shard's index keeps config order.
@@ -74,7 +78,7 @@ TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
   EXPECT_EQ(platforms_of(shard_dir(2)), (std::vector<std::string>{"linux/amd64", "linux/riscv64"}));
   EXPECT_EQ(platforms_of(shard_dir(3)), (std::vector<std::string>{"linux/arm/v7"}));
 
-  CommandResult whole = xbuild({"run", "--no-cache", "-o", "oci:" + (scratch_ / "whole").string()}, project_);
+  ReportedRun whole = xbuild_run({"--no-cache", "-o", "oci:" + (scratch_ / "whole").string()}, project_);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   fs::path merged = scratch_ / "merged";
   CommandResult merge = xbuild({"merge", "oci:" + shard_dir(3).string(), shard_dir(1).string(),
@@ -88,8 +92,9 @@ TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
   EXPECT_EQ(
       merge.out.rfind("xbuild: merged 3 layouts (5 platforms); wrote oci:" + merged.string() + " (tag 1.0.0)\n", 0), 0u)
       << merge.out;
+  // merge writes no metadata file: its closing lines are its only report of the index.
   EXPECT_NE(merge.out.find("\n  index          " + index_digest + "\n"), std::string::npos) << merge.out;
-  EXPECT_NE(whole.out.find("  index          " + index_digest + "\n"), std::string::npos) << whole.out;
+  EXPECT_EQ(whole.index_digest(), index_digest) << whole.metadata;
   // The same merge into an archive equals the unsharded run's archive.
   CommandResult whole_tar = xbuild({"run", "-o", "oci-archive:" + (scratch_ / "whole.tar").string()}, project_);
   ASSERT_EQ(whole_tar.exit_code, 0) << whole_tar.err;
@@ -106,7 +111,7 @@ TEST_F(ShardMerge, ThreeShardsMergedEqualOneUnshardedRunFileForFile) {
 }
 
 TEST_F(ShardMerge, AMissingShardIsRefusedUnlessAllowPartial) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   fs::path merged = scratch_ / "merged";
   scratch_.write("merged/keep", "previous");
@@ -142,7 +147,7 @@ TEST_F(ShardMerge, AMissingShardIsRefusedUnlessAllowPartial) {
 }
 
 TEST_F(ShardMerge, TwoDifferentImagesForOnePlatformAreRefused) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
   // The same shard again, from a changed config: other manifests, same index annotations.
   std::string config = slurp(project_ / "xbuild.toml");
@@ -184,7 +189,7 @@ TEST_F(ShardMerge, TwoDifferentImagesForOnePlatformAreRefused) {
 }
 
 TEST_F(ShardMerge, PlanShowsTheShardsPlatforms) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   project_ = hello_project(scratch_);
   CommandResult plan = xbuild({"plan", "--shard", "2/3"}, project_);
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
@@ -196,7 +201,7 @@ TEST_F(ShardMerge, PlanShowsTheShardsPlatforms) {
 }
 
 TEST_F(ShardMerge, BadShardValuesAndArgumentsAreRefusedBeforeAnythingRuns) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   project_ = hello_project(scratch_);
   std::string before = snapshot_tree(scratch_.path());
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -228,7 +233,7 @@ TEST_F(ShardMerge, BadShardValuesAndArgumentsAreRefusedBeforeAnythingRuns) {
 }
 
 TEST_F(ShardMerge, MergePushesTheMergedIndexToARegistry) {
-  XB_REQUIRE_CROSS_COMPILERS();
+  XB_REQUIRE_TOOLS(kCrossCompilers);
   XB_REQUIRE_TOOLS("docker-registry", "skopeo");
   build_shards();
   LocalRegistry registry(scratch_ / "registry");

@@ -4,7 +4,6 @@
 // install. The library is hidden in a mount namespace of the test's own (an empty file bound
 // over it).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <map>
 
@@ -45,7 +44,7 @@ CommandResult xbuild_without(const fs::path& library, const std::vector<std::str
 }
 
 TEST(Startup, LocalCommandsRunWithoutLibcurlAndRegistryCommandsNameIt) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount over libcurl in a namespace of its own";
+  XB_REQUIRE_ROOT("to mount over libcurl in a namespace of its own");
   XB_REQUIRE_TOOLS("unshare", "mount", "ldconfig");
   fs::path libcurl = installed_library("libcurl.so.4");
   ASSERT_FALSE(libcurl.empty()) << "libcurl.so.4 is not in the loader's cache";
@@ -77,7 +76,7 @@ TEST(Startup, LocalCommandsRunWithoutLibcurlAndRegistryCommandsNameIt) {
 }
 
 TEST(Startup, CommandsWithoutArchivesRunWithoutLibarchiveAndARunWithStagesNamesItFirst) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount over libarchive in a namespace of its own";
+  XB_REQUIRE_ROOT("to mount over libarchive in a namespace of its own");
   XB_REQUIRE_TOOLS("unshare", "mount", "ldconfig");
   fs::path libarchive = installed_library("libarchive.so.13");
   ASSERT_FALSE(libarchive.empty()) << "libarchive.so.13 is not in the loader's cache";

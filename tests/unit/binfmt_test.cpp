@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "emulate/elf_probe.h"
+#include "support/require.h"
 #include "support/scratch_dir.h"
 #include "toolchain/toolchain.h"
 #include "util/fs.h"
@@ -76,10 +77,7 @@ class RealBinfmtTest : public ::testing::Test {
   void SetUp() override {
     options_.prefix = "xbuild-test-";
     options_.persistent_dir = scratch_ / "binfmt.d";
-    if (geteuid() != 0) {
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "CI runs the tests as root";
-      GTEST_SKIP() << "registering binfmt_misc handlers needs root";
-    }
+    XB_REQUIRE_ROOT("to register binfmt_misc handlers");
     ASSERT_TRUE(ensure_binfmt_mounted(options_).ok());
   }
   // Whatever happens in the test, our test handlers go.
@@ -102,10 +100,7 @@ class RealBinfmtTest : public ::testing::Test {
 
 TEST_F(RealBinfmtTest, InstallShowsTheFFlagRunsAStaticAarch64BinaryAndUninstallRemovesIt) {
   const QemuArch& aarch64 = *catalog().find_arch("aarch64");
-  if (access(aarch64.interpreter.c_str(), X_OK) != 0 || access("/usr/bin/aarch64-linux-gnu-gcc", X_OK) != 0) {
-    if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") FAIL() << "missing qemu or the aarch64 compiler";
-    GTEST_SKIP() << "needs qemu-user-static and gcc-aarch64-linux-gnu";
-  }
+  XB_REQUIRE_TOOLS(aarch64.interpreter.string(), "/usr/bin/aarch64-linux-gnu-gcc");
   // A handler of anyone else for aarch64 (the system's, or xbuild's own) claims these binaries
   // already: install leaves it alone, and then the binary runs through it, proving nothing.
   std::optional<BinfmtEntry> other = foreign_handler(aarch64, list_handlers(options_), options_);
@@ -113,7 +108,7 @@ TEST_F(RealBinfmtTest, InstallShowsTheFFlagRunsAStaticAarch64BinaryAndUninstallR
     EXPECT_EQ(install_handler(aarch64, false, options_).value(),
               "aarch64: left alone: " + other->name + " (not registered by xbuild) already handles these binaries (" +
                   other->interpreter + ", flags " + (other->flags.empty() ? "none" : other->flags) + ")");
-    GTEST_SKIP() << other->name << " handles aarch64 already; the unregistered-arch test covers registration";
+    XB_MACHINE_CANNOT(other->name + " handles aarch64 already; the unregistered-arch test covers registration");
   }
   EXPECT_EQ(install_handler(aarch64, true, options_).value(),
             "aarch64: registered xbuild-test-qemu-aarch64 (/usr/bin/qemu-aarch64-static, flags F); wrote " +
@@ -163,7 +158,7 @@ TEST_F(RealBinfmtTest, TheProbeOfAnUnregisteredArchitectureRunsOnlyWhileOurHandl
       break;
     }
   }
-  if (!chosen) GTEST_SKIP() << "every candidate architecture is handled already or has no QEMU";
+  XB_REQUIRE_MACHINE(chosen, "every candidate architecture is handled already or has no QEMU");
   EXPECT_FALSE(probe_runs(chosen->arch));
   ASSERT_TRUE(install_handler(*chosen, false, options_).ok());
   EXPECT_TRUE(probe_runs(chosen->arch));

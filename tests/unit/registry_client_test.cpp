@@ -13,6 +13,7 @@
 #include "oci/image.h"
 #include "support/fake_http_client.h"
 #include "support/registry_fixture.h"
+#include "support/require.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -22,16 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool have_registry() { return std::system("command -v docker-registry >/dev/null 2>&1") == 0; }
-
 class RegistryClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_registry()) {
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true")
-        FAIL() << "missing tools in CI: docker-registry";
-      GTEST_SKIP() << "missing tools: docker-registry";
-    }
+    XB_REQUIRE_TOOLS("docker-registry");
     registry_ = std::make_unique<testing::LocalRegistry>(scratch_ / "registry");
     ASSERT_TRUE(registry_->ok()) << registry_->error();
     uv_loop_init(&loop_);
