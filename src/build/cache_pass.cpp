@@ -78,12 +78,30 @@ std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t
   return output_stamp(job_keys, plan.targets[target].output_dir, logs);
 }
 
+// What of the config goes into the images: [image], [firmware], the platforms' own os_version and
+// entrypoint. A comment, or an edit of a stage, packages nothing again.
+std::string packaging_config(const Config& config) {
+  const ImageSpec& image = config.image;
+  std::string text = "name " + image.name + "\ntags " + join(image.tags, " ") + "\nfrom " + image.from +
+                     "\nentrypoint " + shell_join(image.entrypoint) + "\ncmd " + shell_join(image.cmd) + "\nworkdir " +
+                     image.workdir + "\nuser " + image.user + "\nlevel " +
+                     std::to_string(image.compression_level.value_or(-1)) + "\n";
+  for (const auto& [key, value] : image.env) text += "env " + key + "=" + value + "\n";
+  for (const auto& [key, value] : image.labels) text += "label " + key + "=" + value + "\n";
+  for (const CopySpec& copy : image.copy) text += "copy " + copy.from + " " + copy.to + "\n";
+  const FirmwareSpec& firmware = config.firmware;
+  text += "firmware " + firmware.elf + " " + firmware.name + "\n";
+  for (const auto& [platform, override_spec] : config.overrides)
+    text += "platform " + platform + " " + override_spec.os_version.value_or("") + " " +
+            (override_spec.entrypoint ? shell_join(*override_spec.entrypoint) : std::string("-")) + "\n";
+  return text;
+}
+
 std::string package_key(const Config& config, const CacheKeys& keys) {
   Sha256 package;
-  package.update("xbuild-package-2\n");  // 2: layers default to gzip level 1
+  package.update("xbuild-package-3\n");  // 3: the packaging part of the config, not its text
   for (const std::string& key : keys.targets) package.update(key + "\n");
-  Result<std::string> config_text = read_file(config.file);
-  package.update(config_text ? config_text.value() : std::string("?"));
+  package.update(packaging_config(config));
   return package.digest();
 }
 
@@ -95,10 +113,15 @@ CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSet
   cache.intact.assign(plan.targets.size(), false);
   if (!settings.enabled) return cache;
   cache.store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
-  Result<std::map<std::string, std::string>> inputs =
-      hash_stage_inputs(config.stages, config.directory, plan.state_dir);
+  Result<std::map<std::string, std::string>> inputs = hash_stage_inputs(config, plan.state_dir);
   if (!inputs) throw Error(inputs.error());
-  cache.keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment());
+  // A root filesystem given as a directory is named by what it holds now.
+  std::vector<std::string> rootfs_stamps(plan.targets.size());
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    const std::optional<EmulationPlan>& emulation = plan.targets[target].emulation;
+    if (emulation && emulation->rootfs_image.empty()) rootfs_stamps[target] = output_stamp("", emulation->rootfs, {});
+  }
+  cache.keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment(), rootfs_stamps);
   for (std::size_t index : dependency_order(plan)) {
     bool hit = cache.store->contains(cache.keys.jobs[index]);
     for (std::size_t need : plan.jobs[index].needs) hit = hit && cache.cached[need];

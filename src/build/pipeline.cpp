@@ -18,6 +18,7 @@
 #include "build/shard.h"
 #include "build/state_dir.h"
 #include "cache/store.h"
+#include "emulate/private_binfmt.h"
 #include "run/terminal.h"
 #include "toolchain/toolchain.h"
 
@@ -33,6 +34,7 @@ Services machine_services() {
   std::error_code error;
   services.xbuild_binary = fs::read_symlink("/proc/self/exe", error);
   services.process_runner = [](uv_loop_t* loop) { return make_uv_process_runner(loop); };
+  services.private_binfmt = [xbuild = services.xbuild_binary] { return private_binfmt_supported(xbuild); };
   return services;
 }
 

@@ -33,6 +33,16 @@ void probe_compilers(const Config& config, const ToolchainCatalog& catalog, Tool
   parallel_for(unknown.size(), unknown.size(), [&](std::size_t index) { finder.compiler_version(unknown[index]); });
 }
 
+// Whether a platform may cross with a toolchain whose binaries run under QEMU: only then is it
+// worth asking whether stages can have binfmt_misc handlers of their own.
+bool runs_binaries_under_qemu(const Config& config, const ToolchainCatalog& catalog) {
+  return std::any_of(config.platforms.begin(), config.platforms.end(), [&](const Platform& platform) {
+    const Toolchain* toolchain = catalog.find(platform);
+    return toolchain && !toolchain->qemu_arch.empty() && !toolchain->runner.empty() &&
+           starts_with(toolchain->runner.front(), "qemu-");
+  });
+}
+
 }  // namespace
 
 Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& finder) {
@@ -51,6 +61,8 @@ Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& fi
   options.firmware_dir = services.data_dir / "toolchains" / "firmware";
   options.index_annotations = request.index_annotations;
   options.unreachable_builders = request.unreachable_builders;
+  options.private_binfmt =
+      services.private_binfmt && runs_binaries_under_qemu(request.config, catalog.value()) && services.private_binfmt();
   return make_plan(request.config, catalog.value(), finder, options);
 }
 

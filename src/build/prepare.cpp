@@ -25,6 +25,9 @@ void prepare_emulation(const Plan& plan, const fs::path& data_dir, Terminal& ter
   std::set<std::string> needed;
   std::set<fs::path> unpacked;
   for (const TargetPlan& target : plan.targets) {
+    // A crossing target whose binaries run by their path through the host's handler.
+    if (target.binaries && target.binaries->handler == TargetBinaries::Handler::host)
+      needed.insert(target.binaries->qemu_arch);
     if (!target.emulation) continue;
     const EmulationPlan& emulation = *target.emulation;
     if (!emulation.qemu_arch.empty()) needed.insert(emulation.qemu_arch);
@@ -45,13 +48,14 @@ void prepare_emulation(const Plan& plan, const fs::path& data_dir, Terminal& ter
     const QemuArch* arch = catalog.value().find_arch(name);
     if (!arch) throw Error("no qemu/" + name + ".toml");
     Result<std::string> done = install_handler(*arch, false, binfmt);
-    if (!done) throw Error("cannot register the binfmt_misc handler an emulated build needs: " + done.error());
+    if (!done) throw Error("cannot register the binfmt_misc handler the build needs: " + done.error());
     terminal.output_line("xbuild: binfmt_misc: " + done.value());
     std::optional<BinfmtEntry> theirs = foreign_handler(*arch, list_handlers(binfmt), binfmt);
     if (theirs && !own_handler(*arch, list_handlers(binfmt), binfmt) && theirs->flags.find('F') == std::string::npos)
-      throw Error("the binfmt_misc handler " + theirs->name + " (not xbuild's) runs " + name +
-                  " binaries without the F flag, so they cannot run inside the chroot; remove it (echo -1 > " +
-                  (binfmt.root / theirs->name).string() + ") and run again: xbuild then registers its own");
+      throw Error(
+          "the binfmt_misc handler " + theirs->name + " (not xbuild's) runs " + name +
+          " binaries without the F flag, so they cannot run inside a chroot or namespace; remove it (echo -1 > " +
+          (binfmt.root / theirs->name).string() + ") and run again: xbuild then registers its own");
   }
 }
 

@@ -15,7 +15,8 @@ namespace xb {
 class Terminal;
 
 // Unpacks the `rootfs = "oci:..."` root filesystems not unpacked yet and registers (or checks)
-// the binfmt_misc handler of every emulated target's architecture; a line for each.
+// the host's binfmt_misc handler of every emulated target's architecture, and of every crossing
+// target whose binaries run by their path through the host's handler; a line for each.
 void prepare_emulation(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
 
 // Empties the output directory on the builder of every target routed to one that was reached.

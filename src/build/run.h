@@ -55,6 +55,9 @@ struct Services {
   // --no-cache) not asked at all. Null: chosen that way from the options.
   ToolFinder* finder = nullptr;
   std::function<std::unique_ptr<ProcessRunner>(uv_loop_t* loop)> process_runner;  // make_uv_process_runner
+  // Whether a stage can have binfmt_misc handlers of its own (emulate/private_binfmt.h): asked
+  // only when a crossing target runs its binaries under QEMU. Empty: no.
+  std::function<bool()> private_binfmt;
   // The HTTP client of registry operations (base images, --push); empty: libcurl's.
   std::function<std::unique_ptr<registry::HttpClient>(uv_loop_t* loop)> http_client;
 };

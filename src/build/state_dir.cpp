@@ -15,14 +15,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A generated file is written again by every run from the plan, so it is left alone when
+// A generated file (or link) is written again by every run from the plan, so it is left alone when
 // unchanged and replaced by a rename (a stage never sees half a file) but not fsynced: one lost
 // in a crash is written again by the next run, and ten fsyncs cost more than the rest of
 // preparing the state directory.
 Status write_generated_file(const GeneratedFile& file) {
+  std::error_code ec;
+  if (!file.link.empty()) {
+    if (fs::read_symlink(file.path, ec) == file.link) return Ok{};
+    fs::create_directories(file.path.parent_path(), ec);
+    fs::remove(file.path, ec);
+    fs::create_symlink(file.link, file.path, ec);
+    if (ec) return fail("cannot make " + file.path.string() + " a link to " + file.link.string() + ": " + ec.message());
+    return Ok{};
+  }
   Result<std::string> existing = read_file(file.path);
   if (existing && existing.value() == file.content) return Ok{};
-  std::error_code ec;
   fs::create_directories(file.path.parent_path(), ec);
   if (ec) return fail("cannot create " + file.path.parent_path().string() + ": " + ec.message());
   return write_file_atomic(file.path, file.content, Durability::deferred);

@@ -29,45 +29,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // Variables that differ between two shells on the same machine and never change a build.
-const std::set<std::string>& volatile_variables() {
-  static const std::set<std::string> names = {"PWD",
-                                              "OLDPWD",
-                                              "SHLVL",
-                                              "_",
-                                              "TERM",
-                                              "COLUMNS",
-                                              "LINES",
-                                              "DISPLAY",
-                                              "WINDOWID",
-                                              "SSH_CLIENT",
-                                              "SSH_CONNECTION",
-                                              "SSH_TTY",
-                                              "SSH_AUTH_SOCK",
-                                              "TMUX",
-                                              "TMUX_PANE",
-                                              "STY",
-                                              "NO_COLOR",
-                                              "XBUILD_CACHE_DIR",
-                                              "XDG_SESSION_ID",
-                                              "DBUS_SESSION_BUS_ADDRESS",
-                                              "MAIL",
-                                              "LS_COLORS",
-                                              "COLORTERM",
-                                              "TERM_PROGRAM"};
-  return names;
-}
-
 void add_field(Sha256& hash, std::string_view field) {
   std::string length = std::to_string(field.size()) + ":";
   hash.update(length);
   hash.update(field);
 }
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  if (from.empty() || from == "/") return text;
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
+// A path replaced by a placeholder wherever it appears ("/" would be everywhere: left alone).
+std::string replace_path(const std::string& text, const std::string& path, const std::string& placeholder) {
+  return path == "/" ? text : replace_all(text, path, placeholder);
 }
 
 std::vector<std::string> read_ignore_patterns(const fs::path& project_dir) {
@@ -137,11 +107,13 @@ std::vector<std::string> process_environment() {
   return result;
 }
 
-Result<ProjectInputs> ProjectInputs::scan(const fs::path& project_dir, const fs::path& state_dir) {
+Result<ProjectInputs> ProjectInputs::scan(const fs::path& project_dir, const fs::path& state_dir,
+                                          const fs::path& config_file) {
   std::vector<std::string> patterns = read_ignore_patterns(project_dir);
   fs::path state = fs::weakly_canonical(state_dir);
   ProjectInputs inputs;
   inputs.project_dir_ = project_dir;
+  if (!config_file.empty()) inputs.config_file_ = config_file.lexically_relative(project_dir).generic_string();
   std::error_code error;
   fs::recursive_directory_iterator it(project_dir, fs::directory_options::none, error);
   if (error) return fail("cannot read the project directory " + project_dir.string() + ": " + error.message());
@@ -173,6 +145,8 @@ Result<std::string> ProjectInputs::digest(const std::optional<std::vector<std::s
     if (globs && std::none_of(globs->begin(), globs->end(),
                               [&](const std::string& glob) { return glob_selects(glob, file.relative); }))
       continue;
+    // Every file by default, but the config: what it says of a stage is in the stage's key.
+    if (!globs && file.relative == config_file_) continue;
     if (file.content.empty() && file.kind != "link") {
       Result<std::string> content = sha256_file(project_dir_ / file.relative);
       if (!content) return fail(content.error());
@@ -187,14 +161,14 @@ Result<std::string> ProjectInputs::digest(const std::optional<std::vector<std::s
 }
 
 Result<std::string> hash_project_inputs(const fs::path& project_dir, const fs::path& state_dir) {
-  Result<ProjectInputs> inputs = ProjectInputs::scan(project_dir, state_dir);
+  Result<ProjectInputs> inputs = ProjectInputs::scan(project_dir, state_dir, {});
   if (!inputs) return fail(inputs.error());
   return inputs.value().digest(std::nullopt);
 }
 
-Result<std::map<std::string, std::string>> hash_stage_inputs(const std::vector<StageSpec>& stages,
-                                                             const fs::path& project_dir, const fs::path& state_dir) {
-  Result<ProjectInputs> inputs = ProjectInputs::scan(project_dir, state_dir);
+Result<std::map<std::string, std::string>> hash_stage_inputs(const Config& config, const fs::path& state_dir) {
+  const std::vector<StageSpec>& stages = config.stages;
+  Result<ProjectInputs> inputs = ProjectInputs::scan(config.directory, state_dir, config.file);
   if (!inputs) return fail(inputs.error());
   std::map<std::string, std::string> digests;
   for (const StageSpec& stage : stages) {
@@ -207,19 +181,16 @@ Result<std::map<std::string, std::string>> hash_stage_inputs(const std::vector<S
 
 CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
                              const std::map<std::string, std::string>& stage_inputs,
-                             const std::vector<std::string>& inherited) {
-  std::map<std::string, std::string> base_env;
+                             const std::vector<std::string>& inherited, const std::vector<std::string>& rootfs_stamps) {
+  std::map<std::string, std::string> environment;
   for (const std::string& entry : inherited) {
     std::size_t equals = entry.find('=');
-    if (equals == std::string::npos || equals == 0) continue;
-    std::string name = entry.substr(0, equals);
-    if (volatile_variables().count(name)) continue;
-    base_env[name] = entry.substr(equals + 1);
+    if (equals != std::string::npos && equals > 0) environment[entry.substr(0, equals)] = entry.substr(equals + 1);
   }
   std::string project = project_dir.string();
   std::string state = plan.state_dir.string();
   auto normalize = [&](const std::string& value) {
-    return replace_all(replace_all(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
+    return replace_path(replace_path(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
   };
 
   CacheKeys keys;
@@ -230,22 +201,36 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
     if (!keys.jobs[index].empty()) return keys.jobs[index];
     const JobPlan& job = plan.jobs[index];
     const TargetPlan& target = plan.targets[job.target];
+    // The sysroot lives in the cache directory, which differs between machines; its last
+    // component is its content's key.
+    auto normalized = [&](const std::string& value) {
+      std::string text = normalize(value);
+      return target.sysroot.empty() ? text : replace_all(text, target.sysroot.string(), "${XBUILD_SYSROOT}");
+    };
     Sha256 hash;
-    add_field(hash, "xbuild-stage-2");
+    add_field(hash, "xbuild-stage-3");
     add_field(hash, target.platform.str());
     add_field(hash, strategy_name(target.strategy));
     add_field(hash, target.emulation ? target.emulation->rootfs_image : std::string());
+    add_field(hash, job.target < rootfs_stamps.size() ? rootfs_stamps[job.target] : std::string());
+    add_field(hash, target.sysroot.filename().string());
     add_field(hash, target.status.compiler ? target.status.compiler->string() : "");
     add_field(hash, target.status.compiler_version);
     add_field(hash, job.stage);
     add_field(hash, job.command);
+    for (const std::string& word : job.shell) add_field(hash, word);
+    // The launcher's first word is this xbuild binary, wherever it is installed.
+    for (std::size_t word = 1; word < job.launcher.size(); ++word) add_field(hash, normalized(job.launcher[word]));
     add_field(hash, std::to_string(job.timeout_seconds));
-    add_field(hash, normalize(job.working_directory.string()));
-    std::map<std::string, std::string> env = base_env;
-    for (const auto& [name, value] : job.env) env[name] = value;
+    add_field(hash, normalized(job.working_directory.string()));
+    // What the config sets and what the stage declares it reads (pass_env), never the rest of
+    // the inherited environment.
+    std::map<std::string, std::string> env = job.env;
+    for (const std::string& name : job.pass_env)
+      if (auto value = environment.find(name); value != environment.end()) env[name] = value->second;
     for (const auto& [name, value] : env) {
       add_field(hash, name);
-      add_field(hash, normalize(value));
+      add_field(hash, normalized(value));
     }
     auto inputs = stage_inputs.find(job.stage);
     add_field(hash, inputs == stage_inputs.end() ? "" : inputs->second);

@@ -1,9 +1,12 @@
 // Cache keys. A stage's key is a SHA-256 over everything that can change what the stage
-// writes: its command, its whole environment (volatile variables left out, the project and
-// state paths replaced by placeholders so that two clones share keys), the toolchain's
-// identity (compiler path and version), the platform and strategy, the project files it
-// declares as its inputs (`inputs` globs; by default every project file) by content, and the
-// keys of the stages it needs. A target's key is a hash over its stages' keys.
+// writes: its command, shell and launcher, the environment the config gives it and the variables
+// it declares it reads (pass_env; the rest of the inherited environment never: a CI run's
+// variables change no key), with the project, state and sysroot paths replaced by placeholders
+// so that two clones share keys, the toolchain's identity (compiler path and version), the
+// platform and strategy, its root filesystem's or sysroot's identity, the project files it
+// declares as its inputs (`inputs` globs; by default every project file but the config, whose
+// part in the stage is in the key already) by content, and the keys of the stages it needs. A
+// target's key is a hash over its stages' keys.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +37,9 @@ bool glob_selects(std::string_view glob, std::string_view relative_path);
 // comment). A file's content is hashed the first time a digest needs it, and only then.
 class ProjectInputs {
  public:
-  static Result<ProjectInputs> scan(const std::filesystem::path& project_dir, const std::filesystem::path& state_dir);
+  // `config_file`: the project's xbuild.toml, left out of the default (every file) digest.
+  static Result<ProjectInputs> scan(const std::filesystem::path& project_dir, const std::filesystem::path& state_dir,
+                                    const std::filesystem::path& config_file);
 
   // One digest over the files `globs` select (every file when absent; none when empty): the
   // relative path, the executable bit (a symlink: its target) and the content of each, in
@@ -51,6 +56,7 @@ class ProjectInputs {
     std::string content;  // the content's digest or the link's target; empty until needed
   };
   std::filesystem::path project_dir_;
+  std::string config_file_;  // relative
   std::vector<File> files_;  // sorted by relative path
   std::size_t hashed_ = 0;
 };
@@ -61,8 +67,7 @@ Result<std::string> hash_project_inputs(const std::filesystem::path& project_dir
 
 // Each stage's inputs digest, by stage name; the project is walked once and no file is hashed
 // twice.
-Result<std::map<std::string, std::string>> hash_stage_inputs(const std::vector<StageSpec>& stages,
-                                                             const std::filesystem::path& project_dir,
+Result<std::map<std::string, std::string>> hash_stage_inputs(const Config& config,
                                                              const std::filesystem::path& state_dir);
 
 struct CacheKeys {
@@ -71,10 +76,13 @@ struct CacheKeys {
 };
 
 // `stage_inputs` maps a stage name to its inputs digest (hash_stage_inputs); `inherited` is the
-// environment the jobs inherit (xbuild's own), as NAME=VALUE strings.
+// environment the jobs inherit (xbuild's own), as NAME=VALUE strings, of which only the jobs'
+// pass_env count; `rootfs_stamps` (parallel to Plan::targets, or empty) the stamp of a root
+// filesystem given as a directory (what it holds, directory_stamp()).
 CacheKeys compute_cache_keys(const Plan& plan, const std::filesystem::path& project_dir,
                              const std::map<std::string, std::string>& stage_inputs,
-                             const std::vector<std::string>& inherited);
+                             const std::vector<std::string>& inherited,
+                             const std::vector<std::string>& rootfs_stamps = {});
 
 // The process environment, as NAME=VALUE strings.
 std::vector<std::string> process_environment();

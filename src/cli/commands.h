@@ -1,4 +1,4 @@
-// The commands of cli/ that have no file of their own: binfmt and the hidden __sandbox.
+// The commands of cli/ that have no file of their own: binfmt and the hidden __sandbox and __binfmt.
 #pragma once
 
 #include <string>
@@ -15,5 +15,7 @@ struct BinfmtCommandOptions {
 int binfmt_command(const BinfmtCommandOptions& options);
 // The hidden `xbuild __sandbox ARGS...` (emulated stages); returns only by throwing.
 int sandbox_command(const std::vector<std::string>& args);
+// The hidden `xbuild __binfmt ARGS...` (crossing stages); returns only by throwing.
+int private_binfmt_command(const std::vector<std::string>& args);
 
 }  // namespace xb

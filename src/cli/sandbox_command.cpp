@@ -1,7 +1,9 @@
-// `xbuild __sandbox`: the hidden command an emulated stage runs as (see emulate/sandbox.h).
+// `xbuild __sandbox` and `xbuild __binfmt`: the hidden commands an emulated stage and a crossing
+// stage run as (emulate/sandbox.h, emulate/private_binfmt.h).
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "emulate/private_binfmt.h"
 #include "emulate/sandbox.h"
 
 namespace xb {
@@ -12,6 +14,14 @@ int sandbox_command(const std::vector<std::string>& args) {
   std::fflush(stdout);
   std::string failure = enter_sandbox(spec.value());
   throw Error("sandbox: " + failure, 127);
+}
+
+int private_binfmt_command(const std::vector<std::string>& args) {
+  Result<PrivateBinfmtSpec> spec = parse_private_binfmt_args(args);
+  if (!spec) throw Error(spec.error(), 2);
+  std::fflush(stdout);
+  std::string failure = enter_private_binfmt(spec.value());
+  throw Error("binfmt: " + failure, 127);
 }
 
 }  // namespace xb

@@ -106,7 +106,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file) {
     NeedsByStage needs;
     reader.check_keys(*root, kTopLevelKeys, "");
     read_project(reader, *root, config.project);
-    read_targets(reader, *root, config.platforms);
+    read_targets(reader, *root, config);
     read_stages(reader, *root, config.stages, needs);
     read_image(reader, *root, config);
     read_overrides(reader, *root, config);

@@ -29,6 +29,12 @@ struct StageSpec {
   // Globs relative to the project directory naming the files the stage reads (its cache key
   // covers them). Absent: every project file (less .xbuildignore); empty: none.
   std::optional<std::vector<std::string>> inputs;
+  // The shell the command runs in, the command appended as its last argument (empty: the
+  // default, /bin/sh -e -c: a failing line fails the stage).
+  std::vector<std::string> shell;
+  // Variables of xbuild's own environment the stage reads: they reach it and its cache key
+  // (other inherited variables reach it only when they are in the base set, unkeyed).
+  std::vector<std::string> pass_env;
   SourceLocation location;
 };
 
@@ -38,11 +44,22 @@ struct StageOverride {
   std::map<std::string, std::string> env;
 };
 
+// `rootfs` of an emulated platform: a directory, "oci:DIR[:TAG]", a registry reference, or
+// Debian packages that xbuild installs into a root filesystem it makes ({ suite, packages }).
+struct RootfsSpec {
+  std::string location;               // DIR, oci:DIR[:TAG] or REF; empty when made from packages
+  std::optional<std::string> suite;   // made from packages: the Debian suite (default: the platform's)
+  std::vector<std::string> packages;  // made from packages: what it holds
+  bool made_from_packages() const { return location.empty(); }
+};
+
 struct PlatformOverride {
   std::optional<Strategy> strategy;
   std::map<std::string, std::string> env;              // added to every stage of this platform
   std::map<std::string, StageOverride> stages;         // by stage name
-  std::optional<std::string> rootfs;                   // for the emulate strategy
+  std::optional<RootfsSpec> rootfs;                    // for the emulate strategy
+  std::vector<std::string> packages;                   // the platform's libraries, besides [targets] packages
+  std::optional<std::string> suite;                    // their Debian suite, over [targets] suite
   std::optional<std::string> os_version;               // Windows: the image's os.version ("10.0.20348.2582")
   std::optional<std::vector<std::string>> entrypoint;  // replaces [image] entrypoint for this platform
   SourceLocation location;
@@ -98,12 +115,21 @@ struct FirmwareSpec {
   std::string pass_pattern;          // the console must match it (empty: Unity's summary line)
 };
 
+// Debian packages the targets build against: a cross target gets a sysroot made from them (its
+// libraries for compiling, linking and running tests); where they come from.
+struct PackagesSpec {
+  std::vector<std::string> packages;  // [targets] packages, for every target
+  std::string suite;                  // [targets] suite (empty: the host's; riscv64: one with the port)
+  std::string mirror;                 // [targets] mirror (empty: the machine's apt sources)
+};
+
 struct Config {
   std::filesystem::path file;       // the xbuild.toml that was read (absolute)
   std::filesystem::path directory;  // its directory: the project's source directory
   ProjectSpec project;
   std::vector<Platform> platforms;  // in the order written; [targets] firmware after platforms
-  std::vector<StageSpec> stages;    // in the order written
+  PackagesSpec packages;
+  std::vector<StageSpec> stages;  // in the order written
   ImageSpec image;
   std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
   std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written

@@ -14,7 +14,9 @@ namespace xb {
 
 namespace {
 
-const std::vector<std::string> kOverrideKeys = {"strategy", "env", "rootfs", "os_version", "entrypoint", "stage"};
+const std::vector<std::string> kOverrideKeys = {"strategy",   "env",      "rootfs", "os_version",
+                                                "entrypoint", "packages", "suite",  "stage"};
+const std::vector<std::string> kRootfsKeys = {"suite", "packages"};
 const std::vector<std::string> kStageOverrideKeys = {"run", "env"};
 const std::vector<std::string> kStrategies = {"auto", "native", "cross", "emulate"};
 
@@ -36,6 +38,34 @@ std::optional<Strategy> read_strategy(TomlReader& reader, const TomlTable& table
   reader.report(*table.get("strategy"), "unknown strategy " + in_quotes(*strategy) + " " + in_scope(scope) +
                                             did_you_mean(*strategy, kStrategies, "expected ", "or"));
   return std::nullopt;
+}
+
+// `rootfs`: a string (a directory, "oci:DIR[:TAG]" or a registry reference, judged when
+// planning), or a table of Debian packages that xbuild makes a root filesystem from.
+std::optional<RootfsSpec> read_rootfs(TomlReader& reader, const TomlTable& table, const std::string& scope) {
+  const TomlValue* value = table.get("rootfs");
+  if (!value) return std::nullopt;
+  if (value->as_string()) {
+    std::optional<std::string> location = reader.non_blank_string(table, "rootfs", scope);
+    if (!location) return std::nullopt;
+    return RootfsSpec{*location, std::nullopt, {}};
+  }
+  const TomlTable* made = value->as_table();
+  if (!made) {
+    reader.wrong_type(*value, "rootfs", scope,
+                      "a string (a directory, \"oci:DIR\" or an image reference) or a table such as { suite = "
+                      "\"bookworm\", packages = [\"gcc\", \"make\"] }");
+    return std::nullopt;
+  }
+  const std::string rootfs_scope = "the rootfs of " + scope;
+  reader.check_keys(*made, kRootfsKeys, rootfs_scope);
+  RootfsSpec spec;
+  spec.suite = read_suite(reader, *made, rootfs_scope);
+  spec.packages = read_packages(reader, *made, rootfs_scope);
+  if (spec.packages.empty() && !made->get("packages"))
+    reader.report(*value, "missing required key \"packages\" in " + rootfs_scope +
+                              ": name what the root filesystem holds, such as packages = [\"gcc\", \"make\"]");
+  return spec;
 }
 
 // [platform."os/arch".stage.NAME]: each must name a stage of the file.
@@ -70,7 +100,9 @@ PlatformOverride read_override(TomlReader& reader, const TomlTable& table, const
   reader.check_keys(table, kOverrideKeys, scope);
   result.strategy = read_strategy(reader, table, scope);
   result.env = reader.environment_table(table, "env", scope);
-  result.rootfs = reader.non_blank_string(table, "rootfs", scope);
+  result.rootfs = read_rootfs(reader, table, scope);
+  result.packages = read_packages(reader, table, scope);
+  result.suite = read_suite(reader, table, scope);
   if (std::optional<std::vector<TomlString>> entrypoint = reader.string_or_strings(table, "entrypoint", scope))
     result.entrypoint = values_of(*entrypoint);
   result.os_version = reader.non_blank_string(table, "os_version", scope);
@@ -101,6 +133,14 @@ bool refused_for_bare_metal(TomlReader& reader, const TomlTable& body, const Pla
     if (const TomlValue* value = body.get(key)) {
       reader.report(*value, in_quotes(key) + " " + in_scope(scope) + " does not apply to " + name +
                                 ": a bare-metal target becomes a firmware artifact, not an image; remove it");
+      refused = true;
+    }
+  }
+  for (const char* key : {"packages", "suite"}) {
+    if (const TomlValue* value = body.get(key)) {
+      reader.report(*value, in_quotes(key) + " " + in_scope(scope) + " does not apply to " + name +
+                                ": a bare-metal target builds against its toolchain's own C library (newlib); "
+                                "remove it");
       refused = true;
     }
   }

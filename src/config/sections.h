@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,10 @@ namespace xb {
 // Each stage's needs with where each was written, by stage name, for check_needs.
 using NeedsByStage = std::map<std::string, std::vector<TomlString>>;
 
-// targets.cpp: [project], [targets] (platforms and firmware targets), [firmware].
+// targets.cpp: [project], [targets] (platforms and firmware targets, the targets' packages),
+// [firmware].
 void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project);
-void read_targets(TomlReader& reader, const TomlTable& root, std::vector<Platform>& platforms);
+void read_targets(TomlReader& reader, const TomlTable& root, Config& config);
 void read_firmware(TomlReader& reader, const TomlTable& root, Config& config);
 
 // stages.cpp: [stage.NAME] in the order written.
@@ -34,6 +36,11 @@ void read_overrides(TomlReader& reader, const TomlTable& root, Config& config);
 
 // builders.cpp: [builder.NAME].
 void read_builders(TomlReader& reader, const TomlTable& root, Config& config);
+
+// packages.cpp: `packages` (Debian package names), `suite` and `mirror` of a table.
+std::vector<std::string> read_packages(TomlReader& reader, const TomlTable& table, const std::string& scope);
+std::optional<std::string> read_suite(TomlReader& reader, const TomlTable& table, const std::string& scope);
+std::string read_mirror(TomlReader& reader, const TomlTable& table, const std::string& scope);
 
 // needs.cpp: every need names another stage, once, and the needs have no cycle.
 void check_needs(TomlReader& reader, const std::vector<StageSpec>& stages, const NeedsByStage& needs);

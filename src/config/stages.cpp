@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs"};
+const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs", "shell", "pass_env"};
 
 // "90s", "10m", "1h", "1h30m", "2h0m5s": seconds (saturated above INT_MAX), or nullopt when the
 // text is not a duration.
@@ -68,6 +68,35 @@ std::vector<std::string> read_inputs(TomlReader& reader, const std::vector<TomlS
   return inputs;
 }
 
+// `shell`: the words the command follows, e.g. ["bash", "-euo", "pipefail", "-c"].
+std::vector<std::string> read_shell(TomlReader& reader, const TomlTable& table, const std::string& scope) {
+  std::optional<std::vector<TomlString>> words = reader.strings(table, "shell", scope);
+  if (!words) return {};
+  if (words->empty() || trim(words->front().value).empty()) {
+    reader.report(*table.get("shell"), "\"shell\" " + in_scope(scope) +
+                                           " must name a program and its arguments, the command added last, such "
+                                           "as [\"bash\", \"-euo\", \"pipefail\", \"-c\"]");
+    return {};
+  }
+  return values_of(*words);
+}
+
+// `pass_env`: names of variables of xbuild's environment.
+std::vector<std::string> read_pass_env(TomlReader& reader, const TomlTable& table, const std::string& scope) {
+  std::vector<std::string> names;
+  for (const TomlString& name : reader.strings(table, "pass_env", scope).value_or(std::vector<TomlString>{})) {
+    bool valid =
+        !name.value.empty() && !std::isdigit(static_cast<unsigned char>(name.value[0])) &&
+        std::all_of(name.value.begin(), name.value.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    if (!valid)
+      reader.report(name.at, "invalid environment variable name " + in_quotes(name.value) + " in \"pass_env\" " +
+                                 in_scope(scope) + ": use letters, digits and '_', and do not start with a digit");
+    else
+      names.push_back(name.value);
+  }
+  return names;
+}
+
 StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable& table, NeedsByStage& needs) {
   const std::string scope = "[stage." + header_key(entry.key) + "]";
   StageSpec stage;
@@ -82,6 +111,8 @@ StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable
   if (const TomlValue* timeout = table.get("timeout")) stage.timeout_seconds = read_timeout(reader, *timeout, scope);
   if (std::optional<std::vector<TomlString>> inputs = reader.strings(table, "inputs", scope))
     stage.inputs = read_inputs(reader, *inputs, scope);
+  stage.shell = read_shell(reader, table, scope);
+  stage.pass_env = read_pass_env(reader, table, scope);
   return stage;
 }
 

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kProjectKeys = {"name", "version"};
-const std::vector<std::string> kTargetsKeys = {"platforms", "firmware"};
+const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
 const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
@@ -44,12 +44,16 @@ void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& projec
   project.version = reader.string(*table, "version", scope).value_or("");
 }
 
-void read_targets(TomlReader& reader, const TomlTable& root, std::vector<Platform>& platforms) {
+void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
   const std::string scope = "[targets]";
   const TomlTable* table = reader.required_table(
       root, "targets", "missing [targets] table: add [targets] with platforms = [\"linux/amd64\", ...]");
   if (!table) return;
   reader.check_keys(*table, kTargetsKeys, scope);
+  config.packages.packages = read_packages(reader, *table, scope);
+  config.packages.suite = read_suite(reader, *table, scope).value_or("");
+  config.packages.mirror = read_mirror(reader, *table, scope);
+  std::vector<Platform>& platforms = config.platforms;
   const TomlValue* firmware = table->get("firmware");
   const TomlValue* listed = table->get("platforms");
   if (!listed && !firmware) {

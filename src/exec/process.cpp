@@ -63,14 +63,26 @@ std::string spawn_error_message(const std::string& program, int error) {
   return "could not start \"" + program + "\": " + uv_strerror(error);
 }
 
-// The inherited environment with `overrides` set on top, as "NAME=value" words.
-std::vector<std::string> make_environment(const std::map<std::string, std::string>& overrides) {
+// Whether `name` is one of `inherit` (a pattern ending in '*' matches every name it starts).
+bool inherited(std::string_view name, const std::optional<std::vector<std::string>>& inherit) {
+  if (!inherit) return true;
+  return std::any_of(inherit->begin(), inherit->end(), [&](const std::string& pattern) {
+    if (!pattern.empty() && pattern.back() == '*')
+      return name.substr(0, pattern.size() - 1) == std::string_view(pattern).substr(0, pattern.size() - 1);
+    return name == pattern;
+  });
+}
+
+// The inherited environment (the names `inherit` allows) with `overrides` set on top, as
+// "NAME=value" words.
+std::vector<std::string> make_environment(const std::map<std::string, std::string>& overrides,
+                                          const std::optional<std::vector<std::string>>& inherit) {
   std::vector<std::string> words;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view word(*entry);
     std::size_t equals = word.find('=');
     std::string name(word.substr(0, equals));
-    if (overrides.count(name) == 0) words.emplace_back(word);
+    if (overrides.count(name) == 0 && inherited(name, inherit)) words.emplace_back(word);
   }
   for (const auto& [name, value] : overrides) {
     std::string word = name;
@@ -142,7 +154,7 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
 
   std::vector<std::string> argv_words = spec.argv;
   std::vector<char*> argv = c_strings(argv_words);
-  std::vector<std::string> env_words = make_environment(spec.env);
+  std::vector<std::string> env_words = make_environment(spec.env, spec.inherit);
   std::vector<char*> env = c_strings(env_words);
   std::string cwd = spec.working_directory.string();
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ struct ProcessSpec {
   std::vector<std::string> argv;            // argv[0] is looked up on PATH
   std::map<std::string, std::string> env;   // set on top of the inherited environment
   std::filesystem::path working_directory;  // empty: the current one
+  // The variables of this process's environment the child inherits; a name ending in '*' stands
+  // for every name it starts ("LC_*"). Absent: all of them.
+  std::optional<std::vector<std::string>> inherit;
 };
 
 struct ProcessExit {

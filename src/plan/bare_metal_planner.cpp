@@ -40,6 +40,7 @@ class BareMetalPlanner final : public TargetPlanner {
     toolchain.source = context_.options.firmware_dir / (chosen->name + ".toml");
     target.status = discover(toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
+    check_requirements(context_, toolchain, target);
     target.toolchain = std::move(toolchain);
     target.exec_prefix = {xbuild().string(), "firmware", "test", "--target", chosen->name};
     target.files.push_back({meson_cross_path(context_.state_dir, target.platform),

@@ -9,7 +9,6 @@
 #include "emulate/sandbox.h"
 #include "plan/planner.h"
 #include "toolchain/environment.h"
-#include "util/strings.h"
 
 namespace xb {
 
@@ -30,13 +29,20 @@ class EmulatePlanner final : public TargetPlanner {
     EmulationPlan emulation;
     const std::string name = target.platform.str();
     const PlatformOverride* override_spec = override_of(context_.config, target.platform);
-    if (!override_spec || !override_spec->rootfs) {
+    auto resolved = context_.options.rootfs.find(name);
+    if (resolved != context_.options.rootfs.end()) {
+      emulation.rootfs = resolved->second.dir;
+      emulation.rootfs_image = resolved->second.image;
+      emulation.rootfs_layers = resolved->second.layers;
+    } else if (!override_spec || !override_spec->rootfs) {
       target.problems.push_back(
           "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"" + name +
           "\"]");
+    } else if (override_spec->rootfs->made_from_packages()) {
+      target.problems.push_back("the root filesystem of " + name + " made from Debian packages was not resolved");
     } else {
       Result<RootfsPlan> rootfs =
-          plan_rootfs(*override_spec->rootfs, context_.config.directory, context_.state_dir, target.platform);
+          plan_rootfs(override_spec->rootfs->location, context_.config.directory, context_.state_dir, target.platform);
       if (rootfs) {
         emulation.rootfs = rootfs.value().dir;
         emulation.rootfs_image = rootfs.value().image;
@@ -87,13 +93,13 @@ class EmulatePlanner final : public TargetPlanner {
     return env;
   }
 
+  // The stage's shell runs chrooted in the sandbox: the launcher is `xbuild __sandbox ... --`.
   void finish_job(const TargetPlan& target, JobPlan& job) const override {
     SandboxSpec sandbox;
     sandbox.root = target.emulation ? target.emulation->rootfs : fs::path();
     sandbox.binds = {{context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}};
     sandbox.workdir = kGuestSource;
-    sandbox.command = {"/bin/sh", "-c", job.command};
-    job.command = shell_join(sandbox_argv(context_.options.xbuild_binary, sandbox));
+    job.launcher = sandbox_argv(context_.options.xbuild_binary, sandbox);
   }
 
  private:

@@ -23,6 +23,21 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
+std::vector<std::string> JobPlan::argv() const {
+  std::vector<std::string> words = launcher;
+  words.insert(words.end(), shell.begin(), shell.end());
+  words.push_back(command);
+  return words;
+}
+
+const std::vector<std::string>& base_environment() {
+  static const std::vector<std::string> kNames = {
+      "PATH",       "HOME",        "USER",      "LOGNAME",    "SHELL",       "TMPDIR",       "TERM",     "LANG",
+      "LANGUAGE",   "LC_*",        "TZ",        "http_proxy", "https_proxy", "ftp_proxy",    "no_proxy", "all_proxy",
+      "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY",   "ALL_PROXY",   "SSH_AUTH_SOCK"};
+  return kNames;
+}
+
 bool Plan::ready() const {
   return std::all_of(targets.begin(), targets.end(), [](const TargetPlan& t) { return t.problems.empty(); });
 }
@@ -116,7 +131,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
   plan.source_date_epoch = options.source_date_epoch;
   plan.host = options.host;
   plan.index_annotations = options.index_annotations;
-  PlanContext context{config, catalog, finder, options, plan.state_dir, std::nullopt};
+  PlanContext context{config, catalog, finder, options, plan.state_dir, std::nullopt, std::nullopt};
 
   for (const Platform& platform : config.platforms) {
     TargetPlan target;
@@ -138,6 +153,10 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       job.platform = platform.str();
       job.stage = stage.name;
       job.command = stage.run;
+      if (!stage.shell.empty()) job.shell = stage.shell;
+      job.pass_env = stage.pass_env;
+      job.inherit = base_environment();
+      job.inherit.insert(job.inherit.end(), stage.pass_env.begin(), stage.pass_env.end());
       if (override_spec)
         if (auto it = override_spec->stages.find(stage.name); it != override_spec->stages.end() && it->second.run)
           job.command = *it->second.run;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "emulate/rootfs.h"
 #include "toolchain/firmware_target.h"
 #include "toolchain/toolchain.h"
 
@@ -20,17 +21,34 @@ namespace xb {
 class QemuCatalog;
 
 // A file the run writes before the target's first stage (a Meson cross file, a CMake toolchain
-// file): its content is decided by the plan.
+// file), or a symbolic link it makes (`link` not empty): decided by the plan.
 struct GeneratedFile {
   std::filesystem::path path;
   std::string content;
+  std::filesystem::path link;  // the link's target
+};
+
+// cross: how the target's binaries run when a stage runs them by their path (ctest, `make
+// check`, a test runner script), as on the target: a binfmt_misc handler sends them to QEMU,
+// which loads their libraries from `ld_prefix` (QEMU_LD_PREFIX), never from the host.
+struct TargetBinaries {
+  enum class Handler {
+    private_instance,  // a binfmt_misc instance of the stage's own (Linux >= 6.7, no root needed)
+    host,              // the host's handler, which the run registers (root)
+    none,              // neither here: only $XBUILD_EXEC runs them (the plan's notes say why)
+  };
+  Handler handler = Handler::none;
+  std::string qemu_arch;            // qemu/<arch>.toml: the handler's magic and interpreter
+  std::string register_line;        // the handler, as binfmt_misc's register file takes it
+  std::filesystem::path ld_prefix;  // the target's libraries: its sysroot, or its cross C library
 };
 
 // emulate: the target root filesystem the stages run in, and the QEMU that runs its binaries
 // through binfmt_misc (qemu_arch "aarch64", interpreter /usr/bin/qemu-aarch64-static).
 struct EmulationPlan {
   std::filesystem::path rootfs;
-  std::string rootfs_image;                          // rootfs = "oci:...": the manifest digest
+  std::string
+      rootfs_image;  // what names its content: an image's manifest digest, a made tree's key; "" for a directory
   std::vector<std::filesystem::path> rootfs_layers;  // ... and its layers, unpacked into `rootfs` by the run
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
@@ -63,8 +81,11 @@ struct TargetPlan {
   std::optional<EmulationPlan> emulation;
   std::optional<RunnerSetup> runner_setup;
   std::optional<FirmwarePlan> firmware;
-  std::string builder;              // [builder.NAME] it is routed to (empty: local)
-  std::string builder_unreachable;  // why that builder could not be reached: its jobs fail saying so
+  std::optional<TargetBinaries> binaries;  // cross with QEMU: target binaries run by their path
+  std::filesystem::path sysroot;           // the target's libraries ([targets] packages), made by the run
+  std::vector<std::string> notes;          // what the plan wants the user to know (not problems)
+  std::string builder;                     // [builder.NAME] it is routed to (empty: local)
+  std::string builder_unreachable;         // why that builder could not be reached: its jobs fail saying so
   // The image's settings of this platform: [platform.X] os_version (Windows) and entrypoint.
   std::string os_version;
   std::optional<std::vector<std::string>> entrypoint;
@@ -74,14 +95,28 @@ struct JobPlan {
   std::size_t target = 0;  // index into Plan::targets
   std::string platform;    // Plan::targets[target].platform.str()
   std::string stage;
-  std::string command;                     // run with /bin/sh -c
+  std::string command;                                       // the stage's command, the last argument of `shell`
+  std::vector<std::string> shell = {"/bin/sh", "-e", "-c"};  // or the stage's `shell`
+  // Words before the shell: `xbuild __sandbox ...` (emulate), `xbuild __binfmt ...` (cross with
+  // a binfmt_misc instance of its own).
+  std::vector<std::string> launcher;
   std::map<std::string, std::string> env;  // environment additions for the job
-  std::vector<std::size_t> needs;          // indices into Plan::jobs
+  // What the job takes from xbuild's environment: the base set (base_environment()) and the
+  // stage's pass_env; only the pass_env ones are part of its cache key.
+  std::vector<std::string> inherit;
+  std::vector<std::string> pass_env;
+  std::vector<std::size_t> needs;  // indices into Plan::jobs
   int timeout_seconds = 0;
   std::filesystem::path log_file;
   std::filesystem::path working_directory;                      // where the job starts on this machine
   std::string label() const { return platform + " " + stage; }  // "linux/arm64 build"
+  std::vector<std::string> argv() const;                        // launcher + shell + command
 };
+
+// The variables every stage gets from xbuild's environment, unkeyed: PATH, HOME, USER, LOGNAME,
+// SHELL, TMPDIR, TERM, LANG, LANGUAGE, LC_*, TZ, the proxies (http_proxy ... and their upper-case
+// names) and SSH_AUTH_SOCK. Anything else reaches a stage only through its pass_env.
+const std::vector<std::string>& base_environment();
 
 struct Plan {
   std::filesystem::path state_dir;
@@ -105,6 +140,15 @@ struct PlanOptions {
   // [builder.NAME] that could not be reached before planning, with why: their platforms are
   // planned here instead when the builder says fallback = "local", else their jobs fail.
   std::map<std::string, std::string> unreachable_builders;
+  // This machine can give a stage a binfmt_misc instance of its own (Linux >= 6.7, user
+  // namespaces allowed): cross targets' binaries then run by their path, without root.
+  bool private_binfmt = false;
+  // The sysroot made for each cross target with packages ([targets] packages), by platform:
+  // resolved before planning (the run makes it when it is not there yet).
+  std::map<std::string, std::filesystem::path> sysroots;
+  // The root filesystems resolved before planning, by platform: made from packages (`rootfs =
+  // { packages = [...] }`: the run makes it when it is not there yet) or pulled from a registry.
+  std::map<std::string, RootfsPlan> rootfs;
 };
 
 Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options);

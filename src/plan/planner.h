@@ -23,6 +23,8 @@ struct PlanContext {
   std::filesystem::path state_dir;
   // toolchains/firmware/, read when the first bare-metal target is planned.
   std::optional<Result<std::vector<firmware::Target>>> firmware_targets;
+  // Whether the project compiles C++ (requirements.cpp), found out when first asked.
+  std::optional<bool> compiles_cxx;
 };
 
 class TargetPlanner {
@@ -56,6 +58,11 @@ std::map<std::string, std::string> layer_environment(std::map<std::string, std::
 // Where a crossing target's generated files go: <state dir>/toolchains/<slug>.meson.ini, .cmake.
 std::filesystem::path meson_cross_path(const std::filesystem::path& state_dir, const Platform& platform);
 std::filesystem::path cmake_toolchain_path(const std::filesystem::path& state_dir, const Platform& platform);
+
+// What the target's stages need of this machine besides the toolchain's C compiler
+// (requirements.cpp): the C++ compiler when the project compiles C++, and the build tools the
+// stages' commands name. What is missing becomes a problem that names its package.
+void check_requirements(PlanContext& context, const Toolchain& toolchain, TargetPlan& target);
 
 // [platform.X] of `platform`, or nullptr.
 const PlatformOverride* override_of(const Config& config, const Platform& platform);

@@ -36,9 +36,10 @@ class RemotePlanner final : public TargetPlanner {
     if (unreachable_) {
       job.command = failing_script("xbuild: " + describe_builder(builder_) + " is unreachable: " + *unreachable_);
     } else {
-      job.command = remote_stage_script(context_.config, builder_, target.platform, job.env, job.command,
+      job.command = remote_stage_script(context_.config, builder_, target.platform, job.env, job.shell, job.command,
                                         context_.state_dir / "builders" / builder_.name);
     }
+    job.shell = {"/bin/sh", "-c"};  // the script checks each step's status itself
     job.env = {{"XBUILD_PLATFORM", target.platform.str()},
                {"XBUILD_SRC", context_.config.directory.string()},
                {"XBUILD_OUT", target.output_dir.string()}};

@@ -43,6 +43,19 @@ std::string render_plan(const Plan& plan) {
   out += "\nwhy:\n";
   for (const TargetPlan& target : plan.targets) out += "  " + target.platform.str() + ": " + target.reason + "\n";
 
+  std::string by_path, notes;
+  for (const TargetPlan& target : plan.targets) {
+    for (const std::string& note : target.notes) notes += "  " + target.platform.str() + ": " + note + "\n";
+    if (!target.binaries || target.binaries->handler == TargetBinaries::Handler::none) continue;
+    by_path += "  " + target.platform.str() + ": QEMU through " +
+               (target.binaries->handler == TargetBinaries::Handler::private_instance
+                    ? "a binfmt_misc handler of the stage's own"
+                    : "the host's binfmt_misc handler") +
+               ", libraries from " + target.binaries->ld_prefix.string() + "\n";
+  }
+  if (!by_path.empty()) out += "\ntarget binaries run by their path (ctest, make check):\n" + by_path;
+  if (!notes.empty()) out += "\nnotes:\n" + notes;
+
   std::string stages;
   for (const JobPlan& job : plan.jobs) {
     if (job.target != 0) break;

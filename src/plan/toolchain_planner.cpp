@@ -1,16 +1,34 @@
 // native and cross: the target's toolchain file from toolchains/, discovered on this machine (a
-// missing compiler, C library or runner is a problem naming its package). A cross target runs
-// its binaries through the toolchain's runner (XBUILD_EXEC), gets a Meson cross file and a CMake
-// toolchain file, and the runner's one-time setup when the toolchain declares one (wine).
+// missing compiler, C library or runner is a problem naming its package), and the tools its
+// stages name (requirements.cpp). A cross target gets a Meson cross file and a CMake toolchain
+// file, the runner's one-time setup when the toolchain declares one (wine), its sysroot when the
+// config names Debian packages for it, and, when the runner is QEMU, a way for its binaries to
+// run by their path:
+//   - a binfmt_misc instance of the stage's own (`xbuild __binfmt`, Linux >= 6.7): nothing on the
+//     host changes, no root needed;
+//   - else the host's handler, which the run registers (root) - but not for linux/386, whose
+//     handler would take every i386 program of the machine;
+//   - else none: only $XBUILD_EXEC runs them, and the plan says how to change that.
+// Either way QEMU loads the binaries' libraries from the target's own (QEMU_LD_PREFIX): its
+// sysroot, or a prefix over its cross C library with an empty ld.so.cache (else an i386 guest
+// reads the host's cache and loads the host's 32-bit libc).
+#include "emulate/binfmt.h"
+#include "emulate/private_binfmt.h"
+#include "emulate/qemu_catalog.h"
 #include "plan/planner.h"
 #include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
+#include "util/strings.h"
 
 namespace xb {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+bool runs_under_qemu(const Toolchain& toolchain) {
+  return !toolchain.qemu_arch.empty() && !toolchain.runner.empty() && starts_with(toolchain.runner[0], "qemu-");
+}
 
 class ToolchainPlanner final : public TargetPlanner {
  public:
@@ -26,12 +44,28 @@ class ToolchainPlanner final : public TargetPlanner {
     target.toolchain = *toolchain;
     target.status = discover(*toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
-    target.exec_prefix = exec_prefix(*toolchain, strategy_);
-    if (strategy_ != Strategy::cross) return;
-    target.files.push_back(
-        {meson_cross_path(context_.state_dir, target.platform), meson_cross_file(*toolchain, target.exec_prefix)});
+    check_requirements(context_, *toolchain, target);
+    if (strategy_ != Strategy::cross) {
+      target.exec_prefix = exec_prefix(*toolchain, strategy_);
+      return;
+    }
+    if (auto sysroot = context_.options.sysroots.find(target.platform.str());
+        sysroot != context_.options.sysroots.end())
+      target.sysroot = sysroot->second;
+    if (runs_under_qemu(*toolchain)) plan_binaries(*toolchain, target);
+    target.exec_prefix = exec_prefix(*toolchain, strategy_, ld_prefix(target));
+    target.files.push_back({meson_cross_path(context_.state_dir, target.platform),
+                            meson_cross_file(*toolchain, target.exec_prefix, target.sysroot),
+                            {}});
     target.files.push_back({cmake_toolchain_path(context_.state_dir, target.platform),
-                            cmake_toolchain_file(*toolchain, target.exec_prefix)});
+                            cmake_toolchain_file(*toolchain, target.exec_prefix, target.sysroot),
+                            {}});
+    if (target.binaries && target.sysroot.empty()) {
+      // The prefix over the cross C library: its lib/ and an empty ld.so.cache.
+      const fs::path& prefix = target.binaries->ld_prefix;
+      target.files.push_back({prefix / "lib", "", fs::path(toolchain->sysroot) / "lib"});
+      target.files.push_back({prefix / "etc" / "ld.so.cache", "", {}});
+    }
     if (!toolchain->runner_setup.command.empty())
       target.runner_setup = RunnerSetup{toolchain->runner_setup.command,
                                         expand_state_dir(toolchain->runner_setup.creates, context_.state_dir)};
@@ -46,8 +80,10 @@ class ToolchainPlanner final : public TargetPlanner {
     StageEnvironmentInput input;
     input.target = target.platform;
     input.build = context_.options.host;
+    if (const Toolchain* host = context_.catalog.find(context_.options.host)) input.build_triple = host->triple;
     input.strategy = target.strategy;
     input.toolchain = &*target.toolchain;
+    input.roots = {target.sysroot, ld_prefix(target)};
     input.source_dir = config.directory;
     input.output_dir = target.output_dir;
     if (target.strategy == Strategy::cross) {
@@ -59,9 +95,61 @@ class ToolchainPlanner final : public TargetPlanner {
     return stage_environment(input);
   }
 
-  void finish_job(const TargetPlan&, JobPlan&) const override {}
+  // With a binfmt_misc instance of the stage's own, the stage runs as `xbuild __binfmt ... --`.
+  void finish_job(const TargetPlan& target, JobPlan& job) const override {
+    if (!target.binaries || target.binaries->handler != TargetBinaries::Handler::private_instance) return;
+    job.launcher = private_binfmt_launcher(xbuild(), {target.binaries->register_line});
+  }
 
  private:
+  fs::path xbuild() const {
+    return context_.options.xbuild_binary.empty() ? fs::path("xbuild") : context_.options.xbuild_binary;
+  }
+
+  // A handler on the host that runs `arch`'s binaries inside chroots and namespaces too (F flag).
+  static bool host_handler(const QemuArch& arch) {
+    BinfmtOptions binfmt;
+    std::vector<BinfmtEntry> handlers = list_handlers(binfmt);
+    std::optional<BinfmtEntry> handler = own_handler(arch, handlers, binfmt);
+    if (!handler) handler = foreign_handler(arch, handlers, binfmt);
+    return handler && handler->enabled && handler->flags.find('F') != std::string::npos;
+  }
+
+  static fs::path ld_prefix(const TargetPlan& target) {
+    return target.binaries ? target.binaries->ld_prefix : fs::path();
+  }
+
+  void plan_binaries(const Toolchain& toolchain, TargetPlan& target) {
+    TargetBinaries binaries;
+    binaries.qemu_arch = toolchain.qemu_arch;
+    binaries.ld_prefix =
+        target.sysroot.empty() ? context_.state_dir / "qemu-prefix" / target.platform.slug() : target.sysroot;
+    const QemuArch* arch = context_.options.qemu ? context_.options.qemu->find_arch(toolchain.qemu_arch) : nullptr;
+    const std::string name = target.platform.str();
+    if (!arch) {
+      target.notes.push_back("no qemu/" + toolchain.qemu_arch + ".toml: " + name +
+                             " binaries run only through $XBUILD_EXEC, not by their path");
+    } else if (context_.options.private_binfmt) {
+      binaries.handler = TargetBinaries::Handler::private_instance;
+      binaries.register_line = register_line(*arch, "qemu-" + arch->arch);
+    } else if (target.platform.architecture == "386") {
+      target.notes.push_back(name +
+                             " binaries run natively, with the host's i386 libraries: this kernel cannot give a "
+                             "stage binfmt_misc handlers of its own (Linux 6.7 or later can), and a host handler "
+                             "for i386 would take every i386 program on this machine");
+    } else if (context_.options.root || host_handler(*arch)) {
+      binaries.handler = TargetBinaries::Handler::host;  // registered by the run, or there already
+    } else {
+      target.notes.push_back(name +
+                             " binaries run only through $XBUILD_EXEC, not by their path (ctest, make check): "
+                             "this kernel cannot give a stage binfmt_misc handlers of its own (Linux 6.7 or later "
+                             "can) and xbuild is not root; register the handler once: sudo xbuild binfmt install "
+                             "--persistent --arch " +
+                             toolchain.qemu_arch);
+    }
+    target.binaries = std::move(binaries);
+  }
+
   PlanContext& context_;
   Strategy strategy_;
   std::string reason_;

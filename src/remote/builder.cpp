@@ -3,7 +3,7 @@
 // shell script that the scheduler spawns like any other job:
 //   1. rsync -a --delete the project directory (without .xbuild) to <dir>/src on the builder;
 //   2. ssh to the builder: cd there, export XBUILD_SRC/XBUILD_OUT as its own paths, and run the
-//      stage with /bin/sh -c under the config's environment (plus CC=cc, CXX=c++ and an empty
+//      stage in its shell (/bin/sh -e -c) under the config's environment (plus CC=cc, CXX=c++ and an empty
 //      XBUILD_EXEC: the builder is native for the platform);
 //   3. rsync -a --delete <dir>/out/ back into the local $XBUILD_OUT, whatever the stage's status,
 //      and exit with the stage's status.
@@ -63,15 +63,15 @@ std::string remote_directory(const Config& config, const BuilderSpec& builder, c
 }
 
 std::string remote_stage_script(const Config& config, const BuilderSpec& builder, const Platform& platform,
-                                const std::map<std::string, std::string>& env, const std::string& command,
-                                const fs::path& slots_dir) {
+                                const std::map<std::string, std::string>& env, const std::vector<std::string>& shell,
+                                const std::string& command, const fs::path& slots_dir) {
   std::string ssh = shell_join(ssh_argv(builder));
   std::string dir = remote_directory(config, builder, platform);
   std::vector<std::string> env_words = {"env"};
   for (const auto& [key, value] : env) env_words.push_back(key + "=" + value);
   std::string remote = "cd " + shell_quote(dir) +
                        " && export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" && cd src && exec " +
-                       shell_join(env_words) + " /bin/sh -c " + shell_quote(command);
+                       shell_join(env_words) + " " + shell_join(shell) + " " + shell_quote(command);
   std::string where = describe_builder(builder);
   std::string script = builder.jobs ? slot_wait(slots_dir, builder.jobs) : "";
   script += "rsync -a --delete --exclude=/.xbuild -e " + shell_quote(ssh) + " " +

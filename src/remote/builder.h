@@ -27,13 +27,13 @@ std::vector<std::string> ssh_argv(const BuilderSpec& builder);
 std::string remote_directory(const Config& config, const BuilderSpec& builder, const Platform& platform);
 
 // The local shell script of a stage that runs on `builder`: copies the sources there (rsync over
-// ssh, .xbuild left out), runs `command` there with /bin/sh -c under `env` and with
+// ssh, .xbuild left out), runs `command` there in `shell` (its last argument) under `env` and with
 // $XBUILD_SRC/$XBUILD_OUT naming its own directories, then copies the outputs back into the
 // local $XBUILD_OUT (whatever the stage's status) and exits with the stage's status. With
 // jobs = N it first waits for one of N lock files in `slots_dir`.
 std::string remote_stage_script(const Config& config, const BuilderSpec& builder, const Platform& platform,
-                                const std::map<std::string, std::string>& env, const std::string& command,
-                                const std::filesystem::path& slots_dir);
+                                const std::map<std::string, std::string>& env, const std::vector<std::string>& shell,
+                                const std::string& command, const std::filesystem::path& slots_dir);
 
 // A script that prints `message` on stderr and fails (exit 255): a job of an unreachable builder.
 std::string failing_script(const std::string& message);

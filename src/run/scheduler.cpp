@@ -14,7 +14,8 @@
 // one core at the end, after the short tests of the others had taken their turns.
 //
 // Jobs the options mark as done (restored from the cache) count as succeeded from the start.
-// Each other job is `/bin/sh -c <command>` with the job's environment, in its working directory.
+// Each other job is its launcher and shell with its command (`/bin/sh -e -c <command>`), with the
+// variables it inherits and its own environment, in its working directory.
 // Its lines go to the terminal prefixed "[platform stage] " and, as they are, to its log file,
 // which is truncated when the job starts and closed when it ends.
 // A job with a timeout gets a uv timer that terminates it (state timed_out).
@@ -195,7 +196,8 @@ class Scheduler {
     }
 
     ProcessSpec spec;
-    spec.argv = {"/bin/sh", "-c", job.command};
+    spec.argv = job.argv();
+    spec.inherit = job.inherit;
     spec.env = job.env;
     spec.working_directory = job.working_directory;
     if (options_.hooks.started) options_.hooks.started(index);

@@ -3,6 +3,7 @@
 // entry, and for a bare-metal target of toolchains/firmware/.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,13 @@
 
 namespace xb {
 
-// `exe_wrapper` / `emulator`: the words that run a target binary on this host (empty: none).
-std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper);
-std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator);
+// `exe_wrapper` / `emulator`: the words that run a target binary on this host (empty: none);
+// `sysroot`: the target's libraries made from Debian packages (empty: none), which the compilers,
+// pkg-config and the build system's searches then use.
+std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper,
+                             const std::filesystem::path& sysroot = {});
+std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator,
+                                 const std::filesystem::path& sysroot = {});
 
 }  // namespace xb
 

@@ -13,6 +13,8 @@
 // qemu-system-arm.
 #include "toolchain/environment.h"
 
+#include <algorithm>
+
 #include "util/strings.h"
 
 namespace xb {
@@ -28,19 +30,27 @@ bool pkg_config_files_in_sysroot(const Toolchain& toolchain) {
   return true;
 }
 
-std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strategy) {
+std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strategy,
+                                     const std::filesystem::path& ld_prefix) {
   // Emulated stages run inside the target's root filesystem, where binfmt_misc runs everything.
   if (strategy != Strategy::cross) return {};
-  return toolchain.runner;
+  std::vector<std::string> words = toolchain.runner;
+  const std::string prefix = ld_prefix.empty() ? toolchain.sysroot : ld_prefix.string();
+  for (std::string& word : words) word = replace_all(word, "{ld_prefix}", prefix);
+  return words;
+}
+
+std::vector<std::string> sysroot_pkg_config_dirs(const Toolchain& toolchain, const std::filesystem::path& sysroot) {
+  std::vector<std::string> dirs;
+  for (const std::string& directory : split(toolchain.pkg_config_libdir, ':'))
+    if (!directory.empty()) dirs.push_back((sysroot / std::filesystem::path(directory).relative_path()).string());
+  std::string usr_lib = (sysroot / "usr/lib/pkgconfig").string();
+  if (std::find(dirs.begin(), dirs.end(), usr_lib) == dirs.end()) dirs.push_back(usr_lib);
+  return dirs;
 }
 
 std::string expand_state_dir(const std::string& text, const std::filesystem::path& state_dir) {
-  static const std::string kPlaceholder = "{state_dir}";
-  std::string out = text;
-  for (std::size_t at = out.find(kPlaceholder); at != std::string::npos;
-       at = out.find(kPlaceholder, at + state_dir.string().size()))
-    out.replace(at, kPlaceholder.size(), state_dir.string());
-  return out;
+  return replace_all(text, "{state_dir}", state_dir.string());
 }
 
 std::map<std::string, std::string> runner_environment(const Toolchain& toolchain, Strategy strategy,
@@ -64,20 +74,41 @@ std::map<std::string, std::string> stage_environment(const StageEnvironmentInput
   env["XBUILD_STRATEGY"] = strategy_name(input.strategy);
   env["XBUILD_OUT"] = input.output_dir.string();
   env["XBUILD_SRC"] = input.source_dir.string();
-  env["XBUILD_EXEC"] = toolchain ? shell_join(exec_prefix(*toolchain, input.strategy)) : "";
+  const bool cross = toolchain && input.strategy == Strategy::cross;
+  const std::filesystem::path& sysroot = input.roots.sysroot;
+  env["XBUILD_EXEC"] = toolchain ? shell_join(exec_prefix(*toolchain, input.strategy, input.roots.ld_prefix)) : "";
 
   if (toolchain) {
     for (const auto& [variable, program] : toolchain->tools) env[variable] = program;
     for (const auto& [variable, value] : runner_environment(*toolchain, input.strategy, input.state_dir))
       env[variable] = value;
   }
+  // With a sysroot the compilers are told where it is themselves: a Makefile's own CFLAGS or
+  // LDFLAGS cannot lose it.
+  if (cross && !sysroot.empty())
+    for (const char* compiler : {"CC", "CXX"})
+      if (env.count(compiler)) env[compiler] += " --sysroot=" + sysroot.string();
   env["PKG_CONFIG"] = "pkg-config";
-  if (toolchain && input.strategy == Strategy::cross && !toolchain->pkg_config_libdir.empty()) {
+  if (cross && !sysroot.empty()) {
+    env["PKG_CONFIG_LIBDIR"] = join(sysroot_pkg_config_dirs(*toolchain, sysroot), ":");
+    env["PKG_CONFIG_SYSROOT_DIR"] = sysroot.string();
+  } else if (cross && !toolchain->pkg_config_libdir.empty()) {
     env["PKG_CONFIG_LIBDIR"] = toolchain->pkg_config_libdir;
     if (pkg_config_files_in_sysroot(*toolchain)) env["PKG_CONFIG_SYSROOT_DIR"] = toolchain->sysroot;
   }
+  if (cross && !input.roots.ld_prefix.empty()) env["QEMU_LD_PREFIX"] = input.roots.ld_prefix.string();
   if (!input.meson_cross_file.empty()) env["XBUILD_MESON_CROSS_FILE"] = input.meson_cross_file.string();
   if (!input.cmake_toolchain_file.empty()) env["CMAKE_TOOLCHAIN_FILE"] = input.cmake_toolchain_file.string();
+  // The arguments that make CMake, Meson and configure cross-compile, empty when not crossing:
+  // one `run` line serves every platform.
+  env["XBUILD_CMAKE_ARGS"] = input.cmake_toolchain_file.empty()
+                                 ? ""
+                                 : shell_quote("-DCMAKE_TOOLCHAIN_FILE=" + input.cmake_toolchain_file.string());
+  env["XBUILD_MESON_ARGS"] =
+      input.meson_cross_file.empty() ? "" : "--cross-file " + shell_quote(input.meson_cross_file.string());
+  env["XBUILD_CONFIGURE_ARGS"] =
+      cross ? (input.build_triple.empty() ? "" : "--build=" + input.build_triple + " ") + "--host=" + toolchain->triple
+            : "";
   env["SOURCE_DATE_EPOCH"] = std::to_string(input.source_date_epoch);
 
   // docker buildx's automatic build arguments.

@@ -14,9 +14,20 @@
 
 namespace xb {
 
+// Where a crossing target's libraries are: a sysroot made from Debian packages ([targets]
+// packages; empty: none, only the cross C library), and the directory QEMU loads a target
+// binary's libraries from (QEMU_LD_PREFIX, the runner's "{ld_prefix}"; empty: the toolchain's
+// own sysroot, its cross C library).
+struct TargetRoots {
+  std::filesystem::path sysroot;
+  std::filesystem::path ld_prefix;
+};
+
 struct StageEnvironmentInput {
   Platform target;
   Platform build;                        // the host (BUILDPLATFORM)
+  std::string build_triple;              // the host's GNU triple, for configure's --build
+  TargetRoots roots;                     // cross: where the target's libraries are
   Strategy strategy = Strategy::native;  // the resolved strategy (never automatic)
   const Toolchain* toolchain = nullptr;
   std::filesystem::path source_dir;            // XBUILD_SRC
@@ -30,8 +41,15 @@ struct StageEnvironmentInput {
 // Variables set for every stage of a target; the caller adds the config's env on top.
 std::map<std::string, std::string> stage_environment(const StageEnvironmentInput& input);
 
-// The words that run a target binary on this host (XBUILD_EXEC), empty for native.
-std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strategy);
+// The words that run a target binary on this host (XBUILD_EXEC), empty unless crossing: the
+// toolchain's runner, "{ld_prefix}" in it replaced by `ld_prefix` (empty: the toolchain's own
+// sysroot).
+std::vector<std::string> exec_prefix(const Toolchain& toolchain, Strategy strategy,
+                                     const std::filesystem::path& ld_prefix = {});
+
+// The target's pkg-config directories inside `sysroot` (toolchain.pkg_config_libdir moved
+// there, and <sysroot>/usr/lib/pkgconfig).
+std::vector<std::string> sysroot_pkg_config_dirs(const Toolchain& toolchain, const std::filesystem::path& sysroot);
 
 // The runner's own variables (toolchain.runner_env) with "{state_dir}" replaced; empty unless
 // the strategy is cross, the only one that runs binaries through the runner.

@@ -13,6 +13,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 std::string_view trim(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
 std::string to_lower(std::string_view text);
+// `text` with every `from` replaced by `to` (an empty `from` replaces nothing).
+std::string replace_all(std::string text, std::string_view from, std::string_view to);
 
 // Quotes a word for /bin/sh so that it survives word splitting unchanged.
 std::string shell_quote(std::string_view word);

@@ -157,7 +157,7 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
             "handles these binaries (/usr/bin/qemu-aarch64-static, flags none)\n");
   EXPECT_EQ(ran.err,
             "xbuild: error: the binfmt_misc handler xbuild-e2e-foreign-aarch64 (not xbuild's) runs aarch64 binaries "
-            "without the F flag, so they cannot run inside the chroot; remove it (echo -1 > "
+            "without the F flag, so they cannot run inside a chroot or namespace; remove it (echo -1 > "
             "/proc/sys/fs/binfmt_misc/xbuild-e2e-foreign-aarch64) and run again: xbuild then registers its own\n");
   EXPECT_FALSE(fs::exists(kHandler));
 }

@@ -67,14 +67,21 @@ TEST(CacheKey, ACommandChangeReachesTheStagesThatNeedIt) {
   EXPECT_EQ(before.targets[1], after.targets[1]);
 }
 
-TEST(CacheKey, ToolchainEnvironmentAndInputsChangeKeysButVolatileVariablesDoNot) {
+TEST(CacheKey, ToolchainPassedEnvironmentAndInputsChangeKeysButTheRestOfTheEnvironmentDoesNot) {
   Plan plan = two_target_plan("/p", "/p/.xbuild");
   CacheKeys base = compute_cache_keys(plan, "/p", kInputs, kEnv);
-  EXPECT_EQ(
-      compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "HOME=/root", "TERM=xterm", "OLDPWD=/x"}).targets,
-      base.targets);
-  EXPECT_NE(compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "HOME=/root", "CFLAGS=-O0"}).targets[0],
-            base.targets[0]);
+  // Another machine, another user, a CI run's own variables: the same keys.
+  EXPECT_EQ(compute_cache_keys(
+                plan, "/p", kInputs,
+                {"PATH=/opt/bin:/usr/bin", "HOME=/home/ci", "USER=ci", "GITHUB_RUN_ID=42", "CI_JOB_ID=7", "CFLAGS=-O0"})
+                .targets,
+            base.targets);
+  // A variable a stage declares it reads (pass_env) is part of its key.
+  plan.jobs[0].pass_env = {"CFLAGS"};
+  CacheKeys passed = compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "CFLAGS=-O0"});
+  EXPECT_NE(passed.jobs[0], compute_cache_keys(plan, "/p", kInputs, {"PATH=/usr/bin:/bin", "CFLAGS=-O2"}).jobs[0]);
+  EXPECT_EQ(passed.jobs[2], base.jobs[2]);
+  plan.jobs[0].pass_env.clear();
   EXPECT_NE(compute_cache_keys(plan, "/p", kOtherInputs, kEnv).targets[0], base.targets[0]);
   Plan newer = plan;
   newer.targets[1].status.compiler_version = "14.3.0";
@@ -133,19 +140,23 @@ TEST(CacheKey, EachStageHashesTheFilesItsGlobsSelectAndNoFileIsReadTwice) {
   stages[2].name = "lint";  // no inputs: every file
   stages[3].name = "publish";
   stages[3].inputs = std::vector<std::string>{};  // none
-  auto digests = [&] { return hash_stage_inputs(stages, project, project / ".xbuild").value(); };
+  Config config;
+  config.file = project / "xbuild.toml";
+  config.directory = project;
+  config.stages = stages;
+  auto digests = [&] { return hash_stage_inputs(config, project / ".xbuild").value(); };
   std::map<std::string, std::string> base = digests();
-  EXPECT_EQ(base.at("lint"), hash_project_inputs(project, project / ".xbuild").value());
+  EXPECT_NE(base.at("lint"), hash_project_inputs(project, project / ".xbuild").value()) << "every file but the config";
   EXPECT_NE(base.at("build"), base.at("test"));
 
-  ProjectInputs inputs = ProjectInputs::scan(project, project / ".xbuild").value();
+  ProjectInputs inputs = ProjectInputs::scan(project, project / ".xbuild", config.file).value();
   EXPECT_EQ(inputs.file_count(), 4u);
   EXPECT_EQ(inputs.digest(stages[0].inputs).value(), base.at("build"));
   EXPECT_EQ(inputs.files_hashed(), 2u);
   EXPECT_EQ(inputs.digest(stages[3].inputs).value(), base.at("publish"));
   EXPECT_EQ(inputs.files_hashed(), 2u);
   EXPECT_EQ(inputs.digest(std::nullopt).value(), base.at("lint"));
-  EXPECT_EQ(inputs.files_hashed(), 4u) << "the sources were not read again";
+  EXPECT_EQ(inputs.files_hashed(), 3u) << "the sources were not read again, the config not at all";
 
   scratch.write("p/tests/expected.txt", "hello, world\n");
   std::map<std::string, std::string> tests_edited = digests();
@@ -158,6 +169,14 @@ TEST(CacheKey, EachStageHashesTheFilesItsGlobsSelectAndNoFileIsReadTwice) {
   EXPECT_EQ(added.at("build"), base.at("build"));
   EXPECT_EQ(added.at("test"), tests_edited.at("test"));
   EXPECT_NE(added.at("lint"), tests_edited.at("lint"));
+  // A comment in the config reruns nothing: what it says of each stage is in the stage's key.
+  scratch.write("p/xbuild.toml", "[project]\n# a comment\n");
+  EXPECT_EQ(digests(), added);
+  // ...unless a stage names the config among its inputs.
+  config.stages[3].inputs = std::vector<std::string>{"xbuild.toml"};
+  std::string reads_config = digests().at("publish");
+  scratch.write("p/xbuild.toml", "[project]\n# another comment\n");
+  EXPECT_NE(digests().at("publish"), reads_config);
 }
 
 TEST(CacheKey, ProjectInputsFollowContentAndModeButNotIgnoredPaths) {

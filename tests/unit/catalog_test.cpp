@@ -106,12 +106,13 @@ TEST(CatalogTest, EveryShippedLinuxToolchainHasItsFields) {
     EXPECT_TRUE(starts_with(toolchain.pkg_config_libdir, "/usr/lib/"));
     EXPECT_TRUE(toolchain.runner_env.empty());
     EXPECT_TRUE(toolchain.runner_setup.command.empty());
-    // A cross toolchain runs its binaries with qemu-<arch>-static -L <sysroot>; the host's does not.
+    // A cross toolchain runs its binaries with qemu-<arch>-static -L <the target's libraries>; the
+    // host's does not.
     if (toolchain.sysroot.empty()) {
       EXPECT_TRUE(toolchain.runner.empty());
     } else {
       EXPECT_EQ(toolchain.runner,
-                (std::vector<std::string>{"qemu-" + toolchain.qemu_arch + "-static", "-L", toolchain.sysroot}));
+                (std::vector<std::string>{"qemu-" + toolchain.qemu_arch + "-static", "-L", "{ld_prefix}"}));
       EXPECT_EQ(toolchain.packages.at("runner"), std::vector<std::string>{"qemu-user-static"});
     }
   }
@@ -127,7 +128,7 @@ TEST(CatalogTest, Arm64ToolchainReadsExactly) {
   EXPECT_EQ(arm64->tools.at("CC"), "aarch64-linux-gnu-gcc");
   EXPECT_EQ(arm64->tools.at("OBJCOPY"), "aarch64-linux-gnu-objcopy");
   EXPECT_EQ(arm64->pkg_config_libdir, "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig");
-  EXPECT_EQ(arm64->runner, (std::vector<std::string>{"qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"}));
+  EXPECT_EQ(arm64->runner, (std::vector<std::string>{"qemu-aarch64-static", "-L", "{ld_prefix}"}));
   EXPECT_EQ(arm64->qemu_arch, "aarch64");
   EXPECT_EQ(arm64->meson.cpu_family, "aarch64");
   EXPECT_EQ(arm64->meson.cpu, "aarch64");

@@ -141,7 +141,8 @@ strategy = "cross"
   const PlatformOverride& riscv = config.overrides.at("linux/riscv64");
   EXPECT_EQ(riscv.strategy, Strategy::emulate);
   EXPECT_EQ(riscv.env, (Env{{"QEMU_CPU", "rv64"}}));
-  EXPECT_EQ(riscv.rootfs, "oci:rootfs/riscv64");
+  ASSERT_TRUE(riscv.rootfs);
+  EXPECT_EQ(riscv.rootfs->location, "oci:rootfs/riscv64");
   EXPECT_EQ(riscv.location.line, 31);
   EXPECT_EQ(riscv.location.column, 11);
   ASSERT_EQ(riscv.stages.size(), 1u);

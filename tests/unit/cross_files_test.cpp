@@ -45,17 +45,39 @@ TEST(CrossFilesTest, MesonCrossFileForArm64) {
             "strip = 'aarch64-linux-gnu-strip'\n"
             "objcopy = 'aarch64-linux-gnu-objcopy'\n"
             "nm = 'aarch64-linux-gnu-nm'\n"
-            "pkg-config = 'pkg-config'\n"
+            "pkgconfig = 'pkg-config'\n"
             "exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']\n"
             "\n"
             "[properties]\n"
             "pkg_config_libdir = ['/usr/lib/aarch64-linux-gnu/pkgconfig', '/usr/share/pkgconfig']\n"
+            "exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']\n"
             "\n"
             "[host_machine]\n"
             "system = 'linux'\n"
             "cpu_family = 'aarch64'\n"
             "cpu = 'aarch64'\n"
             "endian = 'little'\n");
+}
+
+// With a sysroot made from Debian packages: the compilers get --sysroot, pkg-config and the build
+// system's searches look in it.
+TEST(CrossFilesTest, ASysrootGoesToTheCompilersPkgConfigAndTheSearches) {
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  std::string meson = meson_cross_file(arm64, {"qemu-aarch64-static", "-L", "/sr"}, "/sr");
+  EXPECT_NE(meson.find("pkg_config_libdir = ['/sr/usr/lib/aarch64-linux-gnu/pkgconfig', '/sr/usr/share/pkgconfig', "
+                       "'/sr/usr/lib/pkgconfig']\nsys_root = '/sr'\n"),
+            std::string::npos)
+      << meson;
+  EXPECT_NE(meson.find("[built-in options]\nc_args = ['--sysroot=/sr']\nc_link_args = ['--sysroot=/sr']\n"
+                       "cpp_args = ['--sysroot=/sr']\ncpp_link_args = ['--sysroot=/sr']\n"),
+            std::string::npos)
+      << meson;
+  std::string cmake = cmake_toolchain_file(arm64, {"qemu-aarch64-static", "-L", "/sr"}, "/sr");
+  EXPECT_NE(cmake.find("set(CMAKE_SYSROOT \"/sr\")\nset(ENV{PKG_CONFIG_SYSROOT_DIR} \"/sr\")\n"
+                       "set(ENV{PKG_CONFIG_LIBDIR} "
+                       "\"/sr/usr/lib/aarch64-linux-gnu/pkgconfig:/sr/usr/share/pkgconfig:/sr/usr/lib/pkgconfig\")\n"),
+            std::string::npos)
+      << cmake;
 }
 
 TEST(CrossFilesTest, CmakeToolchainFileForArm64) {
@@ -67,7 +89,7 @@ TEST(CrossFilesTest, CmakeToolchainFileForArm64) {
             "set(CMAKE_C_COMPILER \"aarch64-linux-gnu-gcc\")\n"
             "set(CMAKE_CXX_COMPILER \"aarch64-linux-gnu-g++\")\n"
             "set(CMAKE_AR \"aarch64-linux-gnu-ar\")\n"
-            "set(CMAKE_FIND_ROOT_PATH \"/usr/aarch64-linux-gnu\")\n"
+            "set(CMAKE_FIND_ROOT_PATH \"/usr/aarch64-linux-gnu;/\")\n"
             "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n"
             "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n"
             "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)\n"

@@ -73,7 +73,10 @@ TEST(EnvironmentTest, CrossArmV7StageSeesExactlyThis) {
                 {"TARGETPLATFORM", "linux/arm/v7"},
                 {"TARGETVARIANT", "v7"},
                 {"XBUILD_ARCH", "arm"},
+                {"XBUILD_CMAKE_ARGS", "-DCMAKE_TOOLCHAIN_FILE=/home/me/app/.xbuild/cross/linux-arm-v7.cmake"},
+                {"XBUILD_CONFIGURE_ARGS", "--host=arm-linux-gnueabihf"},
                 {"XBUILD_EXEC", "qemu-arm-static -L /usr/arm-linux-gnueabihf"},
+                {"XBUILD_MESON_ARGS", "--cross-file /home/me/app/.xbuild/cross/linux-arm-v7.ini"},
                 {"XBUILD_MESON_CROSS_FILE", "/home/me/app/.xbuild/cross/linux-arm-v7.ini"},
                 {"XBUILD_OS", "linux"},
                 {"XBUILD_OUT", "/home/me/app/.xbuild/out/linux-arm-v7"},
@@ -83,6 +86,28 @@ TEST(EnvironmentTest, CrossArmV7StageSeesExactlyThis) {
                 {"XBUILD_TRIPLE", "arm-linux-gnueabihf"},
                 {"XBUILD_VARIANT", "v7"},
             }));
+}
+
+// A sysroot made from packages: the compilers name it, pkg-config looks only there, and QEMU loads
+// target binaries' libraries from the ld prefix; configure is told the build machine too.
+TEST(EnvironmentTest, ACrossStageWithASysrootUsesItEverywhere) {
+  StageEnvironmentInput input;
+  input.target = platform("linux/arm64");
+  input.build = platform("linux/amd64");
+  input.build_triple = "x86_64-linux-gnu";
+  input.strategy = Strategy::cross;
+  input.toolchain = &toolchain_for("linux/arm64");
+  input.roots = {"/cache/sysroot", "/cache/sysroot"};
+  Environment env = stage_environment(input);
+  EXPECT_EQ(env.at("CC"), "aarch64-linux-gnu-gcc --sysroot=/cache/sysroot");
+  EXPECT_EQ(env.at("CXX"), "aarch64-linux-gnu-g++ --sysroot=/cache/sysroot");
+  EXPECT_EQ(env.at("PKG_CONFIG_SYSROOT_DIR"), "/cache/sysroot");
+  EXPECT_EQ(env.at("PKG_CONFIG_LIBDIR"),
+            "/cache/sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:/cache/sysroot/usr/share/"
+            "pkgconfig:/cache/sysroot/usr/lib/pkgconfig");
+  EXPECT_EQ(env.at("QEMU_LD_PREFIX"), "/cache/sysroot");
+  EXPECT_EQ(env.at("XBUILD_EXEC"), "qemu-aarch64-static -L /cache/sysroot");
+  EXPECT_EQ(env.at("XBUILD_CONFIGURE_ARGS"), "--build=x86_64-linux-gnu --host=aarch64-linux-gnu");
 }
 
 // Native: nothing to wrap a binary in, no cross files, and the host's pkg-config search path.
@@ -113,7 +138,10 @@ TEST(EnvironmentTest, NativeAmd64StageSeesExactlyThis) {
                                           {"TARGETPLATFORM", "linux/amd64"},
                                           {"TARGETVARIANT", ""},
                                           {"XBUILD_ARCH", "amd64"},
+                                          {"XBUILD_CMAKE_ARGS", ""},
+                                          {"XBUILD_CONFIGURE_ARGS", ""},
                                           {"XBUILD_EXEC", ""},
+                                          {"XBUILD_MESON_ARGS", ""},
                                           {"XBUILD_OS", "linux"},
                                           {"XBUILD_OUT", "/src/.xbuild/out/linux-amd64"},
                                           {"XBUILD_PLATFORM", "linux/amd64"},

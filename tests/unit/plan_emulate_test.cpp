@@ -6,6 +6,7 @@
 #include "plan/plan.h"
 #include "support/fake_tool_finder.h"
 #include "support/scratch_dir.h"
+#include "util/strings.h"
 
 namespace xb {
 namespace {
@@ -25,7 +26,7 @@ class PlanEmulateTest : public ::testing::Test {
     config_.platforms = {parse_platform("linux/arm64").value()};
     config_.stages = {StageSpec{"build", "make CC=\"$CC\"", {}, {}, 0, {}}};
     config_.overrides["linux/arm64"].strategy = Strategy::emulate;
-    config_.overrides["linux/arm64"].rootfs = "rootfs";
+    config_.overrides["linux/arm64"].rootfs = RootfsSpec{"rootfs", std::nullopt, {}};
     options_.state_dir = "/state";
     options_.host = parse_platform("linux/amd64").value();
     options_.qemu = &qemu_;
@@ -53,9 +54,10 @@ TEST_F(PlanEmulateTest, JobsRunInTheSandboxWithGuestPaths) {
   EXPECT_EQ(target.emulation->rootfs, scratch_ / "rootfs");
   EXPECT_EQ(target.emulation->qemu_arch, "aarch64");
   const JobPlan& job = plan.jobs[0];
-  EXPECT_EQ(job.command, "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
-                             scratch_.path().string() + ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out" +
-                             " --workdir /xbuild/src -- /bin/sh -c 'make CC=\"$CC\"'");
+  EXPECT_EQ(shell_join(job.argv()), "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
+                                        scratch_.path().string() +
+                                        ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out" +
+                                        " --workdir /xbuild/src -- /bin/sh -e -c 'make CC=\"$CC\"'");
   EXPECT_EQ(job.working_directory, scratch_.path());
   EXPECT_EQ(job.env.at("XBUILD_SRC"), "/xbuild/src");
   EXPECT_EQ(job.env.at("XBUILD_OUT"), "/xbuild/out");
@@ -97,7 +99,7 @@ TEST_F(PlanEmulateTest, AMissingQemuIsAProblemNamingThePackage) {
 }
 
 TEST_F(PlanEmulateTest, ARootfsThatIsNotOneIsAProblem) {
-  config_.overrides["linux/arm64"].rootfs = "missing";
+  config_.overrides["linux/arm64"].rootfs = RootfsSpec{"missing", std::nullopt, {}};
   Plan plan = make();
   EXPECT_EQ(
       plan.targets[0].problems,

@@ -2,6 +2,8 @@
 // `xbuild plan` output, and the generated files a plan holds.
 #include "plan/plan.h"
 
+#include "emulate/qemu_catalog.h"
+
 #include <gtest/gtest.h>
 
 #include "support/fake_tool_finder.h"
@@ -33,6 +35,8 @@ class PlanTest : public ::testing::Test {
     options_.state_dir = "/state";
     options_.source_date_epoch = 1700000000;
     options_.host = platform("linux/amd64");
+    options_.qemu = &qemu_;
+    options_.private_binfmt = true;  // Linux >= 6.7: a stage's binfmt_misc handlers of its own
   }
 
   Plan make() { return make_plan(config_, catalog_, finder_, options_); }
@@ -46,9 +50,12 @@ class PlanTest : public ::testing::Test {
       finder_.add_file(sysroot / "include" / "stdio.h");
       if (!toolchain.runner.empty()) finder_.add_program(toolchain.runner.front());
     }
+    finder_.add_program("make");  // the stages' build tool
+    for (const QemuArch& arch : qemu_.all()) finder_.add_file(arch.interpreter);
   }
 
   ToolchainCatalog catalog_;
+  QemuCatalog qemu_ = QemuCatalog::load(data_directory() / "qemu").value();
   FakeToolFinder finder_;
   Config config_;
   PlanOptions options_;
@@ -65,11 +72,19 @@ TEST_F(PlanTest, AutoBuildsTheHostNativelyAndTheRestWithCrossToolchains) {
   EXPECT_EQ(plan.targets[1].strategy, Strategy::cross);
   EXPECT_EQ(plan.targets[1].reason, "auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)");
   EXPECT_EQ(plan.targets[1].exec_prefix,
-            (std::vector<std::string>{"qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"}));
+            (std::vector<std::string>{"qemu-aarch64-static", "-L", "/state/qemu-prefix/linux-arm64"}));
   EXPECT_EQ(plan.targets[1].output_dir, "/state/out/linux-arm64");
-  ASSERT_EQ(plan.targets[1].files.size(), 2u);
+  ASSERT_EQ(plan.targets[1].files.size(), 4u);
   EXPECT_EQ(plan.targets[1].files[0].path, "/state/toolchains/linux-arm64.meson.ini");
   EXPECT_EQ(plan.targets[1].files[1].path, "/state/toolchains/linux-arm64.cmake");
+  // QEMU's library prefix over the cross C library, with an ld.so.cache of its own.
+  EXPECT_EQ(plan.targets[1].files[2].path, "/state/qemu-prefix/linux-arm64/lib");
+  EXPECT_EQ(plan.targets[1].files[2].link, "/usr/aarch64-linux-gnu/lib");
+  EXPECT_EQ(plan.targets[1].files[3].path, "/state/qemu-prefix/linux-arm64/etc/ld.so.cache");
+  EXPECT_EQ(plan.targets[1].files[3].content, "");
+  ASSERT_TRUE(plan.targets[1].binaries);
+  EXPECT_EQ(plan.targets[1].binaries->handler, TargetBinaries::Handler::private_instance);
+  EXPECT_EQ(plan.jobs[2].launcher.at(1), "__binfmt");
   EXPECT_EQ(plan.jobs[2].env.at("XBUILD_MESON_CROSS_FILE"), "/state/toolchains/linux-arm64.meson.ini");
   EXPECT_EQ(plan.jobs[2].env.at("CMAKE_TOOLCHAIN_FILE"), "/state/toolchains/linux-arm64.cmake");
 }
@@ -100,7 +115,8 @@ TEST_F(PlanTest, JobsCarryCommandsEnvironmentsDependenciesAndLogs) {
   EXPECT_EQ(arm64_build.env.at("EXTRA"), "platform");
   EXPECT_EQ(arm64_test.env.at("EXTRA"), "stage override");
   EXPECT_EQ(arm64_build.env.at("CC"), "aarch64-linux-gnu-gcc");
-  EXPECT_EQ(arm64_build.env.at("XBUILD_EXEC"), "qemu-aarch64-static -L /usr/aarch64-linux-gnu");
+  EXPECT_EQ(arm64_build.env.at("XBUILD_EXEC"), "qemu-aarch64-static -L /state/qemu-prefix/linux-arm64");
+  EXPECT_EQ(arm64_build.env.at("QEMU_LD_PREFIX"), "/state/qemu-prefix/linux-arm64");
   EXPECT_EQ(arm64_build.env.at("XBUILD_SRC"), "/src/hello");
   EXPECT_EQ(arm64_build.env.at("XBUILD_OUT"), "/state/out/linux-arm64");
   EXPECT_EQ(arm64_build.env.at("SOURCE_DATE_EPOCH"), "1700000000");
@@ -129,12 +145,11 @@ TEST_F(PlanTest, RequestedStrategiesThatCannotWorkAreProblems) {
   Plan plan = make();
   EXPECT_EQ(plan.targets[1].problems, std::vector<std::string>{"strategy \"native\" needs the target to be the host "
                                                                "platform linux/amd64; use \"cross\" or \"auto\""});
-  // Emulation needs a root filesystem, QEMU (no catalog given here) and root: see plan_emulate_test.cpp.
+  // Emulation needs a root filesystem, QEMU and root: see plan_emulate_test.cpp.
   EXPECT_EQ(plan.targets[2].problems,
             (std::vector<std::string>{
                 "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in "
                 "[platform.\"linux/riscv64\"]",
-                "no qemu/*.toml describes linux/riscv64, so QEMU cannot run its binaries",
                 "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
                 "\"cross\""}));
   EXPECT_EQ(plan.targets[2].reason, "requested in [platform.\"linux/riscv64\"]");
@@ -152,24 +167,30 @@ TEST_F(PlanTest, APlatformWithoutAToolchainFallsBackToEmulation) {
 }
 
 TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {
-  EXPECT_EQ(render_plan(make()),
-            "PLATFORM     STRATEGY  TOOLCHAIN                     RUNS TARGET BINARIES WITH\n"
-            "linux/amd64  native    x86_64-linux-gnu-gcc 12.2.0   the host (directly)\n"
-            "linux/arm64  cross     aarch64-linux-gnu-gcc 12.2.0  qemu-aarch64-static -L /usr/aarch64-linux-gnu\n"
-            "\n"
-            "why:\n"
-            "  linux/amd64: auto: the target is the host platform\n"
-            "  linux/arm64: auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)\n"
-            "\n"
-            "stages, on every platform:\n"
-            "  build\n"
-            "  test (needs build)\n");
+  EXPECT_EQ(
+      render_plan(make()),
+      "PLATFORM     STRATEGY  TOOLCHAIN                     RUNS TARGET BINARIES WITH\n"
+      "linux/amd64  native    x86_64-linux-gnu-gcc 12.2.0   the host (directly)\n"
+      "linux/arm64  cross     aarch64-linux-gnu-gcc 12.2.0  qemu-aarch64-static -L /state/qemu-prefix/linux-arm64\n"
+      "\n"
+      "why:\n"
+      "  linux/amd64: auto: the target is the host platform\n"
+      "  linux/arm64: auto: cross toolchain aarch64-linux-gnu (toolchains/linux-arm64.toml)\n"
+      "\n"
+      "target binaries run by their path (ctest, make check):\n"
+      "  linux/arm64: QEMU through a binfmt_misc handler of the stage's own, libraries from "
+      "/state/qemu-prefix/linux-arm64\n"
+      "\n"
+      "stages, on every platform:\n"
+      "  build\n"
+      "  test (needs build)\n");
 }
 
 TEST_F(PlanTest, CrossTargetsCarryTheirMesonAndCmakeFiles) {
   Plan plan = make();
   const std::string& meson = plan.targets[1].files[0].content;
-  EXPECT_NE(meson.find("exe_wrapper = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu']"), std::string::npos)
+  EXPECT_NE(meson.find("exe_wrapper = ['qemu-aarch64-static', '-L', '/state/qemu-prefix/linux-arm64']"),
+            std::string::npos)
       << meson;
   const std::string& cmake = plan.targets[1].files[1].content;
   EXPECT_NE(cmake.find("CMAKE_CROSSCOMPILING_EMULATOR"), std::string::npos) << cmake;
@@ -237,6 +258,7 @@ TEST_F(FirmwarePlanTest, AnUnknownTargetOrAMissingQemuIsAProblemThatSaysWhatToDo
   finder_ = FakeToolFinder();
   finder_.add_program("arm-none-eabi-gcc", "12.2.1");
   finder_.add_file("/usr/lib/arm-none-eabi/include/stdio.h");
+  finder_.add_program("make");
   plan = make();
   EXPECT_EQ(plan.targets[0].problems, (std::vector<std::string>{"missing qemu-system-arm (install qemu-system-arm)"}));
   EXPECT_EQ(plan.targets[0].status.missing_packages, (std::vector<std::string>{"qemu-system-arm"}));

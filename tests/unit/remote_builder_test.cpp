@@ -86,8 +86,8 @@ TEST(RemoteBuilderScript, CopiesTheSourcesRunsTheStageOverSshAndCopiesTheOutputs
   std::string dir = remote_directory(config, pi, config.platforms[1]);
   EXPECT_EQ(dir.substr(0, 8), "w/hello-");
   EXPECT_EQ(dir.substr(dir.size() - 12), "/linux-arm64");
-  std::string script =
-      remote_stage_script(config, pi, config.platforms[1], {{"CC", "cc"}, {"V", "1"}}, "make", "/slots");
+  std::string script = remote_stage_script(config, pi, config.platforms[1], {{"CC", "cc"}, {"V", "1"}},
+                                           {"/bin/sh", "-e", "-c"}, "make", "/slots");
   EXPECT_EQ(script.rfind(
                 "rsync -a --delete --exclude=/.xbuild -e 'ssh -o BatchMode=yes -o ConnectTimeout=10' /p/ me@pi:" + dir +
                     "/src/ || ",
@@ -95,7 +95,7 @@ TEST(RemoteBuilderScript, CopiesTheSourcesRunsTheStageOverSshAndCopiesTheOutputs
             0u)
       << script;
   EXPECT_NE(script.find("export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" && cd src && exec env CC=cc V=1 "
-                        "/bin/sh -c make"),
+                        "/bin/sh -e -c make"),
             std::string::npos)
       << script;
   EXPECT_NE(script.find("\nrsync -a --delete -e 'ssh -o BatchMode=yes -o ConnectTimeout=10' me@pi:" + dir +
@@ -108,7 +108,8 @@ TEST(RemoteBuilderScript, CopiesTheSourcesRunsTheStageOverSshAndCopiesTheOutputs
 
 TEST(RemoteBuilderScript, ABuilderWithJobsTakesASlotFirst) {
   Config config = config_of("[builder.pi]\nssh = \"me@pi\"\nport = 2222\njobs = 2\nplatforms = [\"linux/arm64\"]\n");
-  std::string script = remote_stage_script(config, config.builders[0], config.platforms[1], {}, "make", "/slots/pi");
+  std::string script = remote_stage_script(config, config.builders[0], config.platforms[1], {}, {"/bin/sh", "-e", "-c"},
+                                           "make", "/slots/pi");
   EXPECT_EQ(script.rfind("mkdir -p /slots/pi && while :; do for slot in $(seq 2); do exec 9>/slots/pi/slot-$slot; "
                          "flock -n 9 && break 2; done; sleep 0.1; done\n",
                          0),

@@ -63,7 +63,8 @@ TEST_F(RemotePlannerTest, OnlyDeclaredPlatformsGoToTheBuilderAndTheirJobsRunOver
                                               {"V", "1"},
                                               {"XBUILD_EXEC", ""},
                                               {"XBUILD_PLATFORM", "linux/arm64"}},
-                                             "make", "/state/builders/pi"));
+                                             {"/bin/sh", "-e", "-c"}, "make", "/state/builders/pi"));
+  EXPECT_EQ(job.shell, (std::vector<std::string>{"/bin/sh", "-c"}));  // the script checks each step itself
   // What the script itself reads here: the local $XBUILD_OUT the outputs are copied into.
   EXPECT_EQ(job.env,
             (std::map<std::string, std::string>{
@@ -86,6 +87,7 @@ TEST_F(RemotePlannerTest, AnUnreachableBuilderWithFallbackLocalIsPlannedHere) {
   options_.unreachable_builders = {{"pi", "Connection refused"}};
   finder_.add_program("aarch64-linux-gnu-gcc", "12.2.0").add_file("/usr/aarch64-linux-gnu/include/stdio.h");
   finder_.add_program("qemu-aarch64-static");
+  finder_.add_program("make");
   Plan plan = make(std::string(kPi) + "fallback = \"local\"\n");
   const TargetPlan& arm64 = plan.targets[1];
   EXPECT_TRUE(arm64.builder.empty());

@@ -174,7 +174,7 @@ TEST_F(SchedulerTest, RunsTheJobInItsWorkingDirectoryWithItsEnvironment) {
   FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   ASSERT_EQ(runner.specs.size(), 1u);
-  EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-c", "make"));
+  EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-e", "-c", "make"));
   EXPECT_EQ(runner.specs[0].env, plan_.jobs[0].env);
   EXPECT_EQ(runner.specs[0].working_directory, source_dir());
 }
@@ -190,7 +190,7 @@ TEST_F(SchedulerTest, JobsMarkedDoneCountAsSucceededAndAreNotStarted) {
   options.hooks.started = [&](std::size_t job) { hooked.push_back(job); };
   RunResult result = run_fake(runner, options);
   ASSERT_EQ(runner.specs.size(), 1u);  // only the test, whose need is done
-  EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-c", "make check"));
+  EXPECT_THAT(runner.specs[0].argv, ElementsAre("/bin/sh", "-e", "-c", "make check"));
   EXPECT_EQ(hooked, std::vector<std::size_t>{test});
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(result.jobs[build].state, JobState::succeeded);
