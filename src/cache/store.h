@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,9 +77,16 @@ class CacheStore {
   void touch(const std::string& key);
 
   Result<CacheInfo> info() const;
-  // Removes the least recently used entries until the cache is at most `max_bytes`, then every
-  // object no entry refers to. Returns what is left.
-  Result<CacheInfo> prune(std::uint64_t max_bytes);
+  // Something else the cache directory holds, weighed against the entries by its last use
+  // (the Debian trees of debian/tree.h): its size, when it was used, and how to remove it.
+  struct OtherItem {
+    std::filesystem::file_time_type used;
+    std::uint64_t bytes = 0;
+    std::function<Result<bool>()> remove;  // false: in use, so kept (its bytes still count)
+  };
+  // Removes the least recently used entries and `others` until the cache is at most
+  // `max_bytes`, then every object no entry refers to. Returns what is left of the entries.
+  Result<CacheInfo> prune(std::uint64_t max_bytes, const std::vector<OtherItem>& others = {});
 
  private:
   std::filesystem::path entry_path(const std::string& key) const;
