@@ -2,6 +2,8 @@
 //   objects/<hex>   file contents, named by their SHA-256
 //   entries/<hex>   one entry per key: the recorded output tree and logs (a small text manifest)
 //   lock            flock: shared while a run reads or writes, exclusive while pruning
+//   debian/         Debian sysroots and root filesystems (debian/tree.h): not the store's, but
+//                   `cache prune` weighs them with the entries (prune's `others`)
 // Every object and entry is written to a temporary file and renamed into place, so two
 // processes sharing the cache never see half a file; both writing the same key is harmless.
 // An entry holds one stage's result: what the stage created, changed or removed under its

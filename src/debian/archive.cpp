@@ -126,7 +126,10 @@ std::optional<std::string> debian_architecture(const Platform& platform) {
       {"amd64", "amd64"},     {"arm64", "arm64"},     {"arm/v7", "armhf"}, {"arm/v6", "armel"},      {"386", "i386"},
       {"riscv64", "riscv64"}, {"ppc64le", "ppc64el"}, {"s390x", "s390x"},  {"mips64le", "mips64el"},
   };
-  std::string name = platform.variant.empty() ? platform.architecture : platform.architecture + "/" + platform.variant;
+  // arm64's variants (v8, v9) are one Debian port; arm's are two.
+  std::string name = platform.variant.empty() || platform.architecture == "arm64"
+                         ? platform.architecture
+                         : platform.architecture + "/" + platform.variant;
   auto found = kArchitectures.find(name);
   if (found == kArchitectures.end()) return std::nullopt;
   return found->second;

@@ -22,6 +22,7 @@ Platform platform(const std::string& specifier) { return parse_platform(specifie
 TEST(DebianArchitecture, NamesEveryPortXbuildTargets) {
   EXPECT_EQ(debian_architecture(platform("linux/amd64")), "amd64");
   EXPECT_EQ(debian_architecture(platform("linux/arm64")), "arm64");
+  EXPECT_EQ(debian_architecture(Platform{"linux", "arm64", "v8", ""}), "arm64");
   EXPECT_EQ(debian_architecture(platform("linux/arm/v7")), "armhf");
   EXPECT_EQ(debian_architecture(platform("linux/arm/v6")), "armel");
   EXPECT_EQ(debian_architecture(platform("linux/386")), "i386");
