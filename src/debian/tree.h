@@ -10,13 +10,13 @@
 // A tree is named by its key, the SHA-256 of its kind, suite, architecture, mirror, package set
 // and the suite's release file (the archive's state), so a point release makes a new tree and
 // an unchanged archive reuses the old one. Layout under <cache>/debian/<kind>/:
-//   <key hex>/        the tree (read only by convention: callers must not write into it)
-//   <key hex>.tree    its record: spec, release digest, when made, size, package versions;
-//                     its modification time is the tree's last use (for prune)
+//   <key hex>/           the tree (read only by convention: callers must not write into it)
+//   <key hex>.tree       its record: spec, release digest, when made, size, package versions;
+//                        its modification time is the tree's last use (for prune)
 //   <key hex>.make-lock  flock: exclusive while a process makes the tree
-//   <key hex>.use-lock   flock: shared while processes use the tree, exclusive while prune removes it
-//                     (two locks, so that making waits only for another maker, never for a user)
-//   .<key hex>.tmp-*  a tree being made (renamed to <key hex> when complete)
+//   <key hex>.use-lock   flock: shared while processes use the tree, exclusive while prune
+//                        removes it (two locks: making waits for another maker, never for a user)
+//   .<key hex>.tmp-*     a tree being made (renamed to <key hex> when complete)
 #pragma once
 
 #include <chrono>
