@@ -207,7 +207,10 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
                                                              package_list(tree.spec.packages),
                                                              made ? "" : ", made by the run (mmdebstrap)")};
       } else {
-        resolved.rootfs[platform] = RootfsPlan{tree.dir, "debian:" + tree.key, {}};
+        resolved.rootfs[platform] =
+            RootfsPlan{tree.dir, "debian:" + tree.key, {},
+                       fmt::format("{} with {}{}", debian::describe(tree.spec), package_list(tree.spec.packages),
+                                   made ? "" : ", made by the run (mmdebstrap)")};
       }
     }
     resolved.trees.push_back({tree, want.platforms, want.declared_in});
@@ -226,9 +229,12 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
     fs::path layout = options.cache_dir / "images" / hex_of(manifest.digest);
     for (const oci::Descriptor& layer : manifest.layers)
       rootfs.layers.push_back(layout / "blobs" / "sha256" / hex_of(layer.digest));
-    resolved.rootfs[image.platform] = rootfs;
     std::error_code ec;
-    if (!fs::is_directory(rootfs.dir, ec) && !fs::is_directory(layout, ec))
+    const bool pulled = fs::is_directory(rootfs.dir, ec) || fs::is_directory(layout, ec);
+    rootfs.description = "the image " + image.text + " for " + image.platform + " (" + manifest.digest + ")" +
+                         (pulled ? "" : ", pulled by the run");
+    resolved.rootfs[image.platform] = rootfs;
+    if (!pulled)
       resolved.pulls.push_back(
           {image.platform, image.wanted, references[index].with_digest(manifest.digest), layout, rootfs.dir});
   }

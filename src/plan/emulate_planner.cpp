@@ -34,10 +34,12 @@ class EmulatePlanner final : public TargetPlanner {
       emulation.rootfs = resolved->second.dir;
       emulation.rootfs_image = resolved->second.image;
       emulation.rootfs_layers = resolved->second.layers;
+      emulation.rootfs_description = resolved->second.description;
     } else if (!override_spec || !override_spec->rootfs) {
       target.problems.push_back(
-          "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"" + name +
-          "\"]");
+          "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = [\"build-essential\"] "
+          "} in [platform.\"" +
+          name + "\"] (xbuild makes it), or rootfs = \"DIR\", \"oci:DIR[:TAG]\" or an image reference");
     } else if (override_spec->rootfs->made_from_packages() ||
                is_rootfs_reference(override_spec->rootfs->location, context_.config.directory)) {
       // Made or pulled by the run (build/trees.h): when it could not be resolved, the problems

@@ -53,6 +53,7 @@ struct EmulationPlan {
   // The root filesystem is shared (made from packages, unpacked from an image): never written,
   // each stage sees it through an overlay of its own, mounted on `overlay` (an empty directory).
   std::filesystem::path overlay;
+  std::string rootfs_description;  // made from packages or pulled: what (RootfsPlan::description)
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
 };

@@ -248,6 +248,33 @@ TEST(Cache, OnlyTheStagesWhoseInputsChangedRunAgainOnEveryPlatform) {
             "xbuild: linux/arm64: cached (build, test, lint)\n");
   EXPECT_TRUE(fs::exists(project / ".xbuild/out/linux-amd64/hello"));
   EXPECT_EQ(deleted.index_digest(), readme.index_digest());
+
+  // The config: a comment reruns nothing, an edit of one stage reruns that stage (and the stages
+  // that need it), not the others.
+  std::string config = per_stage_config(runs);
+  scratch.write("hello/xbuild.toml", "# the same stages, a comment added\n" + config);
+  ReportedRun commented = xbuild_run({}, project, env);
+  ASSERT_EQ(commented.exit_code, 0) << commented.err;
+  EXPECT_EQ(take_runs(runs), "");
+  const std::string lint = "run = \"\"\"echo \"lint $XBUILD_PLATFORM\"";
+  ASSERT_NE(config.find(lint), std::string::npos);
+  config.replace(config.find(lint), lint.size(), "run = \"\"\"true && echo \"lint $XBUILD_PLATFORM\"");
+  scratch.write("hello/xbuild.toml", config);
+  ReportedRun other_stage = xbuild_run({}, project, env);
+  ASSERT_EQ(other_stage.exit_code, 0) << other_stage.err;
+  EXPECT_EQ(take_runs(runs), "lint linux/amd64\nlint linux/arm64\n");
+  EXPECT_EQ(other_stage.err,
+            "xbuild: linux/amd64: cached (build, test); running (lint)\n"
+            "xbuild: linux/arm64: cached (build, test); running (lint)\n");
+  const std::string build = "make -s -C src";
+  config.replace(config.find(build), build.size(), "make -s -C src -j1");
+  scratch.write("hello/xbuild.toml", config);
+  ReportedRun this_stage = xbuild_run({}, project, env);
+  ASSERT_EQ(this_stage.exit_code, 0) << this_stage.err;
+  EXPECT_EQ(take_runs(runs), "build linux/amd64\nbuild linux/arm64\ntest linux/amd64\ntest linux/arm64\n");
+  EXPECT_EQ(this_stage.err,
+            "xbuild: linux/amd64: cached (lint); running (build, test)\n"
+            "xbuild: linux/arm64: cached (lint); running (build, test)\n");
 }
 
 TEST(Cache, InfoAndPrune) {

@@ -118,7 +118,8 @@ TEST_F(EmulatedHello, WithoutARootfsNothingRunsAndThePlanSaysHowToGiveOne) {
   CommandResult ran = xbuild({"run"}, project);
   EXPECT_EQ(ran.exit_code, 2);
   EXPECT_NE(ran.err.find("  linux/riscv64: strategy \"emulate\" needs a root filesystem of the target: set rootfs = "
-                         "\"DIR\" in [platform.\"linux/riscv64\"]\n"),
+                         "{ packages = [\"build-essential\"] } in [platform.\"linux/riscv64\"] (xbuild makes it), "
+                         "or rootfs = \"DIR\", \"oci:DIR[:TAG]\" or an image reference\n"),
             std::string::npos)
       << ran.err;
   EXPECT_FALSE(fs::exists(project / ".xbuild"));

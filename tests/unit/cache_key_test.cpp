@@ -90,6 +90,19 @@ TEST(CacheKey, ToolchainPassedEnvironmentAndInputsChangeKeysButTheRestOfTheEnvir
   EXPECT_NE(upgraded.targets[1], base.targets[1]);
 }
 
+// A directory rootfs is stamped (cache_pass.cpp): a file changed in it reruns that target's
+// stages, not the other target's.
+TEST(CacheKey, ARootfsStampReachesItsTargetsStagesOnly) {
+  Plan plan = two_target_plan("/p", "/p/.xbuild");
+  CacheKeys base = compute_cache_keys(plan, "/p", kInputs, kEnv, {"", "stamp-1"});
+  CacheKeys changed = compute_cache_keys(plan, "/p", kInputs, kEnv, {"", "stamp-2"});
+  EXPECT_EQ(changed.jobs[0], base.jobs[0]);
+  EXPECT_EQ(changed.jobs[1], base.jobs[1]);
+  EXPECT_NE(changed.jobs[2], base.jobs[2]);
+  EXPECT_NE(changed.jobs[3], base.jobs[3]);
+  EXPECT_EQ(compute_cache_keys(plan, "/p", kInputs, kEnv, {"", "stamp-1"}).jobs, base.jobs);
+}
+
 TEST(CacheKey, AStageInputsChangeReachesItAndTheStagesThatNeedItOnly) {
   Plan plan = two_target_plan("/p", "/p/.xbuild");
   CacheKeys base = compute_cache_keys(plan, "/p", kInputs, kEnv);

@@ -84,8 +84,9 @@ TEST_F(PlanEmulateTest, WithoutARootfsOrRootTheProblemsSayWhatToDo) {
   Plan plan = make();
   EXPECT_EQ(plan.targets[0].problems,
             (std::vector<std::string>{
-                "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in "
-                "[platform.\"linux/arm64\"]",
+                "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = "
+                "[\"build-essential\"] } in [platform.\"linux/arm64\"] (xbuild makes it), or rootfs = \"DIR\", "
+                "\"oci:DIR[:TAG]\" or an image reference",
                 "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
                 "\"cross\""}));
 }

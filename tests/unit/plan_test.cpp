@@ -148,8 +148,9 @@ TEST_F(PlanTest, RequestedStrategiesThatCannotWorkAreProblems) {
   // Emulation needs a root filesystem, QEMU and root: see plan_emulate_test.cpp.
   EXPECT_EQ(plan.targets[2].problems,
             (std::vector<std::string>{
-                "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in "
-                "[platform.\"linux/riscv64\"]",
+                "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = "
+                "[\"build-essential\"] } in [platform.\"linux/riscv64\"] (xbuild makes it), or rootfs = \"DIR\", "
+                "\"oci:DIR[:TAG]\" or an image reference",
                 "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
                 "\"cross\""}));
   EXPECT_EQ(plan.targets[2].reason, "requested in [platform.\"linux/riscv64\"]");
@@ -163,7 +164,8 @@ TEST_F(PlanTest, APlatformWithoutAToolchainFallsBackToEmulation) {
   ASSERT_FALSE(plan.targets[2].problems.empty());
   EXPECT_EQ(
       plan.targets[2].problems.front(),
-      "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"linux/s390x\"]");
+      "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = [\"build-essential\"] } in "
+      "[platform.\"linux/s390x\"] (xbuild makes it), or rootfs = \"DIR\", \"oci:DIR[:TAG]\" or an image reference");
 }
 
 TEST_F(PlanTest, RenderShowsTheMatrixWhyAndStages) {
