@@ -75,13 +75,14 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   Plan plan = plan_run(inputs, tree_setup, services, finder, terminal, trees);  // builders, trees, toolchains, jobs
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
-  register_handlers(plan, services.data_dir, terminal);         // binfmt_misc, for stages and foreign trees
-  TreesInUse in_use = make_trees(trees, tree_setup, terminal);  // sysroots, root filesystems: made or pulled
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, options.cache_dir});
+  std::set<std::string> running = running_platforms(plan, cache.cached);  // with stages the cache lacks
+  register_handlers(plan, services.data_dir, terminal);  // binfmt_misc, for stages and foreign trees
+  TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
   prepare_state_dir(plan, cache.intact);                   // cross files, clean $XBUILD_OUT
   restore_from_cache(plan, cache, terminal);               // hits replayed into $XBUILD_OUT
-  unpack_root_filesystems(plan, terminal);                 // image root filesystems
+  unpack_root_filesystems(plan, running, terminal);        // image root filesystems
   reset_builders(inputs.config, plan);                     // clean $XBUILD_OUT there too
   set_up_runners(plan, cache.cached, terminal);            // wine's prefix, once
   LayerPacker packer(inputs.config, plan, inputs.output);  // layers packed as targets finish

@@ -21,10 +21,17 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-void unpack_root_filesystems(const Plan& plan, Terminal& terminal) {
+std::set<std::string> running_platforms(const Plan& plan, const std::vector<bool>& cached) {
+  std::set<std::string> running;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+    if (index >= cached.size() || !cached[index]) running.insert(plan.targets[plan.jobs[index].target].platform.str());
+  return running;
+}
+
+void unpack_root_filesystems(const Plan& plan, const std::set<std::string>& running, Terminal& terminal) {
   std::set<fs::path> unpacked;
   for (const TargetPlan& target : plan.targets) {
-    if (!target.emulation) continue;
+    if (!target.emulation || !running.count(target.platform.str())) continue;
     const EmulationPlan& emulation = *target.emulation;
     if (emulation.rootfs_layers.empty() || unpacked.count(emulation.rootfs)) continue;
     unpacked.insert(emulation.rootfs);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "build/run.h"
@@ -20,9 +22,12 @@ class Terminal;
 // under it.
 void register_handlers(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
 
-// Unpacks the image root filesystems (`rootfs = "oci:..."` or pulled) not unpacked yet; a line
-// for each.
-void unpack_root_filesystems(const Plan& plan, Terminal& terminal);
+// Unpacks the image root filesystems (`rootfs = "oci:..."` or pulled) not unpacked yet of the
+// targets in `running` (those with stages to run); a line for each.
+void unpack_root_filesystems(const Plan& plan, const std::set<std::string>& running, Terminal& terminal);
+
+// The platforms with a job the cache does not restore (`cached`: parallel to Plan::jobs).
+std::set<std::string> running_platforms(const Plan& plan, const std::vector<bool>& cached);
 
 // Empties the output directory on the builder of every target routed to one that was reached.
 void reset_builders(const Config& config, const Plan& plan);

@@ -248,7 +248,8 @@ void add_trees(const ResolvedTrees& trees, PlanOptions& options) {
   options.problems = trees.problems;
 }
 
-TreesInUse make_trees(const ResolvedTrees& trees, const TreeOptions& options, Terminal& terminal) {
+TreesInUse make_trees(const ResolvedTrees& trees, const std::set<std::string>& running, const TreeOptions& options,
+                      Terminal& terminal) {
   std::mutex output;
   auto say = [&](const std::string& line) {
     std::lock_guard<std::mutex> lock(output);
@@ -262,6 +263,9 @@ TreesInUse make_trees(const ResolvedTrees& trees, const TreeOptions& options, Te
   parallel_for(total, std::max<std::size_t>(1, std::min<std::size_t>(total, 4)), [&](std::size_t index) {
     if (index < trees.trees.size()) {
       const TreeUse& use = trees.trees[index];
+      if (std::none_of(use.platforms.begin(), use.platforms.end(),
+                       [&](const std::string& platform) { return running.count(platform) > 0; }))
+        return;
       const std::string who =
           fmt::format("xbuild: {} of {}: ", debian::kind_name(use.tree.spec.kind), join(use.platforms, ", "));
       std::error_code ec;
@@ -284,6 +288,7 @@ TreesInUse make_trees(const ResolvedTrees& trees, const TreeOptions& options, Te
       return;
     }
     const ImagePull& pull = trees.pulls[index - trees.trees.size()];
+    if (!running.count(pull.platform)) return;
     const std::string who = "xbuild: rootfs of " + pull.platform + ": ";
     FileLock::Mode mode = FileLock::Mode::exclusive;
     Result<FileLock> lock = FileLock::acquire(pull.layout.string() + ".lock", mode);

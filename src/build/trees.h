@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,10 +82,13 @@ struct TreesInUse {
   std::vector<FileLock> locks;
 };
 
-// Makes every tree not made yet and pulls every image not in the cache, side by side; a line
-// for each ("xbuild: sysroot of linux/arm64: making bookworm/arm64 with zlib1g-dev") and each
-// line of their progress. A package the suite lacks fails naming it and the config's line.
-TreesInUse make_trees(const ResolvedTrees& trees, const TreeOptions& options, Terminal& terminal);
+// Makes every tree not made yet and pulls every image not in the cache that a target in
+// `running` uses (the platforms with stages to run: nothing is made for a target the stage
+// cache restores whole), side by side; a line for each ("xbuild: sysroot of linux/arm64: making
+// bookworm/arm64 with zlib1g-dev (mmdebstrap)") and each line of their progress. A package the
+// suite lacks fails naming it and where it is declared.
+TreesInUse make_trees(const ResolvedTrees& trees, const std::set<std::string>& running, const TreeOptions& options,
+                      Terminal& terminal);
 
 // The packages among `names` this machine lacks, by `dpkg-query`; all of them without dpkg.
 std::vector<std::string> missing_host_packages(const std::vector<std::string>& names);
