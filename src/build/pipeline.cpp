@@ -69,24 +69,24 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
 
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
   registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
-  TreeOptions tree_setup =
-      tree_options(options.cache_dir ? *options.cache_dir : default_cache_dir(), inputs.state_dir, registry, services);
+  TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
+                                        inputs.state_dir, registry, services);
   ResolvedTrees trees;
   Plan plan = plan_run(inputs, tree_setup, services, finder, terminal, trees);  // builders, trees, toolchains, jobs
-  require_ready(plan);                                         // else the matrix and what is missing
-  FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
+  require_ready(plan);                                                          // else the matrix and what is missing
+  FileLock lock = lock_state_dir(inputs.state_dir, terminal);                   // before anything writes there
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, options.cache_dir});
   std::set<std::string> running = running_platforms(plan, cache.cached);  // with stages the cache lacks
-  register_handlers(plan, services.data_dir, terminal);  // binfmt_misc, for stages and foreign trees
-  TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
-  prepare_state_dir(plan, cache.intact);                   // cross files, clean $XBUILD_OUT
-  restore_from_cache(plan, cache, terminal);               // hits replayed into $XBUILD_OUT
-  unpack_root_filesystems(plan, running, terminal);        // image root filesystems
-  reset_builders(inputs.config, plan);                     // clean $XBUILD_OUT there too
-  set_up_runners(plan, cache.cached, terminal);            // wine's prefix, once
-  LayerPacker packer(inputs.config, plan, inputs.output);  // layers packed as targets finish
-  CacheRecorder recorder(plan, cache, terminal);           // jobs that succeed are stored
+  register_handlers(plan, services.data_dir, terminal);                   // binfmt_misc, for stages and foreign trees
+  TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);   // sysroots, root filesystems
+  prepare_state_dir(plan, cache.intact);                                  // cross files, clean $XBUILD_OUT
+  restore_from_cache(plan, cache, terminal);                              // hits replayed into $XBUILD_OUT
+  unpack_root_filesystems(plan, running, terminal);                       // image root filesystems
+  reset_builders(inputs.config, plan);                                    // clean $XBUILD_OUT there too
+  set_up_runners(plan, cache.cached, terminal);                           // wine's prefix, once
+  LayerPacker packer(inputs.config, plan, inputs.output);                 // layers packed as targets finish
+  CacheRecorder recorder(plan, cache, terminal);                          // jobs that succeed are stored
   RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,
                               services, terminal);  // the rest, on one loop
   record_output_stamps(plan, cache, result);
@@ -110,7 +110,8 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";
   std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
   registry::RegistryOptions registry = registry_options({}, services);
-  TreeOptions tree_setup = tree_options(default_cache_dir(), state_dir, registry, services);
+  TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
+                                        state_dir, registry, services);
   PlanRequest request{config, state_dir, source_date_epoch(config.directory), {}, {}};
   request.trees = &tree_setup;
   ResolvedTrees trees;

@@ -4,8 +4,8 @@
 
 #include "build/inputs.h"
 #include "debian/archive.h"
-#include "emulate/rootfs.h"
 #include "emulate/qemu_catalog.h"
+#include "emulate/rootfs.h"
 #include "remote/builder.h"
 #include "run/terminal.h"
 #include "util/strings.h"

@@ -43,7 +43,8 @@ struct RunOptions {
 struct PlanCommandOptions {
   std::filesystem::path config_file = "xbuild.toml";
   std::optional<std::filesystem::path> state_dir;
-  std::optional<std::string> shard;  // --shard I/N: the plan of that shard
+  std::optional<std::string> shard;                // --shard I/N: the plan of that shard
+  std::optional<std::filesystem::path> cache_dir;  // where the trees the plan names are
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

@@ -203,12 +203,14 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
     const bool made = fs::is_directory(tree.dir, ec);  // else make_trees() makes it
     for (const std::string& platform : want.platforms) {
       if (tree.spec.kind == debian::TreeSpec::Kind::sysroot) {
-        resolved.sysroots[platform] = {tree.dir, fmt::format("{} with {}{}", debian::describe(tree.spec),
-                                                             package_list(tree.spec.packages),
-                                                             made ? "" : ", made by the run (mmdebstrap)")};
+        resolved.sysroots[platform] = {
+            tree.dir, fmt::format("{} with {}{}", debian::describe(tree.spec), package_list(tree.spec.packages),
+                                  made ? "" : ", made by the run (mmdebstrap)")};
       } else {
         resolved.rootfs[platform] =
-            RootfsPlan{tree.dir, "debian:" + tree.key, {},
+            RootfsPlan{tree.dir,
+                       "debian:" + tree.key,
+                       {},
                        fmt::format("{} with {}{}", debian::describe(tree.spec), package_list(tree.spec.packages),
                                    made ? "" : ", made by the run (mmdebstrap)")};
       }
@@ -299,7 +301,8 @@ TreesInUse make_trees(const ResolvedTrees& trees, const std::set<std::string>& r
     std::error_code ec;
     if (fs::is_directory(pull.layout, ec)) return;  // another run pulled it meanwhile
     say(who + "pulling " + pull.reference.str());
-    Result<registry::PullSummary> pulled = registry::pull_image(pull.reference, pull.wanted, pull.layout, options.registry);
+    Result<registry::PullSummary> pulled =
+        registry::pull_image(pull.reference, pull.wanted, pull.layout, options.registry);
     if (!pulled) errors[index] = "cannot pull the root filesystem of " + pull.platform + ": " + pulled.error();
   });
   std::vector<std::string> failed;

@@ -41,14 +41,14 @@ struct TreeUse {
 struct ImagePull {
   std::string platform;
   Platform wanted;
-  registry::Reference reference;  // the image manifest, by digest
-  std::filesystem::path layout;   // <cache>/images/<manifest hex>: an OCI layout of that image
+  registry::Reference reference;   // the image manifest, by digest
+  std::filesystem::path layout;    // <cache>/images/<manifest hex>: an OCI layout of that image
   std::filesystem::path unpacked;  // the rootfs directory: when it exists, nothing is pulled
 };
 
 struct ResolvedTrees {
-  std::map<std::string, SysrootPlan> sysroots;                              // by platform
-  std::map<std::string, RootfsPlan> rootfs;                                // by platform
+  std::map<std::string, SysrootPlan> sysroots;                            // by platform
+  std::map<std::string, RootfsPlan> rootfs;                               // by platform
   std::map<std::string, std::vector<std::string>> missing_host_packages;  // native targets, by platform
   std::map<std::string, std::vector<std::string>> problems;               // what could not be resolved, by platform
   std::vector<TreeUse> trees;                                             // made by make_trees() when missing

@@ -41,6 +41,8 @@ int run_cli(int argc, char** argv) {
   plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
+  plan_app->add_option("--cache-dir", plan.cache_dir,
+                       "Where the sysroots and root filesystems are (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
 
   BinfmtCommandOptions binfmt;
   CLI::App* binfmt_app = app.add_subcommand("binfmt", "QEMU binfmt_misc handlers: status, install, uninstall");

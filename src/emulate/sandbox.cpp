@@ -52,8 +52,9 @@ Result<SandboxSpec> parse_sandbox_args(const std::vector<std::string>& args) {
         spec.binds.emplace_back(value.substr(0, colon), value.substr(colon + 1));
       }
     } else {
-      return fail("__sandbox: unknown argument \"" + arg +
-                  "\"; usage: xbuild __sandbox --root DIR [--lower DIR] [--bind HOST:GUEST]... [--workdir DIR] -- COMMAND...");
+      return fail(
+          "__sandbox: unknown argument \"" + arg +
+          "\"; usage: xbuild __sandbox --root DIR [--lower DIR] [--bind HOST:GUEST]... [--workdir DIR] -- COMMAND...");
     }
   }
   spec.command.assign(args.begin() + static_cast<std::ptrdiff_t>(std::min(i, args.size())), args.end());

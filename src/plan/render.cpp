@@ -47,7 +47,8 @@ std::string render_plan(const Plan& plan) {
   for (const TargetPlan& target : plan.targets) {
     for (const std::string& note : target.notes) notes += "  " + target.platform.str() + ": " + note + "\n";
     if (!target.sysroot_description.empty())
-      libraries += "  " + target.platform.str() + ": " + target.sysroot_description + ", in " + target.sysroot.string() + "\n";
+      libraries +=
+          "  " + target.platform.str() + ": " + target.sysroot_description + ", in " + target.sysroot.string() + "\n";
     if (target.emulation && !target.emulation->rootfs_description.empty())
       roots += "  " + target.platform.str() + ": " + target.emulation->rootfs_description + ", in " +
                target.emulation->rootfs.string() + "\n";

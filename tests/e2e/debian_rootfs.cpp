@@ -1,5 +1,6 @@
 #include "e2e/debian_rootfs.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -52,6 +53,37 @@ fs::path ensure_debian_rootfs(const std::string& debian_arch, const std::string&
   }
   fs::rename(staging, rootfs);
   return rootfs;
+}
+
+fs::path ensure_oci_rootfs(const fs::path& rootfs) {
+  fs::path layout = rootfs_cache_dir() / "oci-arm64-bookworm";
+  if (fs::exists(layout)) return layout;
+  fs::path staging = rootfs_cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
+  fs::path bundle = rootfs_cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
+  std::string image = staging.string() + ":bookworm";
+  std::vector<std::vector<std::string>> steps = {
+      {"umoci", "init", "--layout", staging.string()},
+      {"umoci", "new", "--image", image},
+      {"umoci", "config", "--image", image, "--architecture=arm64", "--os=linux"},
+      {"umoci", "unpack", "--image", image, bundle.string()},
+      {"sh", "-c",
+       "tar -C '" + rootfs.string() + "' --exclude='./dev/*' -cf - . | tar -C '" + bundle.string() + "/rootfs' -xf -"},
+      {"umoci", "repack", "--image", image, bundle.string()},
+  };
+  for (const std::vector<std::string>& step : steps) {
+    CommandResult result = run(step);
+    if (result.exit_code != 0) {
+      ADD_FAILURE() << join(step, " ") << ": " << result.err;
+      std::error_code ec;
+      fs::remove_all(staging, ec);
+      fs::remove_all(bundle, ec);
+      return {};
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(bundle, ec);
+  fs::rename(staging, layout);
+  return layout;
 }
 
 }  // namespace xb::testing

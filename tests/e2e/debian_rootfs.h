@@ -20,4 +20,9 @@ std::filesystem::path rootfs_cache_dir();
 std::filesystem::path ensure_debian_rootfs(const std::string& debian_arch, const std::string& qemu_arch,
                                            const std::string& suite, std::string* error);
 
+// The arm64 bookworm root filesystem of ensure_debian_rootfs() as an OCI image, tagged
+// "bookworm" in the layout <cache>/oci-arm64-bookworm (made once with umoci, without its device
+// nodes). Empty, after a test failure, when it cannot be made.
+std::filesystem::path ensure_oci_rootfs(const std::filesystem::path& rootfs);
+
 }  // namespace xb::testing

@@ -163,40 +163,8 @@ TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
   EXPECT_FALSE(fs::exists(kHandler));
 }
 
-// The same root filesystem as an OCI image (made once with umoci from the cached directory,
-// without its device nodes, and cached beside it): `rootfs = "oci:DIR:TAG"` is unpacked into
-// the state directory under its manifest digest, then the build runs in it.
-fs::path ensure_oci_rootfs(const fs::path& rootfs) {
-  fs::path layout = rootfs_cache_dir() / "oci-arm64-bookworm";
-  if (fs::exists(layout)) return layout;
-  fs::path staging = rootfs_cache_dir() / ("oci-arm64-bookworm.tmp-" + std::to_string(getpid()));
-  fs::path bundle = rootfs_cache_dir() / ("oci-arm64-bookworm.bundle-" + std::to_string(getpid()));
-  std::string image = staging.string() + ":bookworm";
-  std::vector<std::vector<std::string>> steps = {
-      {"umoci", "init", "--layout", staging.string()},
-      {"umoci", "new", "--image", image},
-      {"umoci", "config", "--image", image, "--architecture=arm64", "--os=linux"},
-      {"umoci", "unpack", "--image", image, bundle.string()},
-      {"sh", "-c",
-       "tar -C '" + rootfs.string() + "' --exclude='./dev/*' -cf - . | tar -C '" + bundle.string() + "/rootfs' -xf -"},
-      {"umoci", "repack", "--image", image, bundle.string()},
-  };
-  for (const std::vector<std::string>& step : steps) {
-    CommandResult result = run(step);
-    if (result.exit_code != 0) {
-      ADD_FAILURE() << join(step, " ") << ": " << result.err;
-      std::error_code ec;
-      fs::remove_all(staging, ec);
-      fs::remove_all(bundle, ec);
-      return {};
-    }
-  }
-  std::error_code ec;
-  fs::remove_all(bundle, ec);
-  fs::rename(staging, layout);
-  return layout;
-}
-
+// The same root filesystem as an OCI image (debian_rootfs.h): `rootfs = "oci:DIR:TAG"` is
+// unpacked into the state directory under its manifest digest, then the build runs in it.
 TEST_F(EmulatedHello, AnOciRootfsIsUnpackedUnderItsDigestAndBuildsTheSame) {
   fs::path layout = ensure_oci_rootfs(rootfs_);
   ASSERT_FALSE(layout.empty());

@@ -164,7 +164,8 @@ TEST_F(PlanTest, APlatformWithoutAToolchainFallsBackToEmulation) {
   ASSERT_FALSE(plan.targets[2].problems.empty());
   EXPECT_EQ(
       plan.targets[2].problems.front(),
-      "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = [\"build-essential\"] } in "
+      "strategy \"emulate\" needs a root filesystem of the target: set rootfs = { packages = [\"build-essential\"] } "
+      "in "
       "[platform.\"linux/s390x\"] (xbuild makes it), or rootfs = \"DIR\", \"oci:DIR[:TAG]\" or an image reference");
 }
 

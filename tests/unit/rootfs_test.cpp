@@ -148,8 +148,8 @@ TEST(RootfsReferenceTest, RegistryReferencesAreToldFromDirectories) {
   for (const char* reference : {"127.0.0.1:5000/debian:bookworm", "localhost/debian", "registry.example/team/rootfs",
                                 "debian:bookworm", "debian@sha256:0123"})
     EXPECT_TRUE(is_rootfs_reference(reference, project.path())) << reference;
-  for (const char* directory : {"rootfs/arm64", "with:colon", "/srv/rootfs", "./rootfs:x", "oci:layout:bookworm",
-                                "missing/dir", "rootfs", ""})
+  for (const char* directory :
+       {"rootfs/arm64", "with:colon", "/srv/rootfs", "./rootfs:x", "oci:layout:bookworm", "missing/dir", "rootfs", ""})
     EXPECT_FALSE(is_rootfs_reference(directory, project.path())) << directory;
 }
 

@@ -41,9 +41,9 @@ TEST(SandboxArgsTest, LowerRoundTrips) {
   spec.lower = "/cache/debian/rootfs/0123abcd";
   spec.command = {"true"};
   std::vector<std::string> argv = sandbox_argv("/usr/bin/xbuild", spec);
-  EXPECT_EQ(argv, (std::vector<std::string>{"/usr/bin/xbuild", "__sandbox", "--root", "/state/overlay/linux-arm64",
-                                            "--lower", "/cache/debian/rootfs/0123abcd", "--workdir", "/", "--",
-                                            "true"}));
+  EXPECT_EQ(argv,
+            (std::vector<std::string>{"/usr/bin/xbuild", "__sandbox", "--root", "/state/overlay/linux-arm64", "--lower",
+                                      "/cache/debian/rootfs/0123abcd", "--workdir", "/", "--", "true"}));
   EXPECT_EQ(parse_sandbox_args(std::vector<std::string>(argv.begin() + 2, argv.end())).value().lower, spec.lower);
 }
 
@@ -62,9 +62,10 @@ TEST(SandboxArgsTest, BadArgumentsSayWhatIsWrong) {
             "__sandbox: --lower l must be an absolute path");
   EXPECT_EQ(parse_sandbox_args({"--root", "/r", "--lower", "/a:b", "--", "sh"}).error(),
             "__sandbox: --lower /a:b: overlayfs cannot take a path with ',' or ':'");
-  EXPECT_EQ(parse_sandbox_args({"--rot", "/r"}).error(),
-            "__sandbox: unknown argument \"--rot\"; usage: xbuild __sandbox --root DIR [--lower DIR] [--bind HOST:GUEST]... "
-            "[--workdir DIR] -- COMMAND...");
+  EXPECT_EQ(
+      parse_sandbox_args({"--rot", "/r"}).error(),
+      "__sandbox: unknown argument \"--rot\"; usage: xbuild __sandbox --root DIR [--lower DIR] [--bind HOST:GUEST]... "
+      "[--workdir DIR] -- COMMAND...");
 }
 
 }  // namespace
