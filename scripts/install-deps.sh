@@ -29,8 +29,10 @@ target_deps=(
 test_deps=(skopeo umoci file python3 jq)
 
 # The emulate strategy's end-to-end tests build arm64 and riscv64 Debian root filesystems with
-# mmdebstrap (arch-test checks the binfmt_misc handler first).
-emulate_deps=(mmdebstrap arch-test)
+# mmdebstrap (arch-test checks the binfmt_misc handler first); xbuild makes sysroots and root
+# filesystems with it too. gpg (a recommendation of mmdebstrap's) lets it name the suite's key in
+# the tree's apt sources; debian-archive-keyring holds the keys apt checks the archive with.
+emulate_deps=(mmdebstrap arch-test gpg debian-archive-keyring)
 
 # A real registry for the push/pull tests and benchmarks, htpasswd (bcrypt) for its Basic auth,
 # openssl for the test token server's signing key.

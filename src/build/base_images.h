@@ -1,5 +1,7 @@
-// `[image] from = "REF"`: the base image of every image platform, checked against the plan and
-// pulled into <state dir>/base/<platform> (under the state lock). Nothing to do for "scratch".
+// `[image] from`: the base image of every image platform, checked against the plan; from a
+// registry ("REF") pulled into <state dir>/base/<platform> (under the state lock), from an OCI
+// layout ("oci:DIR[:TAG]") read where it is, with no registry and nothing written. Nothing to do
+// for "scratch".
 #pragma once
 
 #include <string>
@@ -11,11 +13,13 @@
 
 namespace xb {
 
-// Fails (exit 2) naming the plan's platforms the base image lacks.
+// Fails (exit 2) naming the plan's platforms the base image lacks; for a layout, also when it
+// is missing, has no image of that tag, or its image's platforms cannot be read.
 void check_base_image(const Config& config, const Plan& plan, const registry::RegistryOptions& registry);
 
-// Checks as above, then pulls each image platform's base image. One per target, in plan order
-// (a bare-metal target's is empty: its artifact has no base); empty for "scratch".
+// Checks as above, then pulls (or, from a layout, reads and verifies) each image platform's base
+// image. One per target, in plan order (a bare-metal target's is empty: its artifact has no
+// base); empty for "scratch". A layout's failures exit with status 2.
 std::vector<oci::BaseImage> pull_base_images(const Config& config, const Plan& plan,
                                              const registry::RegistryOptions& registry);
 

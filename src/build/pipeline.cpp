@@ -17,6 +17,7 @@
 #include "build/schedule.h"
 #include "build/shard.h"
 #include "build/state_dir.h"
+#include "build/trees.h"
 #include "cache/store.h"
 #include "emulate/private_binfmt.h"
 #include "run/terminal.h"
@@ -66,16 +67,21 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options);
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
 
-  RunInputs inputs = read_run_inputs(options);                 // config, shard, output, push
-  Plan plan = plan_run(inputs, services, finder, terminal);    // builders, toolchains, jobs
+  RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
+  registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
+  TreeOptions tree_setup =
+      tree_options(options.cache_dir ? *options.cache_dir : default_cache_dir(), inputs.state_dir, registry, services);
+  ResolvedTrees trees;
+  Plan plan = plan_run(inputs, tree_setup, services, finder, terminal, trees);  // builders, trees, toolchains, jobs
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
-  registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
+  register_handlers(plan, services.data_dir, terminal);         // binfmt_misc, for stages and foreign trees
+  TreesInUse in_use = make_trees(trees, tree_setup, terminal);  // sysroots, root filesystems: made or pulled
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, options.cache_dir});
   prepare_state_dir(plan, cache.intact);                   // cross files, clean $XBUILD_OUT
   restore_from_cache(plan, cache, terminal);               // hits replayed into $XBUILD_OUT
-  prepare_emulation(plan, services.data_dir, terminal);    // rootfs unpacked, binfmt_misc
+  unpack_root_filesystems(plan, terminal);                 // image root filesystems
   reset_builders(inputs.config, plan);                     // clean $XBUILD_OUT there too
   set_up_runners(plan, cache.cached, terminal);            // wine's prefix, once
   LayerPacker packer(inputs.config, plan, inputs.output);  // layers packed as targets finish
@@ -102,9 +108,14 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
   fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";
   std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
-  Plan plan = plan_targets({config, state_dir, source_date_epoch(config.directory), {}, {}}, services,
-                           services.finder ? *services.finder : *finder);
-  check_base_image(config, plan, registry_options({}, services));
+  registry::RegistryOptions registry = registry_options({}, services);
+  TreeOptions tree_setup = tree_options(default_cache_dir(), state_dir, registry, services);
+  PlanRequest request{config, state_dir, source_date_epoch(config.directory), {}, {}};
+  request.trees = &tree_setup;
+  ResolvedTrees trees;
+  Plan plan = plan_targets(request, services, services.finder ? *services.finder : *finder, &trees);
+  for (const std::string& warning : trees.warnings) std::fputs(("xbuild: warning: " + warning + "\n").c_str(), stdout);
+  check_base_image(config, plan, registry);
   std::fputs(render_plan(plan).c_str(), stdout);
   return plan.ready() ? 0 : 2;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "build/inputs.h"
+#include "debian/archive.h"
+#include "emulate/rootfs.h"
 #include "emulate/qemu_catalog.h"
 #include "remote/builder.h"
 #include "run/terminal.h"
@@ -43,9 +45,34 @@ bool runs_binaries_under_qemu(const Config& config, const ToolchainCatalog& cata
   });
 }
 
+// Whether the config declares anything build/trees.h resolves.
+bool declares_trees(const Config& config) {
+  if (!config.packages.packages.empty()) return true;
+  return std::any_of(config.overrides.begin(), config.overrides.end(), [&](const auto& entry) {
+    const PlatformOverride& override_spec = entry.second;
+    return !override_spec.packages.empty() ||
+           (override_spec.rootfs && (override_spec.rootfs->made_from_packages() ||
+                                     is_rootfs_reference(override_spec.rootfs->location, config.directory)));
+  });
+}
+
 }  // namespace
 
-Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& finder) {
+TreeOptions tree_options(const fs::path& cache_dir, const fs::path& state_dir,
+                         const registry::RegistryOptions& registry, const Services& services) {
+  TreeOptions options;
+  options.cache_dir = cache_dir;
+  options.state_dir = state_dir;
+  options.host_suite = services.debian_suite.empty() ? debian::host_suite() : services.debian_suite;
+  options.mirror = services.debian_mirror.empty() ? debian::default_mirror() : services.debian_mirror;
+  options.http.http_client = services.http_client;
+  options.registry = registry;
+  options.missing_host_packages = services.missing_host_packages;
+  options.make_command = services.make_tree_command;
+  return options;
+}
+
+Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& finder, ResolvedTrees* trees) {
   Result<ToolchainCatalog> catalog = ToolchainCatalog::load(services.data_dir / "toolchains");
   if (!catalog) throw Error(catalog.error());
   Result<QemuCatalog> qemu = QemuCatalog::load(services.data_dir / "qemu");
@@ -63,13 +90,20 @@ Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& fi
   options.unreachable_builders = request.unreachable_builders;
   options.private_binfmt =
       services.private_binfmt && runs_binaries_under_qemu(request.config, catalog.value()) && services.private_binfmt();
+  Plan plan = make_plan(request.config, catalog.value(), finder, options);
+  if (!request.trees || !declares_trees(request.config)) return plan;
+  ResolvedTrees resolved = resolve_trees(request.config, plan, *request.trees);
+  add_trees(resolved, options);
+  if (trees) *trees = std::move(resolved);
   return make_plan(request.config, catalog.value(), finder, options);
 }
 
-Plan plan_run(const RunInputs& inputs, Services& services, ToolFinder& finder, Terminal& terminal) {
+Plan plan_run(const RunInputs& inputs, const TreeOptions& tree_options, Services& services, ToolFinder& finder,
+              Terminal& terminal, ResolvedTrees& trees) {
   PlanRequest request{inputs.config, inputs.state_dir, inputs.source_date_epoch, inputs.index_annotations, {}};
   request.unreachable_builders = reach_builders(inputs.config);
-  Plan plan = plan_targets(request, services, finder);
+  request.trees = &tree_options;
+  Plan plan = plan_targets(request, services, finder, &trees);
   for (const auto& [name, error] : request.unreachable_builders) {
     for (const TargetPlan& target : plan.targets) {
       const BuilderSpec* builder = builder_for(inputs.config, target.platform);

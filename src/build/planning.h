@@ -5,6 +5,7 @@
 #include <string>
 
 #include "build/run.h"
+#include "build/trees.h"
 #include "plan/plan.h"
 
 namespace xb {
@@ -17,16 +18,26 @@ struct PlanRequest {
   long long source_date_epoch = 0;
   std::map<std::string, std::string> index_annotations;
   std::map<std::string, std::string> unreachable_builders;  // reach_builders()
+  // Where the trees a config declares are resolved (tree_options()); null: none are.
+  const TreeOptions* trees = nullptr;
 };
+
+// The trees' options of this run: the cache directory, the state directory, this machine's
+// suite, mirror and registry settings, and the services' hooks.
+TreeOptions tree_options(const std::filesystem::path& cache_dir, const std::filesystem::path& state_dir,
+                         const registry::RegistryOptions& registry, const Services& services);
 
 // Asks the compilers of every platform that may cross or build natively their version at once
 // (each answer costs a process start; the finder remembers them for the plan's discovery, which
-// asks one platform after another), then plans.
-Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& finder);
+// asks one platform after another), then plans. When the config declares trees (packages, a
+// rootfs made or pulled), the first plan says which targets need which, they are resolved into
+// `*trees` (build/trees.h), and the targets are planned again with them.
+Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& finder, ResolvedTrees* trees = nullptr);
 
 // `xbuild run`'s plan: reaches the builders first (a line for each that cannot be reached, and
-// whether its platforms build here instead), then plans.
-Plan plan_run(const RunInputs& inputs, Services& services, ToolFinder& finder, Terminal& terminal);
+// whether its platforms build here instead), then plans; the trees' warnings are printed.
+Plan plan_run(const RunInputs& inputs, const TreeOptions& tree_options, Services& services, ToolFinder& finder,
+              Terminal& terminal, ResolvedTrees& trees);
 
 // Throws (exit status 2) with the plan's matrix and what is missing, unless every target is ready.
 void require_ready(const Plan& plan);

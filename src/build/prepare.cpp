@@ -21,16 +21,11 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-void prepare_emulation(const Plan& plan, const fs::path& data_dir, Terminal& terminal) {
-  std::set<std::string> needed;
+void unpack_root_filesystems(const Plan& plan, Terminal& terminal) {
   std::set<fs::path> unpacked;
   for (const TargetPlan& target : plan.targets) {
-    // A crossing target whose binaries run by their path through the host's handler.
-    if (target.binaries && target.binaries->handler == TargetBinaries::Handler::host)
-      needed.insert(target.binaries->qemu_arch);
     if (!target.emulation) continue;
     const EmulationPlan& emulation = *target.emulation;
-    if (!emulation.qemu_arch.empty()) needed.insert(emulation.qemu_arch);
     if (emulation.rootfs_layers.empty() || unpacked.count(emulation.rootfs)) continue;
     unpacked.insert(emulation.rootfs);
     RootfsPlan rootfs{emulation.rootfs, emulation.rootfs_image, emulation.rootfs_layers};
@@ -39,6 +34,16 @@ void prepare_emulation(const Plan& plan, const fs::path& data_dir, Terminal& ter
     terminal.output_line("xbuild: rootfs of " + target.platform.str() + ": " +
                          (done.value() ? "unpacked " : "reusing ") + emulation.rootfs_image + " in " +
                          emulation.rootfs.string());
+  }
+}
+
+void register_handlers(const Plan& plan, const fs::path& data_dir, Terminal& terminal) {
+  std::set<std::string> needed;
+  for (const TargetPlan& target : plan.targets) {
+    // A crossing target whose binaries run by their path through the host's handler.
+    if (target.binaries && target.binaries->handler == TargetBinaries::Handler::host)
+      needed.insert(target.binaries->qemu_arch);
+    if (target.emulation && !target.emulation->qemu_arch.empty()) needed.insert(target.emulation->qemu_arch);
   }
   if (needed.empty()) return;
   Result<QemuCatalog> catalog = QemuCatalog::load(data_dir / "qemu");

@@ -14,10 +14,15 @@ namespace xb {
 
 class Terminal;
 
-// Unpacks the `rootfs = "oci:..."` root filesystems not unpacked yet and registers (or checks)
-// the host's binfmt_misc handler of every emulated target's architecture, and of every crossing
-// target whose binaries run by their path through the host's handler; a line for each.
-void prepare_emulation(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
+// Registers (or checks) the host's binfmt_misc handler of every emulated target's architecture,
+// and of every crossing target whose binaries run by their path through the host's handler; a
+// line for each. Before the trees are made: a foreign root filesystem's packages' scripts run
+// under it.
+void register_handlers(const Plan& plan, const std::filesystem::path& data_dir, Terminal& terminal);
+
+// Unpacks the image root filesystems (`rootfs = "oci:..."` or pulled) not unpacked yet; a line
+// for each.
+void unpack_root_filesystems(const Plan& plan, Terminal& terminal);
 
 // Empties the output directory on the builder of every target routed to one that was reached.
 void reset_builders(const Config& config, const Plan& plan);

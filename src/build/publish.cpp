@@ -20,8 +20,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // <state dir>/package-key: the full package key, then the index digest and size, the ref name,
-// and a line "platform digest size" per image.
+// a line "platform digest size" per image, and a line "warning TEXT" per warning, so that a run
+// that reuses the package still prints them.
 fs::path package_key_file(const Plan& plan) { return plan.state_dir / "package-key"; }
+const std::string kWarningPrefix = "warning ";
 
 std::string full_package_key(const PublishRequest& request) {
   std::string key = request.cache.package_key + "\n" + request.output.str() + "\n";
@@ -42,6 +44,7 @@ void record_package(const PublishRequest& request, const PackageResult& images) 
                      "\n" + images.ref_name + "\n";
   for (const PackagedImage& image : images.images)
     text += image.platform.str() + " " + image.manifest.digest + " " + std::to_string(image.manifest.size) + "\n";
+  for (const std::string& warning : images.warnings) text += kWarningPrefix + warning + "\n";
   (void)write_file_atomic(file, text);
 }
 
@@ -69,6 +72,8 @@ std::optional<PackageResult> reusable_package(const PublishRequest& request) {
                               plan.targets[target].platform,
                               {}}});
   }
+  for (std::size_t line = 4 + plan.targets.size(); line < lines.size(); ++line)
+    if (starts_with(lines[line], kWarningPrefix)) result.warnings.push_back(lines[line].substr(kWarningPrefix.size()));
   if (!oci::layout_holds_root_index(request.output.path, result.index.digest)) return std::nullopt;
   return result;
 }
@@ -82,6 +87,7 @@ PackageResult publish(const PublishRequest& request, LayerPacker* packer, Termin
     images = std::move(packaged).value();
     record_package(request, *images);
   }
+  for (const std::string& warning : images->warnings) terminal.status_line("xbuild: warning: " + warning);
   if (!request.push_references.empty())
     push_layout_step(request.push_references, request.output, request.registry, terminal);
   return *images;

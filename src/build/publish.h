@@ -28,7 +28,8 @@ struct PublishRequest {
 };
 
 // Packages (the layers `packer` packed already are used; it may be null) and publishes, or
-// reuses what the last run published; then records what was published and pushes.
+// reuses what the last run published; then records what was published, prints a warning line
+// for each image that cannot start its program (the reused ones too), and pushes.
 PackageResult publish(const PublishRequest& request, LayerPacker* packer, Terminal& terminal);
 
 // What the last run with the same package key (the cache's, the output, the base images)

@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "emulate/binfmt.h"
 #include "report/build_report.h"
 #include "run/terminal.h"
 #include "util/strings.h"
@@ -29,12 +30,34 @@ void report_written(const Plan& plan, const PackageResult& images, const OutputT
   terminal.output_line(fmt::format("  {:<{}}  {}", "index", width, images.index.digest));
 }
 
+namespace {
+
+// When the failed job's target ran its binaries through the host's binfmt_misc handler and that
+// handler is gone now, the binaries could not run at all: say that, not only that a test failed.
+std::string handler_gone(const Plan& plan, const RunResult& result) {
+  const TargetPlan& target = plan.targets[plan.jobs[*result.first_failure].target];
+  if (!target.binaries || target.binaries->handler != TargetBinaries::Handler::host) return "";
+  BinfmtOptions binfmt;
+  std::vector<BinfmtEntry> handlers = list_handlers(binfmt);
+  for (const BinfmtEntry& handler : handlers)
+    if (handler.enabled && handler.interpreter.find("qemu-" + target.binaries->qemu_arch) != std::string::npos)
+      return "";
+  return "; the binfmt_misc handler of " + target.binaries->qemu_arch + " binaries is gone (it was removed while " +
+         "the run went on), so " + target.platform.str() + "'s binaries could not run: register it again (xbuild " +
+         "does when it runs as root; else sudo xbuild binfmt install --arch " + target.binaries->qemu_arch +
+         ") and run again";
+}
+
+}  // namespace
+
 Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output) {
   if (result.interrupted)
     return Error(fmt::format("interrupted by {}; nothing was packaged and {} is unchanged",
                              result.interrupted == SIGINT ? "SIGINT" : "SIGTERM", output.str()),
                  130);
-  return Error(result.failure_message(plan), 1);
+  std::string message = result.failure_message(plan);
+  if (result.first_failure && *result.first_failure < plan.jobs.size()) message += handler_gone(plan, result);
+  return Error(message, 1);
 }
 
 }  // namespace xb

@@ -20,6 +20,9 @@ class ToolFinder;
 namespace registry {
 class HttpClient;
 }
+namespace debian {
+struct TreeSpec;
+}
 
 struct RunOptions {
   std::filesystem::path config_file = "xbuild.toml";
@@ -60,6 +63,14 @@ struct Services {
   std::function<bool()> private_binfmt;
   // The HTTP client of registry operations (base images, --push); empty: libcurl's.
   std::function<std::unique_ptr<registry::HttpClient>(uv_loop_t* loop)> http_client;
+  // Trees from Debian packages (build/trees.h): this machine's suite and mirror (empty: read from
+  // /etc), which of a native target's packages it lacks (empty: dpkg says), and what fills a
+  // tree (empty: mmdebstrap).
+  std::string debian_suite;
+  std::string debian_mirror;
+  std::function<std::vector<std::string>(const std::vector<std::string>& names)> missing_host_packages;
+  std::function<std::vector<std::string>(const debian::TreeSpec& spec, const std::filesystem::path& dir)>
+      make_tree_command;
 };
 Services machine_services();
 

@@ -259,31 +259,43 @@ Result<CacheInfo> CacheStore::info() const {
   return info;
 }
 
-Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
+Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes, const std::vector<OtherItem>& others) {
   Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::exclusive);
   if (!lock) return fail(lock.error());
-  struct EntryFile {
+  struct Candidate {
     fs::file_time_type used;
-    fs::path path;
-    std::uint64_t bytes = 0;  // the entry and the objects only it refers to are not known yet
+    fs::path entry;           // an entry's file, or empty for one of `others`
+    std::uint64_t bytes = 0;  // an entry's own file: its objects are added below
+    const OtherItem* other = nullptr;
   };
   std::error_code error;
-  std::vector<EntryFile> entries;
+  std::vector<Candidate> candidates;
   for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator();
        it.increment(error))
     if (it->path().filename().string().rfind(".", 0) != 0)
-      entries.push_back({it->last_write_time(), it->path(), it->file_size()});
-  std::sort(entries.begin(), entries.end(),
-            [](const EntryFile& a, const EntryFile& b) { return a.used > b.used; });  // newest first
+      candidates.push_back({it->last_write_time(), it->path(), it->file_size()});
+  for (const OtherItem& other : others) candidates.push_back({other.used, {}, other.bytes, &other});
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.used > b.used; });  // newest first
 
-  // Keep the newest entries while they fit, counting each object once.
+  // Keep the newest while they fit, counting each object once.
   std::map<std::string, std::uint64_t> kept_objects;
   std::uint64_t total = 0;
   bool full = false;
-  for (const EntryFile& entry : entries) {
-    Result<std::string> manifest = read_file(entry.path);
+  for (const Candidate& candidate : candidates) {
+    if (candidate.other) {
+      if (full || total + candidate.bytes > max_bytes) {
+        full = true;
+        Result<bool> removed = candidate.other->remove();
+        if (!removed) return fail(removed.error());
+        if (removed.value()) continue;
+      }
+      total += candidate.bytes;
+      continue;
+    }
+    Result<std::string> manifest = read_file(candidate.entry);
     std::map<std::string, std::uint64_t> added;
-    std::uint64_t bytes = entry.bytes;
+    std::uint64_t bytes = candidate.bytes;
     if (manifest) {
       for (const std::string& line : split(manifest.value(), '\n')) {
         std::vector<std::string> fields = split(line, '\t');
@@ -299,7 +311,7 @@ Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes) {
     }
     if (!manifest || full || total + bytes > max_bytes) {
       full = true;
-      fs::remove(entry.path, error);
+      fs::remove(candidate.entry, error);
       continue;
     }
     total += bytes;

@@ -2,6 +2,8 @@
 //   objects/<hex>   file contents, named by their SHA-256
 //   entries/<hex>   one entry per key: the recorded output tree and logs (a small text manifest)
 //   lock            flock: shared while a run reads or writes, exclusive while pruning
+//   debian/         Debian sysroots and root filesystems (debian/tree.h): not the store's, but
+//                   `cache prune` weighs them with the entries (prune's `others`)
 // Every object and entry is written to a temporary file and renamed into place, so two
 // processes sharing the cache never see half a file; both writing the same key is harmless.
 // An entry holds one stage's result: what the stage created, changed or removed under its
@@ -11,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,9 +79,16 @@ class CacheStore {
   void touch(const std::string& key);
 
   Result<CacheInfo> info() const;
-  // Removes the least recently used entries until the cache is at most `max_bytes`, then every
-  // object no entry refers to. Returns what is left.
-  Result<CacheInfo> prune(std::uint64_t max_bytes);
+  // Something else the cache directory holds, weighed against the entries by its last use
+  // (the Debian trees of debian/tree.h): its size, when it was used, and how to remove it.
+  struct OtherItem {
+    std::filesystem::file_time_type used;
+    std::uint64_t bytes = 0;
+    std::function<Result<bool>()> remove;  // false: in use, so kept (its bytes still count)
+  };
+  // Removes the least recently used entries and `others` until the cache is at most
+  // `max_bytes`, then every object no entry refers to. Returns what is left of the entries.
+  Result<CacheInfo> prune(std::uint64_t max_bytes, const std::vector<OtherItem>& others = {});
 
  private:
   std::filesystem::path entry_path(const std::string& key) const;

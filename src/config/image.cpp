@@ -1,7 +1,10 @@
 // [image]: the image each platform's output becomes. Every key is optional: the name defaults
 // to the project's, the tags to ["latest"], the base to "scratch", and without a copy list the
 // whole output directory goes to "/". Tags follow the OCI distribution spec's grammar; copy
-// entries must stay inside the output directory and land at absolute paths.
+// entries must stay inside the output directory and land at absolute paths. A base of the form
+// "oci:DIR[:TAG]" is an OCI layout on disk: the last ":" that no "/" follows starts the tag (as
+// in emulate's rootfs = "oci:..."), DIR is made absolute against the project directory, and
+// only the syntax is checked here (the layout itself by `xbuild plan` / `xbuild run`).
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -26,6 +29,53 @@ bool is_tag(std::string_view tag) {
   auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
   if (!word(static_cast<unsigned char>(tag.front()))) return false;
   return std::all_of(tag.begin(), tag.end(), [&](unsigned char c) { return word(c) || c == '.' || c == '-'; });
+}
+
+// A tag of an OCI layout (org.opencontainers.image.ref.name) as a base image names it: the
+// distribution spec's tag grammar, and also '+' and '@', which layouts written by other tools use.
+bool is_layout_tag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 128) return false;
+  auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
+  if (!word(static_cast<unsigned char>(tag.front()))) return false;
+  return std::all_of(tag.begin(), tag.end(),
+                     [&](unsigned char c) { return word(c) || c == '.' || c == '-' || c == '+' || c == '@'; });
+}
+
+// "oci:DIR[:TAG]" into the layout base, or a diagnostic at `value`.
+std::optional<LayoutBase> read_layout_base(TomlReader& reader, const TomlValue& value, const std::string& from,
+                                           const fs::path& project_directory) {
+  const std::string forms =
+      "write \"oci:DIR\" for the layout's only image or \"oci:DIR:TAG\" (DIR relative to "
+      "the project directory)";
+  std::string directory = from.substr(4);
+  std::optional<std::string> tag;
+  if (std::size_t colon = directory.rfind(':');
+      colon != std::string::npos && directory.find('/', colon) == std::string::npos) {
+    tag = directory.substr(colon + 1);
+    directory.erase(colon);
+  }
+  if (directory.empty()) {
+    reader.report(value, "base image " + in_quotes(from) + " names no layout directory: " + forms);
+    return std::nullopt;
+  }
+  if (tag && tag->empty()) {
+    reader.report(value, "base image " + in_quotes(from) + " has nothing after its last \":\": " + forms);
+    return std::nullopt;
+  }
+  if (tag && !is_layout_tag(*tag)) {
+    reader.report(value, "invalid tag " + in_quotes(*tag) + " in base image " + in_quotes(from) +
+                             ": a tag is 1 to 128 letters, digits, '_', '.', '-', '+' and '@', and does not start "
+                             "with '.', '-', '+' or '@'");
+    return std::nullopt;
+  }
+  LayoutBase base;
+  fs::path path = fs::path(directory).is_absolute() ? fs::path(directory) : project_directory / directory;
+  base.directory = path.lexically_normal();
+  // "oci:base/" names the directory "base", not an empty name inside it.
+  if (!base.directory.has_filename() && base.directory != base.directory.root_path())
+    base.directory = base.directory.parent_path();
+  base.tag = tag.value_or("");
+  return base;
 }
 
 void read_copy(TomlReader& reader, const TomlTable& image, std::vector<CopySpec>& copies) {
@@ -100,12 +150,15 @@ void read_image(TomlReader& reader, const TomlTable& root, Config& config) {
     if (!tags->empty()) image.tags = values_of(*tags);
   }
   if (std::optional<std::string> from = reader.string(*table, "from", scope)) {
-    // "scratch" or an image reference; the reference itself is parsed (and its platforms
-    // checked against the registry) by `xbuild plan` / `xbuild run`.
-    if (from->empty() || from->find_first_of(" \t\n") != std::string::npos) {
+    // "scratch", a layout, or an image reference; the reference itself is parsed (and its
+    // platforms checked against the registry) by `xbuild plan` / `xbuild run`.
+    if (starts_with(*from, "oci:")) {
+      image.from_layout = read_layout_base(reader, *table->get("from"), *from, config.directory);
+    } else if (from->empty() || from->find_first_of(" \t\n") != std::string::npos) {
       reader.report(*table->get("from"),
                     "base image " + in_quotes(*from) +
-                        " is not \"scratch\" or an image reference such as \"docker.io/library/debian:12\"");
+                        " is not \"scratch\", an image reference such as \"docker.io/library/debian:12\", or an "
+                        "OCI layout \"oci:DIR[:TAG]\"");
     }
     image.from = *from;
   }

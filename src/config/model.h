@@ -70,10 +70,19 @@ struct CopySpec {
   std::string to;    // absolute path in the image
 };
 
+// `[image] from = "oci:DIR[:TAG]"`: a base image from an OCI image layout on disk.
+struct LayoutBase {
+  std::filesystem::path directory;  // absolute: a relative DIR is the project directory's
+  std::string tag;                  // org.opencontainers.image.ref.name; empty: the layout's only image
+  // "oci:DIR[:TAG]" with DIR absolute: the name the derived image's base.name annotation records.
+  std::string str() const { return "oci:" + directory.string() + (tag.empty() ? "" : ":" + tag); }
+};
+
 struct ImageSpec {
-  std::string name;               // repository, e.g. "localhost:5000/demo/hello"
-  std::vector<std::string> tags;  // default ["latest"]
-  std::string from = "scratch";
+  std::string name;                       // repository, e.g. "localhost:5000/demo/hello"
+  std::vector<std::string> tags;          // default ["latest"]
+  std::string from = "scratch";           // as written: "scratch", an image reference, or "oci:DIR[:TAG]"
+  std::optional<LayoutBase> from_layout;  // set for "oci:DIR[:TAG]"
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
   std::map<std::string, std::string> env;

@@ -197,6 +197,16 @@ Result<fs::path> resolve_rootfs_dir(const std::string& spec, const fs::path& pro
   return dir;
 }
 
+bool is_rootfs_reference(const std::string& spec, const fs::path& project_dir) {
+  if (spec.empty() || starts_with(spec, "oci:") || spec[0] == '/' || spec[0] == '.' || spec[0] == '~') return false;
+  std::error_code ec;
+  if (fs::exists(project_dir / spec, ec)) return false;
+  std::size_t slash = spec.find('/');
+  if (slash == std::string::npos) return spec.find_first_of(":@") != std::string::npos;
+  std::string first = spec.substr(0, slash);
+  return first.find_first_of(".:") != std::string::npos || first == "localhost";
+}
+
 Result<RootfsPlan> plan_rootfs(const std::string& spec, const fs::path& project_dir, const fs::path& state_dir,
                                const Platform& platform) {
   RootfsPlan plan;

@@ -32,6 +32,12 @@ struct RootfsPlan {
 Result<RootfsPlan> plan_rootfs(const std::string& spec, const std::filesystem::path& project_dir,
                                const std::filesystem::path& state_dir, const Platform& platform);
 
+// Whether a `rootfs` string names an image in a registry ("127.0.0.1:5000/debian:bookworm",
+// "registry.example/team/rootfs@sha256:..."), pulled for the platform by the run, rather than a
+// directory: it is not "oci:...", no such directory exists, and its first part is a registry
+// host (it holds '.' or ':', or is "localhost") or, without one, it has a tag or a digest.
+bool is_rootfs_reference(const std::string& spec, const std::filesystem::path& project_dir);
+
 // Unpacks an oci: root filesystem unless it is there already; true when it unpacked.
 Result<bool> ensure_rootfs(const RootfsPlan& plan);
 

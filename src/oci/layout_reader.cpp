@@ -58,6 +58,19 @@ const Descriptor* LayoutReader::tagged(const std::string& tag) const {
   return found;
 }
 
+Result<Descriptor> LayoutReader::named_root(const std::string& tag) const {
+  const Descriptor* chosen = tag.empty() ? (roots_.size() == 1 ? &roots_.front() : nullptr) : tagged(tag);
+  if (chosen) return *chosen;
+  std::vector<std::string> names;
+  for (const Descriptor& root : roots_) {
+    auto name = root.annotations.find(kAnnotationRefName);
+    names.push_back(name == root.annotations.end() || name->second.empty() ? "(untagged)" : name->second);
+  }
+  return fail("no image " + (tag.empty() ? std::string("(give a tag: oci:DIR:TAG)") : "tagged \"" + tag + "\"") +
+              " in the OCI layout " + directory_.string() +
+              (names.empty() ? "; it is empty" : "; it has: " + join(names, ", ")));
+}
+
 bool LayoutReader::holds_root_index(const std::string& digest) const {
   for (const Descriptor& descriptor : roots_) {
     if (descriptor.digest != digest || !is_index_media_type(descriptor.media_type)) continue;
@@ -121,19 +134,9 @@ Result<Descriptor> LayoutReader::platform_manifest(const Manifest& index, const 
 Result<ImageLayers> find_image_layers(const fs::path& layout, const std::string& tag, const Platform& platform) {
   Result<LayoutReader> reader = LayoutReader::read_index(layout);
   if (!reader) return fail("cannot read the OCI layout's index.json: " + reader.error());
-  const std::vector<Descriptor>& roots = reader.value().roots();
-  const Descriptor* chosen = tag.empty() ? (roots.size() == 1 ? &roots.front() : nullptr) : reader.value().tagged(tag);
-  if (!chosen) {
-    std::vector<std::string> names;
-    for (const Descriptor& root : roots) {
-      auto name = root.annotations.find(kAnnotationRefName);
-      names.push_back(name == root.annotations.end() || name->second.empty() ? "(untagged)" : name->second);
-    }
-    return fail("no image " + (tag.empty() ? std::string("(give a tag: oci:DIR:TAG)") : "tagged \"" + tag + "\"") +
-                " in the OCI layout " + layout.string() +
-                (names.empty() ? "; it is empty" : "; it has: " + join(names, ", ")));
-  }
-  Descriptor descriptor = *chosen;
+  Result<Descriptor> chosen = reader.value().named_root(tag);
+  if (!chosen) return fail(chosen.error());
+  Descriptor descriptor = chosen.value();
   Result<Manifest> manifest = reader.value().manifest(descriptor);
   if (!manifest) return fail(manifest.error());
   if (manifest.value().is_index()) {
@@ -162,13 +165,13 @@ Result<ImageLayers> find_image_layers(const fs::path& layout, const std::string&
   return result;
 }
 
-Result<BaseImage> read_base_image(const fs::path& layout, const std::string& name) {
-  Result<LayoutReader> reader = LayoutReader::open(layout);
-  if (!reader) return fail(reader.error());
-  Result<Manifest> manifest = reader.value().manifest(reader.value().roots().front());
+Result<BaseImage> LayoutReader::base_image(const Descriptor& descriptor, const std::string& name,
+                                           bool verify_layers) const {
+  Result<Manifest> manifest = this->manifest(descriptor);
   if (!manifest) return fail(manifest.error());
-  if (manifest.value().is_index()) return fail(layout.string() + ": expected one image, found an index");
-  Result<std::string> config_text = reader.value().blob(manifest.value().config.digest);
+  if (manifest.value().is_index())
+    return fail(name + ": " + descriptor.digest + " in " + directory_.string() + " is an index, not an image");
+  Result<std::string> config_text = blob(manifest.value().config.digest);
   if (!config_text) return fail(config_text.error());
   std::string where = name + " (config " + manifest.value().config.digest + ")";
   Result<ImageConfig> config = parse_image_config(config_text.value(), where);
@@ -177,13 +180,13 @@ Result<BaseImage> read_base_image(const fs::path& layout, const std::string& nam
   base.name = name;
   base.digest = manifest.value().digest;
   base.layers = manifest.value().layers;
-  // pull_image leaves non-distributable layers out of the layout; they get an empty path.
+  // Packaging leaves non-distributable layers out of the layout it writes; they get an empty path.
   for (const Descriptor& layer : base.layers) {
     if (is_non_distributable(layer.media_type)) {
       base.layer_files.emplace_back();
       continue;
     }
-    Result<fs::path> file = reader.value().blob_path(layer.digest);
+    Result<fs::path> file = verify_layers ? verified_blob_file(layer.digest) : blob_path(layer.digest);
     if (!file) return fail(file.error());
     base.layer_files.push_back(file.value());
   }
@@ -198,6 +201,17 @@ Result<BaseImage> read_base_image(const fs::path& layout, const std::string& nam
   base.user = config.value().user;
   base.os_version = config.value().platform.os_version;
   return base;
+}
+
+Result<BaseImage> read_base_image(const fs::path& layout, const std::string& name) {
+  Result<LayoutReader> reader = LayoutReader::open(layout);
+  if (!reader) return fail(reader.error());
+  const Descriptor& root = reader.value().roots().front();
+  Result<Manifest> manifest = reader.value().manifest(root);
+  if (!manifest) return fail(manifest.error());
+  if (manifest.value().is_index()) return fail(layout.string() + ": expected one image, found an index");
+  // pull_image checked every blob as it downloaded it.
+  return reader.value().base_image(root, name, false);
 }
 
 bool layout_holds_root_index(const fs::path& layout, const std::string& digest) {

@@ -32,6 +32,9 @@ class LayoutReader {
   Result<Descriptor> root(const std::string& tag) const;
   // The last root whose ref.name is `tag`, or nullptr.
   const Descriptor* tagged(const std::string& tag) const;
+  // The root a user names as oci:DIR:TAG: the last one whose ref.name is `tag`; with an empty
+  // tag, the only one. Fails naming the tags the layout has.
+  Result<Descriptor> named_root(const std::string& tag) const;
   // True when a root is the image index `digest` and the layout holds its blob.
   bool holds_root_index(const std::string& digest) const;
 
@@ -47,6 +50,10 @@ class LayoutReader {
   // The entry of `index` for `platform`: same os and architecture, and the same variant when
   // both name one; the first of several. Fails listing the platforms the index has.
   Result<Descriptor> platform_manifest(const Manifest& index, const Platform& platform) const;
+  // The image `manifest` points at as a base image named `name` (its config read, its layers'
+  // files found; a non-distributable layer gets an empty path). With `verify_layers`, each
+  // layer file is checked against its digest.
+  Result<BaseImage> base_image(const Descriptor& manifest, const std::string& name, bool verify_layers) const;
 
  private:
   std::filesystem::path directory_;

@@ -17,6 +17,7 @@
 #include "firmware/artifact.h"
 #include "oci/image.h"
 #include "oci/layer.h"
+#include "package/entrypoint_check.h"
 #include "util/fs.h"
 #include "util/thread_pool.h"
 
@@ -181,6 +182,27 @@ Result<PackagedImage> package_target(const Config& config, const Plan& plan, con
   return PackagedImage{target.platform, manifest.value()};
 }
 
+// Whether each Linux image can start its program, on worker threads (a check that lists a
+// base image's layers reads them whole); in plan order.
+std::vector<std::string> entrypoint_warnings(const Config& config, const Plan& plan,
+                                             const std::vector<oci::BaseImage>& bases) {
+  std::vector<std::optional<std::string>> found(plan.targets.size());
+  parallel_for(plan.targets.size(), ThreadPool::workers_per_core(), [&](std::size_t i) {
+    const TargetPlan& target = plan.targets[i];
+    if (target.firmware || is_windows(target)) return;
+    Result<std::vector<oci::LayerSource>> sources = layer_sources(config.image, target);
+    if (!sources) return;
+    oci::ImageConfig image = image_config(config.image, target, plan.source_date_epoch);
+    const oci::BaseImage* base = i < bases.size() ? &bases[i] : nullptr;
+    if (base) inherit_base(image, config.image, *base);
+    found[i] = entrypoint_warning(sources.value(), image, base);
+  });
+  std::vector<std::string> warnings;
+  for (std::optional<std::string>& warning : found)
+    if (warning) warnings.push_back(std::move(*warning));
+  return warnings;
+}
+
 // The artifact of a bare-metal target: its ELF (with .bin, .hex and the size report made from
 // it) under a manifest whose index entry names the target's platform and the artifact type.
 Result<PackagedImage> package_firmware(const Config& config, const Plan& plan, const TargetPlan& target,
@@ -256,6 +278,7 @@ Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci
   result.ref_name = config.image.tags.empty() ? "latest" : config.image.tags.front();
   Status finished = layout.finish(result.index, result.ref_name);
   if (!finished) return fail(finished.error());
+  result.warnings = entrypoint_warnings(config, plan, bases);
   return result;
 }
 

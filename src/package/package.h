@@ -33,6 +33,9 @@ struct PackageResult {
   oci::Descriptor index;
   std::vector<PackagedImage> images;  // in the order of Plan::targets
   std::string ref_name;               // the tag written as org.opencontainers.image.ref.name
+  // A line per Linux image that cannot start its program (package/entrypoint_check.h), in plan
+  // order, without "xbuild: warning: ": the caller prints them.
+  std::vector<std::string> warnings;
 };
 
 // Builds every image and the index into `layout` and finishes it. `bases` is empty (FROM

@@ -38,8 +38,12 @@ class EmulatePlanner final : public TargetPlanner {
       target.problems.push_back(
           "strategy \"emulate\" needs a root filesystem of the target: set rootfs = \"DIR\" in [platform.\"" + name +
           "\"]");
-    } else if (override_spec->rootfs->made_from_packages()) {
-      target.problems.push_back("the root filesystem of " + name + " made from Debian packages was not resolved");
+    } else if (override_spec->rootfs->made_from_packages() ||
+               is_rootfs_reference(override_spec->rootfs->location, context_.config.directory)) {
+      // Made or pulled by the run (build/trees.h): when it could not be resolved, the problems
+      // given to the plan say why.
+      if (!context_.options.problems.count(name))
+        target.problems.push_back("the root filesystem of " + name + " was not resolved");
     } else {
       Result<RootfsPlan> rootfs =
           plan_rootfs(override_spec->rootfs->location, context_.config.directory, context_.state_dir, target.platform);
@@ -66,6 +70,7 @@ class EmulatePlanner final : public TargetPlanner {
       target.problems.push_back(
           "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
           "\"cross\"");
+    if (!emulation.rootfs_image.empty()) emulation.overlay = context_.state_dir / "overlay" / target.platform.slug();
     target.emulation = std::move(emulation);
   }
 
@@ -97,6 +102,10 @@ class EmulatePlanner final : public TargetPlanner {
   void finish_job(const TargetPlan& target, JobPlan& job) const override {
     SandboxSpec sandbox;
     sandbox.root = target.emulation ? target.emulation->rootfs : fs::path();
+    if (target.emulation && !target.emulation->overlay.empty()) {
+      sandbox.root = target.emulation->overlay;
+      sandbox.lower = target.emulation->rootfs;
+    }
     sandbox.binds = {{context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}};
     sandbox.workdir = kGuestSource;
     job.launcher = sandbox_argv(context_.options.xbuild_binary, sandbox);

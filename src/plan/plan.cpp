@@ -143,6 +143,8 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
     }
     std::unique_ptr<TargetPlanner> planner = choose_planner(context, platform);
     planner->plan(target);
+    if (auto found = options.problems.find(platform.str()); found != options.problems.end())
+      target.problems.insert(target.problems.end(), found->second.begin(), found->second.end());
     std::map<std::string, std::string> base = planner->base_environment(target);
 
     std::size_t first_job = plan.jobs.size();

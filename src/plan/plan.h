@@ -50,6 +50,9 @@ struct EmulationPlan {
   std::string
       rootfs_image;  // what names its content: an image's manifest digest, a made tree's key; "" for a directory
   std::vector<std::filesystem::path> rootfs_layers;  // ... and its layers, unpacked into `rootfs` by the run
+  // The root filesystem is shared (made from packages, unpacked from an image): never written,
+  // each stage sees it through an overlay of its own, mounted on `overlay` (an empty directory).
+  std::filesystem::path overlay;
   std::string qemu_arch;
   std::filesystem::path qemu_interpreter;
 };
@@ -83,6 +86,7 @@ struct TargetPlan {
   std::optional<FirmwarePlan> firmware;
   std::optional<TargetBinaries> binaries;  // cross with QEMU: target binaries run by their path
   std::filesystem::path sysroot;           // the target's libraries ([targets] packages), made by the run
+  std::string sysroot_description;         // SysrootPlan::description
   std::vector<std::string> notes;          // what the plan wants the user to know (not problems)
   std::string builder;                     // [builder.NAME] it is routed to (empty: local)
   std::string builder_unreachable;         // why that builder could not be reached: its jobs fail saying so
@@ -128,6 +132,13 @@ struct Plan {
   bool ready() const;                                    // no target has problems
 };
 
+// A crossing target's sysroot made from Debian packages, and how `plan` describes it
+// ("bookworm/arm64 with zlib1g-dev, made 2 days ago").
+struct SysrootPlan {
+  std::filesystem::path dir;
+  std::string description;
+};
+
 struct PlanOptions {
   std::filesystem::path state_dir;  // default: <project>/.xbuild
   long long source_date_epoch = 0;
@@ -145,7 +156,11 @@ struct PlanOptions {
   bool private_binfmt = false;
   // The sysroot made for each cross target with packages ([targets] packages), by platform:
   // resolved before planning (the run makes it when it is not there yet).
-  std::map<std::string, std::filesystem::path> sysroots;
+  std::map<std::string, SysrootPlan> sysroots;
+  // Native targets with packages: the ones this machine lacks, by platform (problems of the plan).
+  std::map<std::string, std::vector<std::string>> missing_host_packages;
+  // What stops a target found before planning (a tree that cannot be resolved), by platform.
+  std::map<std::string, std::vector<std::string>> problems;
   // The root filesystems resolved before planning, by platform: made from packages (`rootfs =
   // { packages = [...] }`: the run makes it when it is not there yet) or pulled from a registry.
   std::map<std::string, RootfsPlan> rootfs;

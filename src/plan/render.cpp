@@ -43,9 +43,11 @@ std::string render_plan(const Plan& plan) {
   out += "\nwhy:\n";
   for (const TargetPlan& target : plan.targets) out += "  " + target.platform.str() + ": " + target.reason + "\n";
 
-  std::string by_path, notes;
+  std::string by_path, notes, libraries;
   for (const TargetPlan& target : plan.targets) {
     for (const std::string& note : target.notes) notes += "  " + target.platform.str() + ": " + note + "\n";
+    if (!target.sysroot_description.empty())
+      libraries += "  " + target.platform.str() + ": " + target.sysroot_description + ", in " + target.sysroot.string() + "\n";
     if (!target.binaries || target.binaries->handler == TargetBinaries::Handler::none) continue;
     by_path += "  " + target.platform.str() + ": QEMU through " +
                (target.binaries->handler == TargetBinaries::Handler::private_instance
@@ -53,6 +55,7 @@ std::string render_plan(const Plan& plan) {
                     : "the host's binfmt_misc handler") +
                ", libraries from " + target.binaries->ld_prefix.string() + "\n";
   }
+  if (!libraries.empty()) out += "\ntarget libraries (a sysroot of Debian packages):\n" + libraries;
   if (!by_path.empty()) out += "\ntarget binaries run by their path (ctest, make check):\n" + by_path;
   if (!notes.empty()) out += "\nnotes:\n" + notes;
 

@@ -45,13 +45,22 @@ class ToolchainPlanner final : public TargetPlanner {
     target.status = discover(*toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
     check_requirements(context_, *toolchain, target);
+    if (auto missing = context_.options.missing_host_packages.find(target.platform.str());
+        missing != context_.options.missing_host_packages.end() && !missing->second.empty()) {
+      // A native build uses this machine's own libraries: the packages must be installed here.
+      target.problems.push_back("builds natively with this machine's libraries, which lack " +
+                                join(missing->second, ", ") + " (declared in packages)");
+      for (const std::string& package : missing->second) target.status.missing_packages.push_back(package);
+    }
     if (strategy_ != Strategy::cross) {
       target.exec_prefix = exec_prefix(*toolchain, strategy_);
       return;
     }
     if (auto sysroot = context_.options.sysroots.find(target.platform.str());
-        sysroot != context_.options.sysroots.end())
-      target.sysroot = sysroot->second;
+        sysroot != context_.options.sysroots.end()) {
+      target.sysroot = sysroot->second.dir;
+      target.sysroot_description = sysroot->second.description;
+    }
     if (runs_under_qemu(*toolchain)) plan_binaries(*toolchain, target);
     target.exec_prefix = exec_prefix(*toolchain, strategy_, ld_prefix(target));
     target.files.push_back({meson_cross_path(context_.state_dir, target.platform),

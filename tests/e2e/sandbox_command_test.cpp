@@ -45,6 +45,37 @@ TEST(SandboxCommand, RunsChrootedWithTheBindMountProcAndDev) {
   EXPECT_EQ(read_file("/proc/self/mounts").value().find(rootfs.string()), std::string::npos);
 }
 
+// A shared root filesystem (--lower) is never written: each sandbox writes into an overlay of
+// its own that vanishes with it.
+TEST(SandboxCommand, LowerRootIsReadOnlyAndEachSandboxStartsFresh) {
+  XB_REQUIRE_ROOT("for the sandbox");
+  XB_REQUIRE_TOOLS("qemu-aarch64-static");
+  if (!fs::exists(rootfs_cache_dir() / "rootfs-arm64-bookworm")) XB_REQUIRE_TOOLS("mmdebstrap", "arch-test");
+  struct HandlerGuard {
+    bool registered_here = !fs::exists(kHandler);
+    ~HandlerGuard() {
+      if (registered_here && fs::exists(kHandler)) (void)xbuild({"binfmt", "uninstall", "--arch", "aarch64"});
+    }
+  } guard;
+  std::string error;
+  fs::path rootfs = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &error);
+  ASSERT_FALSE(rootfs.empty()) << error;
+  CommandResult installed = xbuild({"binfmt", "install", "--arch", "aarch64"});
+  ASSERT_EQ(installed.exit_code, 0) << installed.err;
+  ScratchDir scratch;
+  const std::string root = (scratch / "overlay").string();
+  const std::string write = "test -e /etc/written && echo seen; echo x > /etc/written && cat /etc/written";
+  for (int round = 0; round < 2; ++round) {
+    CommandResult ran = xbuild({"__sandbox", "--root", root, "--lower", rootfs.string(), "--bind",
+                                scratch.path().string() + ":/xbuild/src", "--", "/bin/sh", "-c", write});
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_EQ(ran.out, "x\n") << "round " << round;
+  }
+  EXPECT_FALSE(fs::exists(rootfs / "etc" / "written"));
+  EXPECT_TRUE(fs::is_empty(scratch / "overlay"));
+  EXPECT_EQ(read_file("/proc/self/mounts").value().find(root), std::string::npos);
+}
+
 TEST(SandboxCommand, ErrorsNameWhatIsWrong) {
   CommandResult missing = xbuild({"__sandbox", "--root", "/nonexistent", "--", "/bin/true"});
   EXPECT_EQ(missing.exit_code, 127);

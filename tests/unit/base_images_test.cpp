@@ -6,6 +6,7 @@
 
 #include "oci/image.h"
 #include "oci/layer.h"
+#include "oci/layout.h"
 #include "support/fake_http_client.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
@@ -140,6 +141,161 @@ TEST_F(BaseImagesTest, ABaseWithoutAPlatformIsRefusedBeforeAnythingIsPulled) {
                   (scratch_ / "xbuild.toml").string() + ", or drop those platforms");
   }
   EXPECT_FALSE(fs::exists(scratch_ / "state"));
+}
+
+// --- oci:DIR[:TAG] ---------------------------------------------------------------------------
+
+// A layout written with oci/'s writers at scratch/<dir>: an index of `platforms` (each image one
+// real layer), or with `single`, the first platform's image alone; tagged `tag`.
+struct WrittenLayout {
+  fs::path directory;
+  oci::Descriptor root;
+  std::vector<oci::Descriptor> images;  // the index's entries
+  std::string layer_digest;
+};
+
+WrittenLayout write_layout(const ScratchDir& scratch, const std::string& dir, const std::vector<std::string>& platforms,
+                           const std::string& tag, bool single = false) {
+  EXPECT_TRUE(require_libarchive().ok());
+  WrittenLayout written;
+  written.directory = scratch / dir;
+  scratch.write(dir + "-layer/etc/os-release", "ID=layout\n");
+  oci::LayoutWriter writer = oci::LayoutWriter::create(written.directory).value();
+  oci::LayerBlob layer = oci::write_layer({{scratch / (dir + "-layer"), "/"}}, 0, writer.blobs_dir()).value();
+  written.layer_digest = layer.digest;
+  for (const std::string& name : platforms) {
+    oci::ImageConfig config;
+    config.platform = parse_platform(name).value();
+    config.env = {"PATH=/usr/bin"};
+    config.entrypoint = {"/bin/sh"};
+    config.diff_ids = {layer.diff_id};
+    oci::Descriptor config_blob = writer.add_blob(oci::image_config_json(config), oci::kMediaTypeConfig).value();
+    oci::Descriptor layer_blob{oci::kMediaTypeLayerGzip, layer.digest, layer.size, {}, {}};
+    oci::Descriptor manifest =
+        writer.add_blob(oci::manifest_json(config_blob, {layer_blob}), oci::kMediaTypeManifest).value();
+    manifest.platform = config.platform;
+    written.images.push_back(manifest);
+  }
+  written.root =
+      single ? written.images.front() : writer.add_blob(oci::index_json(written.images), oci::kMediaTypeIndex).value();
+  EXPECT_TRUE(writer.finish(written.root, tag).ok());
+  return written;
+}
+
+class LayoutBaseTest : public BaseImagesTest {
+ protected:
+  void use(const fs::path& directory, const std::string& tag) {
+    config_.image.from_layout = LayoutBase{directory, tag};
+    config_.image.from = config_.image.from_layout->str();
+  }
+  std::string failure(const std::function<void()>& step) {
+    try {
+      step();
+    } catch (const Error& error) {
+      EXPECT_EQ(error.exit_code(), 2);
+      return error.what();
+    }
+    return "(no error)";
+  }
+  std::string cannot_use(const std::string& why) const {
+    return "cannot use the base image " + config_.image.from_layout->str() + " ([image] from in " +
+           (scratch_ / "xbuild.toml").string() + "): " + why;
+  }
+  std::string pull_failure() {
+    return failure([&] { pull_base_images(config_, plan_, serving(registry_)); });
+  }
+
+  FakeBaseRegistry registry_{scratch_, {"linux/amd64"}};  // reached by nothing below
+};
+
+TEST_F(LayoutBaseTest, EachImagePlatformGetsItsImageFromTheLayoutWhereItIs) {
+  WrittenLayout layout = write_layout(scratch_, "layouts/base", {"linux/arm64", "linux/amd64"}, "1");
+  use(layout.directory, "1");
+  std::vector<oci::BaseImage> bases = pull_base_images(config_, plan_, serving(registry_));
+  ASSERT_EQ(bases.size(), 3u);
+  EXPECT_EQ(bases[0].name, "oci:" + layout.directory.string() + ":1");
+  EXPECT_EQ(bases[0].digest, layout.images[1].digest);  // linux/amd64
+  EXPECT_EQ(bases[1].digest, layout.images[0].digest);  // linux/arm64
+  EXPECT_EQ(bases[0].env, std::vector<std::string>{"PATH=/usr/bin"});
+  EXPECT_EQ(bases[1].entrypoint, std::vector<std::string>{"/bin/sh"});
+  ASSERT_EQ(bases[1].layer_files.size(), 1u);
+  EXPECT_EQ(bases[1].layer_files[0], layout.directory / "blobs/sha256" / layout.layer_digest.substr(7));
+  EXPECT_TRUE(bases[2].digest.empty());  // the firmware artifact has no base
+  EXPECT_EQ(registry_.requests, 0);
+  EXPECT_FALSE(fs::exists(scratch_ / "state"));  // read where it is: nothing written
+  check_base_image(config_, plan_, serving(registry_));
+  EXPECT_EQ(registry_.requests, 0);
+}
+
+TEST_F(LayoutBaseTest, ASingleImageServesItsOwnPlatform) {
+  WrittenLayout layout = write_layout(scratch_, "single", {"linux/amd64"}, "latest", true);
+  use(layout.directory, "");
+  plan_.targets.erase(plan_.targets.begin() + 1);  // linux/amd64 and the firmware
+  std::vector<oci::BaseImage> bases = pull_base_images(config_, plan_, serving(registry_));
+  ASSERT_EQ(bases.size(), 2u);
+  EXPECT_EQ(bases[0].name, "oci:" + layout.directory.string());
+  EXPECT_EQ(bases[0].digest, layout.root.digest);
+}
+
+TEST_F(LayoutBaseTest, APlatformTheLayoutLacksIsRefusedAsARegistrysIs) {
+  WrittenLayout index = write_layout(scratch_, "index", {"linux/amd64", "linux/s390x"}, "1");
+  use(index.directory, "1");
+  std::string expected = "the base image oci:" + index.directory.string() +
+                         ":1 has no image for linux/arm64 (it offers linux/amd64, linux/s390x)\n"
+                         "  use a base image that has every platform of [targets] in " +
+                         (scratch_ / "xbuild.toml").string() + ", or drop those platforms";
+  EXPECT_EQ(failure([&] { check_base_image(config_, plan_, serving(registry_)); }), expected);
+  EXPECT_EQ(pull_failure(), expected);
+
+  WrittenLayout single = write_layout(scratch_, "single", {"linux/amd64"}, "1", true);
+  use(single.directory, "1");
+  EXPECT_EQ(pull_failure(), "the base image oci:" + single.directory.string() +
+                                ":1 has no image for linux/arm64 (it offers linux/amd64)\n"
+                                "  use a base image that has every platform of [targets] in " +
+                                (scratch_ / "xbuild.toml").string() + ", or drop those platforms");
+}
+
+TEST_F(LayoutBaseTest, AMissingLayoutOrTagIsACleanError) {
+  use(scratch_ / "absent", "1");
+  EXPECT_EQ(pull_failure(),
+            cannot_use((scratch_ / "absent").string() + " is not an OCI image layout (it has no oci-layout file)"));
+
+  WrittenLayout layout = write_layout(scratch_, "layout", {"linux/amd64", "linux/arm64"}, "1");
+  use(layout.directory, "2");
+  EXPECT_EQ(pull_failure(),
+            cannot_use("no image tagged \"2\" in the OCI layout " + layout.directory.string() + "; it has: 1"));
+
+  // Two images and no tag: which one is meant?
+  oci::Descriptor one = layout.root, two = layout.images[0];
+  one.annotations[oci::kAnnotationRefName] = "1";
+  two.annotations[oci::kAnnotationRefName] = "amd64-only";
+  ASSERT_TRUE(write_file_atomic(layout.directory / "index.json", oci::index_json({one, two})).ok());
+  use(layout.directory, "");
+  EXPECT_EQ(pull_failure(), cannot_use("no image (give a tag: oci:DIR:TAG) in the OCI layout " +
+                                       layout.directory.string() + "; it has: 1, amd64-only"));
+  EXPECT_FALSE(fs::exists(scratch_ / "state"));
+  EXPECT_EQ(registry_.requests, 0);
+}
+
+TEST_F(LayoutBaseTest, ARootWithoutAPlatformIsRefused) {
+  oci::LayoutWriter writer = oci::LayoutWriter::create(scratch_ / "artifact").value();
+  oci::Descriptor config = writer.add_blob(oci::kEmptyConfig, oci::kMediaTypeEmpty).value();
+  oci::Descriptor manifest = writer.add_blob(oci::manifest_json(config, {}), oci::kMediaTypeManifest).value();
+  ASSERT_TRUE(writer.finish(manifest, "1").ok());
+  use(scratch_ / "artifact", "1");
+  EXPECT_EQ(pull_failure(),
+            cannot_use("the image " + manifest.digest + ": the image config names no os and architecture"));
+}
+
+TEST_F(LayoutBaseTest, ALayerThatDoesNotMatchItsDigestIsFoundBeforeAnythingIsBuilt) {
+  WrittenLayout layout = write_layout(scratch_, "layout", {"linux/amd64", "linux/arm64"}, "1");
+  fs::path blob = layout.directory / "blobs/sha256" / layout.layer_digest.substr(7);
+  fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
+  ASSERT_TRUE(write_file_atomic(blob, "tampered").ok());
+  use(layout.directory, "1");
+  check_base_image(config_, plan_, serving(registry_));  // the platforms only: no layer read
+  EXPECT_EQ(pull_failure(),
+            cannot_use("linux/amd64: the blob " + blob.string() + " does not match its digest " + layout.layer_digest));
 }
 
 }  // namespace

@@ -183,6 +183,35 @@ TEST(ConfigTest, ImageCompressionLevel) {
   }
 }
 
+// from = "oci:DIR[:TAG]": DIR against the project directory (where xbuild.toml is), the tag
+// after the last ":" that no "/" follows; only the syntax is checked here.
+TEST(ConfigTest, ABaseImageFromAnOciLayout) {
+  const fs::path project = fs::absolute("xbuild.toml").parent_path();
+  struct Case {
+    const char* from;
+    fs::path directory;
+    const char* tag;
+    std::string name;
+  };
+  for (const Case& c : {
+           Case{"oci:layouts/base", project / "layouts/base", "", "oci:" + (project / "layouts/base").string()},
+           Case{"oci:/srv/images/debian:12", "/srv/images/debian", "12", "oci:/srv/images/debian:12"},
+           Case{"oci:../shared/my base/:v1.0+build", project.parent_path() / "shared/my base", "v1.0+build",
+                "oci:" + (project.parent_path() / "shared/my base").string() + ":v1.0+build"},
+           Case{"oci:./dir.with:colon/base", project / "dir.with:colon/base", "", ""},
+       }) {
+    Config config = parse_valid(std::string(kMinimal) + "[image]\nfrom = \"" + c.from + "\"\n");
+    EXPECT_EQ(config.image.from, c.from);
+    ASSERT_TRUE(config.image.from_layout) << c.from;
+    EXPECT_EQ(config.image.from_layout->directory, c.directory) << c.from;
+    EXPECT_EQ(config.image.from_layout->tag, c.tag) << c.from;
+    if (!c.name.empty()) {
+      EXPECT_EQ(config.image.from_layout->str(), c.name);
+    }
+  }
+  EXPECT_FALSE(parse_valid(std::string(kMinimal) + "[image]\nfrom = \"debian:12\"\n").image.from_layout);
+}
+
 TEST(ConfigTest, StagesKeepTheOrderTheyWereWrittenIn) {
   Config config = parse_valid(R"([project]
 name = "order"

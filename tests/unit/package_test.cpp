@@ -14,6 +14,7 @@
 
 #include "oci/layer.h"
 #include "support/scratch_dir.h"
+#include "support/tiny_elf.h"
 #include "util/libarchive.h"
 #include "util/sha256.h"
 
@@ -198,6 +199,19 @@ TEST_F(PackageTest, WritesOneImagePerTargetAndAnIndex) {
   EXPECT_EQ(directory_names(blobs).size(), 7u);  // 2 layers, 2 configs, 2 manifests, 1 index
   // The staging directory is gone.
   EXPECT_EQ(directory_names(scratch_.path()), (std::vector<std::string>{"expected-blobs", "image", "state"}));
+}
+
+TEST_F(PackageTest, AnImageThatCannotStartItsProgramComesWithAWarning) {
+  scratch_.write("state/out/linux-amd64/hello", testing::tiny_elf(true, false, 0x3e, ""));
+  scratch_.write("state/out/linux-arm-v7/hello", testing::tiny_elf(false, false, 0x28, "/lib/ld-linux-armhf.so.3"));
+  Result<PackageResult> result = package_to("oci:image");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().warnings,
+            std::vector<std::string>{
+                "linux/arm/v7: the entrypoint /app/hello is linked dynamically and needs /lib/ld-linux-armhf.so.3, "
+                "which the image does not have: link it statically (-static) or start from a base image that has it "
+                "([image] from)"});
+  EXPECT_TRUE(fs::is_regular_file(scratch_ / "image/index.json"));  // a warning, not an error
 }
 
 TEST_F(PackageTest, EmptyCopyListTakesTheWholeOutputDirectory) {

@@ -45,7 +45,8 @@ TEST(Planning, AnUnreachableBuilderIsSaidAndItsPlatformPlannedHereOrFailed) {
   BuildWorld world(std::string(testing::kTwoPlatformProject) +
                    "[builder.pi]\nssh = \"nobody@127.0.0.1\"\nport = 1\nplatforms = [\"linux/arm64\"]\n");
   RunInputs inputs = read_run_inputs(world.options);
-  Plan plan = plan_run(inputs, world.services, world.finder, world.terminal);
+  ResolvedTrees trees;
+  Plan plan = plan_run(inputs, TreeOptions{}, world.services, world.finder, world.terminal, trees);
   ASSERT_EQ(world.terminal.lines.size(), 1u);
   EXPECT_EQ(world.terminal.lines[0].rfind("xbuild: builder pi (ssh nobody@127.0.0.1 port 1) is unreachable: ", 0), 0u)
       << world.terminal.lines[0];
@@ -60,7 +61,7 @@ TEST(Planning, AnUnreachableBuilderIsSaidAndItsPlatformPlannedHereOrFailed) {
                      "fallback = \"local\"\n");
   world.terminal.lines.clear();
   inputs = read_run_inputs(world.options);
-  plan = plan_run(inputs, world.services, world.finder, world.terminal);
+  plan = plan_run(inputs, TreeOptions{}, world.services, world.finder, world.terminal, trees);
   ASSERT_EQ(world.terminal.lines.size(), 1u);
   EXPECT_NE(world.terminal.lines[0].find("; building linux/arm64 here instead (fallback = \"local\")"),
             std::string::npos)

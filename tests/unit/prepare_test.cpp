@@ -83,9 +83,9 @@ TEST(Prepare, AnOciRootfsIsUnpackedOnceAndThenReused) {
   target.emulation = EmulationPlan{
       world.state() / "rootfs/abc", "sha256:abc", {world.scratch / "blobs/sha256" / layer.digest.substr(7)}, "", ""};
   plan.targets.push_back(target);
-  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  unpack_root_filesystems(plan, world.terminal);
   EXPECT_TRUE(fs::is_regular_file(world.state() / "rootfs/abc/bin/sh"));
-  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  unpack_root_filesystems(plan, world.terminal);
   EXPECT_EQ(world.terminal.lines,
             (std::vector<std::string>{
                 "xbuild: rootfs of linux/arm64: unpacked sha256:abc in " + (world.state() / "rootfs/abc").string(),
@@ -96,7 +96,8 @@ TEST(Prepare, NothingToPrepareForTargetsThatDoNotEmulate) {
   BuildWorld world;
   Plan plan;
   plan.targets.push_back(TargetPlan{});
-  prepare_emulation(plan, world.services.data_dir, world.terminal);
+  unpack_root_filesystems(plan, world.terminal);
+  register_handlers(plan, world.services.data_dir, world.terminal);
   EXPECT_TRUE(world.terminal.lines.empty());
 }
 

@@ -7,6 +7,7 @@
 #include "build/inputs.h"
 #include "build/planning.h"
 #include "support/build_world.h"
+#include "support/tiny_elf.h"
 
 namespace xb {
 namespace {
@@ -62,6 +63,40 @@ TEST_F(PublishTest, PublishingWritesTheLayoutAndRecordsItsPackageKey) {
   std::string recorded = read_file(world_.state() / "package-key").value();
   EXPECT_NE(recorded.find("\n" + images.index.digest + "\n"), std::string::npos) << recorded;
   EXPECT_TRUE(reusable_package(request()));
+}
+
+// FROM scratch around a dynamically linked entrypoint: a warning line per platform once the
+// images are published, and the same lines from the next run, which reuses what it published.
+TEST(PublishWarningsTest, ArePrintedAndPrintedAgainWhenThePackageIsReused) {
+  BuildWorld world(std::string(testing::kTwoPlatformProject) + "entrypoint = [\"/build\"]\n");
+  world.scripts["build"].effect = [](const ProcessSpec& spec) {
+    bool arm64 = spec.env.at("XBUILD_PLATFORM") == "linux/arm64";
+    std::string loader = arm64 ? "/lib/ld-linux-aarch64.so.1" : "/lib64/ld-linux-x86-64.so.2";
+    (void)write_file_atomic(fs::path(spec.env.at("XBUILD_OUT")) / "build",
+                            testing::tiny_elf(true, false, arm64 ? 0xb7 : 0x3e, loader));
+  };
+  const std::vector<std::string> expected = {
+      "xbuild: warning: linux/amd64: the entrypoint /build is linked dynamically and needs "
+      "/lib64/ld-linux-x86-64.so.2, which the image does not have: link it statically (-static) or start from a base "
+      "image that has it ([image] from)",
+      "xbuild: warning: linux/arm64: the entrypoint /build is linked dynamically and needs /lib/ld-linux-aarch64.so.1, "
+      "which the image does not have: link it statically (-static) or start from a base image that has it ([image] "
+      "from)"};
+  auto warnings = [&world] {
+    std::vector<std::string> lines;
+    for (const std::string& line : world.terminal.lines)
+      if (line.rfind("xbuild: warning: ", 0) == 0) lines.push_back(line);
+    world.terminal.lines.clear();
+    return lines;
+  };
+  ASSERT_EQ(world.run(), 0);
+  EXPECT_EQ(warnings(), expected);
+  std::size_t started = world.started.size();
+  fs::file_time_type published = fs::last_write_time(world.state() / "oci/index.json");
+  ASSERT_EQ(world.run(), 0);
+  EXPECT_EQ(world.started.size(), started) << "the second run should come from the cache";
+  EXPECT_EQ(fs::last_write_time(world.state() / "oci/index.json"), published) << "and reuse the package";
+  EXPECT_EQ(warnings(), expected);
 }
 
 }  // namespace

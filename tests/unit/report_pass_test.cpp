@@ -37,6 +37,24 @@ TEST(ReportPass, AFailedRunEndsWithItsFirstFailure) {
             "stage \"test\" failed on linux/arm64 (exit status 3); its log is /state/logs/linux-arm64/test.log");
 }
 
+// A target whose binaries ran through the host's handler, for an architecture no handler on this
+// machine runs: the failure says the handler is gone, not only that a test failed.
+TEST(ReportPass, AFailureAfterTheHostsHandlerWentAwaySaysSo) {
+  Plan plan = one_job();
+  plan.targets[0].binaries = TargetBinaries{TargetBinaries::Handler::host, "no-such-arch", "", "/prefix"};
+  RunResult result;
+  result.jobs.resize(1);
+  result.jobs[0].state = JobState::failed;
+  result.jobs[0].exit.exit_status = 126;
+  result.first_failure = 0;
+  Error error = run_failure(plan, result, OutputTarget{OutputTarget::Kind::layout, "/out"});
+  EXPECT_EQ(std::string(error.what()),
+            "stage \"test\" failed on linux/arm64 (exit status 126); its log is /state/logs/linux-arm64/test.log; the "
+            "binfmt_misc handler of no-such-arch binaries is gone (it was removed while the run went on), so "
+            "linux/arm64's binaries could not run: register it again (xbuild does when it runs as root; else sudo "
+            "xbuild binfmt install --arch no-such-arch) and run again");
+}
+
 TEST(ReportPass, AnInterruptedRunEndsWithStatus130AndTheOutputUnchanged) {
   Plan plan = one_job();
   RunResult result;

@@ -141,6 +141,18 @@ TEST_F(RootfsTest, RefusesADeviceNode) {
                  "entry \"dev/null\" is a device node; refusing the layer (the sandbox brings its own /dev)");
 }
 
+TEST(RootfsReferenceTest, RegistryReferencesAreToldFromDirectories) {
+  ScratchDir project;
+  fs::create_directories(project / "rootfs" / "arm64");
+  fs::create_directories(project / "with:colon");
+  for (const char* reference : {"127.0.0.1:5000/debian:bookworm", "localhost/debian", "registry.example/team/rootfs",
+                                "debian:bookworm", "debian@sha256:0123"})
+    EXPECT_TRUE(is_rootfs_reference(reference, project.path())) << reference;
+  for (const char* directory : {"rootfs/arm64", "with:colon", "/srv/rootfs", "./rootfs:x", "oci:layout:bookworm",
+                                "missing/dir", "rootfs", ""})
+    EXPECT_FALSE(is_rootfs_reference(directory, project.path())) << directory;
+}
+
 TEST_F(RootfsTest, ADirectoryRootfsMustHoldAShell) {
   scratch_.write("good/bin/sh", "");
   EXPECT_EQ(resolve_rootfs_dir("good", scratch_.path()).value(), scratch_ / "good");

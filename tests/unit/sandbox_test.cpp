@@ -32,6 +32,19 @@ TEST(SandboxArgsTest, ArgvRoundTrips) {
   EXPECT_EQ(back.root, spec.root);
   EXPECT_EQ(back.binds, spec.binds);
   EXPECT_EQ(back.command, spec.command);
+  EXPECT_TRUE(back.lower.empty());
+}
+
+TEST(SandboxArgsTest, LowerRoundTrips) {
+  SandboxSpec spec;
+  spec.root = "/state/overlay/linux-arm64";
+  spec.lower = "/cache/debian/rootfs/0123abcd";
+  spec.command = {"true"};
+  std::vector<std::string> argv = sandbox_argv("/usr/bin/xbuild", spec);
+  EXPECT_EQ(argv, (std::vector<std::string>{"/usr/bin/xbuild", "__sandbox", "--root", "/state/overlay/linux-arm64",
+                                            "--lower", "/cache/debian/rootfs/0123abcd", "--workdir", "/", "--",
+                                            "true"}));
+  EXPECT_EQ(parse_sandbox_args(std::vector<std::string>(argv.begin() + 2, argv.end())).value().lower, spec.lower);
 }
 
 TEST(SandboxArgsTest, BadArgumentsSayWhatIsWrong) {
@@ -45,8 +58,12 @@ TEST(SandboxArgsTest, BadArgumentsSayWhatIsWrong) {
   EXPECT_EQ(parse_sandbox_args({"--root", "/r", "--workdir", "w", "--", "sh"}).error(),
             "__sandbox: --workdir w must be an absolute path");
   EXPECT_EQ(parse_sandbox_args({"--root", "/r", "--"}).error(), "__sandbox: no command after \"--\"");
+  EXPECT_EQ(parse_sandbox_args({"--root", "/r", "--lower", "l", "--", "sh"}).error(),
+            "__sandbox: --lower l must be an absolute path");
+  EXPECT_EQ(parse_sandbox_args({"--root", "/r", "--lower", "/a:b", "--", "sh"}).error(),
+            "__sandbox: --lower /a:b: overlayfs cannot take a path with ',' or ':'");
   EXPECT_EQ(parse_sandbox_args({"--rot", "/r"}).error(),
-            "__sandbox: unknown argument \"--rot\"; usage: xbuild __sandbox --root DIR [--bind HOST:GUEST]... "
+            "__sandbox: unknown argument \"--rot\"; usage: xbuild __sandbox --root DIR [--lower DIR] [--bind HOST:GUEST]... "
             "[--workdir DIR] -- COMMAND...");
 }
 

@@ -146,6 +146,37 @@ TEST(CacheStore, PruneKeepsTheMostRecentlyUsedEntriesThatFit) {
   EXPECT_EQ(store.info().value().objects, 0u);
 }
 
+TEST(CacheStore, PruneWeighsOtherItemsWithTheEntriesByLastUse) {
+  ScratchDir scratch;
+  scratch.write("out/file", std::string(1000, 'o'));
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store.store(kKey, scratch / "out", {}).ok());
+  fs::file_time_type now = fs::file_time_type::clock::now();
+  fs::last_write_time(scratch / "cache/entries" / std::string(64, 'a'), now - std::chrono::hours(2));
+  std::vector<std::string> removed;
+  auto item = [&](const std::string& name, std::chrono::hours age, std::uint64_t bytes, bool in_use) {
+    return CacheStore::OtherItem{now - age, bytes, [&removed, name, in_use]() -> Result<bool> {
+                                   if (in_use) return false;
+                                   removed.push_back(name);
+                                   return true;
+                                 }};
+  };
+  // Newest first: "fresh" (1 h) fits, the entry (2 h) does not, and from there on everything
+  // older goes, but "busy", which is in use, stays.
+  std::vector<CacheStore::OtherItem> others = {item("old", std::chrono::hours(3), 100, false),
+                                               item("fresh", std::chrono::hours(1), 4000, false),
+                                               item("busy", std::chrono::hours(4), 100, true)};
+  CacheInfo left = store.prune(4500, others).value();
+  EXPECT_EQ(removed, std::vector<std::string>{"old"});
+  EXPECT_EQ(left.entries, 0u);
+  EXPECT_EQ(left.objects, 0u);
+  EXPECT_FALSE(store.contains(kKey));
+
+  Result<CacheInfo> failed = store.prune(0, {CacheStore::OtherItem{now, 1, [] { return Result<bool>(fail("no")); }}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error(), "no");
+}
+
 TEST(CacheStore, ConcurrentWritersOfTheSameKeyLeaveOneWholeEntry) {
   ScratchDir scratch;
   for (int i = 0; i < 20; ++i)
