@@ -1,16 +1,20 @@
 // Real third-party projects, from Debian's source packages, built and tested the way each project
 // does it, on all five Linux platforms in one `xbuild run` each: CMake and ctest (cJSON), Meson
-// and meson test (FriBidi), autotools and make check (XZ Utils). Their configs hold only the
-// projects' own commands: no QEMU_LD_PREFIX, no `set -e`, nothing per platform. The test
-// programs run by their path under QEMU with the target's own libraries, which is what the
-// maps test below checks from inside the programs. Also: a stage fails on its first failing line,
-// and `xbuild plan` names what such a project needs of the machine.
+// and meson test (FriBidi), autotools and make check (XZ Utils, and libpng against each target's
+// zlib from a sysroot of Debian packages). Their configs hold only the projects' own commands:
+// no QEMU_LD_PREFIX, no `set -e`, nothing per platform. The test programs run by their path under
+// QEMU with the target's own libraries, which is what the maps tests below check from inside the
+// programs. Every run is --no-cache, so every stage runs; the sysroots are kept between runs in
+// the test cache (five_platforms.h). Also: a stage fails on its first failing line, and `xbuild
+// plan` names what such a project needs of the machine.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <optional>
 #include <regex>
 
 #include "e2e/debian_source.h"
@@ -48,7 +52,7 @@ class RealProjects : public ::testing::Test {
   // `xbuild run` of the five platforms, every stage of every platform passing.
   void run_five_platforms() {
     auto started = std::chrono::steady_clock::now();
-    ReportedRun run = xbuild_run({}, tree_);
+    ReportedRun run = xbuild_run(five_platform_run_args(), tree_);
     std::printf("[ %s ] five platforms built and tested in %.1f s\n", tree_.filename().c_str(), seconds_since(started));
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     for (const TargetPlatform& platform : five_platforms())
@@ -150,13 +154,52 @@ run = 'make -C "$XBUILD_OUT/build" check'
   }
 }
 
+// The sysroot of zlib1g-dev that `xbuild plan` names for each cross platform of a project whose
+// [targets] packages are ["zlib1g-dev"]: in its target libraries (to be made by the run, or made)
+// and as where the binaries run by their path load their libraries from, each a tree in
+// test_tree_cache(). By platform name; a platform the plan names no such sysroot for is missing.
+std::map<std::string, fs::path> planned_zlib_sysroots(const std::string& plan) {
+  EXPECT_NE(plan.find("\ntarget libraries (a sysroot of Debian packages):\n"), std::string::npos) << plan;
+  const std::vector<std::string> lines = split(plan, '\n');
+  auto line_after = [&](const std::string& prefix) -> std::optional<std::string> {
+    for (const std::string& line : lines)
+      if (starts_with(line, prefix)) return line.substr(prefix.size());
+    return std::nullopt;
+  };
+  const fs::path trees = test_tree_cache() / "debian" / "sysroot";
+  std::map<std::string, fs::path> sysroots;
+  for (const TargetPlatform& platform : five_platforms()) {
+    if (platform.name == "linux/amd64") continue;
+    SCOPED_TRACE(platform.name);
+    std::optional<std::string> dir = line_after("  " + platform.name + ": the sysroot of " + platform.suite + "/" +
+                                                platform.debian + " with zlib1g-dev, ");
+    if (!dir) {
+      ADD_FAILURE() << "no sysroot of zlib1g-dev in the plan:\n" << plan;
+      continue;
+    }
+    if (starts_with(*dir, "made by the run (mmdebstrap), ")) *dir = dir->substr(30);
+    if (!starts_with(*dir, "in ")) {
+      ADD_FAILURE() << *dir;
+      continue;
+    }
+    const fs::path sysroot = dir->substr(3);
+    EXPECT_EQ(sysroot.parent_path(), trees);
+    EXPECT_EQ(sysroot.filename().string().size(), 64u) << sysroot;
+    EXPECT_EQ(line_after("  " + platform.name + ": QEMU through a binfmt_misc handler of the stage's own, "),
+              "libraries from " + sysroot.string())
+        << plan;
+    sysroots[platform.name] = sysroot;
+  }
+  return sysroots;
+}
+
 // libpng links the target's zlib: `[targets] packages` gives each cross target a sysroot made of
-// Debian's zlib1g-dev for its architecture, and its tests load libz.so.1 from there under QEMU.
-// Its own test suite, but the TESTS= subset its Makefile accepts (the whole of it takes 25 minutes
-// under QEMU). DISABLED_ until xbuild makes sysroots of [targets] packages: switched on by taking
-// the prefix away, when `xbuild plan` names a sysroot as where the targets' libraries come from.
-TEST_F(RealProjects, DISABLED_LibpngLinksTheTargetsZlibAndPassesItsMakeCheckOnFivePlatforms) {
-  XB_REQUIRE_TOOLS(five_platform_tools({"apt-get", "dpkg-source", "make"}));
+// Debian's zlib1g-dev for its architecture (the host's own zlib1g-dev for linux/amd64), and its
+// tests load libz.so.1 from there under QEMU. Its own test suite, but the TESTS= subset its
+// Makefile accepts: the whole of it runs pngvalid's exhaustive transform, gamma and progressive
+// checks, each many minutes under QEMU on four platforms.
+TEST_F(RealProjects, LibpngLinksTheTargetsZlibAndPassesItsMakeCheckOnFivePlatforms) {
+  XB_REQUIRE_TOOLS(five_platform_tools({"apt-get", "dpkg-source", "make", "mmdebstrap"}));
   std::string unavailable = prepare("libpng1.6", five_platform_config("libpng1.6", R"(packages = ["zlib1g-dev"]
 
 [stage.build]
@@ -177,10 +220,9 @@ make -C "$XBUILD_OUT/build" check TESTS="tests/pngtest-all tests/pngunknown-disc
 )"));
   if (!unavailable.empty()) XB_MACHINE_CANNOT(unavailable);
   if (std::string why = binaries_not_run_by_path(tree_); !why.empty()) XB_MACHINE_CANNOT(why);
-  CommandResult plan = xbuild({"plan"}, tree_);
-  ASSERT_EQ(plan.out.find("libraries from " + (tree_ / ".xbuild" / "qemu-prefix").string()), std::string::npos)
-      << "the plan makes no sysroot of [targets] packages:\n"
-      << plan.out;
+  CommandResult plan = five_platform_plan(tree_);
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  ASSERT_EQ(planned_zlib_sysroots(plan.out).size(), 4u) << plan.out;
 
   run_five_platforms();
   for (const TargetPlatform& platform : five_platforms()) {
@@ -193,50 +235,52 @@ make -C "$XBUILD_OUT/build" check TESTS="tests/pngtest-all tests/pngunknown-disc
   }
 }
 
-// A program that prints the machine it believes it runs on and where its C library and loader
-// were mapped from, as /proc/self/maps lists them (QEMU lists a guest's own).
+// A program that prints the machine it believes it runs on and where its C library, its loader
+// and (built with -DWITH_ZLIB and -lz) zlib were mapped from, as /proc/self/maps lists them (QEMU
+// lists a guest's own).
 const char* const kMapsProgram = R"(#include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#ifdef WITH_ZLIB
+#include <zlib.h>
+#endif
 
 int main(void) {
   struct utsname name;
   if (uname(&name) != 0) return 1;
   printf("machine %s\n", name.machine);
+#ifdef WITH_ZLIB
+  printf("zlib %s\n", zlibVersion());
+#endif
   FILE* maps = fopen("/proc/self/maps", "r");
   if (!maps) return 1;
   char line[4096];
   while (fgets(line, sizeof line, maps)) {
     const char* path = strchr(line, '/');
-    if (path && (strstr(path, "/libc.so.6") || strstr(path, "/ld-linux"))) printf("mapped %s", path);
+    if (path && (strstr(path, "/libc.so.6") || strstr(path, "/ld-linux") || strstr(path, "/libz.so")))
+      printf("mapped %s", path);
   }
   return 0;
 }
 )";
 
-// A target binary run by its path loads the target's own C library: Debian's cross C library in
-// /usr/<triple> (through the prefix in the state directory) or a sysroot in the state directory.
-// linux/386 is the case that matters: the host has 32-bit x86 libraries of its own (/usr/lib32,
-// libc6-i386) and would run a 386 binary natively with them; here it runs under qemu-i386 (uname
-// says i686, not the host's x86_64) with the target's.
-TEST(RealProjectLibraries, TargetBinariesRunByTheirPathLoadTheTargetsOwnCLibrary) {
-  XB_REQUIRE_TOOLS(five_platform_tools());
-  ScratchDir scratch;
+// The maps program as a project for the five platforms: `targets` added to [targets], built by
+// `build`, run by its path in the test stage.
+fs::path maps_project(const ScratchDir& scratch, const std::string& targets, const std::string& build) {
   scratch.write("maps/maps.c", kMapsProgram);
-  scratch.write("maps/xbuild.toml", five_platform_config("maps", R"(
-[stage.build]
-run = '$CC -O2 -o "$XBUILD_OUT/maps" maps.c'
+  scratch.write("maps/xbuild.toml", five_platform_config("maps", targets + "\n[stage.build]\nrun = '" + build +
+                                                                     "'\n\n[stage.test]\nneeds = [\"build\"]\n"
+                                                                     "run = '\"$XBUILD_OUT/maps\"'\n"));
+  return scratch / "maps";
+}
 
-[stage.test]
-needs = ["build"]
-run = '"$XBUILD_OUT/maps"'
-)"));
-  const fs::path project = scratch / "maps";
-  if (std::string why = binaries_not_run_by_path(project); !why.empty()) XB_MACHINE_CANNOT(why);
-
-  ReportedRun run = xbuild_run({}, project);
-
-  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+// What the maps program printed on each platform of `project`: the machine uname names under
+// QEMU (i686 for linux/386, not the host's x86_64), and every library mapped from under one of
+// `roots` of the platform, none from the host's 32-bit x86 libraries (/usr/lib32 of libc6-i386,
+// which a linux/386 binary run natively would load); a C library and a loader at least, and
+// libz when `zlib`.
+void expect_own_libraries(const fs::path& project, bool zlib,
+                          const std::function<std::vector<std::string>(const TargetPlatform&)>& roots_of) {
   const std::map<std::string, std::string> machines = {{"linux/amd64", "x86_64"},
                                                        {"linux/arm64", "aarch64"},
                                                        {"linux/arm/v7", "armv7l"},
@@ -245,18 +289,19 @@ run = '"$XBUILD_OUT/maps"'
   for (const TargetPlatform& platform : five_platforms()) {
     SCOPED_TRACE(platform.name);
     const std::string test = stage_log(project, platform, "test");
-    EXPECT_EQ(split(test, '\n').at(0), "machine " + machines.at(platform.name)) << test;
-    // The host's own libraries for the host; a target's cross C library or the state directory.
-    const std::vector<std::string> roots =
-        platform.name == "linux/amd64"
-            ? std::vector<std::string>{"/usr/lib/x86_64-linux-gnu/", "/lib/x86_64-linux-gnu/"}
-            : std::vector<std::string>{"/usr/" + platform.triple + "/", (project / ".xbuild").string() + "/"};
-    int libc = 0, loader = 0;
-    for (const std::string& line : split(test, '\n')) {
+    const std::vector<std::string> lines = split(test, '\n');
+    EXPECT_EQ(lines.at(0), "machine " + machines.at(platform.name)) << test;
+    if (zlib) {
+      EXPECT_TRUE(lines.size() > 1 && starts_with(lines[1], "zlib 1.")) << test;
+    }
+    const std::vector<std::string> roots = roots_of(platform);
+    int libc = 0, loader = 0, libz = 0;
+    for (const std::string& line : lines) {
       if (!starts_with(line, "mapped ")) continue;
       const std::string path = line.substr(7);
       libc += path.find("/libc.so.6") != std::string::npos;
       loader += path.find("/ld-linux") != std::string::npos;
+      libz += path.find("/libz.so") != std::string::npos;
       EXPECT_TRUE(
           std::any_of(roots.begin(), roots.end(), [&](const std::string& root) { return starts_with(path, root); }))
           << path << " is not the target's own";
@@ -265,7 +310,54 @@ run = '"$XBUILD_OUT/maps"'
     }
     EXPECT_GT(libc, 0) << test;
     EXPECT_GT(loader, 0) << test;
+    EXPECT_EQ(libz > 0, zlib) << test;
   }
+}
+
+const std::vector<std::string> kHostLibraries = {"/usr/lib/x86_64-linux-gnu/", "/lib/x86_64-linux-gnu/"};
+
+// A target binary run by its path loads the target's own C library: Debian's cross C library in
+// /usr/<triple> (through the prefix in the state directory). linux/386 is the case that matters:
+// the host has 32-bit x86 libraries of its own (/usr/lib32, libc6-i386) and would run a 386 binary
+// natively with them; here it runs under qemu-i386 (uname says i686, not the host's x86_64) with
+// the target's.
+TEST(RealProjectLibraries, TargetBinariesRunByTheirPathLoadTheTargetsOwnCLibrary) {
+  XB_REQUIRE_TOOLS(five_platform_tools());
+  ScratchDir scratch;
+  const fs::path project = maps_project(scratch, "", R"($CC -O2 -o "$XBUILD_OUT/maps" maps.c)");
+  if (std::string why = binaries_not_run_by_path(project); !why.empty()) XB_MACHINE_CANNOT(why);
+
+  ReportedRun run = xbuild_run(five_platform_run_args(), project);
+
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  expect_own_libraries(project, false, [&](const TargetPlatform& platform) {
+    return platform.name == "linux/amd64"
+               ? kHostLibraries
+               : std::vector<std::string>{"/usr/" + platform.triple + "/", (project / ".xbuild").string() + "/"};
+  });
+}
+
+// With [targets] packages, a target binary run by its path loads its C library, its loader and
+// the packages' libraries (zlib) from the target's sysroot of Debian packages, the one the plan
+// names: the stage's QEMU prefix is that sysroot, for linux/386 as for the others.
+TEST(RealProjectLibraries, TargetBinariesRunByTheirPathLoadTheirSysrootsLibraries) {
+  XB_REQUIRE_TOOLS(five_platform_tools({"mmdebstrap"}));
+  ScratchDir scratch;
+  const fs::path project =
+      maps_project(scratch, "packages = [\"zlib1g-dev\"]\n", R"($CC -O2 -DWITH_ZLIB -o "$XBUILD_OUT/maps" maps.c -lz)");
+  if (std::string why = binaries_not_run_by_path(project); !why.empty()) XB_MACHINE_CANNOT(why);
+  CommandResult plan = five_platform_plan(project);
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  const std::map<std::string, fs::path> sysroots = planned_zlib_sysroots(plan.out);
+  ASSERT_EQ(sysroots.size(), 4u) << plan.out;
+
+  ReportedRun run = xbuild_run(five_platform_run_args(), project);
+
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  expect_own_libraries(project, true, [&](const TargetPlatform& platform) {
+    return platform.name == "linux/amd64" ? kHostLibraries
+                                          : std::vector<std::string>{sysroots.at(platform.name).string() + "/"};
+  });
 }
 
 // A linux/amd64 project whose build stage is `run`, in `shell` when not empty.
