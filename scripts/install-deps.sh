@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything xbuild needs to build, run its bundled example and run its test suite on
-# Debian 12 (bookworm). Safe to run again: apt skips what is already installed.
+# Debian 12 (bookworm), and adds deb-src entries for the machine's own Debian mirror (the tests of
+# real projects fetch their sources with apt-get source). Safe to run again: nothing is done when
+# every package is installed and the deb-src entries are in place.
 #   scripts/install-deps.sh           build + example + test dependencies
 set -euo pipefail
 
@@ -45,11 +47,97 @@ firmware_deps=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 windows_deps=(gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev wine wine64)
 # Remote builders: ssh and rsync to reach them; the tests start their own sshd on 127.0.0.1.
 remote_deps=(openssh-client openssh-server rsync)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}")
-# Nothing to do when every package is already installed (no network, no apt lock).
-missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
-[ "$missing" = "0" ] && exit 0
+# Real projects from Debian's source packages (tests/e2e/real_projects_test.cpp): dpkg-source
+# unpacks them; CMake, Meson, autotools (make) build them; ctest, meson test (with Python test
+# runners) and make check run their own test suites.
+real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}")
 
+# deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
+# (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same
+# URIs, suites, components and keyring, as Types: deb-src. The tests always ask for PKG/bookworm.
+# Without such an entry the Debian archive itself, signed by its keyring.
+deb_src_file=/etc/apt/sources.list.d/xbuild-deb-src.sources
+deb_src_entries() {
+  local sources=() file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] && [ "$file" != "$deb_src_file" ] && sources+=("$file")
+  done
+  local lists=()
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$file" ] && lists+=("$file"); done
+  {
+    # deb822: stanzas split by blank lines; continuation lines (a leading blank) belong to the
+    # field above them, and every field but Types is copied.
+    [ "${#sources[@]}" -eq 0 ] || awk '
+      function flush() {
+        if (is_deb && has_suite && enabled) printf "Types: deb-src\n%s\n\n", body
+        body = ""; is_deb = 0; has_suite = 0; enabled = 1; field = ""
+      }
+      BEGIN { enabled = 1 }
+      FNR == 1 { flush() }
+      /^[ \t]*$/ { flush(); next }
+      /^#/ { next }
+      /^[ \t]/ { if (field != "types") body = body "\n" $0; next }
+      {
+        field = tolower(substr($0, 1, index($0, ":") - 1)); value = substr($0, index($0, ":") + 1)
+        if (field == "types") { is_deb = (" " value " ") ~ /[ \t]deb[ \t]/; next }
+        if (field == "suites") has_suite = (" " value " ") ~ /[ \t]bookworm[ \t]/
+        if (field == "enabled") enabled = tolower(value) !~ /no/
+        body = (body == "" ? "" : body "\n") $0
+      }
+      END { flush() }' "${sources[@]}"
+    # One line each: deb [options] URI SUITE COMPONENT...
+    [ "${#lists[@]}" -eq 0 ] || awk '
+      $1 != "deb" { next }
+      {
+        options = ""; i = 2
+        if ($2 ~ /^\[/) {
+          while (i <= NF) { options = options " " $i; if ($i ~ /\]$/) { i++; break } i++ }
+          gsub(/[][]/, "", options)
+        }
+        if ($(i + 1) != "bookworm") next
+        printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents:", $i, $(i + 1)
+        for (c = i + 2; c <= NF && $c !~ /^#/; c++) printf " %s", $c
+        printf "\n"
+        n = split(options, option, " ")
+        for (o = 1; o <= n; o++) {
+          split(option[o], kv, "=")
+          if (kv[1] == "signed-by") printf "Signed-By: %s\n", kv[2]
+          if (kv[1] == "trusted") printf "Trusted: %s\n", kv[2]
+        }
+        printf "\n"
+      }' "${lists[@]}"
+  } | awk 'NF || printed { print } NF { printed = 1 }'
+}
+deb_src=$(deb_src_entries)
+if [ -z "$deb_src" ]; then
+  deb_src=$'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+fi
+deb_src=$(printf '# Source packages of the Debian mirror this machine uses, for apt-get source\n# (written by xbuild'"'"'s scripts/install-deps.sh).\n%s\n' "$deb_src")
+
+# apt-get update fetched the bookworm source index of each mirror the entries name (apt keeps it
+# as /var/lib/apt/lists/<URI without its scheme, '/' as '_'>_dists_bookworm_<component>_source_Sources*).
+have_source_index() {
+  local uri name files
+  for uri in $(printf '%s\n' "$deb_src" | sed -n 's/^URIs://p'); do
+    name=${uri#*://}
+    name=${name%/}
+    files=(/var/lib/apt/lists/"${name//\//_}"_dists_bookworm_*_source_Sources*)
+    [ -e "${files[0]}" ] || return 1
+  done
+}
+
+# Nothing to do when every package is installed and the deb-src entries are in place with their
+# index (no network, no apt lock).
+missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${all[@]}" 2>&1 | grep -vc '^ii ' || true)
+if [ "$missing" = "0" ] && [ "$(cat "$deb_src_file" 2>/dev/null)" = "$deb_src" ] && have_source_index; then
+  exit 0
+fi
+
+if [ "$(cat "$deb_src_file" 2>/dev/null)" != "$deb_src" ]; then
+  printf '%s\n' "$deb_src" >/etc/apt/.xbuild-deb-src.sources.tmp  # apt reads no file there
+  mv /etc/apt/.xbuild-deb-src.sources.tmp "$deb_src_file"
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${all[@]}"
+[ "$missing" = "0" ] || apt-get install -y -qq --no-install-recommends "${all[@]}"
