@@ -7,8 +7,8 @@
 // xbuild registers is removed at the end if it was not there before.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <fstream>
 #include <memory>
@@ -184,9 +184,8 @@ TEST_F(EmulatedHello, AnOciRootfsIsUnpackedUnderItsDigestAndBuildsTheSame) {
   // After the binfmt_misc line: the image unpacked, then the stages.
   std::vector<std::string> lines = split(ran.out, '\n');
   std::string prefix = "xbuild: rootfs of linux/arm64: unpacked sha256:";
-  auto unpacked = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
-    return starts_with(line, prefix);
-  });
+  auto unpacked =
+      std::find_if(lines.begin(), lines.end(), [&](const std::string& line) { return starts_with(line, prefix); });
   ASSERT_NE(unpacked, lines.end()) << ran.out;
   std::string hex = unpacked->substr(prefix.size(), 64);
   EXPECT_EQ(*unpacked, prefix + hex + " in " + (project / ".xbuild" / "rootfs" / hex).string());
