@@ -10,8 +10,12 @@
 // would load the host's /usr/lib32 libc).
 // A root filesystem comes from the apt variant: Essential, apt and the packages, installed
 // with their maintainer scripts under QEMU (its binfmt_misc handler is the caller's to
-// register first). Run as root, mmdebstrap goes into a mount namespace of its own (unshare
-// --mount), so that the mounts it makes inside the tree end with it, however it ends.
+// register first). Run as root, mmdebstrap goes into a mount and PID namespace of its own
+// (unshare --mount --pid --fork --kill-child), so that the mounts it makes inside the tree and
+// every process it starts (apt, dpkg, maintainer scripts) end with it, however it ends; and
+// unshare gets SIGKILL when xbuild's thread waiting for it dies (setpriv --pdeathsig): an
+// interrupted or killed run leaves no mmdebstrap behind, only a temporary directory the next
+// make of that tree removes.
 #include "debian/mmdebstrap.h"
 
 #include <unistd.h>
@@ -65,7 +69,8 @@ std::string package_after(const std::string& line, std::string_view prefix) {
 
 std::vector<std::string> mmdebstrap_argv(const TreeSpec& spec, const fs::path& dir) {
   std::vector<std::string> argv;
-  if (::geteuid() == 0) argv = {"unshare", "--mount", "--"};
+  if (::geteuid() == 0)
+    argv = {"setpriv", "--pdeathsig", "KILL", "--", "unshare", "--mount", "--pid", "--fork", "--kill-child", "--"};
   argv.push_back("mmdebstrap");
   if (spec.kind == TreeSpec::Kind::sysroot) {
     std::vector<std::string> include = {"libc6-dev", "libstdc++6"};

@@ -7,6 +7,8 @@
 // (as debian_tree_test.cpp's); the ones a test must see made go to its scratch directory.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -65,13 +67,28 @@ fs::path zlib_project(ScratchDir& scratch, const std::string& name, const std::s
   return scratch / name;
 }
 
-// The directories (made trees) under <cache>/debian/<kind>, without the records and locks.
+// The directories of made trees under <cache>/debian/<kind>: not the records, the locks, or the
+// temporary directories (".<key>.tmp-XXXXXX") trees are made in.
 std::vector<std::string> tree_dirs(const fs::path& cache, const std::string& kind) {
   std::vector<std::string> dirs;
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(cache / "debian" / kind, ec))
-    if (entry.is_directory()) dirs.push_back(entry.path().filename().string());
+    if (entry.is_directory() && entry.path().filename().string()[0] != '.')
+      dirs.push_back(entry.path().filename().string());
   return dirs;
+}
+
+// The command lines of the processes whose arguments contain `text`.
+std::vector<std::string> processes_naming(const fs::path& text) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator("/proc", ec)) {
+    Result<std::string> command = read_file(entry.path() / "cmdline");
+    if (!command || command.value().find(text.string()) == std::string::npos) continue;
+    std::replace(command.value().begin(), command.value().end(), '\0', ' ');
+    found.push_back(command.value());
+  }
+  return found;
 }
 
 // The plan's "target libraries" line of `platform`: its sysroot's description and directory.
@@ -184,6 +201,38 @@ TEST(TreesRun, TwoRunsAtOnceMakeOneSysrootAndBothUseIt) {
   const std::string made = "xbuild: sysroot of linux/arm64: made: ";
   EXPECT_EQ((first.out.find(made) != std::string::npos) + (second.out.find(made) != std::string::npos), 1)
       << first.out << second.out;
+}
+
+// Interrupted while mmdebstrap runs: nothing of it is left running, no tree is in place, and
+// the next run makes it (removing what the interrupted one left in its temporary directory).
+TEST(TreesRun, AnInterruptedMakeLeavesNoProcessAndNoTreeAndTheNextRunMakesIt) {
+  XB_REQUIRE_TOOLS("mmdebstrap", "aarch64-linux-gnu-gcc", "qemu-aarch64-static", "pkg-config");
+  ScratchDir scratch;
+  fs::path project = zlib_project(scratch, "z", zlib_config(R"("linux/arm64")", R"("zlib1g-dev")"));
+  const fs::path cache = scratch / "cache";
+  // SIGTERM (a CI job cancelled) once mmdebstrap has said its first line.
+  CommandResult interrupted = run({"sh", "-c",
+                                   "\"$0\" run --cache-dir=\"$1\" > run.log 2>&1 & pid=$!; "
+                                   "until grep -q 'I: ' run.log || ! kill -0 $pid 2>/dev/null; do sleep 0.1; done; "
+                                   "kill -TERM $pid; wait $pid; echo \"status $?\"; cat run.log",
+                                   xbuild_binary().string(), cache.string()},
+                                  {}, project);
+  EXPECT_NE(interrupted.out.find("xbuild: sysroot of linux/arm64: making the sysroot of bookworm/arm64 with "
+                                 "zlib1g-dev (mmdebstrap)\n"),
+            std::string::npos)
+      << interrupted.out;
+  EXPECT_EQ(interrupted.out.find("status 0\n"), std::string::npos) << interrupted.out;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(processes_naming(cache / "debian"), std::vector<std::string>{});
+  EXPECT_EQ(tree_dirs(cache, "sysroot"), std::vector<std::string>{});
+
+  CommandResult again = xbuild({"run", "--cache-dir=" + cache.string()}, project);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("[linux/arm64 build] zlib 1.2.13\n"), std::string::npos) << again.out;
+  ASSERT_EQ(tree_dirs(cache, "sysroot").size(), 1u);
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(cache / "debian/sysroot", ec))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
 }
 
 // rootfs = { packages = [...] }: made once (Essential, apt and make under QEMU), never written:

@@ -18,12 +18,14 @@ using testing::ScratchDir;
 
 constexpr const char* kMirror = "http://deb.debian.org/debian";
 
-// The command without the mount namespace it runs in as root.
+// The command without the namespaces it runs in as root.
 std::vector<std::string> without_unshare(std::vector<std::string> argv) {
-  std::vector<std::string> prefix = {"unshare", "--mount", "--"};
+  std::vector<std::string> prefix = {"setpriv", "--pdeathsig", "KILL",   "--",           "unshare",
+                                     "--mount", "--pid",       "--fork", "--kill-child", "--"};
   if (::geteuid() == 0) {
-    EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), argv.begin())) << "as root, in a mount namespace of its own";
-    argv.erase(argv.begin(), argv.begin() + 3);
+    EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), argv.begin()))
+        << "as root, in a mount and PID namespace of its own, killed with xbuild";
+    argv.erase(argv.begin(), argv.begin() + static_cast<std::ptrdiff_t>(prefix.size()));
   }
   return argv;
 }
