@@ -2,8 +2,9 @@
 # Runs every benchmark side by side with its baseline, in one run, and prints a table of
 # figures and ratios. Each row is the median of $BENCH_REPEAT runs (default 5).
 #   bench/run.sh            (needs the packages of scripts/install-deps.sh)
-# BENCH_ROWS picks rows by name (default: all of them): hello emulate push many noop rss merge
-# firmware, e.g. BENCH_ROWS="hello noop" bench/run.sh. XBUILD_BUILD_DIR picks the build.
+# BENCH_ROWS picks rows by name (default: all of them): hello cjson zlib trees emulate push many
+# noop rss merge firmware, e.g. BENCH_ROWS="hello noop" bench/run.sh. XBUILD_BUILD_DIR picks the
+# build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${XBUILD_BUILD_DIR:-$root/build-release}
@@ -16,6 +17,12 @@ ninja -C "$build" >/dev/null
 xbuild="$build/xbuild"
 export XBUILD_DATA_DIR="$root" SOURCE_DATE_EPOCH=1700000000
 export XBUILD_CACHE_DIR="$work/cache"  # never the user's cache
+# The emulated rows register binfmt_misc's xbuild-qemu-aarch64 handler, as xbuild run does; when
+# it was not there before, the bench removes it at the end.
+handler=/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64
+had_handler=no
+[ -e "$handler" ] && had_handler=yes
+load_start=$(cut -d' ' -f1 /proc/loadavg)  # the machine's other work, which the figures share it with
 
 # Median wall time in seconds of running "$@" $repeat times; $prepare runs (untimed) before each.
 median() {
@@ -62,6 +69,198 @@ if want hello; then
   row "  ceiling: 2 scripts at once, per copy" "$t_half" "sequential shell script" "$t_seq" "(the cores' own limit)"
 fi
 
+# Prints the directory of Debian source package $1 of bookworm, unpacked once into
+# $XBUILD_TEST_CACHE/sources/<name>-<version>/source as the end-to-end tests keep theirs
+# (fetched into a temporary sibling, renamed when complete); prints nothing and says why on
+# stderr when there is no deb-src entry or the archive does not have it.
+debian_source() {
+  local name=$1 dsc version sources fetch
+  dsc=$(apt-get source --print-uris "$name/bookworm" 2>/dev/null |
+    awk -v p="${name}_" 'index($2, p) == 1 && $2 ~ /\.dsc$/ {print $2}')
+  version=${dsc#"${name}_"}
+  version=${version%.dsc}
+  if [ -z "$version" ]; then
+    echo "skipping $name: no deb-src entry for bookworm (scripts/install-deps.sh adds one)" >&2
+    return 0
+  fi
+  sources="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/sources/$name-$version"
+  if [ ! -d "$sources/source" ]; then
+    mkdir -p "$(dirname "$sources")"
+    fetch=$(mktemp -d "$(dirname "$sources")/.$name-$version.tmp-XXXXXX")
+    if ! (cd "$fetch" && apt-get source -qq --download-only "$name/bookworm" && dpkg-source -x "$dsc" source) \
+      >/dev/null 2>&1; then
+      rm -rf "$fetch"
+      echo "skipping $name: cannot fetch its bookworm source package (apt-get source $name/bookworm)" >&2
+      return 0
+    fi
+    mv -T "$fetch" "$sources" 2>/dev/null || rm -rf "$fetch"
+  fi
+  echo "$sources/source"
+}
+
+# Row: a real project, cJSON from Debian's source package, built with CMake and tested by its own
+# ctest suite on the five platforms: xbuild against bench/sequential-cjson.sh (the same commands,
+# one platform after another), and the machine's ceiling as in row 1. On a machine busy with
+# other work, xbuild's five platforms at once get a larger share of the cores than two scripts
+# do, so its ratio can come below this ceiling (the table's last line gives the load).
+if ! want cjson; then
+  :
+elif ! command -v dpkg-source >/dev/null || ! command -v cmake >/dev/null || ! command -v unshare >/dev/null; then
+  echo "skipping cjson: needs dpkg-dev, cmake and util-linux (scripts/install-deps.sh)" >&2
+elif srcdir=$(debian_source cjson) && [ -n "$srcdir" ]; then
+  cp -a "$srcdir" "$work/cjson"
+  cat >"$work/cjson/xbuild.toml" <<'TOML'
+[project]
+name = "cjson"
+
+[targets]
+platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
+
+[stage.build]
+run = '''
+cmake -S . -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
+cmake --build "$XBUILD_OUT/build"
+'''
+
+[stage.test]
+needs = ["build"]
+run = 'ctest --test-dir "$XBUILD_OUT/build" --output-on-failure'
+TOML
+  prepare="rm -rf '$work/cjson/.xbuild' '$work/seq' '$work/seq2'"
+  t_xbuild=$(median "$xbuild" run --no-cache "$work/cjson/xbuild.toml")
+  t_seq=$(median "$root/bench/sequential-cjson.sh" "$work/cjson" "$work/seq")
+  row "xbuild run cjson (5 platforms, ctest)" "$t_xbuild" "sequential shell script" "$t_seq" "goal <= 0.80x"
+  t_pair=$(median bash -c "'$root/bench/sequential-cjson.sh' '$work/cjson' '$work/seq' & \
+    '$root/bench/sequential-cjson.sh' '$work/cjson' '$work/seq2'; wait")
+  t_half=$(awk -v a="$t_pair" 'BEGIN {print a / 2}')
+  row "  ceiling: 2 scripts at once, per copy" "$t_half" "sequential shell script" "$t_seq" "(the cores' own limit)"
+  rm -rf "$work/cjson" "$work/seq" "$work/seq2"
+fi
+
+# The zlib and trees rows use sysroots and root filesystems xbuild makes from Debian packages
+# (mmdebstrap) in the cache directory the end-to-end tests make theirs in,
+# $XBUILD_TEST_CACHE/xbuild-cache, given with --cache-dir: they persist across bench runs, and
+# the tests' arm64 bookworm sysroot with zlib1g-dev is the same tree. Each row runs its configs
+# once untimed first, which makes the trees when they are missing (a bookworm point release
+# names new ones) and checks that the stages pass. Their stages run with --no-cache, so nothing
+# else lands in that cache.
+trees="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/xbuild-cache"
+
+# Why the rows that make Debian trees and emulate arm64 cannot run here, if they cannot.
+trees_missing() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "root (mmdebstrap's trees, binfmt_misc and the emulated stages' chroot)"
+  elif ! command -v mmdebstrap >/dev/null || ! command -v qemu-aarch64-static >/dev/null ||
+    ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+    echo "mmdebstrap, qemu-user-static and gcc-aarch64-linux-gnu (scripts/install-deps.sh)"
+  fi
+}
+
+# Runs the xbuild.toml of project $1 once, untimed, with the trees' cache; shows its log on failure.
+warm() {
+  if ! "$xbuild" run --no-cache --cache-dir "$trees" "$1/xbuild.toml" >"$1.log" 2>&1; then
+    tail -n 40 "$1.log" >&2
+    echo "benchmark setup failed: xbuild run $1/xbuild.toml (log above)" >&2
+    exit 1
+  fi
+}
+
+# Row: pngcheck, a real project from Debian's source package that links the target's zlib (it
+# inflates a PNG's image data to check it), built by its own Makefile.unx as Debian builds it
+# and tested as Debian's autopkgtests do, for linux/arm64 alone: cross against an xbuild-made
+# sysroot with zlib1g-dev, against emulated (the target's own gcc under QEMU) in an xbuild-made
+# root filesystem with gcc, make, libc6-dev and zlib1g-dev.
+if ! want zlib; then
+  :
+elif [ -n "$(trees_missing)" ]; then
+  echo "skipping zlib arm64: needs $(trees_missing)" >&2
+elif srcdir=$(debian_source pngcheck) && [ -n "$srcdir" ]; then
+  for strategy in cross emulate; do
+    cp -a "$srcdir" "$work/zlib-$strategy"
+    {
+      printf '[project]\nname = "pngcheck"\n\n[targets]\nplatforms = ["linux/arm64"]\n'
+      if [ "$strategy" = cross ]; then
+        printf 'packages = ["zlib1g-dev"]\nsuite = "bookworm"\n\n[platform."linux/arm64"]\nstrategy = "cross"\n'
+      else
+        printf '\n[platform."linux/arm64"]\nstrategy = "emulate"\n'
+        printf 'rootfs = { suite = "bookworm", packages = ["gcc", "make", "libc6-dev", "zlib1g-dev"] }\n'
+      fi
+      cat <<'TOML'
+
+# Makefile.unx builds in the source directory: the programs move to $XBUILD_OUT, which also
+# leaves nothing there that would make the next run's make a no-op.
+[stage.build]
+run = 'make -f Makefile.unx CC="$CC" && mv pngcheck pngsplit png-fix-IDAT-windowsize "$XBUILD_OUT/"'
+
+[stage.test]
+needs = ["build"]
+run = '''
+$XBUILD_EXEC "$XBUILD_OUT/pngcheck" -v debian/tests/openlogo-nd-100.png | grep '^No errors detected'
+cp debian/tests/openlogo-nd-100.png "$XBUILD_OUT/test.png"
+cd "$XBUILD_OUT"
+$XBUILD_EXEC ./pngsplit test.png
+cat test.png.* >concat.png
+cmp test.png concat.png
+'''
+TOML
+    } >"$work/zlib-$strategy/xbuild.toml"
+    warm "$work/zlib-$strategy"
+  done
+  prepare="rm -rf '$work/zlib-cross/.xbuild' '$work/zlib-emulate/.xbuild'"
+  t_cross=$(median "$xbuild" run --no-cache --cache-dir "$trees" "$work/zlib-cross/xbuild.toml")
+  t_emulate=$(median "$xbuild" run --no-cache --cache-dir "$trees" "$work/zlib-emulate/xbuild.toml")
+  row "zlib arm64: pngcheck, cross + sysroot" "$t_cross" "emulated in its rootfs" "$t_emulate" "goal <= 0.20x (5x)"
+  rm -rf "$work"/zlib-*
+fi
+
+# Rows: what reusing a cached tree adds to a run: a one-stage run (`true`, linux/arm64) whose
+# Debian tree is made already (the zlib row's), against the same run without it: cross with a
+# sysroot of zlib1g-dev against cross with no packages, and emulated in a root filesystem made
+# from packages against emulated in the directory root filesystem the e2e test EmulatedHello
+# makes ($XBUILD_TEST_CACHE/rootfs-arm64-bookworm). The difference is the tree's resolution (the
+# suite's InRelease fetched, the key, its locks) and, emulated, the overlay each stage gets over
+# a shared tree.
+if ! want trees; then
+  :
+elif [ -n "$(trees_missing)" ]; then
+  echo "skipping trees: needs $(trees_missing)" >&2
+else
+  rootfs_dir="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/rootfs-arm64-bookworm"
+  for kind in sysroot bare rootfs dir; do
+    [ "$kind" = dir ] && [ ! -x "$rootfs_dir/bin/sh" ] && continue
+    mkdir -p "$work/trees-$kind"
+    {
+      printf '[project]\nname = "trees"\n\n[targets]\nplatforms = ["linux/arm64"]\n'
+      case $kind in
+        sysroot) printf 'packages = ["zlib1g-dev"]\nsuite = "bookworm"\n\n[platform."linux/arm64"]\nstrategy = "cross"\n' ;;
+        bare) printf '\n[platform."linux/arm64"]\nstrategy = "cross"\n' ;;
+        rootfs)
+          printf '\n[platform."linux/arm64"]\nstrategy = "emulate"\n'
+          printf 'rootfs = { suite = "bookworm", packages = ["gcc", "make", "libc6-dev", "zlib1g-dev"] }\n'
+          ;;
+        dir) printf '\n[platform."linux/arm64"]\nstrategy = "emulate"\nrootfs = "%s"\n' "$rootfs_dir" ;;
+      esac
+      printf '\n[stage.only]\nrun = "true"\n'
+    } >"$work/trees-$kind/xbuild.toml"
+    warm "$work/trees-$kind"
+  done
+  prepare="rm -rf '$work'/trees-*/.xbuild"
+  run_trees() { "$xbuild" run --no-cache --cache-dir "$trees" "$work/trees-$1/xbuild.toml"; }
+  difference() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f s, goal <= 1 s", a - b}'; }
+  t_tree=$(median run_trees sysroot)
+  t_base=$(median run_trees bare)
+  row "trees: run with a cached sysroot" "$t_tree" "the same, no packages" "$t_base" "$(difference "$t_tree" "$t_base")"
+  t_tree=$(median run_trees rootfs)
+  if [ -x "$rootfs_dir/bin/sh" ]; then
+    t_base=$(median run_trees dir)
+    row "trees: run in a cached rootfs (emulate)" "$t_tree" "a directory rootfs" "$t_base" "$(difference "$t_tree" "$t_base")"
+  else
+    rows+=("$(printf '%-44s %8.3f s  %-28s %10s  %7s  %s' "trees: run in a cached rootfs (emulate)" "$t_tree" \
+      "(no $rootfs_dir)" "-" "-" "goal: the difference <= 1 s")")
+  fi
+  rm -rf "$work"/trees-*
+fi
+
 # Row: examples/hello for linux/arm64 alone, emulated (the target's gcc under QEMU inside the
 # cached arm64 root filesystem the e2e tests build) against cross (Debian's aarch64 gcc).
 rootfs="${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/rootfs-arm64-bookworm"
@@ -70,8 +269,6 @@ if ! want emulate; then
 elif [ "$(id -u)" -ne 0 ] || [ ! -x "$rootfs/bin/sh" ]; then
   echo "skipping emulate vs cross: needs root and $rootfs (made by the e2e test EmulatedHello)" >&2
 else
-  handler=/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64
-  had_handler=no; [ -e "$handler" ] && had_handler=yes
   for strategy in emulate cross; do
     mkdir -p "$work/arm64-$strategy"
     cp -r "$root/examples/hello/." "$work/arm64-$strategy/"
@@ -84,7 +281,6 @@ else
   t_emulate=$(median "$xbuild" run --no-cache "$work/arm64-emulate/xbuild.toml")
   t_cross=$(median "$xbuild" run --no-cache "$work/arm64-cross/xbuild.toml")
   row "examples/hello linux/arm64, emulate" "$t_emulate" "the same, cross" "$t_cross" "(QEMU cost)"
-  [ "$had_handler" = no ] && [ -e "$handler" ] && echo -1 >"$handler"
 fi
 
 # Rows: pushing examples/hello's five-platform layout to a local registry (Debian's
@@ -200,6 +396,8 @@ else
   echo "skipping firmware test: needs gcc-arm-none-eabi and qemu-system-arm" >&2
 fi
 
-echo "cores: $(nproc), runs per figure: $repeat (median)"
+if [ "$had_handler" = no ] && [ -e "$handler" ]; then echo -1 >"$handler"; fi
+
+echo "cores: $(nproc), runs per figure: $repeat (median), load average at start and end: $load_start, $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-44s %10s  %-28s %10s  %7s  %s\n' "benchmark" "xbuild" "baseline" "time" "ratio" "goal"
 printf '%s\n' "${rows[@]}"
