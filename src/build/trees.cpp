@@ -31,14 +31,17 @@ std::vector<std::string> target_packages(const Config& config, const Platform& p
   return packages;
 }
 
-// Where a target's packages are declared, for messages.
+// Where the packages of a target's tree are declared, for messages: each place that names some.
 std::string declared_in(const Config& config, const Platform& platform, bool rootfs) {
   const PlatformOverride* override_spec = override_of(config, platform);
-  std::string scope = "[platform.\"" + platform.str() + "\"]";
-  if (rootfs) return "the rootfs of " + scope + " in " + config.file.string();
-  if (override_spec && !override_spec->packages.empty() && config.packages.packages.empty())
-    return scope + " packages in " + config.file.string();
-  return "[targets] packages in " + config.file.string();
+  const std::string scope = "[platform.\"" + platform.str() + "\"]";
+  std::vector<std::string> places;
+  if (rootfs) places.push_back("the rootfs of " + scope);
+  if (!config.packages.packages.empty()) places.push_back("[targets] packages");
+  if (override_spec && !override_spec->packages.empty()) places.push_back(scope + " packages");
+  std::string last = places.back();
+  places.pop_back();
+  return (places.empty() ? "" : join(places, ", ") + " and ") + last + " in " + config.file.string();
 }
 
 // The suite: the rootfs table's, else [platform.X] suite, else [targets] suite, else the one
@@ -86,7 +89,17 @@ Result<oci::Manifest> image_for(const registry::Reference& reference, const Plat
                                 const registry::RegistryOptions& options) {
   Result<oci::Manifest> top = registry::fetch_manifest(reference, options);
   if (!top) return top;
-  if (!top.value().is_index()) return top;
+  if (!top.value().is_index()) {
+    // A single image: its config says its platform.
+    Result<std::string> config = registry::fetch_blob_text(reference, top.value().config, options);
+    if (!config) return fail(config.error());
+    Result<Platform> platform = oci::platform_of_config(config.value(), reference.str());
+    if (!platform) return fail(platform.error());
+    if (!PlatformMatcher(wanted).matches(platform.value()))
+      return fail(fmt::format("{} has no image for {} (it is a single image, for {})", reference.str(), wanted.str(),
+                              platform.value().str()));
+    return top;
+  }
   std::vector<Platform> offered;
   for (const oci::Descriptor& entry : top.value().manifests) offered.push_back(entry.platform.value_or(Platform{}));
   std::optional<std::size_t> best = PlatformMatcher(wanted).best(offered);
