@@ -74,6 +74,9 @@ struct ImageWant {
 };
 
 void want_tree(std::vector<TreeWant>& wants, debian::TreeSpec spec, const std::string& platform, std::string where) {
+  // One tree for one set of packages, however each target's declarations order them.
+  std::sort(spec.packages.begin(), spec.packages.end());
+  spec.packages.erase(std::unique(spec.packages.begin(), spec.packages.end()), spec.packages.end());
   for (TreeWant& want : wants) {
     if (want.spec.kind == spec.kind && want.spec.suite == spec.suite && want.spec.architecture == spec.architecture &&
         want.spec.mirror == spec.mirror && want.spec.packages == spec.packages) {

@@ -9,8 +9,8 @@
 //                                            (dpkg), a problem of the plan with the apt line.
 // resolve_trees() runs between the two plannings of a run (the first says each target's
 // strategy, the second uses the trees' paths): one GET of each suite's release file and of each
-// image's manifest, nothing written. make_trees() runs under the state lock: the trees not made
-// yet, side by side, each line of progress printed as it comes.
+// image's manifest (and of a single image's config, for its platform), nothing written. make_trees() runs under the
+// state lock: the trees not made yet, side by side, each line of progress printed as it comes.
 #pragma once
 
 #include <filesystem>

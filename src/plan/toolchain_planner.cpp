@@ -49,7 +49,8 @@ class ToolchainPlanner final : public TargetPlanner {
         missing != context_.options.missing_host_packages.end() && !missing->second.empty()) {
       // A native build uses this machine's own libraries: the packages must be installed here.
       target.problems.push_back("builds natively with this machine's libraries, which lack " +
-                                join(missing->second, ", ") + " (declared in packages)");
+                                join(missing->second, ", ") + " (declared in [targets] or [platform.\"" +
+                                target.platform.str() + "\"] packages)");
       for (const std::string& package : missing->second) target.status.missing_packages.push_back(package);
     }
     if (strategy_ != Strategy::cross) {

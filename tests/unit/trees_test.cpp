@@ -322,11 +322,12 @@ TEST_F(TreesTest, ANativeTargetLackingItsPackagesIsAProblemWithTheAptLine) {
   EXPECT_EQ(native.strategy, Strategy::native);
   EXPECT_EQ(native.problems,
             std::vector<std::string>{"builds natively with this machine's libraries, which lack libssl-dev, "
-                                     "libbz2-dev (declared in packages)"});
+                                     "libbz2-dev (declared in [targets] or [platform.\"linux/amd64\"] packages)"});
   EXPECT_TRUE(target_of(planned, "linux/arm64").problems.empty());
   const std::string rendered = render_plan(planned);
   EXPECT_NE(rendered.find("\nmissing:\n  linux/amd64: builds natively with this machine's libraries, which lack "
-                          "libssl-dev, libbz2-dev (declared in packages)\n  to install: apt-get install "
+                          "libssl-dev, libbz2-dev (declared in [targets] or [platform.\"linux/amd64\"] packages)\n  to "
+                          "install: apt-get install "
                           "--no-install-recommends libssl-dev libbz2-dev\n"),
             std::string::npos)
       << rendered;
