@@ -87,6 +87,7 @@ int test_command(const FirmwareOptions& options) {
   firmware::TestOutcome outcome = firmware::run_test(target, test).value_or_throw();
   std::cout << "firmware test " << options.elf.filename().string() << " on " << target.cpu << " (" << target.machine
             << "): " << outcome.verdict << "\n";
+  for (const std::string& line : firmware::quoted_console(outcome)) std::cout << line << "\n";
   return outcome.passed ? 0 : 1;
 }
 
