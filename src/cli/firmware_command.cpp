@@ -33,7 +33,8 @@ struct FirmwareOptions {
   std::string pass_pattern = firmware::kDefaultPassPattern;
   std::string output;
   std::string name;
-  fs::path state_dir = ".xbuild";
+  fs::path config_file = "xbuild.toml";
+  fs::path state_dir;  // empty: <the config's directory>/.xbuild, as `xbuild run` has it
 };
 
 firmware::Target load(const std::string& name) {
@@ -46,9 +47,22 @@ fs::path self_path() {
   return error ? fs::path("xbuild") : self;
 }
 
+// The state directory `xbuild run` would use for the project, so that the files land beside
+// its other generated files and never in whatever directory the command runs in.
+fs::path state_directory(const FirmwareOptions& options) {
+  if (!options.state_dir.empty()) return fs::absolute(options.state_dir).lexically_normal();
+  const fs::path config = fs::absolute(options.config_file).lexically_normal();
+  if (!fs::is_regular_file(config))
+    throw Error("firmware env: " + config.string() +
+                    " does not exist; run it in the project's directory, or name the project's config (--config "
+                    "FILE) or where the cross files go (--state-dir DIR)",
+                2);
+  return config.parent_path() / ".xbuild";
+}
+
 int env_command(const FirmwareOptions& options) {
   firmware::Target target = load(options.target);
-  const fs::path dir = fs::absolute(options.state_dir) / "firmware" / target.name;
+  const fs::path dir = state_directory(options) / "firmware" / target.name;
   fs::create_directories(dir);
   std::vector<std::string> wrapper = {self_path().string(), "firmware", "test", "--target", target.name};
   write_file_atomic(dir / "meson-cross.ini", firmware::meson_cross_file(target, wrapper)).value_or_throw();
@@ -56,6 +70,8 @@ int env_command(const FirmwareOptions& options) {
   for (const auto& [key, value] :
        firmware::stage_environment(target, self_path(), dir / "meson-cross.ini", dir / "toolchain.cmake"))
     std::cout << key << "=" << shell_quote(value) << "\n";
+  std::cerr << "xbuild firmware env: wrote " << (dir / "meson-cross.ini").string() << " and "
+            << (dir / "toolchain.cmake").string() << "\n";
   return 0;
 }
 
@@ -87,6 +103,7 @@ int test_command(const FirmwareOptions& options) {
   firmware::TestOutcome outcome = firmware::run_test(target, test).value_or_throw();
   std::cout << "firmware test " << options.elf.filename().string() << " on " << target.cpu << " (" << target.machine
             << "): " << outcome.verdict << "\n";
+  for (const std::string& line : firmware::quoted_console(outcome)) std::cout << line << "\n";
   return outcome.passed ? 0 : 1;
 }
 
@@ -120,8 +137,10 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   for (CLI::App* sub : {env, test, pack})
     sub->add_option("--target", options->target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
         ->required();
-  env->add_option("--state-dir", options->state_dir, "Where the cross files go (<dir>/firmware/<target>/)")
+  env->add_option("--config", options->config_file, "The project's config; its directory holds the state directory")
       ->capture_default_str();
+  env->add_option("--state-dir", options->state_dir,
+                  "Where the cross files go, as <dir>/firmware/<target>/ (default: <project>/.xbuild)");
   test->add_option("elf", options->elf, "The test image")->required();
   CLI::Option* timeout =
       test->add_option("--timeout", options->timeout_seconds,

@@ -14,8 +14,13 @@
 
 namespace xb::firmware {
 
-// Unity's summary with no failures, then OK (an ECMAScript regex searched in the console).
-inline constexpr const char* kDefaultPassPattern = "(^|\\n)[0-9]+ Tests 0 Failures [0-9]+ Ignored\\nOK(\\n|$)";
+// Unity's summary with no failures, then OK (an ECMAScript regex searched in the console). Unity
+// ends the summary line with a space; a console may end lines with \r\n.
+inline constexpr const char* kDefaultPassPattern =
+    "(^|\\n)[0-9]+ Tests 0 Failures [0-9]+ Ignored ?\\r?\\nOK ?\\r?(\\n|$)";
+
+// How many of the console's last non-blank lines a failed verdict quotes.
+inline constexpr std::size_t kQuotedLines = 5;
 
 struct TestOptions {
   std::filesystem::path elf;
@@ -29,8 +34,26 @@ struct TestOutcome {
   bool timed_out = false;
   std::int64_t exit_code = 0;
   bool pattern_matched = false;
-  std::string verdict;  // the one-line result printed after the console output
+  std::string verdict;                    // the one-line result printed after the console output
+  std::vector<std::string> console_tail;  // failed: the console's last non-blank lines (at most kQuotedLines)
 };
+
+// How QEMU ended.
+struct QemuEnd {
+  bool timed_out = false;
+  int term_signal = 0;
+  std::int64_t exit_code = 0;
+};
+
+// The verdict on a finished run: the exit code first (semihosting hands QEMU the firmware's
+// own), then the pass pattern (ECMAScript) searched in the whole console. `timeout` is only
+// named in the verdict. A pattern that is not a valid regex is an error.
+Result<TestOutcome> judge(const QemuEnd& end, const std::string& console, const std::string& pass_pattern,
+                          std::chrono::milliseconds timeout);
+
+// The lines `xbuild firmware test` prints after the verdict of a failed test: a heading and the
+// quoted tail, or a line saying the console was empty.
+std::vector<std::string> quoted_console(const TestOutcome& outcome);
 
 // The qemu-system-arm command line for `elf` on the target's machine and CPU.
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf);

@@ -149,6 +149,14 @@ std::string meson_list(const std::vector<std::string>& words) {
   return out + "]";
 }
 
+// `variable` = the flags that the environment variable `env` does not hold as words of its own.
+std::string cmake_flags(const std::string& variable, const std::string& env, const std::vector<std::string>& flags) {
+  return "separate_arguments(_xbuild_env UNIX_COMMAND \"$ENV{" + env + "}\")\nset(" + variable +
+         " \"\")\nforeach(_xbuild_flag IN ITEMS " + join(flags, " ") +
+         ")\n  list(FIND _xbuild_env \"${_xbuild_flag}\" _xbuild_at)\n  if(_xbuild_at EQUAL -1)\n    string(APPEND " +
+         variable + " \" ${_xbuild_flag}\")\n  endif()\nendforeach()\n";
+}
+
 }  // namespace
 
 std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper) {
@@ -165,10 +173,16 @@ std::string meson_cross_file(const Target& target, const std::vector<std::string
 std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator) {
   const std::string prefix = target.triple + "-";
   return "set(CMAKE_SYSTEM_NAME Generic)\nset(CMAKE_SYSTEM_PROCESSOR arm)\nset(CMAKE_C_COMPILER " + prefix +
-         "gcc)\nset(CMAKE_CXX_COMPILER " + prefix + "g++)\nset(CMAKE_C_FLAGS_INIT \"" + join(target.cflags, " ") +
-         "\")\nset(CMAKE_EXE_LINKER_FLAGS_INIT \"" + join(target.ldflags, " ") +
-         "\")\nset(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)\nset(CMAKE_CROSSCOMPILING_EMULATOR " +
-         join(emulator, ";") + ")\n";
+         "gcc)\nset(CMAKE_CXX_COMPILER " + prefix +
+         "g++)\n# The target's flags, each unless the environment's CFLAGS, CXXFLAGS, ASMFLAGS or LDFLAGS\n"
+         "# (which CMake adds on the first configure) holds it already: --specs=rdimon.specs twice is an\n"
+         "# error of gcc's.\n" +
+         cmake_flags("CMAKE_C_FLAGS_INIT", "CFLAGS", target.cflags) +
+         cmake_flags("CMAKE_CXX_FLAGS_INIT", "CXXFLAGS", target.cflags) +
+         cmake_flags("CMAKE_ASM_FLAGS_INIT", "ASMFLAGS", target.cflags) +
+         cmake_flags("CMAKE_EXE_LINKER_FLAGS_INIT", "LDFLAGS", target.ldflags) +
+         "set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)\nset(CMAKE_CROSSCOMPILING_EMULATOR " + join(emulator, ";") +
+         ")\n";
 }
 
 }  // namespace xb::firmware

@@ -25,7 +25,8 @@ std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<s
 namespace xb::firmware {
 
 // Meson `system = 'none'`, CMake `Generic`; the CPU flags in c_args / CMAKE_C_FLAGS_INIT and the
-// newlib specs in the link arguments.
+// newlib specs in the link arguments. The CMake file leaves out each flag that CFLAGS, CXXFLAGS,
+// ASMFLAGS or LDFLAGS of its environment hold already, so the flags reach gcc once either way.
 std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper);
 std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator);
 
