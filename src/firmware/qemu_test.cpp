@@ -6,12 +6,14 @@
 // failure whatever the console said. Otherwise the verdict combines the exit code with a regex
 // searched in the whole console (Unity's summary by default), so a firmware that exits 0
 // without printing its summary, or prints it and then crashes, fails. A failed verdict keeps
-// the console's last non-blank lines, read backwards from its end, to quote them.
+// the console's last non-blank lines, read backwards from its end, to quote them. Before all
+// that, an ELF without a vector table fails without starting QEMU (vector_table.h).
 #include "firmware/qemu_test.h"
 
 #include <algorithm>
 #include <regex>
 
+#include "firmware/vector_table.h"
 #include "util/probe.h"
 #include "util/strings.h"
 
@@ -91,6 +93,7 @@ Result<TestOutcome> judge(const QemuEnd& end, const std::string& console, const 
 
 std::vector<std::string> quoted_console(const TestOutcome& outcome) {
   if (outcome.passed) return {};
+  if (!outcome.hint.empty()) return outcome.hint;
   if (outcome.console_tail.empty()) return {"the console was empty"};
   std::vector<std::string> lines = {"the console ended with:"};
   for (const std::string& line : outcome.console_tail) lines.push_back("  | " + line);
@@ -99,6 +102,16 @@ std::vector<std::string> quoted_console(const TestOutcome& outcome) {
 
 Result<TestOutcome> run_test(const Target& target, const TestOptions& options) {
   if (Result<std::regex> pattern = compile(options.pass_pattern); !pattern) return Failure{pattern.error()};
+  if (std::optional<std::uint32_t> address = vector_table_address(target)) {
+    Result<std::optional<std::string>> problem = vector_table_problem(options.elf, *address);
+    if (!problem) return Failure{problem.error()};
+    if (problem.value()) {
+      TestOutcome outcome;
+      outcome.verdict = "FAILED: " + *problem.value() + "; qemu-system-arm was not started";
+      outcome.hint = vector_table_hint(target, *address);
+      return outcome;
+    }
+  }
   std::string console;
   CommandOptions run;
   run.timeout = std::max(options.timeout, std::chrono::milliseconds(1));  // 0 is no time, not no limit

@@ -36,6 +36,7 @@ struct TestOutcome {
   bool pattern_matched = false;
   std::string verdict;                    // the one-line result printed after the console output
   std::vector<std::string> console_tail;  // failed: the console's last non-blank lines (at most kQuotedLines)
+  std::vector<std::string> hint;          // failed before QEMU started: why, and how to fix it
 };
 
 // How QEMU ended.
@@ -52,13 +53,16 @@ Result<TestOutcome> judge(const QemuEnd& end, const std::string& console, const 
                           std::chrono::milliseconds timeout);
 
 // The lines `xbuild firmware test` prints after the verdict of a failed test: a heading and the
-// quoted tail, or a line saying the console was empty.
+// quoted tail, or a line saying the console was empty; for a test that failed before QEMU
+// started, the hint.
 std::vector<std::string> quoted_console(const TestOutcome& outcome);
 
 // The qemu-system-arm command line for `elf` on the target's machine and CPU.
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf);
 
 // Runs the test synchronously (util/probe.h run_sync). Passed: QEMU exits 0 and the console matches the pattern.
+// An ELF without a vector table where the target's ldflags put it (firmware/vector_table.h)
+// fails at once, with a hint, and QEMU is not started.
 // At the timeout QEMU's process group is ended and the test fails. A bad pattern or a QEMU that
 // cannot start is an error.
 Result<TestOutcome> run_test(const Target& target, const TestOptions& options);

@@ -126,6 +126,40 @@ TEST(FirmwareE2E, ExitZeroWithoutThePassPatternFails) {
             "firmware test firmware.elf on cortex-m3 (mps2-an385): passed (exit code 0, pass pattern matched)");
 }
 
+// The suite linked as a third-party project's tests are (rdimon.specs, no startup file): no
+// vector table, so the test fails at once with the cause and the fix instead of QEMU's lock-up.
+TEST(FirmwareE2E, AnImageWithoutAVectorTableFailsWithTheFix) {
+  XB_REQUIRE_TOOLS(kFirmwareTools);
+  ScratchDir scratch;
+  for (const TargetCase& target : {kTargets[0], kTargets[2]}) {
+    SCOPED_TRACE(target.name);
+    fs::path example = copy_example("firmware", scratch / ("src-" + target.name));
+    CommandResult built = run({"sh", "-c",
+                               "set -a; eval \"$(\"$XB\" firmware env --target " + target.name +
+                                   " --state-dir \"$STATE\")\"; set +a; $CC $CFLAGS $LDFLAGS crc16.c unity_mini.c "
+                                   "test_crc16.c -o novec.elf"},
+                              {{"XB", xbuild_binary().string()}, {"STATE", (scratch / "state").string()}}, example);
+    ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+    auto start = std::chrono::steady_clock::now();
+    CommandResult result =
+        xbuild({"firmware", "test", "--target", target.name, "--timeout", "30", (example / "novec.elf").string()});
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    const std::string address = target.name == "cortex-m33" ? "0x10000000" : "0x00000000";
+    EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+    EXPECT_EQ(result.out, "firmware test novec.elf on " + target.cpu + " (" + target.machine +
+                              "): FAILED: no vector table at " + address +
+                              " in novec.elf (nothing is loaded there); qemu-system-arm was not started\n"
+                              "QEMU's Cortex-M reset loads the initial SP and PC from the vector table at " +
+                              address + " on " + target.machine +
+                              "; without one it locks up (\"Lockup: can't escalate 3 to HardFault\")\n"
+                              "fix: link a startup file whose vector table is in section .vectors into every test "
+                              "executable (examples/firmware/startup.c); with CMake, compile it once and configure "
+                              "with -DCMAKE_C_STANDARD_LIBRARIES=/path/to/startup.o\n");
+    EXPECT_EQ(result.err, "");
+    EXPECT_LT(elapsed, std::chrono::seconds(5));
+  }
+}
+
 TEST(FirmwareE2E, BadInputIsAClearError) {
   ScratchDir scratch;
   CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m9", "x.elf"});
