@@ -74,9 +74,10 @@ struct ImageWant {
 };
 
 void want_tree(std::vector<TreeWant>& wants, debian::TreeSpec spec, const std::string& platform, std::string where) {
-  // One tree for one set of packages, however each target's declarations order them.
-  std::sort(spec.packages.begin(), spec.packages.end());
-  spec.packages.erase(std::unique(spec.packages.begin(), spec.packages.end()), spec.packages.end());
+  // One tree for one set of packages, however each target's declarations order them; a spec
+  // that does not normalize is kept as written, for resolve_tree() to say why.
+  if (Result<debian::TreeSpec> normalized = debian::normalize_spec(spec); normalized)
+    spec = std::move(normalized.value());
   for (TreeWant& want : wants) {
     if (want.spec.kind == spec.kind && want.spec.suite == spec.suite && want.spec.architecture == spec.architecture &&
         want.spec.mirror == spec.mirror && want.spec.packages == spec.packages) {
@@ -189,9 +190,7 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
   const std::size_t total = wants.size() + images.size();
   parallel_for(total, std::min<std::size_t>(total, 8), [&](std::size_t index) {
     if (index < wants.size()) {
-      Result<debian::TreeSpec> spec = debian::normalize_spec(wants[index].spec);
-      trees[index] = spec ? debian::resolve_tree(spec.value(), options.cache_dir, options.http)
-                          : Result<debian::ResolvedTree>(fail(spec.error()));
+      trees[index] = debian::resolve_tree(wants[index].spec, options.cache_dir, options.http);
       return;
     }
     std::size_t image = index - wants.size();
