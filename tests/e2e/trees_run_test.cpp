@@ -27,10 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool ends_with(const std::string& text, const std::string& end) {
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
-
 fs::path tree_cache() { return rootfs_cache_dir() / "xbuild-cache"; }
 
 // A program that needs the target's zlib, built and run by its path on every platform.
@@ -164,11 +160,11 @@ TEST(TreesRun, APackageThatDoesNotExistIsNamedWithWhereItIsDeclaredAndNothingIsL
       zlib_project(scratch, "z", zlib_config(R"("linux/arm64")", R"("zlib1g-dev", "xbuild-no-such-package")"));
   CommandResult ran = xbuild({"run", "--cache-dir=" + (scratch / "cache").string()}, project);
   EXPECT_EQ(ran.exit_code, 1);
-  EXPECT_TRUE(ends_with(ran.err,
-                        "xbuild: error: package \"xbuild-no-such-package\" is not in bookworm for arm64 (look for its "
+  EXPECT_TRUE(
+      ran.err.ends_with("xbuild: error: package \"xbuild-no-such-package\" is not in bookworm for arm64 (look for its "
                         "name: https://packages.debian.org/search?searchon=names&suite=bookworm&keywords=xbuild-no-"
                         "such-package) (declared in [targets] packages in " +
-                            (project / "xbuild.toml").string() + ")\n"))
+                        (project / "xbuild.toml").string() + ")\n"))
       << ran.err;
   EXPECT_NE(ran.out.find("xbuild: sysroot of linux/arm64: making the sysroot of bookworm/arm64 with "
                          "xbuild-no-such-package, zlib1g-dev (mmdebstrap)\n"),
@@ -177,7 +173,7 @@ TEST(TreesRun, APackageThatDoesNotExistIsNamedWithWhereItIsDeclaredAndNothingIsL
   EXPECT_EQ(tree_dirs(scratch / "cache", "sysroot"), std::vector<std::string>{});
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch / "cache/debian/sysroot", ec))
-    EXPECT_TRUE(ends_with(entry.path().filename().string(), ".make-lock")) << entry.path();
+    EXPECT_TRUE(entry.path().filename().string().ends_with(".make-lock")) << entry.path();
   EXPECT_FALSE(fs::exists(project / ".xbuild/out")) << "no stage ran";
 }
 
