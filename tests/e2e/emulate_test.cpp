@@ -16,6 +16,7 @@
 
 #include "e2e/debian_rootfs.h"
 #include "e2e/e2e_support.h"
+#include "support/binfmt_aside.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -131,8 +132,8 @@ TEST_F(EmulatedHello, WithoutARootfsNothingRunsAndThePlanSaysHowToGiveOne) {
 // leaves it alone, says why it cannot go on, and what to do. The test registers that handler
 // itself (under a name of its own) and removes it again.
 TEST_F(EmulatedHello, AForeignHandlerWithoutTheFFlagStopsTheRunWithWhatToDo) {
-  // Ours, if this suite registered it, goes first (the next run registers it again).
-  if (!handler_existed_ && fs::exists(kHandler)) std::ofstream(kHandler) << "-1";
+  // Ours (this suite's runs or earlier ones registered it) is set aside for the test.
+  BinfmtAside aside("7f454c460201010000000000000000000200b700");
   for (const fs::directory_entry& entry : fs::directory_iterator("/proc/sys/fs/binfmt_misc")) {
     Result<std::string> read = read_file(entry.path());
     std::string text = read ? read.value() : "";
