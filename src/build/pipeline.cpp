@@ -9,6 +9,7 @@
 
 #include "build/base_images.h"
 #include "build/cache_pass.h"
+#include "build/firmware_startup.h"
 #include "build/inputs.h"
 #include "build/planning.h"
 #include "build/prepare.h"
@@ -85,6 +86,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   unpack_root_filesystems(plan, running, terminal);                       // image root filesystems
   reset_builders(inputs.config, plan);                                    // clean $XBUILD_OUT there too
   set_up_runners(plan, cache.cached, terminal);                           // wine's prefix, once
+  compile_firmware_startups(plan, running, terminal);                     // bare metal: the startup objects
   LayerPacker packer(inputs.config, plan, inputs.output);                 // layers packed as targets finish
   CacheRecorder recorder(plan, cache, terminal);                          // jobs that succeed are stored
   RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,

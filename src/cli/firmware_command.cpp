@@ -10,8 +10,10 @@
 #include <iostream>
 #include <memory>
 
+#include "build/inputs.h"
 #include "firmware/artifact.h"
 #include "firmware/qemu_test.h"
+#include "firmware/startup.h"
 #include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "toolchain/firmware_target.h"
@@ -62,7 +64,20 @@ fs::path state_directory(const FirmwareOptions& options) {
 
 int env_command(const FirmwareOptions& options) {
   firmware::Target target = load(options.target);
-  const fs::path dir = state_directory(options) / "firmware" / target.name;
+  const fs::path state_dir = state_directory(options);
+  const fs::path dir = state_dir / "firmware" / target.name;
+  // The startup the project's [firmware] startup names (without a project: xbuild's own),
+  // compiled into the state directory as `xbuild run` does.
+  const fs::path config = fs::absolute(options.config_file);
+  FirmwareSpec spec = fs::is_regular_file(config) ? read_config(config).firmware : FirmwareSpec{};
+  if (spec.startup) {
+    target.startup = firmware::resolve_startup(target, data_directory() / "toolchains" / "firmware",
+                                               spec.startup_source, state_dir)
+                         .value_or_throw();
+    if (firmware::prepare_startup(target).value_or_throw())
+      std::cerr << "xbuild firmware env: compiled " << target.startup->source.string() << " into "
+                << target.startup->object.string() << "\n";
+  }
   fs::create_directories(dir);
   std::vector<std::string> wrapper = {self_path().string(), "firmware", "test", "--target", target.name};
   write_file_atomic(dir / "meson-cross.ini", firmware::meson_cross_file(target, wrapper)).value_or_throw();

@@ -122,6 +122,11 @@ struct FirmwareSpec {
   std::string name;                  // file names in the artifact (NAME.elf, ...); empty: the ELF's stem
   int test_timeout_seconds = 0;      // `$XBUILD_EXEC test.elf` stops QEMU after this (0: xbuild's default)
   std::string pass_pattern;          // the console must match it (empty: Unity's summary line)
+  // The startup linked into every executable (toolchain/firmware_target.h Startup): xbuild's own
+  // (startup true, startup_source empty), the project's (startup_source: absolute), or none
+  // (startup = false: the project links its own vector table).
+  bool startup = true;
+  std::filesystem::path startup_source;
 };
 
 // Debian packages the targets build against: a cross target gets a sysroot made from them (its

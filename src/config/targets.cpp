@@ -18,7 +18,7 @@ namespace {
 
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
-const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern"};
+const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern", "startup"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
 // file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
@@ -30,6 +30,40 @@ std::optional<Platform> firmware_platform(const std::string& name) {
   Result<Platform> platform = parse_platform("none/arm/" + name);
   if (!platform || platform.value().variant != name) return std::nullopt;
   return platform.value();
+}
+
+// [firmware] startup: false, or a C or assembly file of the project (compiled like xbuild's own
+// startup, so its extension must say which; whether it exists is the plan's business).
+void read_startup(TomlReader& reader, const TomlTable& table, const fs::path& directory, FirmwareSpec& firmware) {
+  const TomlValue* value = table.get("startup");
+  if (!value) return;
+  if (const bool* enabled = value->as_boolean()) {
+    if (*enabled)
+      reader.report(*value,
+                    "\"startup\" in [firmware] is true, which is the default: leave it out to link xbuild's own "
+                    "startup, write startup = false to link your own vector table, or name your startup source "
+                    "(startup = \"startup.c\")");
+    else
+      firmware.startup = false;
+    return;
+  }
+  const std::string* text = value->as_string();
+  if (!text) {
+    reader.wrong_type(*value, "startup", "[firmware]", "a path or false");
+    return;
+  }
+  fs::path path(*text);
+  const std::string extension = path.extension().string();
+  if (text->empty() || path.is_absolute() || std::find(path.begin(), path.end(), fs::path("..")) != path.end())
+    reader.report(*value,
+                  "\"startup\" in [firmware] must be a path relative to the project's directory, inside it: " +
+                      in_quotes(*text));
+  else if (extension != ".c" && extension != ".S" && extension != ".s")
+    reader.report(*value, "\"startup\" in [firmware] must be a C or assembly source (.c, .S or .s) to compile "
+                          "for each target: " +
+                              in_quotes(*text));
+  else
+    firmware.startup_source = (directory / path).lexically_normal();
 }
 
 }  // namespace
@@ -116,7 +150,7 @@ void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
   }
 }
 
-// [firmware]: the artifact's ELF and the test runner's timeout and pass pattern.
+// [firmware]: the artifact's ELF, the test runner's timeout and pass pattern, the startup.
 void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
   const std::string scope = "[firmware]";
   const TomlTable* table = reader.table(root, "firmware", "");
@@ -151,6 +185,7 @@ void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
     else
       firmware.name = *name;
   }
+  read_startup(reader, *table, config.directory, firmware);
   if (const TomlValue* timeout = table->get("timeout"))
     firmware.test_timeout_seconds = read_timeout(reader, *timeout, scope);
   if (std::optional<std::string> pattern = reader.non_blank_string(*table, "pass_pattern", scope)) {

@@ -1,5 +1,5 @@
-// A firmware test run: qemu-system-arm -M <machine> -cpu <cpu> -nographic -monitor none
-// -semihosting-config enable=on,target=native -kernel <elf>, run synchronously (util/probe.h
+// A firmware test run: qemu-system-arm -M <machine> -cpu <qemu_cpu> -nographic -monitor none
+// -semihosting-config enable=on,target=native <qemu_args> -kernel <elf>, run synchronously (util/probe.h
 // run_sync) in a process group of its own. Console lines are collected (and handed to the
 // caller as they come); with semihosting, QEMU exits with the program's own exit code. At the
 // timeout the process group is terminated (SIGTERM, then SIGKILL after 1 s) and the run is a
@@ -20,18 +20,11 @@
 namespace xb::firmware {
 
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf) {
-  return {"qemu-system-arm",
-          "-M",
-          target.machine,
-          "-cpu",
-          target.cpu,
-          "-nographic",
-          "-monitor",
-          "none",
-          "-semihosting-config",
-          "enable=on,target=native",
-          "-kernel",
-          elf.string()};
+  std::vector<std::string> command = {"qemu-system-arm", "-M",      target.machine, "-cpu", target.qemu_cpu,
+                                      "-nographic",      "-monitor", "none", "-semihosting-config", "enable=on,target=native"};
+  command.insert(command.end(), target.qemu_args.begin(), target.qemu_args.end());
+  command.insert(command.end(), {"-kernel", elf.string()});
+  return command;
 }
 
 namespace {

@@ -126,9 +126,9 @@ Result<std::optional<std::string>> vector_table_problem(const fs::path& elf, std
 std::vector<std::string> vector_table_hint(const Target& target, std::uint32_t address) {
   return {"QEMU's Cortex-M reset loads the initial SP and PC from the vector table at " + hex(address) + " on " +
               target.machine + "; without one it locks up (\"Lockup: can't escalate 3 to HardFault\")",
-          "fix: link a startup file whose vector table is in section .vectors into every test executable "
-          "(examples/firmware/startup.c); with CMake, compile it once and configure with "
-          "-DCMAKE_C_STANDARD_LIBRARIES=/path/to/startup.o"};
+          "fix: link a vector table in section .vectors into every test executable: xbuild's own startup is in "
+          "$LDFLAGS and the generated CMake and Meson files unless [firmware] startup = false; with your own, "
+          "name its source in [firmware] startup, or link it yourself"};
 }
 
 }  // namespace xb::firmware

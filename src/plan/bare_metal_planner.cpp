@@ -21,8 +21,20 @@ class BareMetalPlanner final : public TargetPlanner {
   void plan(TargetPlan& target) override {
     target.strategy = Strategy::cross;
     target.reason = "bare metal";
-    const firmware::Target* chosen = find(target);
-    if (!chosen) return;
+    const firmware::Target* found = find(target);
+    if (!found) return;
+    // The project's startup ([firmware] startup), which the run compiles before the stages.
+    firmware::Target with_startup = *found;
+    const FirmwareSpec& spec = context_.config.firmware;
+    if (spec.startup) {
+      Result<firmware::Startup> startup =
+          firmware::resolve_startup(*found, context_.options.firmware_dir, spec.startup_source, context_.state_dir);
+      if (startup)
+        with_startup.startup = startup.value();
+      else
+        target.problems.push_back(startup.error() + "; fix [firmware] startup in " + context_.config.file.string());
+    }
+    const firmware::Target* chosen = &with_startup;
     target.reason = "bare metal: " + chosen->triple + " for " + chosen->cpu + " (toolchains/firmware/" + chosen->name +
                     ".toml), tests on qemu-system-arm -M " + chosen->machine;
     Toolchain toolchain;

@@ -141,14 +141,6 @@ namespace xb::firmware {
 
 namespace {
 
-// ['a', 'b']: each word in quotes as it is (the flags of toolchains/firmware/ hold no quotes or
-// backslashes).
-std::string meson_list(const std::vector<std::string>& words) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < words.size(); ++i) out += (i ? ", '" : "'") + words[i] + "'";
-  return out + "]";
-}
-
 // `variable` = the flags that the environment variable `env` does not hold as words of its own.
 std::string cmake_flags(const std::string& variable, const std::string& env, const std::vector<std::string>& flags) {
   return "separate_arguments(_xbuild_env UNIX_COMMAND \"$ENV{" + env + "}\")\nset(" + variable +
@@ -162,11 +154,12 @@ std::string cmake_flags(const std::string& variable, const std::string& env, con
 std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper) {
   const std::string prefix = target.triple + "-";
   std::vector<std::string> link = target.cflags;
-  link.insert(link.end(), target.ldflags.begin(), target.ldflags.end());
+  for (const std::string& flag : link_flags(target)) link.push_back(flag);
   return "[binaries]\nc = '" + prefix + "gcc'\ncpp = '" + prefix + "g++'\nar = '" + prefix + "ar'\nstrip = '" + prefix +
          "strip'\nobjcopy = '" + prefix + "objcopy'\nsize = '" + prefix +
-         "size'\nexe_wrapper = " + meson_list(exe_wrapper) +
-         "\n\n[built-in options]\nc_args = " + meson_list(target.cflags) + "\nc_link_args = " + meson_list(link) +
+         "size'\nexe_wrapper = " + meson_array(exe_wrapper) +
+         "\n\n[built-in options]\nc_args = " + meson_array(target.cflags) + "\nc_link_args = " + meson_array(link) +
+         "\ncpp_args = " + meson_array(target.cflags) + "\ncpp_link_args = " + meson_array(link) +
          "\n\n[host_machine]\nsystem = 'none'\ncpu_family = 'arm'\ncpu = '" + target.cpu + "'\nendian = 'little'\n";
 }
 
@@ -180,7 +173,7 @@ std::string cmake_toolchain_file(const Target& target, const std::vector<std::st
          cmake_flags("CMAKE_C_FLAGS_INIT", "CFLAGS", target.cflags) +
          cmake_flags("CMAKE_CXX_FLAGS_INIT", "CXXFLAGS", target.cflags) +
          cmake_flags("CMAKE_ASM_FLAGS_INIT", "ASMFLAGS", target.cflags) +
-         cmake_flags("CMAKE_EXE_LINKER_FLAGS_INIT", "LDFLAGS", target.ldflags) +
+         cmake_flags("CMAKE_EXE_LINKER_FLAGS_INIT", "LDFLAGS", link_flags(target)) +
          "set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)\nset(CMAKE_CROSSCOMPILING_EMULATOR " + join(emulator, ";") +
          ")\n";
 }

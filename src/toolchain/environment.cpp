@@ -9,7 +9,8 @@
 // -I and -L. Native and emulated stages run the target's own pkg-config, which knows its paths.
 //
 // A bare-metal stage gets the target's tools by their triple (arm-none-eabi-gcc, ...), its flags
-// in CFLAGS/LDFLAGS, and `xbuild firmware test` as XBUILD_EXEC, which runs an image under
+// in CFLAGS/LDFLAGS (LDFLAGS with the startup object: every executable gets a vector table), the
+// startup source's digest (so that a changed startup changes the stages' cache keys), and `xbuild firmware test` as XBUILD_EXEC, which runs an image under
 // qemu-system-arm.
 #include "toolchain/environment.h"
 
@@ -134,8 +135,12 @@ std::map<std::string, std::string> stage_environment(const Target& target, const
   for (const char* tool : {"AR", "RANLIB", "STRIP", "LD", "OBJCOPY", "NM", "SIZE"}) env[tool] = prefix + to_lower(tool);
   env["CFLAGS"] = join(target.cflags, " ");
   env["CXXFLAGS"] = env["CFLAGS"];
-  env["LDFLAGS"] = join(target.ldflags, " ");
+  env["LDFLAGS"] = join(link_flags(target), " ");
   env["XBUILD_FIRMWARE_TARGET"] = target.name;
+  if (target.startup) {
+    env["XBUILD_FIRMWARE_STARTUP"] = target.startup->object.string();
+    env["XBUILD_FIRMWARE_STARTUP_SHA256"] = target.startup->digest;
+  }
   env["XBUILD_FIRMWARE_CPU"] = target.cpu;
   env["XBUILD_FIRMWARE_MACHINE"] = target.machine;
   env["XBUILD_EXEC"] = shell_join({xbuild.string(), "firmware", "test", "--target", target.name});

@@ -66,8 +66,11 @@ bool pkg_config_files_in_sysroot(const Toolchain& toolchain);
 
 namespace xb::firmware {
 
-// CC, AR, OBJCOPY, SIZE..., CFLAGS, LDFLAGS, XBUILD_FIRMWARE_{TARGET,CPU,MACHINE}, XBUILD_EXEC
-// (`<xbuild> firmware test --target NAME`), and the cross files when their paths are given.
+// CC, AR, OBJCOPY, SIZE..., CFLAGS, LDFLAGS (link_flags: with the startup object),
+// XBUILD_FIRMWARE_{TARGET,CPU,MACHINE}, XBUILD_FIRMWARE_STARTUP (the object) and
+// XBUILD_FIRMWARE_STARTUP_SHA256 (its source's digest) when the target has a startup,
+// XBUILD_EXEC (`<xbuild> firmware test --target NAME`), and the cross files when their paths
+// are given.
 std::map<std::string, std::string> stage_environment(const Target& target, const std::filesystem::path& xbuild,
                                                      const std::filesystem::path& meson_cross_file,
                                                      const std::filesystem::path& cmake_toolchain_file);

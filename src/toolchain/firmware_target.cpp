@@ -1,7 +1,7 @@
 // Firmware targets: toolchains/firmware/*.toml read through a TomlReader (config/toml_reader.h)
-// against a fixed schema: every key required, each of one type, no others, and the name the
-// file's own. Reading carries on after a problem, so one load reports every problem in every
-// file, rendered like xbuild.toml's.
+// against a fixed schema: every key required but qemu_cpu and qemu_args, each of one type, no
+// others, and the name the file's own. Reading carries on after a problem, so one load reports
+// every problem in every file, rendered like xbuild.toml's.
 #include "toolchain/firmware_target.h"
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/toml_reader.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 #include "util/strings.h"
 
 namespace xb::firmware {
@@ -20,7 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"name", "triple", "cpu", "machine", "cflags", "ldflags", "packages"};
+const std::vector<std::string> kKeys = {"name",   "triple",  "cpu",       "qemu_cpu", "machine", "qemu_args",
+                                        "cflags", "ldflags", "stack_top", "packages"};
 const std::vector<std::string> kPackageKeys = {"compiler", "runner"};
 
 // An array of strings that must be there (it may be empty).
@@ -40,9 +42,17 @@ std::optional<Target> read_target(TomlReader& reader, const TomlTable& root, con
                   "name " + in_quotes(target.name) + " must match the file name (" + in_quotes(stem) + ")");
   target.triple = reader.required_string(root, "triple", "").value_or("");
   target.cpu = reader.required_string(root, "cpu", "").value_or("");
+  target.qemu_cpu = reader.non_blank_string(root, "qemu_cpu", "").value_or(target.cpu);
   target.machine = reader.required_string(root, "machine", "").value_or("");
+  target.qemu_args = values_of(reader.strings(root, "qemu_args", "").value_or(std::vector<TomlString>{}));
   target.cflags = required_strings(reader, root, "cflags", "");
   target.ldflags = required_strings(reader, root, "ldflags", "");
+  if (reader.required(root, "stack_top", ""))
+    target.stack_top = static_cast<std::uint32_t>(
+        reader.integer(root, "stack_top", "", 4, 0xffffffff, "the initial stack pointer, an address such as 0x20400000")
+            .value_or(0));
+  if (target.stack_top % 4 != 0)
+    reader.report(*root.get("stack_top"), "\"stack_top\" must be a multiple of 4 (the stack is word-aligned)");
   if (const TomlTable* packages = reader.required_table(root, "packages")) {
     reader.check_keys(*packages, kPackageKeys, "[packages]");
     for (const std::string& key : kPackageKeys)
@@ -53,6 +63,26 @@ std::optional<Target> read_target(TomlReader& reader, const TomlTable& root, con
 }
 
 }  // namespace
+
+std::vector<std::string> link_flags(const Target& target) {
+  std::vector<std::string> flags = target.ldflags;
+  if (target.startup) {
+    flags.push_back(target.startup->object.string());
+    flags.push_back("-Wl,--undefined=__xbuild_vectors");
+  }
+  return flags;
+}
+
+Result<Startup> resolve_startup(const Target& target, const fs::path& directory, const fs::path& source,
+                                const fs::path& state_dir) {
+  Startup startup;
+  startup.source = source.empty() ? directory / kDefaultStartup : source;
+  startup.object = state_dir / "firmware" / target.name / "startup.o";
+  Result<std::string> digest = sha256_file(startup.source);
+  if (!digest) return fail("cannot read the startup of firmware target " + in_quotes(target.name) + ": " + digest.error());
+  startup.digest = digest.value();
+  return startup;
+}
 
 Result<std::vector<Target>> load_targets(const fs::path& directory) {
   std::vector<Target> targets;
