@@ -141,6 +141,8 @@ TEST(CrossFilesTest, FirmwareMesonCrossFile) {
             "[built-in options]\n"
             "c_args = ['-mcpu=cortex-m0', '-mthumb']\n"
             "c_link_args = ['-mcpu=cortex-m0', '-mthumb', '--specs=rdimon.specs']\n"
+            "cpp_args = ['-mcpu=cortex-m0', '-mthumb']\n"
+            "cpp_link_args = ['-mcpu=cortex-m0', '-mthumb', '--specs=rdimon.specs']\n"
             "\n"
             "[host_machine]\n"
             "system = 'none'\n"
@@ -192,6 +194,24 @@ TEST(CrossFilesTest, FirmwareCmakeToolchainFile) {
             "endforeach()\n"
             "set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)\n"
             "set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/xbuild;firmware;test;--target;m0)\n");
+}
+
+// With a startup, its object and the flag that keeps its vector table follow the ldflags in
+// both files' link flags, quoted for Meson.
+TEST(CrossFilesTest, FirmwareFilesLinkTheStartup) {
+  firmware::Target m0 = cortex_m0();
+  m0.startup = firmware::Startup{"/data/startup.S", "/p/it's/.xbuild/firmware/m0/startup.o", "sha256:00"};
+  const std::string meson = firmware::meson_cross_file(m0, {"xbuild"});
+  const std::string link =
+      "['-mcpu=cortex-m0', '-mthumb', '--specs=rdimon.specs', '/p/it\\'s/.xbuild/firmware/m0/startup.o', "
+      "'-Wl,--undefined=__xbuild_vectors']\n";
+  EXPECT_NE(meson.find("\nc_link_args = " + link), std::string::npos) << meson;
+  EXPECT_NE(meson.find("\ncpp_link_args = " + link), std::string::npos) << meson;
+  const std::string cmake = firmware::cmake_toolchain_file(m0, {"xbuild"});
+  EXPECT_NE(cmake.find("set(CMAKE_EXE_LINKER_FLAGS_INIT \"\")\nforeach(_xbuild_flag IN ITEMS --specs=rdimon.specs "
+                       "/p/it's/.xbuild/firmware/m0/startup.o -Wl,--undefined=__xbuild_vectors)\n"),
+            std::string::npos)
+      << cmake;
 }
 
 // --- the generated files against this machine -----------------------------------------------

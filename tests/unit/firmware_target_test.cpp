@@ -1,4 +1,5 @@
-// toolchains/firmware/*.toml: the shipped targets, and every way a file can be wrong.
+// toolchains/firmware/*.toml: the shipped targets, every way a file can be wrong, and the
+// startup a project links (its object in the link flags and the stage environment).
 #include "toolchain/firmware_target.h"
 
 #include <gtest/gtest.h>
@@ -7,29 +8,106 @@
 #include "support/scratch_dir.h"
 #include "toolchain/environment.h"
 #include "toolchain/toolchain.h"
+#include "util/sha256.h"
 
 namespace xb::firmware {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::ScratchDir;
 
 const std::string kGood =
     "name = \"m0\"\ntriple = \"arm-none-eabi\"\ncpu = \"cortex-m0\"\nmachine = \"microbit\"\n"
-    "cflags = [\"-mcpu=cortex-m0\", \"-mthumb\"]\nldflags = [\"--specs=rdimon.specs\"]\n"
+    "cflags = [\"-mcpu=cortex-m0\", \"-mthumb\"]\nldflags = [\"--specs=rdimon.specs\"]\nstack_top = 0x20004000\n"
     "[packages]\ncompiler = [\"gcc-arm-none-eabi\"]\nrunner = [\"qemu-system-arm\"]\n";
 
 TEST(FirmwareTarget, ShippedTargetsNameCpuAndBoard) {
   auto targets = load_targets(data_directory() / "toolchains" / "firmware");
   ASSERT_TRUE(targets.ok()) << targets.error();
-  ASSERT_EQ(targets.value().size(), 3u);
+  std::vector<std::string> names;
+  for (const Target& target : targets.value()) names.push_back(target.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m33", "cortex-m4",
+                                             "cortex-m4f", "cortex-m55", "cortex-m7"}));
   Target m4 = find_target(data_directory() / "toolchains" / "firmware", "cortex-m4").value();
   EXPECT_EQ(m4.triple, "arm-none-eabi");
   EXPECT_EQ(m4.machine, "mps2-an386");
   EXPECT_EQ(m4.cflags, (std::vector<std::string>{"-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft"}));
+  EXPECT_EQ(m4.stack_top, 0x20400000u);
   EXPECT_EQ(
       qemu_command(m4, "t.elf"),
       (std::vector<std::string>{"qemu-system-arm", "-M", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-monitor",
                                 "none", "-semihosting-config", "enable=on,target=native", "-kernel", "t.elf"}));
+}
+
+// Each board is one QEMU 7.2 really has for the CPU, with the FPU the float ABI needs; the
+// initial stack pointer is inside the board's RAM.
+TEST(FirmwareTarget, EachTargetRunsOnABoardWithItsCoreAndFpu) {
+  struct Expected {
+    std::string name, qemu_cpu, machine, float_abi;
+    std::vector<std::string> extra_cflags;
+    std::uint32_t stack_top;
+  };
+  const std::vector<Expected> expected = {
+      {"cortex-m0", "cortex-m0", "microbit", "soft", {}, 0x20004000u},
+      {"cortex-m0plus", "cortex-m0", "microbit", "soft", {}, 0x20004000u},
+      {"cortex-m3", "cortex-m3", "mps2-an385", "soft", {}, 0x20400000u},
+      {"cortex-m33", "cortex-m33", "mps2-an505", "soft", {}, 0x30008000u},
+      {"cortex-m4", "cortex-m4", "mps2-an386", "soft", {}, 0x20400000u},
+      {"cortex-m4f", "cortex-m4", "mps2-an386", "hard", {"-mfpu=fpv4-sp-d16"}, 0x20400000u},
+      {"cortex-m55", "cortex-m55", "mps3-an547", "hard", {}, 0x20080000u},
+      {"cortex-m7", "cortex-m7", "mps2-an500", "hard", {"-mfpu=fpv5-d16"}, 0x20400000u},
+  };
+  for (const Expected& want : expected) {
+    SCOPED_TRACE(want.name);
+    Target target = find_target(data_directory() / "toolchains" / "firmware", want.name).value();
+    const std::string cpu = want.name == "cortex-m4f" ? "cortex-m4" : want.name;
+    EXPECT_EQ(target.cpu, cpu);
+    EXPECT_EQ(target.qemu_cpu, want.qemu_cpu);
+    EXPECT_EQ(target.machine, want.machine);
+    std::vector<std::string> cflags = {"-mcpu=" + cpu, "-mthumb", "-mfloat-abi=" + want.float_abi};
+    cflags.insert(cflags.end(), want.extra_cflags.begin(), want.extra_cflags.end());
+    EXPECT_EQ(target.cflags, cflags);
+    EXPECT_EQ(target.stack_top, want.stack_top);
+    EXPECT_EQ(target.ldflags.front(), "--specs=rdimon.specs");
+  }
+  // The micro:bit's flash is ROM: data goes to RAM, and QEMU gives the tests more of both.
+  Target m0 = find_target(data_directory() / "toolchains" / "firmware", "cortex-m0plus").value();
+  EXPECT_EQ(m0.ldflags, (std::vector<std::string>{"--specs=rdimon.specs", "-Wl,--section-start=.vectors=0x0",
+                                                  "-Wl,-Tdata=0x20000000"}));
+  EXPECT_EQ(qemu_command(m0, "t.elf"),
+            (std::vector<std::string>{"qemu-system-arm", "-M", "microbit", "-cpu", "cortex-m0", "-nographic",
+                                      "-monitor", "none", "-semihosting-config", "enable=on,target=native", "-global",
+                                      "nrf51-soc.flash-size=4194304", "-global", "nrf51-soc.sram-size=2097152",
+                                      "-kernel", "t.elf"}));
+}
+
+// A project's startup: the object in the state directory, after the ldflags, with the flag that
+// keeps its vector table; the source's digest goes to the environment.
+TEST(FirmwareTarget, TheStartupGoesIntoTheLinkFlagsAndTheEnvironment) {
+  ScratchDir dir;
+  dir.write("m0.toml", kGood);
+  dir.write("startup.S", "/* startup */\n");
+  Target m0 = find_target(dir.path(), "m0").value();
+  EXPECT_EQ(link_flags(m0), std::vector<std::string>{"--specs=rdimon.specs"});
+  EXPECT_EQ(stage_environment(m0, "xbuild", {}, {}).count("XBUILD_FIRMWARE_STARTUP"), 0u);
+
+  Result<Startup> startup = resolve_startup(m0, dir.path(), {}, "/p/.xbuild");
+  ASSERT_TRUE(startup.ok()) << startup.error();
+  EXPECT_EQ(startup.value().source, dir / "startup.S");
+  EXPECT_EQ(startup.value().object, fs::path("/p/.xbuild/firmware/m0/startup.o"));
+  EXPECT_EQ(startup.value().digest, sha256_digest("/* startup */\n"));
+  m0.startup = startup.value();
+  EXPECT_EQ(link_flags(m0), (std::vector<std::string>{"--specs=rdimon.specs", "/p/.xbuild/firmware/m0/startup.o",
+                                                      "-Wl,--undefined=__xbuild_vectors"}));
+  auto env = stage_environment(m0, "xbuild", {}, {});
+  EXPECT_EQ(env.at("LDFLAGS"), "--specs=rdimon.specs /p/.xbuild/firmware/m0/startup.o -Wl,--undefined=__xbuild_vectors");
+  EXPECT_EQ(env.at("XBUILD_FIRMWARE_STARTUP"), "/p/.xbuild/firmware/m0/startup.o");
+  EXPECT_EQ(env.at("XBUILD_FIRMWARE_STARTUP_SHA256"), sha256_digest("/* startup */\n"));
+
+  Result<Startup> own = resolve_startup(m0, dir.path(), dir / "board" / "start.c", "/p/.xbuild");
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error(), "cannot read the startup of firmware target \"m0\": cannot read " +
+                             (dir / "board" / "start.c").string());
 }
 
 TEST(FirmwareTarget, AGoodFileLoads) {
@@ -42,6 +120,10 @@ TEST(FirmwareTarget, AGoodFileLoads) {
   EXPECT_EQ(env.at("SIZE"), "arm-none-eabi-size");
   EXPECT_EQ(env.at("XBUILD_EXEC"), "/usr/bin/xbuild firmware test --target m0");
   EXPECT_EQ(env.count("XBUILD_MESON_CROSS_FILE"), 0u);
+  // Without qemu_cpu and qemu_args: QEMU runs the CPU itself, with nothing added.
+  EXPECT_EQ(m0.qemu_cpu, "cortex-m0");
+  EXPECT_EQ(m0.qemu_args, std::vector<std::string>{});
+  EXPECT_EQ(m0.stack_top, 0x20004000u);
 }
 
 TEST(FirmwareTarget, AnUnknownTargetListsTheKnownOnes) {
@@ -75,7 +157,8 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 TEST(FirmwareTarget, EveryMistakeIsNamed) {
   EXPECT_EQ(error_of("flash = 1\n" + kGood),
             "m0.toml:1:1: error: unknown key \"flash\" at the top level; valid keys are \"name\", \"triple\", "
-            "\"cpu\", \"machine\", \"cflags\", \"ldflags\" and \"packages\"\n"
+            "\"cpu\", \"qemu_cpu\", \"machine\", \"qemu_args\", \"cflags\", \"ldflags\", \"stack_top\" and "
+            "\"packages\"\n"
             "    1 | flash = 1\n"
             "      | ^");
   EXPECT_EQ(error_of(replaced(kGood, "machine = \"microbit\"\n", "")),
@@ -100,9 +183,27 @@ TEST(FirmwareTarget, EveryMistakeIsNamed) {
             "    1 | name = \"m0\"\n"
             "      | ^");
   EXPECT_EQ(error_of(kGood + "board = 1\n"),
-            "m0.toml:10:1: error: unknown key \"board\" in [packages]; valid keys are \"compiler\" and \"runner\"\n"
-            "   10 | board = 1\n"
+            "m0.toml:11:1: error: unknown key \"board\" in [packages]; valid keys are \"compiler\" and \"runner\"\n"
+            "   11 | board = 1\n"
             "      | ^");
+  EXPECT_EQ(error_of(replaced(kGood, "0x20004000", "0x20004002")),
+            "m0.toml:7:13: error: \"stack_top\" must be a multiple of 4 (the stack is word-aligned)\n"
+            "    7 | stack_top = 0x20004002\n"
+            "      |             ^");
+  EXPECT_EQ(error_of(replaced(kGood, "0x20004000", "\"top\"")),
+            "m0.toml:7:13: error: \"stack_top\" at the top level must be the initial stack pointer, an address "
+            "such as 0x20400000\n"
+            "    7 | stack_top = \"top\"\n"
+            "      |             ^");
+  EXPECT_EQ(error_of(replaced(kGood, "0x20004000", "0x100000000")),
+            "m0.toml:7:13: error: \"stack_top\" at the top level must be the initial stack pointer, an address "
+            "such as 0x20400000\n"
+            "    7 | stack_top = 0x100000000\n"
+            "      |             ^");
+  EXPECT_EQ(error_of(replaced(kGood, "machine = \"microbit\"\n", "machine = \"microbit\"\nqemu_args = \"-s\"\n")),
+            "m0.toml:5:13: error: \"qemu_args\" at the top level: expected an array of strings, found a string\n"
+            "    5 | qemu_args = \"-s\"\n"
+            "      |             ^");
   EXPECT_EQ(error_of("name = \n"),
             "m0.toml:1:8: error: TOML syntax error while parsing key-value pair: expected value, saw '\\n'\n"
             "    1 | name = \n"
@@ -140,6 +241,10 @@ TEST(FirmwareTarget, EveryProblemOfEveryFileIsReportedAtOnce) {
                                  "    1 | name = \"a\"\n"
                                  "      | ^\n" +
                                  a +
+                                 ":1:1: error: missing required key \"stack_top\" at the top level\n"
+                                 "    1 | name = \"a\"\n"
+                                 "      | ^\n" +
+                                 a +
                                  ":1:1: error: missing required table [packages]\n"
                                  "    1 | name = \"a\"\n"
                                  "      | ^\n" +
@@ -156,12 +261,12 @@ TEST(FirmwareTarget, EveryProblemOfEveryFileIsReportedAtOnce) {
                                  "    3 | cpu = \"\"\n"
                                  "      |       ^\n" +
                                  m0 +
-                                 ":7:1: error: missing required key \"runner\" in [packages]\n"
-                                 "    7 | [packages]\n"
+                                 ":8:1: error: missing required key \"runner\" in [packages]\n"
+                                 "    8 | [packages]\n"
                                  "      | ^\n" +
                                  m0 +
-                                 ":9:1: error: unknown key \"runer\" in [packages]; did you mean \"runner\"?\n"
-                                 "    9 | runer = [\"qemu-system-arm\"]\n"
+                                 ":10:1: error: unknown key \"runer\" in [packages]; did you mean \"runner\"?\n"
+                                 "   10 | runer = [\"qemu-system-arm\"]\n"
                                  "      | ^");
 }
 

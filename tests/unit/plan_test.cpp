@@ -9,6 +9,7 @@
 #include "support/fake_tool_finder.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 
 namespace xb {
 namespace {
@@ -235,6 +236,16 @@ TEST_F(FirmwarePlanTest, ABareMetalTargetCrossesWithItsFirmwareToolchain) {
   EXPECT_EQ(build.env.at("CFLAGS"), "-O2");  // the stage's own env wins over the target's flags
   EXPECT_EQ(plan.jobs[3].env.at("CFLAGS"), "-mcpu=cortex-m4 -mthumb -mfloat-abi=soft");
   EXPECT_EQ(build.env.at("XBUILD_EXEC"), "/opt/xbuild/bin/xbuild firmware test --target cortex-m4");
+  // xbuild's startup, compiled by the run into the state directory, in every link; its source's
+  // digest in the environment (and so in the cache keys).
+  EXPECT_EQ(build.env.at("LDFLAGS"),
+            "--specs=rdimon.specs -Wl,--section-start=.vectors=0x0 /state/firmware/cortex-m4/startup.o "
+            "-Wl,--undefined=__xbuild_vectors");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_STARTUP"), "/state/firmware/cortex-m4/startup.o");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_STARTUP_SHA256"),
+            sha256_file(options_.firmware_dir / "startup.S").value_or_throw());
+  ASSERT_TRUE(target.firmware->target.startup);
+  EXPECT_EQ(target.firmware->target.startup->source, options_.firmware_dir / "startup.S");
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_MACHINE"), "mps2-an386");
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_TIMEOUT"), "20");
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_PASS_PATTERN"), "ALL PASS");
@@ -254,8 +265,9 @@ TEST_F(FirmwarePlanTest, AnUnknownTargetOrAMissingQemuIsAProblemThatSaysWhatToDo
   ASSERT_FALSE(plan.ready());
   EXPECT_EQ(plan.targets[0].problems,
             (std::vector<std::string>{"no bare-metal target none/arm/cortex-m5 in " + options_.firmware_dir.string() +
-                                      "; did you mean cortex-m3? (known: cortex-m3, cortex-m33, cortex-m4; write them "
-                                      "as [targets] firmware = [\"cortex-m3\"])"}));
+                                      "; did you mean cortex-m0? (known: cortex-m0, cortex-m0plus, cortex-m3, "
+                                      "cortex-m33, cortex-m4, cortex-m4f, cortex-m55, cortex-m7; write them as "
+                                      "[targets] firmware = [\"cortex-m0\"])"}));
 
   config_.platforms = {platform("none/arm/cortex-m33")};
   finder_ = FakeToolFinder();
@@ -267,6 +279,34 @@ TEST_F(FirmwarePlanTest, AnUnknownTargetOrAMissingQemuIsAProblemThatSaysWhatToDo
   EXPECT_EQ(plan.targets[0].status.missing_packages, (std::vector<std::string>{"qemu-system-arm"}));
 }
 
+// [firmware] startup: false links none (the project brings its own table); a project's own
+// source is compiled instead of xbuild's, and one that cannot be read is a problem.
+TEST_F(FirmwarePlanTest, TheProjectChoosesTheStartup) {
+  config_.firmware.startup = false;
+  Plan plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  EXPECT_FALSE(plan.targets[1].firmware->target.startup);
+  EXPECT_EQ(plan.jobs[3].env.at("LDFLAGS"), "--specs=rdimon.specs -Wl,--section-start=.vectors=0x0");
+  EXPECT_EQ(plan.jobs[3].env.count("XBUILD_FIRMWARE_STARTUP_SHA256"), 0u);
+
+  ScratchDir project;
+  fs::path own = project.write("board/startup.c", "/* the board's table */\n");
+  config_.file = project / "xbuild.toml";
+  config_.firmware.startup = true;
+  config_.firmware.startup_source = own;
+  plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  EXPECT_EQ(plan.targets[1].firmware->target.startup->source, own);
+  EXPECT_EQ(plan.jobs[3].env.at("XBUILD_FIRMWARE_STARTUP_SHA256"), sha256_digest("/* the board's table */\n"));
+
+  config_.firmware.startup_source = project / "board" / "missing.c";
+  plan = make();
+  EXPECT_EQ(plan.targets[1].problems,
+            (std::vector<std::string>{"cannot read the startup of firmware target \"cortex-m4\": cannot read " +
+                                      (project / "board" / "missing.c").string() + "; fix [firmware] startup in " +
+                                      (project / "xbuild.toml").string()}));
+}
+
 TEST_F(FirmwarePlanTest, BareMetalTargetsCarryTheirCrossFiles) {
   Plan plan = make();
   ASSERT_EQ(plan.targets[1].files.size(), 2u);
@@ -276,8 +316,13 @@ TEST_F(FirmwarePlanTest, BareMetalTargetsCarryTheirCrossFiles) {
             std::string::npos)
       << meson;
   EXPECT_NE(meson.find("system = 'none'"), std::string::npos) << meson;
+  EXPECT_NE(meson.find("'/state/firmware/cortex-m4/startup.o', '-Wl,--undefined=__xbuild_vectors']"),
+            std::string::npos)
+      << meson;
   const std::string& cmake = plan.targets[1].files[1].content;
   EXPECT_NE(cmake.find("set(CMAKE_SYSTEM_NAME Generic)\n"), std::string::npos) << cmake;
+  EXPECT_NE(cmake.find("/state/firmware/cortex-m4/startup.o -Wl,--undefined=__xbuild_vectors)"), std::string::npos)
+      << cmake;
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST(VectorTableTest, ATestWithoutATableFailsBeforeQemuStarts) {
   options.elf = link(scratch, target("cortex-m3"), "novec", "");
   // A CPU QEMU refuses: had it been started, the verdict would be its exit code.
   Target no_qemu = target("cortex-m3");
-  no_qemu.cpu = "no-such-cpu";
+  no_qemu.qemu_cpu = "no-such-cpu";
   Result<TestOutcome> outcome = run_test(no_qemu, options);
   ASSERT_TRUE(outcome.ok()) << outcome.error();
   EXPECT_FALSE(outcome.value().passed);
@@ -134,9 +134,9 @@ TEST(VectorTableTest, ATestWithoutATableFailsBeforeQemuStarts) {
             (std::vector<std::string>{
                 "QEMU's Cortex-M reset loads the initial SP and PC from the vector table at 0x00000000 on "
                 "mps2-an385; without one it locks up (\"Lockup: can't escalate 3 to HardFault\")",
-                "fix: link a startup file whose vector table is in section .vectors into every test executable "
-                "(examples/firmware/startup.c); with CMake, compile it once and configure with "
-                "-DCMAKE_C_STANDARD_LIBRARIES=/path/to/startup.o"}));
+                "fix: link a vector table in section .vectors into every test executable: xbuild's own startup is "
+                "in $LDFLAGS and the generated CMake and Meson files unless [firmware] startup = false; with your "
+                "own, name its source in [firmware] startup, or link it yourself"}));
 }
 
 }  // namespace
