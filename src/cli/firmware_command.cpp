@@ -1,12 +1,17 @@
 // `xbuild firmware`: env (the stage environment and generated cross files of a bare-metal
 // target), test (one image under qemu-system-arm with a timeout and a pass pattern; this is
-// the XBUILD_EXEC of firmware stages) and pack (the .elf/.bin/.hex/size report as an OCI
-// artifact).
+// the XBUILD_EXEC of firmware stages), exec (one image run as if it ran here: the exe_wrapper
+// and CMAKE_CROSSCOMPILING_EMULATOR of the generated cross files) and pack (the
+// .elf/.bin/.hex/size report as an OCI artifact).
 #include "cli/firmware_command.h"
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -14,6 +19,7 @@
 #include "firmware/artifact.h"
 #include "firmware/qemu_test.h"
 #include "firmware/startup.h"
+#include "firmware/vector_table.h"
 #include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "toolchain/firmware_target.h"
@@ -71,15 +77,15 @@ int env_command(const FirmwareOptions& options) {
   const fs::path config = fs::absolute(options.config_file);
   FirmwareSpec spec = fs::is_regular_file(config) ? read_config(config).firmware : FirmwareSpec{};
   if (spec.startup) {
-    target.startup = firmware::resolve_startup(target, data_directory() / "toolchains" / "firmware",
-                                               spec.startup_source, state_dir)
-                         .value_or_throw();
+    target.startup =
+        firmware::resolve_startup(target, data_directory() / "toolchains" / "firmware", spec.startup_source, state_dir)
+            .value_or_throw();
     if (firmware::prepare_startup(target).value_or_throw())
       std::cerr << "xbuild firmware env: compiled " << target.startup->source.string() << " into "
                 << target.startup->object.string() << "\n";
   }
   fs::create_directories(dir);
-  std::vector<std::string> wrapper = {self_path().string(), "firmware", "test", "--target", target.name};
+  std::vector<std::string> wrapper = {self_path().string(), "firmware", "exec", "--target", target.name};
   write_file_atomic(dir / "meson-cross.ini", firmware::meson_cross_file(target, wrapper)).value_or_throw();
   write_file_atomic(dir / "toolchain.cmake", firmware::cmake_toolchain_file(target, wrapper)).value_or_throw();
   for (const auto& [key, value] :
@@ -122,6 +128,38 @@ int test_command(const FirmwareOptions& options) {
   return outcome.passed ? 0 : 1;
 }
 
+// QEMU takes this process's place, the way qemu-user runs a Linux binary: the console is stdout,
+// the firmware's exit status (semihosting) is the exit status, a signal reaches QEMU itself, and
+// there is no timeout or pattern of xbuild's. Meson's sanity check and cc.run(), CMake's try_run
+// and both build systems' tests judge by that exit status. `args[0]` is the ELF; all of `args`
+// become the firmware's argv through semihosting.
+int exec_command(const FirmwareOptions& options, const std::vector<std::string>& args) {
+  if (args.empty())
+    throw Error("firmware exec: name the image to run: xbuild firmware exec --target T ELF [ARG...]", 2);
+  firmware::Target target = load(options.target);
+  const fs::path elf = args.front();
+  if (!fs::is_regular_file(elf)) throw Error("firmware exec: " + elf.string() + " does not exist; build it first", 2);
+  if (std::optional<std::uint32_t> address = firmware::vector_table_address(target)) {
+    std::optional<std::string> problem = firmware::vector_table_problem(elf, *address).value_or_throw();
+    if (problem) {
+      std::cerr << "xbuild firmware exec: " << *problem << "; qemu-system-arm was not started\n";
+      for (const std::string& line : firmware::vector_table_hint(target, *address)) std::cerr << line << "\n";
+      return 1;
+    }
+  }
+  std::vector<std::string> command = firmware::qemu_command(target, elf);
+  for (std::string& word : command) {
+    if (!starts_with(word, "enable=on,")) continue;                                     // -semihosting-config's value
+    for (const std::string& arg : args) word += ",arg=" + replace_all(arg, ",", ",,");  // QEMU's comma escape
+  }
+  std::vector<char*> argv;
+  for (std::string& word : command) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  throw Error("firmware exec: cannot start " + command.front() + " (" + std::strerror(errno) + "); install " +
+              join(target.packages.at("runner"), " ") + " (target " + target.name + ")");
+}
+
 int pack_command(const FirmwareOptions& options) {
   firmware::Target target = load(options.target);
   firmware::PackOptions pack;
@@ -147,9 +185,11 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
       "env", "Print a target's stage environment (KEY=value, shell-quoted); write its Meson and CMake cross files");
   CLI::App* test =
       firmware->add_subcommand("test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout)");
+  CLI::App* exec = firmware->add_subcommand(
+      "exec", "Run an image under qemu-system-arm as if it ran here: its console and exit status, its arguments");
   CLI::App* pack =
       firmware->add_subcommand("pack", "Write a firmware image's .elf, .bin, .hex and size report as an OCI artifact");
-  for (CLI::App* sub : {env, test, pack})
+  for (CLI::App* sub : {env, test, exec, pack})
     sub->add_option("--target", options->target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
         ->required();
   env->add_option("--config", options->config_file, "The project's config; its directory holds the state directory")
@@ -164,6 +204,8 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   CLI::Option* pattern = test->add_option(
       "--pass-pattern", options->pass_pattern,
       "Regex the console must match (default: $XBUILD_FIRMWARE_PASS_PATTERN, else Unity's summary + OK)");
+  exec->prefix_command();  // ELF [ARG...]: everything from the image on is the firmware's
+  exec->footer("Usage: xbuild firmware exec --target T ELF [ARG...]");
   pack->add_option("elf", options->elf, "The firmware image")->required();
   pack->add_option("-o,--output", options->output, "oci:DIR or oci-archive:FILE")->required();
   pack->add_option("--name", options->name, "File names in the artifact (default: the ELF's name)");
@@ -173,6 +215,7 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
       test_defaults_from_environment(*options, timeout->count() > 0, pattern->count() > 0);
       return test_command(*options);
     }
+    if (exec->parsed()) return exec_command(*options, exec->remaining());
     if (pack->parsed()) return pack_command(*options);
     return -1;
   };

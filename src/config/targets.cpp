@@ -55,13 +55,13 @@ void read_startup(TomlReader& reader, const TomlTable& table, const fs::path& di
   fs::path path(*text);
   const std::string extension = path.extension().string();
   if (text->empty() || path.is_absolute() || std::find(path.begin(), path.end(), fs::path("..")) != path.end())
-    reader.report(*value,
-                  "\"startup\" in [firmware] must be a path relative to the project's directory, inside it: " +
-                      in_quotes(*text));
-  else if (extension != ".c" && extension != ".S" && extension != ".s")
-    reader.report(*value, "\"startup\" in [firmware] must be a C or assembly source (.c, .S or .s) to compile "
-                          "for each target: " +
+    reader.report(*value, "\"startup\" in [firmware] must be a path relative to the project's directory, inside it: " +
                               in_quotes(*text));
+  else if (extension != ".c" && extension != ".S" && extension != ".s")
+    reader.report(*value,
+                  "\"startup\" in [firmware] must be a C or assembly source (.c, .S or .s) to compile "
+                  "for each target: " +
+                      in_quotes(*text));
   else
     firmware.startup_source = (directory / path).lexically_normal();
 }

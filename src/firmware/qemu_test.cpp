@@ -20,8 +20,16 @@
 namespace xb::firmware {
 
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf) {
-  std::vector<std::string> command = {"qemu-system-arm", "-M",      target.machine, "-cpu", target.qemu_cpu,
-                                      "-nographic",      "-monitor", "none", "-semihosting-config", "enable=on,target=native"};
+  std::vector<std::string> command = {"qemu-system-arm",
+                                      "-M",
+                                      target.machine,
+                                      "-cpu",
+                                      target.qemu_cpu,
+                                      "-nographic",
+                                      "-monitor",
+                                      "none",
+                                      "-semihosting-config",
+                                      "enable=on,target=native"};
   command.insert(command.end(), target.qemu_args.begin(), target.qemu_args.end());
   command.insert(command.end(), {"-kernel", elf.string()});
   return command;

@@ -97,8 +97,8 @@ Result<bool> prepare_startup(const Target& target) {
   options.timeout = std::chrono::minutes(2);
   options.on_line = [&](std::string_view line) { output.append(line).push_back('\n'); };
   Result<CommandExit> exit = run_sync(command, options);
-  const std::string what = "cannot compile the startup of firmware target \"" + target.name + "\" (" +
-                           target.startup->source.string() + ")";
+  const std::string what =
+      "cannot compile the startup of firmware target \"" + target.name + "\" (" + target.startup->source.string() + ")";
   if (!exit) return fail(what + ": " + exit.error() + "; install " + join(target.packages.at("compiler"), " "));
   if (!exit.value().success())
     return fail(what + ": " + shell_join(command) + " failed" + (output.empty() ? "" : ":\n" + output));

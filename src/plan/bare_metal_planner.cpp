@@ -55,10 +55,12 @@ class BareMetalPlanner final : public TargetPlanner {
     check_requirements(context_, toolchain, target);
     target.toolchain = std::move(toolchain);
     target.exec_prefix = {xbuild().string(), "firmware", "test", "--target", chosen->name};
-    target.files.push_back({meson_cross_path(context_.state_dir, target.platform),
-                            firmware::meson_cross_file(*chosen, target.exec_prefix)});
-    target.files.push_back({cmake_toolchain_path(context_.state_dir, target.platform),
-                            firmware::cmake_toolchain_file(*chosen, target.exec_prefix)});
+    // Meson and CMake judge what they run by its exit status: `firmware exec`, not the test's verdict.
+    const std::vector<std::string> wrapper = {xbuild().string(), "firmware", "exec", "--target", chosen->name};
+    target.files.push_back(
+        {meson_cross_path(context_.state_dir, target.platform), firmware::meson_cross_file(*chosen, wrapper)});
+    target.files.push_back(
+        {cmake_toolchain_path(context_.state_dir, target.platform), firmware::cmake_toolchain_file(*chosen, wrapper)});
     target.firmware = FirmwarePlan{*chosen, target.output_dir / context_.config.firmware.elf};
   }
 

@@ -24,9 +24,14 @@ std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<s
 
 namespace xb::firmware {
 
-// Meson `system = 'none'`, CMake `Generic`; the CPU flags in c_args / CMAKE_C_FLAGS_INIT and the
-// newlib specs in the link arguments. The CMake file leaves out each flag that CFLAGS, CXXFLAGS,
-// ASMFLAGS or LDFLAGS of its environment hold already, so the flags reach gcc once either way.
+// Meson `system = 'none'`, CMake `Generic`; the CPU flags in c_args / cpp_args /
+// CMAKE_C_FLAGS_INIT and the link flags (link_flags(): the newlib specs, the startup object) in
+// c_link_args / cpp_link_args / CMAKE_EXE_LINKER_FLAGS_INIT, so every executable, Meson's
+// sanity check included, gets a vector table. The CMake file leaves out each flag that CFLAGS,
+// CXXFLAGS, ASMFLAGS or LDFLAGS of its environment hold already, so the flags reach gcc once
+// either way. The wrapper/emulator is `xbuild firmware exec --target NAME`: it runs the image
+// with its arguments and exits with the image's own status, which is how Meson and CTest judge a
+// test (and Meson its sanity check).
 std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper);
 std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator);
 

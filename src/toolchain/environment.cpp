@@ -10,8 +10,8 @@
 //
 // A bare-metal stage gets the target's tools by their triple (arm-none-eabi-gcc, ...), its flags
 // in CFLAGS/LDFLAGS (LDFLAGS with the startup object: every executable gets a vector table), the
-// startup source's digest (so that a changed startup changes the stages' cache keys), and `xbuild firmware test` as XBUILD_EXEC, which runs an image under
-// qemu-system-arm.
+// startup source's digest (so that a changed startup changes the stages' cache keys), and `xbuild firmware test` as
+// XBUILD_EXEC, which runs an image under qemu-system-arm.
 #include "toolchain/environment.h"
 
 #include <algorithm>

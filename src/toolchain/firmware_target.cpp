@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"name",   "triple",  "cpu",       "qemu_cpu", "machine", "qemu_args",
-                                        "cflags", "ldflags", "stack_top", "packages"};
+const std::vector<std::string> kKeys = {"name",      "triple", "cpu",     "qemu_cpu",  "machine",
+                                        "qemu_args", "cflags", "ldflags", "stack_top", "packages"};
 const std::vector<std::string> kPackageKeys = {"compiler", "runner"};
 
 // An array of strings that must be there (it may be empty).
@@ -79,7 +79,8 @@ Result<Startup> resolve_startup(const Target& target, const fs::path& directory,
   startup.source = source.empty() ? directory / kDefaultStartup : source;
   startup.object = state_dir / "firmware" / target.name / "startup.o";
   Result<std::string> digest = sha256_file(startup.source);
-  if (!digest) return fail("cannot read the startup of firmware target " + in_quotes(target.name) + ": " + digest.error());
+  if (!digest)
+    return fail("cannot read the startup of firmware target " + in_quotes(target.name) + ": " + digest.error());
   startup.digest = digest.value();
   return startup;
 }

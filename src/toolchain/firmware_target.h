@@ -6,8 +6,8 @@
 // the startup.
 #pragma once
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,11 +26,11 @@ struct Startup {
 };
 
 struct Target {
-  std::string name;      // "cortex-m3" (the data file's stem)
-  std::string triple;    // "arm-none-eabi"
-  std::string cpu;       // "cortex-m3": Meson's cpu, XBUILD_FIRMWARE_CPU
-  std::string qemu_cpu;  // qemu-system-arm -cpu (the data file's qemu_cpu, else cpu)
-  std::string machine;   // "mps2-an385": qemu-system-arm -M
+  std::string name;                    // "cortex-m3" (the data file's stem)
+  std::string triple;                  // "arm-none-eabi"
+  std::string cpu;                     // "cortex-m3": Meson's cpu, XBUILD_FIRMWARE_CPU
+  std::string qemu_cpu;                // qemu-system-arm -cpu (the data file's qemu_cpu, else cpu)
+  std::string machine;                 // "mps2-an385": qemu-system-arm -M
   std::vector<std::string> qemu_args;  // more qemu-system-arm options for the machine (-global ...)
   std::vector<std::string> cflags;
   std::vector<std::string> ldflags;

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTools = {"cmake", "ninja", "sed", "arm-none-eabi-gcc", "arm-none-eabi-readelf",
+const std::vector<std::string> kTools = {"cmake",          "ninja", "sed", "arm-none-eabi-gcc", "arm-none-eabi-readelf",
                                          "qemu-system-arm"};
 
 // The suites run, and each one's closing summary (Unity's line ends with a space).
@@ -164,8 +164,7 @@ TEST(FirmwareRealUnity, CjsonSuitesPassAndAFlippedAssertionFailsWithItsLines) {
     for (const fs::path& elf : {out / "build" / "tests" / "parse_examples", out / "parse_hex4_flipped"}) {
       CommandResult attributes = run({"arm-none-eabi-readelf", "-A", elf.string()});
       ASSERT_EQ(attributes.exit_code, 0) << attributes.err;
-      EXPECT_EQ(attributes.out.find("Tag_ABI_VFP_args: VFP registers\n") != std::string::npos,
-                target_case.hard_float)
+      EXPECT_EQ(attributes.out.find("Tag_ABI_VFP_args: VFP registers\n") != std::string::npos, target_case.hard_float)
           << elf << "\n"
           << attributes.out;
       EXPECT_EQ(attributes.out.find("Tag_FP_arch:") != std::string::npos, target_case.hard_float) << attributes.out;
@@ -188,7 +187,8 @@ TEST(FirmwareRealUnity, EnvWritesIntoTheProjectsStateDirectoryAndCmakeBuildsWith
   CommandResult built = run(
       {"sh", "-c",
        "set -e; cd tests; set -a; eval \"$(\"$XB\" firmware env --target cortex-m3 --config ../xbuild.toml)\"; set +a; "
-       "cd ..; cmake -S . -B build -G Ninja -DBUILD_SHARED_LIBS=OFF >/dev/null; cmake --build build --target parse_hex4 >/dev/null; cd build/tests; $XBUILD_EXEC ./parse_hex4"},
+       "cd ..; cmake -S . -B build -G Ninja -DBUILD_SHARED_LIBS=OFF >/dev/null; cmake --build build --target "
+       "parse_hex4 >/dev/null; cd build/tests; $XBUILD_EXEC ./parse_hex4"},
       {{"XB", xbuild_binary().string()}}, project);
   EXPECT_EQ(built.exit_code, 0) << built.out << built.err;
   EXPECT_NE(built.err.find("xbuild firmware env: compiled " +

@@ -1,7 +1,8 @@
 // examples/firmware end to end: real arm-none-eabi GCC + newlib, real qemu-system-arm with
-// semihosting, for every target in toolchains/firmware/. A passing suite, a failing test and a
-// hanging image (stopped by the timeout) each get their exact verdict; `firmware pack` is read
-// back with skopeo and from the layout's own blobs.
+// semihosting, for every target in toolchains/firmware/, each image linked with xbuild's
+// startup. A passing suite, a failing test, a crash and a hanging image (stopped by the timeout)
+// each get their exact verdict; a Meson project's tests run through the generated cross file;
+// `firmware pack` is read back with skopeo and from the layout's own blobs.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include "e2e/e2e_support.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 
 namespace xb::testing {
 namespace {
@@ -24,9 +26,11 @@ struct TargetCase {
   std::string name, cpu, machine;
 };
 
-const std::vector<TargetCase> kTargets = {{"cortex-m3", "cortex-m3", "mps2-an385"},
-                                          {"cortex-m4", "cortex-m4", "mps2-an386"},
-                                          {"cortex-m33", "cortex-m33", "mps2-an505"}};
+const std::vector<TargetCase> kTargets = {
+    {"cortex-m3", "cortex-m3", "mps2-an385"},       {"cortex-m4", "cortex-m4", "mps2-an386"},
+    {"cortex-m33", "cortex-m33", "mps2-an505"},     {"cortex-m0", "cortex-m0", "microbit"},
+    {"cortex-m0plus", "cortex-m0plus", "microbit"}, {"cortex-m4f", "cortex-m4", "mps2-an386"},
+    {"cortex-m7", "cortex-m7", "mps2-an500"},       {"cortex-m55", "cortex-m55", "mps3-an547"}};
 
 // Builds examples/firmware's images for `target` with the environment `xbuild firmware env` prints.
 fs::path build_images(const ScratchDir& scratch, const std::string& target) {
@@ -126,7 +130,7 @@ TEST(FirmwareE2E, ExitZeroWithoutThePassPatternFails) {
             "firmware test firmware.elf on cortex-m3 (mps2-an385): passed (exit code 0, pass pattern matched)");
 }
 
-// The suite linked as a third-party project's tests are (rdimon.specs, no startup file): no
+// A project that links its own vector table ([firmware] startup = false) but left it out: no
 // vector table, so the test fails at once with the cause and the fix instead of QEMU's lock-up.
 TEST(FirmwareE2E, AnImageWithoutAVectorTableFailsWithTheFix) {
   XB_REQUIRE_TOOLS(kFirmwareTools);
@@ -134,11 +138,18 @@ TEST(FirmwareE2E, AnImageWithoutAVectorTableFailsWithTheFix) {
   for (const TargetCase& target : {kTargets[0], kTargets[2]}) {
     SCOPED_TRACE(target.name);
     fs::path example = copy_example("firmware", scratch / ("src-" + target.name));
+    // The project links its own vector table (startup = false), and forgot it.
+    std::string config = read_file(example / "xbuild.toml").value_or_throw();
+    config.replace(config.find("[firmware]\n"), 11, "[firmware]\nstartup = false\n");
+    scratch.write("src-" + target.name + "/xbuild.toml", config);
     CommandResult built = run({"sh", "-c",
                                "set -a; eval \"$(\"$XB\" firmware env --target " + target.name +
-                                   " --state-dir \"$STATE\")\"; set +a; $CC $CFLAGS $LDFLAGS crc16.c unity_mini.c "
-                                   "test_crc16.c -o novec.elf"},
-                              {{"XB", xbuild_binary().string()}, {"STATE", (scratch / "state").string()}}, example);
+                                   ")\"; set +a; $CC $CFLAGS $LDFLAGS crc16.c unity_mini.c test_crc16.c -o novec.elf"},
+                              {{"XB", xbuild_binary().string()}}, example);
+    EXPECT_EQ(built.err, "xbuild firmware env: wrote " +
+                             (example / ".xbuild" / "firmware" / target.name / "meson-cross.ini").string() + " and " +
+                             (example / ".xbuild" / "firmware" / target.name / "toolchain.cmake").string() + "\n");
+    EXPECT_FALSE(fs::exists(example / ".xbuild" / "firmware" / target.name / "startup.o"));
     ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
     auto start = std::chrono::steady_clock::now();
     CommandResult result =
@@ -152,9 +163,10 @@ TEST(FirmwareE2E, AnImageWithoutAVectorTableFailsWithTheFix) {
                               "QEMU's Cortex-M reset loads the initial SP and PC from the vector table at " +
                               address + " on " + target.machine +
                               "; without one it locks up (\"Lockup: can't escalate 3 to HardFault\")\n"
-                              "fix: link a startup file whose vector table is in section .vectors into every test "
-                              "executable (examples/firmware/startup.c); with CMake, compile it once and configure "
-                              "with -DCMAKE_C_STANDARD_LIBRARIES=/path/to/startup.o\n");
+                              "fix: link a vector table in section .vectors into every test executable: xbuild's own "
+                              "startup is in $LDFLAGS and the generated CMake and Meson files unless [firmware] "
+                              "startup = false; with your own, name its source in [firmware] startup, or link it "
+                              "yourself\n");
     EXPECT_EQ(result.err, "");
     EXPECT_LT(elapsed, std::chrono::seconds(5));
   }
@@ -165,8 +177,8 @@ TEST(FirmwareE2E, BadInputIsAClearError) {
   CommandResult result = xbuild({"firmware", "test", "--target", "cortex-m9", "x.elf"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err,
-            "xbuild: error: unknown firmware target \"cortex-m9\"; known targets: cortex-m3, cortex-m33, "
-            "cortex-m4 (files in " +
+            "xbuild: error: unknown firmware target \"cortex-m9\"; known targets: cortex-m0, cortex-m0plus, "
+            "cortex-m3, cortex-m33, cortex-m4, cortex-m4f, cortex-m55, cortex-m7 (files in " +
                 (source_root() / "toolchains" / "firmware").string() + ")\n");
   result = xbuild({"firmware", "test", "--target", "cortex-m3", (scratch / "missing.elf").string()});
   EXPECT_EQ(result.err, "xbuild: error: firmware test: " + (scratch / "missing.elf").string() +
@@ -213,8 +225,15 @@ TEST(FirmwareE2E, EnvironmentAndCrossFilesDescribeBareMetal) {
   EXPECT_NE(result.out.find("CC=arm-none-eabi-gcc\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("CFLAGS='-mcpu=cortex-m33 -mthumb -mfloat-abi=soft'\n"), std::string::npos);
   EXPECT_NE(result.out.find("LDFLAGS='--specs=rdimon.specs -Wl,--section-start=.vectors=0x10000000 "
-                            "-Wl,-Ttext-segment=0x10008000'\n"),
-            std::string::npos);
+                            "-Wl,-Ttext-segment=0x10008000 " +
+                            (dir / "startup.o").string() + " -Wl,--undefined=__xbuild_vectors'\n"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("XBUILD_FIRMWARE_STARTUP=" + (dir / "startup.o").string() + "\n"), std::string::npos);
+  EXPECT_NE(
+      result.out.find("XBUILD_FIRMWARE_STARTUP_SHA256=" +
+                      sha256_file(source_root() / "toolchains" / "firmware" / "startup.S").value_or_throw() + "\n"),
+      std::string::npos);
   EXPECT_NE(result.out.find("XBUILD_FIRMWARE_MACHINE=mps2-an505\n"), std::string::npos);
   EXPECT_NE(result.out.find("XBUILD_MESON_CROSS_FILE=" + (dir / "meson-cross.ini").string() + "\n"), std::string::npos);
   std::string meson = read_file(dir / "meson-cross.ini").value();
@@ -226,6 +245,91 @@ TEST(FirmwareE2E, EnvironmentAndCrossFilesDescribeBareMetal) {
                        "-mfloat-abi=soft)\n"),
             std::string::npos)
       << cmake;
+  // Compiled once: a second env has nothing to compile.
+  result = xbuild({"firmware", "env", "--target", "cortex-m33", "--state-dir", (scratch / "state").string()});
+  EXPECT_EQ(result.err, "xbuild firmware env: wrote " + (dir / "meson-cross.ini").string() + " and " +
+                            (dir / "toolchain.cmake").string() + "\n");
+
+  // A project's [firmware] startup that is wrong: the config's error, and nothing written.
+  scratch.write("p/xbuild.toml",
+                "[project]\nname = \"p\"\n[targets]\nfirmware = [\"cortex-m4f\"]\n[stage.build]\nrun = \"make\"\n"
+                "[firmware]\nstartup = true\n");
+  result = xbuild({"firmware", "env", "--target", "cortex-m4f"}, scratch / "p");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, (scratch / "p" / "xbuild.toml").string() +
+                            ":8:11: error: \"startup\" in [firmware] is true, which is the default: leave it out to "
+                            "link xbuild's own startup, write startup = false to link your own vector table, or "
+                            "name your startup source (startup = \"startup.c\")\n"
+                            "    8 | startup = true\n"
+                            "      |           ^\n"
+                            "xbuild: error: 1 error in " +
+                            (scratch / "p" / "xbuild.toml").string() + "; nothing was run\n");
+  EXPECT_FALSE(fs::exists(scratch / "p" / ".xbuild"));
+}
+
+// A test that crashes ends at once with what the startup's fault handler says, on a soft- and
+// a hard-float target.
+TEST(FirmwareE2E, ACrashEndsTheTestAtOnceWithTheFault) {
+  XB_REQUIRE_TOOLS(kFirmwareTools);
+  ScratchDir scratch;
+  scratch.write("crash.c",
+                "#include <stdio.h>\n"
+                "int main(void) {\n"
+                "  printf(\"about to crash\\n\");\n"
+                "  ((void (*)(void))0xFFFFFFF1u)();\n"
+                "  return 0;\n"
+                "}\n");
+  for (const std::string target : {"cortex-m0", "cortex-m4f"}) {
+    SCOPED_TRACE(target);
+    CommandResult built = run({"sh", "-c",
+                               "set -a; eval \"$(\"$XB\" firmware env --target " + target +
+                                   " --state-dir state)\"; set +a; $CC $CFLAGS crash.c $LDFLAGS -o crash.elf"},
+                              {{"XB", xbuild_binary().string()}}, scratch.path());
+    ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+    auto start = std::chrono::steady_clock::now();
+    CommandResult result =
+        xbuild({"firmware", "test", "--target", target, "--timeout", "30", (scratch / "crash.elf").string()});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.out.find("about to crash\n\nxbuild startup: unhandled exception 3 (HardFault) at pc=0x"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("): FAILED: exit code 134\nthe console ended with:\n  | about to crash\n  | xbuild "
+                              "startup: unhandled exception 3 (HardFault) at pc=0x"),
+              std::string::npos)
+        << result.out;
+  }
+}
+
+// A Meson project builds and tests through the generated cross file: Meson's sanity check runs
+// (it gets the startup too) and each test's exit status is Meson's verdict (77: skipped).
+TEST(FirmwareE2E, AMesonProjectTestsThroughTheCrossFile) {
+  XB_REQUIRE_TOOLS(kFirmwareTools);
+  XB_REQUIRE_TOOLS("meson", "ninja");
+  ScratchDir scratch;
+  scratch.write("project/meson.build",
+                "project('status', 'c')\n"
+                "test('passes', executable('passes', 'status.c'))\n"
+                "test('skips', executable('skips', 'status.c', c_args : ['-DSTATUS=77']))\n"
+                "test('fails', executable('fails', 'status.c', c_args : ['-DSTATUS=3']))\n");
+  scratch.write("project/status.c",
+                "#include <stdio.h>\n"
+                "#ifndef STATUS\n#define STATUS 0\n#endif\n"
+                "int main(void) { printf(\"status %d\\n\", STATUS); return STATUS; }\n");
+  CommandResult result =
+      run({"sh", "-c",
+           "set -a; eval \"$(\"$XB\" firmware env --target cortex-m7 --state-dir ../state)\"; set +a; "
+           "meson setup ../build --cross-file \"$XBUILD_MESON_CROSS_FILE\" && meson test -C ../build"},
+          {{"XB", xbuild_binary().string()}}, scratch / "project");
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_EQ(result.out.find("Cross compiler sanity tests disabled"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Ok:                 1"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Fail:               1"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("Skipped:            1"), std::string::npos) << result.out;
+  std::string log = read_file(scratch / "build" / "meson-logs" / "testlog.txt").value_or_throw();
+  EXPECT_NE(log.find("status 3\n"), std::string::npos) << log;
+  std::string setup = read_file(scratch / "build" / "meson-logs" / "meson-log.txt").value_or_throw();
+  EXPECT_NE(setup.find((scratch / "state" / "firmware" / "cortex-m7" / "startup.o").string()), std::string::npos);
 }
 
 TEST(FirmwareE2E, PackWritesAnOciArtifactThatReadsBack) {

@@ -100,14 +100,15 @@ TEST(FirmwareTarget, TheStartupGoesIntoTheLinkFlagsAndTheEnvironment) {
   EXPECT_EQ(link_flags(m0), (std::vector<std::string>{"--specs=rdimon.specs", "/p/.xbuild/firmware/m0/startup.o",
                                                       "-Wl,--undefined=__xbuild_vectors"}));
   auto env = stage_environment(m0, "xbuild", {}, {});
-  EXPECT_EQ(env.at("LDFLAGS"), "--specs=rdimon.specs /p/.xbuild/firmware/m0/startup.o -Wl,--undefined=__xbuild_vectors");
+  EXPECT_EQ(env.at("LDFLAGS"),
+            "--specs=rdimon.specs /p/.xbuild/firmware/m0/startup.o -Wl,--undefined=__xbuild_vectors");
   EXPECT_EQ(env.at("XBUILD_FIRMWARE_STARTUP"), "/p/.xbuild/firmware/m0/startup.o");
   EXPECT_EQ(env.at("XBUILD_FIRMWARE_STARTUP_SHA256"), sha256_digest("/* startup */\n"));
 
   Result<Startup> own = resolve_startup(m0, dir.path(), dir / "board" / "start.c", "/p/.xbuild");
   ASSERT_FALSE(own.ok());
-  EXPECT_EQ(own.error(), "cannot read the startup of firmware target \"m0\": cannot read " +
-                             (dir / "board" / "start.c").string());
+  EXPECT_EQ(own.error(),
+            "cannot read the startup of firmware target \"m0\": cannot read " + (dir / "board" / "start.c").string());
 }
 
 TEST(FirmwareTarget, AGoodFileLoads) {

@@ -312,12 +312,11 @@ TEST_F(FirmwarePlanTest, BareMetalTargetsCarryTheirCrossFiles) {
   ASSERT_EQ(plan.targets[1].files.size(), 2u);
   EXPECT_EQ(plan.targets[1].files[0].path, "/state/toolchains/none-arm-cortex-m4.meson.ini");
   const std::string& meson = plan.targets[1].files[0].content;
-  EXPECT_NE(meson.find("exe_wrapper = ['/opt/xbuild/bin/xbuild', 'firmware', 'test', '--target', 'cortex-m4']"),
+  EXPECT_NE(meson.find("exe_wrapper = ['/opt/xbuild/bin/xbuild', 'firmware', 'exec', '--target', 'cortex-m4']"),
             std::string::npos)
       << meson;
   EXPECT_NE(meson.find("system = 'none'"), std::string::npos) << meson;
-  EXPECT_NE(meson.find("'/state/firmware/cortex-m4/startup.o', '-Wl,--undefined=__xbuild_vectors']"),
-            std::string::npos)
+  EXPECT_NE(meson.find("'/state/firmware/cortex-m4/startup.o', '-Wl,--undefined=__xbuild_vectors']"), std::string::npos)
       << meson;
   const std::string& cmake = plan.targets[1].files[1].content;
   EXPECT_NE(cmake.find("set(CMAKE_SYSTEM_NAME Generic)\n"), std::string::npos) << cmake;
