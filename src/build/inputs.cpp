@@ -75,6 +75,13 @@ std::vector<std::string> push_references(const Config& config, const OutputTarge
   return references;
 }
 
+OutputTarget read_output(const std::optional<std::string>& text, const fs::path& state_dir) {
+  Result<OutputTarget> output = parse_output(text ? *text : "oci:" + (state_dir / "oci").string(), fs::current_path());
+  if (!output) throw Error(output.error(), 2);
+  if (Status usable = check_output(output.value()); !usable) throw Error(usable.error(), 2);
+  return output.value();
+}
+
 RunInputs read_run_inputs(const RunOptions& options) {
   check_report_file("--metadata-file", options.metadata_file);
   check_report_file("--junit", options.junit_file);
@@ -89,10 +96,7 @@ RunInputs read_run_inputs(const RunOptions& options) {
   if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
   inputs.source_date_epoch = source_date_epoch(inputs.config.directory);
-  Result<OutputTarget> output =
-      parse_output(options.output ? *options.output : "oci:" + (inputs.state_dir / "oci").string(), fs::current_path());
-  if (!output) throw Error(output.error(), 2);
-  inputs.output = output.value();
+  inputs.output = read_output(options.output, inputs.state_dir);
   if (options.push) inputs.push_references = push_references(inputs.config, inputs.output);
   return inputs;
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ Config read_config(const std::filesystem::path& file);
 
 // SOURCE_DATE_EPOCH from the environment, else the time of the project's last git commit, else 0.
 long long source_date_epoch(const std::filesystem::path& project_dir);
+
+// -o as given (absent: oci:<state dir>/oci), parsed and checked on disk (check_output), or an
+// xb::Error with exit status 2.
+OutputTarget read_output(const std::optional<std::string>& text, const std::filesystem::path& state_dir);
 
 // The config, the shard's platforms, the state directory, the output, the push references; and
 // the directories of --metadata-file and --junit must exist.

@@ -55,6 +55,12 @@ int merge_build(const MergeOptions& options, Terminal& terminal) {
   std::vector<fs::path> inputs = input_layouts(options.layouts);
   Result<OutputTarget> output = parse_output(options.output, fs::current_path());
   if (!output) throw Error(output.error(), 2);
+  if (output.value().kind == OutputTarget::Kind::local)
+    throw Error(fmt::format("{}: xbuild merge writes an OCI layout or archive (oci:DIR, oci-archive:FILE), not files; "
+                            "a local output is written by xbuild run: run -o local:DIR without --shard, or with "
+                            "--shard I/N for that shard's platforms",
+                            output.value().str()),
+                2);
   if (!options.push.empty() && output.value().kind != OutputTarget::Kind::layout)
     throw Error(fmt::format("--push pushes from an OCI layout, not from {}; use -o oci:DIR", output.value().str()), 2);
   for (const std::string& reference : options.push)

@@ -11,7 +11,7 @@ class Terminal;
 
 struct MergeOptions {
   std::vector<std::string> layouts;  // "oci:DIR" or DIR
-  std::string output;                // "oci:DIR" or "oci-archive:FILE"
+  std::string output;                // "oci:DIR" or "oci-archive:FILE" (local:DIR is refused)
   std::vector<std::string> push;     // references
   std::vector<std::string> expect;   // platforms, comma-separated or repeated
   bool allow_partial = false;

@@ -110,6 +110,7 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   Config config = read_config(options.config_file);
   if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
   fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";
+  OutputTarget output = read_output(options.output, state_dir);
   std::unique_ptr<ToolFinder> finder = make_system_tool_finder();
   registry::RegistryOptions registry = registry_options({}, services);
   TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
@@ -121,6 +122,7 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   for (const std::string& warning : trees.warnings) std::fputs(("xbuild: warning: " + warning + "\n").c_str(), stdout);
   check_base_image(config, plan, registry);
   std::fputs(render_plan(plan).c_str(), stdout);
+  std::fputs(render_output(plan, output).c_str(), stdout);
   return plan.ready() ? 0 : 2;
 }
 

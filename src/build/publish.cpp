@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "oci/layout_reader.h"
+#include "package/local_output.h"
 #include "registry/operations.h"
 #include "registry/reference.h"
 #include "run/terminal.h"
@@ -20,10 +21,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // <state dir>/package-key: the full package key, then the index digest and size, the ref name,
-// a line "platform digest size" per image, and a line "warning TEXT" per warning, so that a run
-// that reuses the package still prints them.
+// a line "platform digest size" per image, a line "warning TEXT" per warning, so that a run
+// that reuses the package still prints them, and for local:DIR a line "local-tree DIGEST": the
+// local_tree_digest of the tree it published, which DIR must still have to be reused.
 fs::path package_key_file(const Plan& plan) { return plan.state_dir / "package-key"; }
 const std::string kWarningPrefix = "warning ";
+const std::string kLocalTreePrefix = "local-tree ";
+
+bool reusable_kind(const OutputTarget& output) { return output.kind != OutputTarget::Kind::archive; }
 
 std::string full_package_key(const PublishRequest& request) {
   std::string key = request.cache.package_key + "\n" + request.output.str() + "\n";
@@ -36,7 +41,7 @@ std::string full_package_key(const PublishRequest& request) {
 void record_package(const PublishRequest& request, const PackageResult& images) {
   std::error_code error;
   fs::path file = package_key_file(request.plan);
-  if (request.cache.package_key.empty() || request.output.kind != OutputTarget::Kind::layout) {
+  if (request.cache.package_key.empty() || !reusable_kind(request.output)) {
     fs::remove(file, error);
     return;
   }
@@ -45,6 +50,7 @@ void record_package(const PublishRequest& request, const PackageResult& images) 
   for (const PackagedImage& image : images.images)
     text += image.platform.str() + " " + image.manifest.digest + " " + std::to_string(image.manifest.size) + "\n";
   for (const std::string& warning : images.warnings) text += kWarningPrefix + warning + "\n";
+  if (!images.local_tree.empty()) text += kLocalTreePrefix + images.local_tree + "\n";
   (void)write_file_atomic(file, text);
 }
 
@@ -53,7 +59,7 @@ void record_package(const PublishRequest& request, const PackageResult& images) 
 std::optional<PackageResult> reusable_package(const PublishRequest& request) {
   const Plan& plan = request.plan;
   const std::vector<bool>& cached = request.cache.cached;
-  if (request.cache.package_key.empty() || request.output.kind != OutputTarget::Kind::layout) return std::nullopt;
+  if (request.cache.package_key.empty() || !reusable_kind(request.output)) return std::nullopt;
   if (std::find(cached.begin(), cached.end(), false) != cached.end()) return std::nullopt;
   Result<std::string> recorded = read_file(package_key_file(plan));
   if (!recorded) return std::nullopt;
@@ -72,8 +78,16 @@ std::optional<PackageResult> reusable_package(const PublishRequest& request) {
                               plan.targets[target].platform,
                               {}}});
   }
-  for (std::size_t line = 4 + plan.targets.size(); line < lines.size(); ++line)
+  for (std::size_t line = 4 + plan.targets.size(); line < lines.size(); ++line) {
     if (starts_with(lines[line], kWarningPrefix)) result.warnings.push_back(lines[line].substr(kWarningPrefix.size()));
+    if (starts_with(lines[line], kLocalTreePrefix)) result.local_tree = lines[line].substr(kLocalTreePrefix.size());
+  }
+  if (request.output.kind == OutputTarget::Kind::local) {
+    // Every file as it was published, nothing added or removed: else the tree is written again.
+    Result<std::string> tree = local_tree_digest(request.output.path);
+    if (result.local_tree.empty() || !tree || tree.value() != result.local_tree) return std::nullopt;
+    return result;
+  }
   if (!oci::layout_holds_root_index(request.output.path, result.index.digest)) return std::nullopt;
   return result;
 }
@@ -91,6 +105,18 @@ PackageResult publish(const PublishRequest& request, LayerPacker* packer, Termin
   if (!request.push_references.empty())
     push_layout_step(request.push_references, request.output, request.registry, terminal);
   return *images;
+}
+
+std::string render_output(const Plan& plan, const OutputTarget& output) {
+  if (output.kind != OutputTarget::Kind::local) return "output: " + output.str() + "\n";
+  std::string text = "output: " + output.str() + " (files: a directory per platform and " + kLocalSummaryName + ")\n";
+  std::size_t width = 7;
+  for (const TargetPlan& target : plan.targets) width = std::max(width, target.platform.str().size());
+  for (const TargetPlan& target : plan.targets)
+    text +=
+        fmt::format("  {:<{}}  {}/\n", target.platform.str(), width, (output.path / target.platform.slug()).string());
+  text += fmt::format("  {:<{}}  {}\n", "summary", width, (output.path / kLocalSummaryName).string());
+  return text;
 }
 
 void push_layout_step(const std::vector<std::string>& references, const OutputTarget& output,

@@ -33,8 +33,13 @@ struct PublishRequest {
 PackageResult publish(const PublishRequest& request, LayerPacker* packer, Terminal& terminal);
 
 // What the last run with the same package key (the cache's, the output, the base images)
-// published, when every job was restored and the output layout still holds that index.
+// published, when every job was restored and the output still holds it: a layout that index,
+// a local:DIR the very tree that was written (an archive is always written again).
 std::optional<PackageResult> reusable_package(const PublishRequest& request);
+
+// What `xbuild plan` shows of the output: "output: <spec>", and for local:DIR the directory
+// of each platform and the summary file, one line each.
+std::string render_output(const Plan& plan, const OutputTarget& output);
 
 // Pushes the published layout to each reference; a line per reference and one for the blobs.
 void push_layout_step(const std::vector<std::string>& references, const OutputTarget& output,

@@ -27,7 +27,7 @@ struct TreeSpec;
 struct RunOptions {
   std::filesystem::path config_file = "xbuild.toml";
   unsigned jobs = 0;                  // 0: the number of cores
-  std::optional<std::string> output;  // "oci:DIR" / "oci-archive:FILE"
+  std::optional<std::string> output;  // "oci:DIR" / "oci-archive:FILE" / "local:DIR"
   std::optional<std::filesystem::path> state_dir;
   bool keep_going = false;
   bool push = false;  // --push: to image.name, every tag
@@ -45,6 +45,7 @@ struct PlanCommandOptions {
   std::optional<std::filesystem::path> state_dir;
   std::optional<std::string> shard;                // --shard I/N: the plan of that shard
   std::optional<std::filesystem::path> cache_dir;  // where the trees the plan names are
+  std::optional<std::string> output;               // -o as `run` takes it: shown, and checked
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

@@ -31,7 +31,10 @@ int run_cli(int argc, char** argv) {
   run_app->add_option("-j,--jobs", run.jobs, "Jobs to run at once (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
   run_app->add_option("-o,--output", run.output,
-                      "Where the image goes: oci:DIR or oci-archive:FILE (default: oci:<state dir>/oci)");
+                      "Where the output goes: oci:DIR (an OCI layout), oci-archive:FILE, or local:DIR (plain files: "
+                      "DIR/<os>-<arch>[-<variant>]/ per platform or firmware target, e.g. linux-arm-v7, "
+                      "none-arm-cortex-m4, and DIR/xbuild.json listing them; DIR is replaced as a whole) "
+                      "(default: oci:<state dir>/oci)");
   run_app->add_option("--state-dir", run.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
   run_app->add_flag("-k,--keep-going", run.keep_going, "Let the other platforms finish after a stage fails");
 
@@ -41,6 +44,7 @@ int run_cli(int argc, char** argv) {
   plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
+  plan_app->add_option("-o,--output", plan.output, "The output as run takes it: shown with where each platform goes");
   plan_app->add_option("--cache-dir", plan.cache_dir,
                        "Where the sysroots and root filesystems are (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
 

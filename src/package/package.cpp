@@ -2,9 +2,11 @@
 // list, or the whole directory at "/"), then an image config and a manifest; the manifests,
 // each with its platform, become one index, which goes into index.json under the first tag.
 // Everything is written into a staging directory next to the output and published in one step,
-// so a failure leaves the previous output as it was. A bare-metal target has no layer: its
-// ELF becomes a firmware artifact (firmware/artifact.h) whose manifest sits in the same index,
-// with the target's platform (none/arm/<cpu>) and the artifactType on its entry.
+// so a failure leaves the previous output as it was. A local:DIR output is the same layout,
+// staged, then written out as files (package/local_output.h) in the same staging area. A
+// bare-metal target has no layer: its ELF becomes a firmware artifact (firmware/artifact.h)
+// whose manifest sits in the same index, with the target's platform (none/arm/<cpu>) and the
+// artifactType on its entry.
 #include "package/package.h"
 
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include "oci/image.h"
 #include "oci/layer.h"
 #include "package/entrypoint_check.h"
+#include "package/local_output.h"
 #include "util/fs.h"
 #include "util/thread_pool.h"
 
@@ -29,6 +32,7 @@ namespace {
 
 constexpr const char* kLayoutPrefix = "oci:";
 constexpr const char* kArchivePrefix = "oci-archive:";
+constexpr const char* kLocalPrefix = "local:";
 
 bool exists_no_follow(const fs::path& path) {
   struct stat info {};
@@ -229,7 +233,8 @@ Result<PackagedImage> package_firmware(const Config& config, const Plan& plan, c
 }  // namespace
 
 std::string OutputTarget::str() const {
-  return (kind == Kind::layout ? kLayoutPrefix : kArchivePrefix) + path.string();
+  const char* prefix = kind == Kind::layout ? kLayoutPrefix : kind == Kind::archive ? kArchivePrefix : kLocalPrefix;
+  return prefix + path.string();
 }
 
 Result<OutputTarget> parse_output(const std::string& text, const fs::path& base) {
@@ -241,8 +246,13 @@ Result<OutputTarget> parse_output(const std::string& text, const fs::path& base)
   } else if (text.rfind(kArchivePrefix, 0) == 0) {
     output.kind = OutputTarget::Kind::archive;
     path = text.substr(std::string(kArchivePrefix).size());
+  } else if (text.rfind(kLocalPrefix, 0) == 0) {
+    output.kind = OutputTarget::Kind::local;
+    path = text.substr(std::string(kLocalPrefix).size());
+    if (path.empty())
+      return fail("invalid output \"" + text + "\": name the directory to write the files to, e.g. local:dist");
   } else {
-    return fail("invalid output \"" + text + "\": expected oci:DIR or oci-archive:FILE");
+    return fail("invalid output \"" + text + "\": expected oci:DIR, oci-archive:FILE or local:DIR");
   }
   if (path.empty()) return fail("invalid output \"" + text + "\": the path after \":\" is empty");
   fs::path resolved = fs::path(path).is_absolute() ? fs::path(path) : base / path;
@@ -250,7 +260,14 @@ Result<OutputTarget> parse_output(const std::string& text, const fs::path& base)
   // "oci:out/" names the directory "out", not an empty name inside it.
   if (!output.path.has_filename() && output.path.has_parent_path() && output.path != output.path.root_path())
     output.path = output.path.parent_path();
+  if (output.path == output.path.root_path())
+    return fail("invalid output \"" + text + "\": it names the root directory; name a directory below it");
   return output;
+}
+
+Status check_output(const OutputTarget& output) {
+  if (output.kind != OutputTarget::Kind::local) return Ok{};
+  return check_local_destination(output.path, output.str());
 }
 
 namespace {
@@ -288,6 +305,31 @@ Result<PackageResult> package_images(const Config& config, const Plan& plan, oci
                                      const std::vector<oci::BaseImage>& bases) {
   return package_packed(config, plan, layout, bases, pack_layers(config, plan, layout.blobs_dir()));
 }
+
+namespace {
+
+// The finished staging layout becomes the output in one step: renamed into place, packed into
+// an archive, or (local:DIR) written out as files next to it, in the same staging area, and
+// that tree renamed into place.
+Status publish_output(const Config& config, const Plan& plan, const fs::path& staging, const OutputTarget& output,
+                      PackageResult& result) {
+  if (output.kind == OutputTarget::Kind::layout) return oci::publish_layout(staging, output.path);
+  if (output.kind == OutputTarget::Kind::archive) return oci::publish_archive(staging, output.path);
+  // Checked when the run started, and again now: DIR is replaced as a whole.
+  if (Status usable = check_local_destination(output.path, output.str()); !usable) return usable;
+  LocalTreeRequest request{staging, config.project.name,   config.project.version, result.ref_name, result.index,
+                           {},      plan.source_date_epoch};
+  for (const PackagedImage& image : result.images) request.manifests.push_back(image.manifest);
+  fs::path tree = staging.parent_path() / "local";
+  Result<LocalSummary> written = write_local_tree(request, tree);
+  if (!written) return fail("cannot write " + output.str() + ": " + written.error());
+  Result<std::string> digest = local_tree_digest(tree);
+  if (!digest) return fail(digest.error());
+  result.local_tree = digest.value();
+  return replace_directory(tree, output.path);
+}
+
+}  // namespace
 
 // Each start() queues one target on the pool (one worker per core, started as targets come);
 // the staging layout, made on the first start(), and the results are under `mutex`.
@@ -352,9 +394,7 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
     for (std::optional<Result<oci::LayerBlob>>& layer : state.packed) layers.push_back(std::move(*layer));
     Result<PackageResult> result = package_packed(config, plan, *state.layout, bases, layers);
     if (!result) return result;
-    fs::path staging = state.layout->root();
-    Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
-                                                                 : oci::publish_archive(staging, output.path);
+    Status published = publish_output(config, plan, state.layout->root(), output, result.value());
     if (!published) return fail(published.error());
     return result;
   }
@@ -369,8 +409,7 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
   if (!layout) return fail(layout.error());
   Result<PackageResult> result = package_images(config, plan, layout.value(), bases);
   if (!result) return result;
-  Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
-                                                               : oci::publish_archive(staging, output.path);
+  Status published = publish_output(config, plan, staging, output, result.value());
   if (!published) return fail(published.error());
   return result;
 }

@@ -16,13 +16,19 @@
 namespace xb {
 
 struct OutputTarget {
-  enum class Kind { layout, archive } kind = Kind::layout;
+  // An OCI layout, an OCI archive, or plain files (package/local_output.h).
+  enum class Kind { layout, archive, local } kind = Kind::layout;
   std::filesystem::path path;
-  std::string str() const;  // "oci:DIR" / "oci-archive:FILE"
+  std::string str() const;  // "oci:DIR" / "oci-archive:FILE" / "local:DIR"
 };
 
-// Parses "oci:DIR" or "oci-archive:FILE" (relative paths against `base`).
+// Parses "oci:DIR", "oci-archive:FILE" or "local:DIR" (relative paths against `base`).
+// Reads nothing on disk: check_output does.
 Result<OutputTarget> parse_output(const std::string& text, const std::filesystem::path& base);
+
+// Whether the output can be written where it names (nothing is written): for local:DIR,
+// check_local_destination's checks; the other kinds are checked when they are published.
+Status check_output(const OutputTarget& output);
 
 struct PackagedImage {
   Platform platform;
@@ -36,6 +42,7 @@ struct PackageResult {
   // A line per Linux image that cannot start its program (package/entrypoint_check.h), in plan
   // order, without "xbuild: warning: ": the caller prints them.
   std::vector<std::string> warnings;
+  std::string local_tree;  // local:DIR: local_tree_digest of what was published
 };
 
 // Builds every image and the index into `layout` and finishes it. `bases` is empty (FROM

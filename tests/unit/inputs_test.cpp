@@ -75,7 +75,7 @@ TEST_F(InputsTest, MistakesAreSaidBeforeAnythingRuns) {
   options_.shard.reset();
   options_.push = false;
   options_.output = "tar:out";
-  EXPECT_EQ(error_of(), "invalid output \"tar:out\": expected oci:DIR or oci-archive:FILE");
+  EXPECT_EQ(error_of(), "invalid output \"tar:out\": expected oci:DIR, oci-archive:FILE or local:DIR");
   options_.output.reset();
   options_.junit_file = scratch_ / "missing/junit.xml";
   EXPECT_EQ(error_of(), "--junit " + (scratch_ / "missing/junit.xml").string() + ": the directory " +

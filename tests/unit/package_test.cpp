@@ -78,10 +78,31 @@ TEST(PackageOutputTest, ParsesLayoutsAndArchives) {
 TEST(PackageOutputTest, RejectsOtherTransports) {
   Result<OutputTarget> docker = parse_output("docker://localhost:5000/x", "/base");
   ASSERT_FALSE(docker.ok());
-  EXPECT_EQ(docker.error(), "invalid output \"docker://localhost:5000/x\": expected oci:DIR or oci-archive:FILE");
+  EXPECT_EQ(docker.error(),
+            "invalid output \"docker://localhost:5000/x\": expected oci:DIR, oci-archive:FILE or local:DIR");
   Result<OutputTarget> bare = parse_output("out", "/base");
   ASSERT_FALSE(bare.ok());
-  EXPECT_EQ(bare.error(), "invalid output \"out\": expected oci:DIR or oci-archive:FILE");
+  EXPECT_EQ(bare.error(), "invalid output \"out\": expected oci:DIR, oci-archive:FILE or local:DIR");
+}
+
+TEST(PackageOutputTest, ParsesLocalDirectories) {
+  Result<OutputTarget> local = parse_output("local:dist/", "/base");
+  ASSERT_TRUE(local.ok()) << local.error();
+  EXPECT_EQ(local.value().kind, OutputTarget::Kind::local);
+  EXPECT_EQ(local.value().path, "/base/dist");
+  EXPECT_EQ(local.value().str(), "local:/base/dist");
+  Result<OutputTarget> absolute = parse_output("local:/srv/files", "/base");
+  ASSERT_TRUE(absolute.ok()) << absolute.error();
+  EXPECT_EQ(absolute.value().str(), "local:/srv/files");
+}
+
+TEST(PackageOutputTest, RejectsALocalOutputWithoutADirectory) {
+  Result<OutputTarget> empty = parse_output("local:", "/base");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error(), "invalid output \"local:\": name the directory to write the files to, e.g. local:dist");
+  Result<OutputTarget> root = parse_output("local:/", "/base");
+  ASSERT_FALSE(root.ok());
+  EXPECT_EQ(root.error(), "invalid output \"local:/\": it names the root directory; name a directory below it");
 }
 
 TEST(PackageOutputTest, RejectsAnEmptyPath) {

@@ -124,5 +124,36 @@ TEST(Pipeline, PlanPrintsTheMatrixAndSaysWhetherItIsReady) {
   EXPECT_FALSE(fs::exists(world.state()));  // planning writes nothing
 }
 
+TEST(Pipeline, PlanShowsTheOutputAndWhereALocalOutputPutsEachPlatform) {
+  BuildWorld world;
+  PlanCommandOptions options;
+  options.config_file = world.options.config_file;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(plan_build(options, world.services), 0);
+  std::string printed = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(printed.find("\noutput: oci:" + (world.state() / "oci").string() + "\n"), std::string::npos) << printed;
+
+  fs::path dist = world.scratch / "dist";
+  options.output = "local:" + dist.string();
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(plan_build(options, world.services), 0);
+  printed = ::testing::internal::GetCapturedStdout();
+  std::string expected = "\noutput: local:" + dist.string() + " (files: a directory per platform and xbuild.json)\n" +
+                         "  linux/amd64  " + dist.string() + "/linux-amd64/\n" + "  linux/arm64  " + dist.string() +
+                         "/linux-arm64/\n" + "  summary      " + dist.string() + "/xbuild.json\n";
+  EXPECT_NE(printed.find(expected), std::string::npos) << printed;
+  EXPECT_FALSE(fs::exists(dist));
+
+  ASSERT_TRUE(write_file_atomic(dist, "a file"));
+  try {
+    plan_build(options, world.services);
+    FAIL() << "the plan took a file as the output directory";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.exit_code(), 2);
+    EXPECT_EQ(std::string(error.what()), "local:" + dist.string() + ": " + dist.string() +
+                                             " exists and is not a directory; remove it, or name a directory");
+  }
+}
+
 }  // namespace
 }  // namespace xb

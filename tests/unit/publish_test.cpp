@@ -65,6 +65,28 @@ TEST_F(PublishTest, PublishingWritesTheLayoutAndRecordsItsPackageKey) {
   EXPECT_TRUE(reusable_package(request()));
 }
 
+// local:DIR: reused while DIR holds exactly the tree that was published; else written again.
+TEST_F(PublishTest, ALocalOutputIsKeptWhileItIsTheTreeThatWasPublished) {
+  output_ = OutputTarget{OutputTarget::Kind::local, world_.scratch / "dist"};
+  EXPECT_FALSE(reusable_package(request()));  // the package key names the output
+  PackageResult images = publish(request(), nullptr, world_.terminal);
+  ASSERT_TRUE(fs::is_regular_file(output_.path / "xbuild.json"));
+  std::string recorded = read_file(world_.state() / "package-key").value();
+  EXPECT_NE(recorded.find("\nlocal-tree " + images.local_tree + "\n"), std::string::npos) << recorded;
+  std::optional<PackageResult> reused = reusable_package(request());
+  ASSERT_TRUE(reused);
+  EXPECT_EQ(reused->index.digest, images.index.digest);
+  EXPECT_EQ(reused->local_tree, images.local_tree);
+
+  ASSERT_TRUE(write_file_atomic(output_.path / "linux-amd64/stray", "left by hand\n"));
+  EXPECT_FALSE(reusable_package(request()));
+  publish(request(), nullptr, world_.terminal);
+  EXPECT_FALSE(fs::exists(output_.path / "linux-amd64/stray"));
+  EXPECT_TRUE(reusable_package(request()));
+  fs::remove(output_.path / "xbuild.json");
+  EXPECT_FALSE(reusable_package(request()));
+}
+
 // FROM scratch around a dynamically linked entrypoint: a warning line per platform once the
 // images are published, and the same lines from the next run, which reuses what it published.
 TEST(PublishWarningsTest, ArePrintedAndPrintedAgainWhenThePackageIsReused) {
