@@ -40,8 +40,9 @@ registry_deps=(docker-registry apache2-utils openssl)
 # The benchmarks: ninja as the baseline of the job engine (build_deps), GNU time for peak memory.
 bench_deps=(time)
 # Bare-metal ARM firmware (toolchains/firmware/, examples/firmware): the compiler, newlib with
-# semihosting (rdimon), and QEMU's system emulator for the Cortex-M boards.
-firmware_deps=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# semihosting (rdimon), QEMU's system emulator for the Cortex-M boards, and the gdb that
+# `xbuild firmware debug` attaches to QEMU's gdb stub.
+firmware_deps=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gdb-multiarch)
 # Windows (toolchains/windows-amd64.toml, examples/greet): mingw-w64 cross-compiles, wine runs
 # the .exe tests (wine64 is the 64-bit loader; wine the `wine` command that starts it).
 windows_deps=(gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev wine wine64)

@@ -9,6 +9,7 @@
 
 #include "build/base_images.h"
 #include "build/cache_pass.h"
+#include "build/firmware_sizes.h"
 #include "build/firmware_startup.h"
 #include "build/inputs.h"
 #include "build/planning.h"
@@ -69,6 +70,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
 
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
+  // --size-baseline, read before anything runs
+  SizeBaseline baseline = read_size_baseline(options.size_baseline, inputs.config);
   registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
   TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
                                         inputs.state_dir, registry, services);
@@ -97,6 +100,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);
   }
+  check_firmware_sizes(inputs.config, plan, baseline, terminal);  // deltas, firmware-size.txt, budgets
   PackageResult images = publish({inputs.config, plan, inputs.output, bases, cache, inputs.push_references, registry},
                                  &packer, terminal);  // images, index, output; --push
   outcome.images = &images;

@@ -38,6 +38,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> junit_file;     // --junit: one testcase per platform x stage
   std::string progress = "auto";                       // --progress auto|tty|plain|json
   std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
+  std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
 };
 
 struct PlanCommandOptions {

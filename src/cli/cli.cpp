@@ -70,6 +70,9 @@ int run_cli(int argc, char** argv) {
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
   run_app->add_option("--junit", run.junit_file, "Write a JUnit XML report (one testcase per platform x stage)");
+  run_app->add_option("--size-baseline", run.size_baseline,
+                      "Print each firmware target's size change against this table (an earlier run's "
+                      ".xbuild/firmware-size.txt, or arm-none-eabi-size output)");
   run_app->add_option("--progress", run.progress, "auto (tty on a terminal, else plain), tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
       ->capture_default_str();

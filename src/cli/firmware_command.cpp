@@ -1,8 +1,8 @@
 // `xbuild firmware`: env (the stage environment and generated cross files of a bare-metal
 // target), test (one image under qemu-system-arm with a timeout and a pass pattern; this is
 // the XBUILD_EXEC of firmware stages), exec (one image run as if it ran here: the exe_wrapper
-// and CMAKE_CROSSCOMPILING_EMULATOR of the generated cross files) and pack (the
-// .elf/.bin/.hex/size report as an OCI artifact).
+// and CMAKE_CROSSCOMPILING_EMULATOR of the generated cross files), pack (the .elf/.bin/.hex/size
+// report as an OCI artifact) and debug (the image under QEMU's gdb stub, gdb-multiarch attached).
 #include "cli/firmware_command.h"
 
 #include <CLI/CLI.hpp>
@@ -17,6 +17,8 @@
 
 #include "build/inputs.h"
 #include "firmware/artifact.h"
+#include "firmware/bin_regions.h"
+#include "firmware/debug.h"
 #include "firmware/qemu_test.h"
 #include "firmware/startup.h"
 #include "firmware/vector_table.h"
@@ -169,9 +171,54 @@ int pack_command(const FirmwareOptions& options) {
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) pack.source_date_epoch = std::atoll(epoch);
   firmware::PackResult result = firmware::pack(target, pack).value_or_throw();
   std::cout << "firmware " << options.elf.filename().string() << " for " << target.name << ": text " << result.size.text
-            << ", data " << result.size.data << ", bss " << result.size.bss << " bytes\n"
-            << "wrote " << options.output << " (" << result.manifest_digest << ")\n";
+            << ", data " << result.size.data << ", bss " << result.size.bss << " bytes\n";
+  for (const firmware::BinFile& bin : result.bins)
+    std::cout << bin.file << ": " << bin.bytes << " bytes, load at " << firmware::hex_address(bin.load_address) << "\n";
+  std::cout << "wrote " << options.output << " (" << result.manifest_digest << ")\n";
   return 0;
+}
+
+// `firmware debug`: QEMU halted at reset with its gdb stub, gdb-multiarch attached (or, with
+// --print, the gdb command printed and QEMU waited for).
+struct DebugCommandOptions {
+  std::string target;
+  fs::path elf;
+  bool print = false;
+  int port = 0;
+  std::vector<std::string> gdb_args;
+};
+
+int debug_command(const DebugCommandOptions& options) {
+  firmware::Target target = load(options.target);
+  firmware::DebugOptions debug;
+  debug.elf = options.elf;
+  debug.gdb_args = options.gdb_args;
+  debug.print_only = options.print;
+  debug.port = options.port;
+  debug.on_listening = [&](const std::vector<std::string>& gdb, int port) {
+    std::cerr << "xbuild firmware debug: " << options.elf.filename().string() << " on " << target.cpu << " ("
+              << target.machine << "), halted at reset; gdb stub on 127.0.0.1:" << port << "\n";
+    if (!options.print) return;
+    std::vector<std::string> quoted;
+    for (const std::string& word : gdb) quoted.push_back(shell_quote(word));
+    std::cout << join(quoted, " ") << "\n" << std::flush;
+    std::cerr << "xbuild firmware debug: waiting for qemu-system-arm to end (Ctrl-C stops it)\n";
+  };
+  Result<int> status = firmware::debug(target, debug);
+  if (!status) throw Error("firmware debug: " + status.error());
+  return status.value();
+}
+
+void add_debug_command(CLI::App& firmware, DebugCommandOptions& options) {
+  CLI::App* debug = firmware.add_subcommand(
+      "debug", "Run an image under qemu-system-arm halted at reset, with gdb-multiarch attached (-- GDB ARGS...)");
+  debug->add_option("--target", options.target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
+      ->required();
+  debug->add_option("elf", options.elf, "The image (its symbols are loaded into gdb)")->required();
+  debug->add_option("gdb_args", options.gdb_args, "Passed to gdb after `--` (-batch -ex 'break main' ...)");
+  debug->add_flag("--print", options.print, "Print the gdb command and wait for QEMU to end, instead of running gdb");
+  debug->add_option("--port", options.port, "The gdb stub's TCP port on 127.0.0.1 (default: a free one)")
+      ->check(CLI::Range(1, 65535));
 }
 
 }  // namespace
@@ -209,6 +256,8 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   pack->add_option("elf", options->elf, "The firmware image")->required();
   pack->add_option("-o,--output", options->output, "oci:DIR or oci-archive:FILE")->required();
   pack->add_option("--name", options->name, "File names in the artifact (default: the ELF's name)");
+  auto debug_options = std::make_shared<DebugCommandOptions>();
+  add_debug_command(*firmware, *debug_options);
   return [=]() -> int {
     if (env->parsed()) return env_command(*options);
     if (test->parsed()) {
@@ -217,6 +266,7 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
     }
     if (exec->parsed()) return exec_command(*options, exec->remaining());
     if (pack->parsed()) return pack_command(*options);
+    if (firmware->got_subcommand("debug")) return debug_command(*debug_options);
     return -1;
   };
 }

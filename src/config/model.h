@@ -1,6 +1,7 @@
 // The validated model of an xbuild.toml: plain data handed from the config step to the plan.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -127,6 +128,10 @@ struct FirmwareSpec {
   // (startup = false: the project links its own vector table).
   bool startup = true;
   std::filesystem::path startup_source;
+  // max_flash / max_ram: the bytes a target's firmware may take (flash: text + data, RAM: data +
+  // bss, as arm-none-eabi-size counts them), by firmware target name; "" is every target one
+  // written for all. Empty: no limit.
+  std::map<std::string, std::uint64_t> max_flash, max_ram;
 };
 
 // Debian packages the targets build against: a cross target gets a sysroot made from them (its

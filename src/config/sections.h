@@ -22,6 +22,8 @@ using NeedsByStage = std::map<std::string, std::vector<TomlString>>;
 void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project);
 void read_targets(TomlReader& reader, const TomlTable& root, Config& config);
 void read_firmware(TomlReader& reader, const TomlTable& root, Config& config);
+// firmware_budget.cpp: [firmware] max_flash and max_ram.
+void read_firmware_budget(TomlReader& reader, const TomlTable& firmware, Config& config);
 
 // stages.cpp: [stage.NAME] in the order written.
 void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpec>& stages, NeedsByStage& needs);

@@ -18,7 +18,8 @@ namespace {
 
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
-const std::vector<std::string> kFirmwareKeys = {"elf", "name", "timeout", "pass_pattern", "startup"};
+const std::vector<std::string> kFirmwareKeys = {"elf",     "name",      "timeout", "pass_pattern",
+                                                "startup", "max_flash", "max_ram"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
 // file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
@@ -197,6 +198,7 @@ void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
                                                      std::string(error.what()) + "): " + in_quotes(*pattern));
     }
   }
+  read_firmware_budget(reader, *table, config);
 }
 
 }  // namespace xb

@@ -4,12 +4,17 @@
 // org.opencontainers.image.title (the file name, as ORAS names them); the manifest (image-spec
 // 1.1 artifact form) has artifactType application/vnd.xbuild.firmware.v1, the empty config
 // ({} as application/vnd.oci.empty.v1+json) and annotations for target, CPU, board (the QEMU
-// machine), triple and the text/data/bss sizes. index.json lists that one manifest with a ref
-// name, so `skopeo inspect --raw oci:DIR` and `skopeo copy oci:DIR docker://...` take it.
+// machine), triple and the text/data/bss sizes. An ELF whose loadable sections lie far apart
+// (code in flash, data loaded in RAM) gets a .bin per region instead of one (bin_regions.h);
+// every .bin's descriptor says where its first byte goes (xbuild.firmware.load-address).
+// index.json lists that one manifest with a ref name, so `skopeo inspect --raw oci:DIR` and
+// `skopeo copy oci:DIR docker://...` take it.
 #include "firmware/artifact.h"
 
 #include <map>
 #include <sstream>
+
+#include "firmware/bin_regions.h"
 
 #include "oci/image.h"
 #include "oci/layout.h"
@@ -51,15 +56,43 @@ Result<SizeReport> size_report(const Target& target, const fs::path& elf) {
   return report;
 }
 
+namespace {
+
+// The .bin regions of the ELF's loadable sections, read with `<triple>-objdump -h`.
+Result<std::vector<BinRegion>> bin_regions_of(const Target& target, const fs::path& elf, const std::string& name) {
+  Result<std::string> headers = probe_output({target.triple + "-objdump", "-h", elf.string()});
+  if (!headers) return Failure{headers.error() + install_hint(target)};
+  Result<std::vector<Section>> sections = parse_section_headers(headers.value());
+  if (!sections) return Failure{sections.error()};
+  return bin_regions(sections.value(), name);
+}
+
+}  // namespace
+
 Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& options, oci::LayoutWriter& layout,
                                 const fs::path& scratch) {
   if (!fs::is_regular_file(options.elf))
     return Failure{"the firmware image " + options.elf.string() + " does not exist; build it first"};
   const std::string name = options.name.empty() ? options.elf.stem().string() : options.name;
-  const fs::path bin = scratch / (name + ".bin"), hex = scratch / (name + ".hex");
-  for (auto [format, file] : {std::pair{"binary", bin}, {"ihex", hex}}) {
-    Result<std::string> done =
-        probe_output({target.triple + "-objcopy", "-O", format, options.elf.string(), file.string()});
+  Result<std::vector<BinRegion>> regions = bin_regions_of(target, options.elf, name);
+  if (!regions) return Failure{regions.error()};
+  // One region: the .bin objcopy writes of the whole ELF. Several: one each, of its sections.
+  std::vector<std::vector<std::string>> objcopy;
+  const std::string objcopy_tool = target.triple + "-objcopy";
+  if (regions.value().size() <= 1) {
+    objcopy.push_back({objcopy_tool, "-O", "binary", options.elf.string(), (scratch / (name + ".bin")).string()});
+  } else {
+    for (const BinRegion& region : regions.value()) {
+      std::vector<std::string> command = {objcopy_tool, "-O", "binary"};
+      for (const std::string& section : region.sections) command.insert(command.end(), {"-j", section});
+      command.insert(command.end(), {options.elf.string(), (scratch / region.file).string()});
+      objcopy.push_back(command);
+    }
+  }
+  const fs::path hex = scratch / (name + ".hex");
+  objcopy.push_back({objcopy_tool, "-O", "ihex", options.elf.string(), hex.string()});
+  for (const std::vector<std::string>& command : objcopy) {
+    Result<std::string> done = probe_output(command);
     if (!done) return Failure{done.error() + install_hint(target)};
   }
   Result<SizeReport> size = size_report(target, options.elf);
@@ -69,16 +102,29 @@ Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& opt
   struct File {
     std::string title, media_type;
     Result<std::string> content;
+    std::string load_address;  // a .bin's first byte's address
   };
-  File files[] = {{name + ".elf", kMediaTypeElf, read_file(options.elf)},
-                  {name + ".bin", kMediaTypeBin, read_file(bin)},
-                  {name + ".hex", kMediaTypeHex, read_file(hex)},
-                  {name + ".size.txt", kMediaTypeSize, size.value().text_report}};
+  std::vector<File> files;
+  std::vector<BinFile> bins;
+  files.push_back({name + ".elf", kMediaTypeElf, read_file(options.elf), ""});
+  // One region (or none: nothing loaded, an empty .bin) is NAME.bin; several, NAME.0x<start>.bin each.
+  const std::vector<BinRegion> bin_files =
+      regions.value().size() <= 1
+          ? std::vector<BinRegion>{{regions.value().empty() ? 0 : regions.value().front().start, 0, {}, name + ".bin"}}
+          : regions.value();
+  for (const BinRegion& region : bin_files) {
+    Result<std::string> content = read_file(scratch / region.file);
+    if (content) bins.push_back({region.file, region.start, content.value().size()});
+    files.push_back({region.file, kMediaTypeBin, std::move(content), hex_address(region.start)});
+  }
+  files.push_back({name + ".hex", kMediaTypeHex, read_file(hex), ""});
+  files.push_back({name + ".size.txt", kMediaTypeSize, size.value().text_report, ""});
   for (File& file : files) {
     if (!file.content) return Failure{file.content.error()};
     Result<oci::Descriptor> blob = layout.add_blob(file.content.value(), file.media_type);
     if (!blob) return Failure{blob.error()};
     blob.value().annotations["org.opencontainers.image.title"] = file.title;
+    if (!file.load_address.empty()) blob.value().annotations[kAnnotationLoadAddress] = file.load_address;
     layers.push_back(blob.value());
   }
   Result<oci::Descriptor> config = layout.add_blob(oci::kEmptyConfig, oci::kMediaTypeEmpty);
@@ -95,7 +141,7 @@ Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& opt
   Result<oci::Descriptor> root = layout.add_blob(manifest, oci::kMediaTypeManifest);
   if (!root) return Failure{root.error()};
   root.value().artifact_type = kArtifactType;
-  return Artifact{root.value(), size.value()};
+  return Artifact{root.value(), size.value(), bins};
 }
 
 Result<PackResult> pack(const Target& target, const PackOptions& options) {
@@ -130,7 +176,7 @@ Result<PackResult> pack(const Target& target, const PackOptions& options) {
   Status published = archive ? oci::publish_archive(writer.value().root(), destination)
                              : oci::publish_layout(writer.value().root(), destination);
   if (!published) return Failure{published.error()};
-  return PackResult{artifact.value().manifest.digest, artifact.value().size};
+  return PackResult{artifact.value().manifest.digest, artifact.value().size, artifact.value().bins};
 }
 
 }  // namespace xb::firmware

@@ -21,6 +21,8 @@ namespace xb::firmware {
 // The artifact's type; its blobs are application/vnd.xbuild.firmware.{elf,bin,ihex} and the size
 // report text/plain.
 inline constexpr const char* kArtifactType = "application/vnd.xbuild.firmware.v1";
+// On each .bin's descriptor: the address its first byte is written at ("0x08000000").
+inline constexpr const char* kAnnotationLoadAddress = "xbuild.firmware.load-address";
 
 struct SizeReport {
   std::uint64_t text = 0, data = 0, bss = 0;
@@ -36,13 +38,22 @@ struct ArtifactOptions {
   long long source_date_epoch = -1;  // org.opencontainers.image.created; < 0: none
 };
 
+// A .bin of the artifact and the address a flasher writes its first byte at.
+struct BinFile {
+  std::string file;
+  std::uint64_t load_address = 0, bytes = 0;
+};
+
 struct Artifact {
   oci::Descriptor manifest;  // artifact_type set, no platform
   SizeReport size;
+  std::vector<BinFile> bins;  // in address order
 };
 
 // objcopy -O binary / -O ihex (into `scratch`, an existing directory) and the size tool, then
-// the four blobs, the empty config and the manifest into `layout`, which is not finished.
+// the blobs (NAME.elf, the .bin, or one per region when the ELF's loadable sections lie more
+// than 16 MiB apart, NAME.hex, NAME.size.txt), the empty config and the manifest into `layout`,
+// which is not finished.
 Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& options, oci::LayoutWriter& layout,
                                 const std::filesystem::path& scratch);
 
@@ -57,6 +68,7 @@ struct PackOptions {
 struct PackResult {
   std::string manifest_digest;
   SizeReport size;
+  std::vector<BinFile> bins;
 };
 
 // objcopy -O binary / -O ihex and the size tool, then the layout, published atomically.

@@ -335,6 +335,35 @@ run = "make m4"
   EXPECT_EQ(config.firmware.test_timeout_seconds, 0);
 }
 
+TEST(ConfigTest, FirmwareBudgetsAreBytesForEveryTargetOrByTarget) {
+  Config config = parse_valid(R"([project]
+name = "fw"
+
+[targets]
+firmware = ["cortex-m3", "cortex-m4", "cortex-m33"]
+
+[stage.build]
+run = "make"
+
+[firmware]
+max_flash = "256K"
+max_ram = { cortex-m4 = "1M", cortex-m33 = 65536, cortex-m3 = "20KiB" }
+)");
+  using Limits = std::map<std::string, std::uint64_t>;
+  EXPECT_EQ(config.firmware.max_flash, (Limits{{"", 262144}}));
+  EXPECT_EQ(config.firmware.max_ram, (Limits{{"cortex-m3", 20480}, {"cortex-m33", 65536}, {"cortex-m4", 1048576}}));
+
+  config = parse_valid(
+      "[project]\nname = \"fw\"\n[targets]\nfirmware = [\"cortex-m3\"]\n[stage.b]\nrun = \"make\"\n"
+      "[firmware]\nmax_flash = 4096\nmax_ram = \"2MiB\"\n");
+  EXPECT_EQ(config.firmware.max_flash, (Limits{{"", 4096}}));
+  EXPECT_EQ(config.firmware.max_ram, (Limits{{"", 2097152}}));
+
+  config = parse_valid("[project]\nname = \"fw\"\n[targets]\nfirmware = [\"cortex-m3\"]\n[stage.b]\nrun = \"make\"\n");
+  EXPECT_TRUE(config.firmware.max_flash.empty()) << "no limit unless one is written";
+  EXPECT_TRUE(config.firmware.max_ram.empty());
+}
+
 TEST(ConfigTest, PlainStringsForEntrypointAndCmdBecomeOneElementArrays) {
   Config config = parse_valid(std::string(kMinimal) + R"([image]
 entrypoint = "/hello"
