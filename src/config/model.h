@@ -122,6 +122,8 @@ struct FirmwareSpec {
   std::string name;                  // file names in the artifact (NAME.elf, ...); empty: the ELF's stem
   int test_timeout_seconds = 0;      // `$XBUILD_EXEC test.elf` stops QEMU after this (0: xbuild's default)
   std::string pass_pattern;          // the console must match it (empty: Unity's summary line)
+  int hang_timeout_seconds = 0;      // a test silent this long is stopped as hung (0: xbuild's default)
+  std::string icount;                // instruction counting: a shift "0".."10" or "off" (empty: xbuild's default)
 };
 
 // Debian packages the targets build against: a cross target gets a sysroot made from them (its
