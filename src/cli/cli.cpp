@@ -65,7 +65,9 @@ int run_cli(int argc, char** argv) {
   run_app->add_flag("--no-cache", run.no_cache, "Run every stage; neither read nor write the cache");
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
-  run_app->add_option("--junit", run.junit_file, "Write a JUnit XML report (one testcase per platform x stage)");
+  run_app->add_option("--junit", run.junit_file,
+                      "Write a JUnit XML report (a testcase per test a stage's log reports: Unity, GoogleTest, "
+                      "CppUTest; else per platform x stage)");
   run_app->add_option("--progress", run.progress, "auto (tty on a terminal, else plain), tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
       ->capture_default_str();

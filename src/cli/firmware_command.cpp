@@ -162,8 +162,8 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   firmware->require_subcommand(1);
   CLI::App* env = firmware->add_subcommand(
       "env", "Print a target's stage environment (KEY=value, shell-quoted); write its Meson and CMake cross files");
-  CLI::App* test =
-      firmware->add_subcommand("test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout)");
+  CLI::App* test = firmware->add_subcommand(
+      "test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout, hang)");
   CLI::App* pack =
       firmware->add_subcommand("pack", "Write a firmware image's .elf, .bin, .hex and size report as an OCI artifact");
   for (CLI::App* sub : {env, test, pack})
