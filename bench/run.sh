@@ -380,18 +380,46 @@ if want merge; then
   rm -rf "$work/merged" "$work/copied" "$work"/shard-? "$work/unsharded"
 fi
 
-# Row: one firmware test (examples/firmware's test.elf on cortex-m3) through `xbuild firmware
-# test` (process layer, timeout, pass pattern) against qemu-system-arm run directly.
+# Rows: one firmware test (examples/firmware's test.elf on cortex-m3) through `xbuild firmware
+# test` (vector table check, process group, hang and overall timeouts, pass pattern) against
+# qemu-system-arm run directly on the same ELF with the same machine, CPU and semihosting flags:
+# with QEMU's instruction counting, as xbuild runs tests by default (-icount
+# shift=6,align=off,sleep=off, firmware/qemu_test.h's kDefaultIcountShift), and without it
+# (--icount off). The goal column gives xbuild's overhead per ELF. Then what instruction counting
+# costs a suite: `xbuild run` of examples/firmware (three Cortex-M targets and linux/amd64, each
+# built and tested) with [firmware] icount at its default against icount = false.
 if ! want firmware; then
   :
 elif command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
   cp -r "$root/examples/firmware" "$work/firmware"
+  rm -rf "$work/firmware/.xbuild"
   make -s -C "$work/firmware" OUT="$work/firmware/build" "$work/firmware/build/test.elf" >/dev/null
+  elf="$work/firmware/build/test.elf"
+  qemu=(qemu-system-arm -M mps2-an385 -cpu cortex-m3 -nographic -monitor none
+    -semihosting-config enable=on,target=native)
+  overhead() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f s per ELF, goal <= 0.1 s", a - b}'; }
   prepare=""
-  t_fw=$(median "$xbuild" firmware test --target cortex-m3 "$work/firmware/build/test.elf")
-  t_qemu=$(median qemu-system-arm -M mps2-an385 -cpu cortex-m3 -nographic -monitor none \
-    -semihosting-config enable=on,target=native -kernel "$work/firmware/build/test.elf")
-  row "firmware test, cortex-m3 under QEMU" "$t_fw" "qemu-system-arm directly" "$t_qemu" "overhead < 0.1 s"
+  t_icount=$(median "$xbuild" firmware test --target cortex-m3 "$elf")
+  t_qemu=$(median "${qemu[@]}" -icount shift=6,align=off,sleep=off -kernel "$elf")
+  row "firmware test cortex-m3, -icount (default)" "$t_icount" "qemu-system-arm, same flags" "$t_qemu" \
+    "$(overhead "$t_icount" "$t_qemu")"
+  t_off=$(median "$xbuild" firmware test --target cortex-m3 --icount off "$elf")
+  t_qemu=$(median "${qemu[@]}" -kernel "$elf")
+  row "firmware test cortex-m3, --icount off" "$t_off" "qemu-system-arm, same flags" "$t_qemu" \
+    "$(overhead "$t_off" "$t_qemu")"
+  row "  the same ELF, -icount against off" "$t_icount" "xbuild firmware test, off" "$t_off" "(icount's cost)"
+  rm -rf "$work/firmware/build"
+  cp -r "$work/firmware" "$work/firmware-off"
+  sed -i 's/^timeout = "30s"$/&\nicount = false/' "$work/firmware-off/xbuild.toml"
+  grep -q '^icount = false$' "$work/firmware-off/xbuild.toml" || {
+    echo "benchmark setup failed: no [firmware] timeout line in examples/firmware/xbuild.toml to add icount after" >&2
+    exit 1
+  }
+  prepare="rm -rf '$work/firmware/.xbuild' '$work/firmware-off/.xbuild'"
+  t_icount=$(median "$xbuild" run --no-cache "$work/firmware/xbuild.toml")
+  t_off=$(median "$xbuild" run --no-cache "$work/firmware-off/xbuild.toml")
+  row "xbuild run examples/firmware, -icount" "$t_icount" "the same, icount = false" "$t_off" "(icount's cost)"
+  rm -rf "$work/firmware" "$work/firmware-off"
 else
   echo "skipping firmware test: needs gcc-arm-none-eabi and qemu-system-arm" >&2
 fi

@@ -35,7 +35,7 @@ struct RunOptions {
   bool no_cache = false;                               // --no-cache: run every stage, store nothing
   std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())
   std::optional<std::filesystem::path> metadata_file;  // --metadata-file: digests as JSON
-  std::optional<std::filesystem::path> junit_file;     // --junit: one testcase per platform x stage
+  std::optional<std::filesystem::path> junit_file;     // --junit: a testcase per test a log reports, else per stage
   std::string progress = "auto";                       // --progress auto|tty|plain|json
   std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with

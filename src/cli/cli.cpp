@@ -69,7 +69,9 @@ int run_cli(int argc, char** argv) {
   run_app->add_flag("--no-cache", run.no_cache, "Run every stage; neither read nor write the cache");
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
-  run_app->add_option("--junit", run.junit_file, "Write a JUnit XML report (one testcase per platform x stage)");
+  run_app->add_option("--junit", run.junit_file,
+                      "Write a JUnit XML report (a testcase per test a stage's log reports: Unity, GoogleTest, "
+                      "CppUTest; else per platform x stage)");
   run_app->add_option("--size-baseline", run.size_baseline,
                       "Print each firmware target's size change against this table (an earlier run's "
                       ".xbuild/firmware-size.txt, or arm-none-eabi-size output)");

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "build/inputs.h"
 #include "firmware/artifact.h"
@@ -40,6 +41,9 @@ struct FirmwareOptions {
   std::string target;
   fs::path elf;
   double timeout_seconds = 10;
+  double hang_timeout_seconds = 10;
+  std::string icount = std::to_string(firmware::kDefaultIcountShift);  // a shift, or "off"
+  std::string icount_source = "--icount ";                             // where `icount` came from
   std::string pass_pattern = firmware::kDefaultPassPattern;
   std::string output;
   std::string name;
@@ -98,9 +102,35 @@ int env_command(const FirmwareOptions& options) {
   return 0;
 }
 
-// `xbuild run` passes [firmware] timeout and pass_pattern to XBUILD_EXEC through the stage's
-// environment; an option on the command line wins over them.
-void test_defaults_from_environment(FirmwareOptions& options, bool timeout_given, bool pattern_given) {
+// The instruction counting of --icount or $XBUILD_FIRMWARE_ICOUNT: a shift, or nullopt for "off".
+std::optional<int> icount_shift(const std::string& value, const std::string& where) {
+  if (value == "off") return std::nullopt;
+  char* end = nullptr;
+  long shift = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || shift < 0 || shift > firmware::kMaxIcountShift)
+    throw Error(where + "\"" + value + "\" is not an instruction counting shift from 0 to " +
+                    std::to_string(firmware::kMaxIcountShift) + " or \"off\"; fix [firmware] icount or the option",
+                2);
+  return static_cast<int>(shift);
+}
+
+// `xbuild run` passes [firmware] timeout, hang_timeout, icount and pass_pattern to XBUILD_EXEC
+// through the stage's environment; an option on the command line wins over them.
+void test_defaults_from_environment(FirmwareOptions& options, bool timeout_given, bool pattern_given, bool hang_given,
+                                    bool icount_given) {
+  if (const char* hang = std::getenv("XBUILD_FIRMWARE_HANG_TIMEOUT"); hang && *hang && !hang_given) {
+    char* end = nullptr;
+    double seconds = std::strtod(hang, &end);
+    if (*end != '\0' || !(seconds >= 0.1 && seconds <= 3600))
+      throw Error(std::string("XBUILD_FIRMWARE_HANG_TIMEOUT=\"") + hang +
+                      "\" is not a number of seconds between 0.1 and 3600; fix [firmware] hang_timeout or the variable",
+                  2);
+    options.hang_timeout_seconds = seconds;
+  }
+  if (const char* icount = std::getenv("XBUILD_FIRMWARE_ICOUNT"); icount && *icount && !icount_given) {
+    options.icount = icount;
+    options.icount_source = "XBUILD_FIRMWARE_ICOUNT=";
+  }
   if (const char* timeout = std::getenv("XBUILD_FIRMWARE_TIMEOUT"); timeout && *timeout && !timeout_given) {
     char* end = nullptr;
     double seconds = std::strtod(timeout, &end);
@@ -115,17 +145,19 @@ void test_defaults_from_environment(FirmwareOptions& options, bool timeout_given
 }
 
 int test_command(const FirmwareOptions& options) {
+  const std::optional<int> shift = icount_shift(options.icount, options.icount_source);
   firmware::Target target = load(options.target);
   if (!fs::is_regular_file(options.elf))
     throw Error("firmware test: " + options.elf.string() + " does not exist; build the test image first");
   firmware::TestOptions test;
   test.elf = options.elf;
   test.timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
+  test.hang_timeout = std::chrono::milliseconds(static_cast<long long>(options.hang_timeout_seconds * 1000));
+  test.icount_shift = shift;
   test.pass_pattern = options.pass_pattern;
   test.on_line = [](std::string_view line) { std::cout << line << "\n" << std::flush; };
   firmware::TestOutcome outcome = firmware::run_test(target, test).value_or_throw();
-  std::cout << "firmware test " << options.elf.filename().string() << " on " << target.cpu << " (" << target.machine
-            << "): " << outcome.verdict << "\n";
+  std::cout << firmware::verdict_line(target, options.elf, outcome) << "\n";
   for (const std::string& line : firmware::quoted_console(outcome)) std::cout << line << "\n";
   return outcome.passed ? 0 : 1;
 }
@@ -149,7 +181,12 @@ int exec_command(const FirmwareOptions& options, const std::vector<std::string>&
       return 1;
     }
   }
-  std::vector<std::string> command = firmware::qemu_command(target, elf);
+  // The same clock as `firmware test`: instruction counting unless [firmware] icount says otherwise.
+  const char* icount = std::getenv("XBUILD_FIRMWARE_ICOUNT");
+  std::vector<std::string> command =
+      firmware::qemu_command(target, elf,
+                             icount && *icount ? icount_shift(icount, "XBUILD_FIRMWARE_ICOUNT=")
+                                               : std::optional<int>(firmware::kDefaultIcountShift));
   for (std::string& word : command) {
     if (!starts_with(word, "enable=on,")) continue;                                     // -semihosting-config's value
     for (const std::string& arg : args) word += ",arg=" + replace_all(arg, ",", ",,");  // QEMU's comma escape
@@ -230,8 +267,8 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   firmware->require_subcommand(1);
   CLI::App* env = firmware->add_subcommand(
       "env", "Print a target's stage environment (KEY=value, shell-quoted); write its Meson and CMake cross files");
-  CLI::App* test =
-      firmware->add_subcommand("test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout)");
+  CLI::App* test = firmware->add_subcommand(
+      "test", "Run a test image under qemu-system-arm (exit code, pass pattern, timeout, hang)");
   CLI::App* exec = firmware->add_subcommand(
       "exec", "Run an image under qemu-system-arm as if it ran here: its console and exit status, its arguments");
   CLI::App* pack =
@@ -248,6 +285,14 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
       test->add_option("--timeout", options->timeout_seconds,
                        "Seconds before QEMU is stopped and the test fails (default: $XBUILD_FIRMWARE_TIMEOUT, else 10)")
           ->check(CLI::Range(0.1, 3600.0));
+  CLI::Option* hang = test->add_option("--hang-timeout", options->hang_timeout_seconds,
+                                       "Seconds without console output before QEMU is stopped and the test fails as "
+                                       "hung (default: $XBUILD_FIRMWARE_HANG_TIMEOUT, else 10; at most --timeout)")
+                          ->check(CLI::Range(0.1, 3600.0));
+  CLI::Option* icount =
+      test->add_option("--icount", options->icount,
+                       "QEMU's instruction counting shift, 0 to 10, or off (default: $XBUILD_FIRMWARE_ICOUNT, else " +
+                           std::to_string(firmware::kDefaultIcountShift) + ")");
   CLI::Option* pattern = test->add_option(
       "--pass-pattern", options->pass_pattern,
       "Regex the console must match (default: $XBUILD_FIRMWARE_PASS_PATTERN, else Unity's summary + OK)");
@@ -261,7 +306,8 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
   return [=]() -> int {
     if (env->parsed()) return env_command(*options);
     if (test->parsed()) {
-      test_defaults_from_environment(*options, timeout->count() > 0, pattern->count() > 0);
+      test_defaults_from_environment(*options, timeout->count() > 0, pattern->count() > 0, hang->count() > 0,
+                                     icount->count() > 0);
       return test_command(*options);
     }
     if (exec->parsed()) return exec_command(*options, exec->remaining());

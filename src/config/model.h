@@ -132,6 +132,8 @@ struct FirmwareSpec {
   // bss, as arm-none-eabi-size counts them), by firmware target name; "" is every target one
   // written for all. Empty: no limit.
   std::map<std::string, std::uint64_t> max_flash, max_ram;
+  int hang_timeout_seconds = 0;  // a test silent this long is stopped as hung (0: xbuild's default)
+  std::string icount;            // instruction counting: a shift "0".."10" or "off" (empty: xbuild's default)
 };
 
 // Debian packages the targets build against: a cross target gets a sysroot made from them (its

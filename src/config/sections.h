@@ -27,8 +27,10 @@ void read_firmware_budget(TomlReader& reader, const TomlTable& firmware, Config&
 
 // stages.cpp: [stage.NAME] in the order written.
 void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpec>& stages, NeedsByStage& needs);
-// A timeout in seconds or as a duration ("90s", "10m", "1h30m"); 0 after a reported problem.
-int read_timeout(TomlReader& reader, const TomlValue& value, const std::string& scope);
+// A timeout in seconds or as a duration ("90s", "10m", "1h30m"); 0 after a reported problem, whose
+// message names the key.
+int read_timeout(TomlReader& reader, const TomlValue& value, const std::string& scope,
+                 const std::string& key = "timeout");
 
 // image.cpp: [image], its copy list included.
 void read_image(TomlReader& reader, const TomlTable& root, Config& config);

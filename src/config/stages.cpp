@@ -142,36 +142,37 @@ void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpe
   }
 }
 
-int read_timeout(TomlReader& reader, const TomlValue& value, const std::string& scope) {
+int read_timeout(TomlReader& reader, const TomlValue& value, const std::string& scope, const std::string& key) {
   std::int64_t seconds = 0;
   std::string shown;
   if (const std::int64_t* number = value.as_integer()) {
     seconds = *number;
     shown = std::to_string(seconds);
     if (seconds <= 0) {
-      reader.report(value, "\"timeout\" " + in_scope(scope) + " must be a positive number of seconds, got " + shown);
+      reader.report(value,
+                    in_quotes(key) + " " + in_scope(scope) + " must be a positive number of seconds, got " + shown);
       return 0;
     }
   } else if (const std::string* text = value.as_string()) {
     shown = in_quotes(*text);
     std::optional<std::int64_t> duration = parse_duration(*text);
     if (!duration) {
-      reader.report(value, "invalid timeout " + shown + " " + in_scope(scope) +
+      reader.report(value, "invalid " + key + " " + shown + " " + in_scope(scope) +
                                ": expected a duration such as \"90s\", \"10m\", \"1h\" or \"1h30m\", or a number of "
                                "seconds");
       return 0;
     }
     seconds = *duration;
     if (seconds <= 0) {
-      reader.report(value, "\"timeout\" " + in_scope(scope) + " must be a positive duration, got " + shown);
+      reader.report(value, in_quotes(key) + " " + in_scope(scope) + " must be a positive duration, got " + shown);
       return 0;
     }
   } else {
-    reader.wrong_type(value, "timeout", scope, "a number of seconds or a duration such as \"10m\"");
+    reader.wrong_type(value, key, scope, "a number of seconds or a duration such as \"10m\"");
     return 0;
   }
   if (seconds > INT_MAX) {
-    reader.report(value, "\"timeout\" " + in_scope(scope) + " is too large: " + shown + " is more than " +
+    reader.report(value, in_quotes(key) + " " + in_scope(scope) + " is too large: " + shown + " is more than " +
                              std::to_string(INT_MAX) + " seconds");
     return 0;
   }

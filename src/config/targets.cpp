@@ -18,8 +18,8 @@ namespace {
 
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
-const std::vector<std::string> kFirmwareKeys = {"elf",     "name",      "timeout", "pass_pattern",
-                                                "startup", "max_flash", "max_ram"};
+const std::vector<std::string> kFirmwareKeys = {"elf",    "name",    "timeout",   "pass_pattern", "hang_timeout",
+                                                "icount", "startup", "max_flash", "max_ram"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
 // file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
@@ -151,7 +151,41 @@ void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
   }
 }
 
-// [firmware]: the artifact's ELF, the test runner's timeout and pass pattern, the startup.
+namespace {
+
+// [firmware] hang_timeout (no longer than timeout) and icount (true, false or a shift 0..10).
+void read_firmware_test_clock(TomlReader& reader, const TomlTable& table, FirmwareSpec& firmware,
+                              const std::string& scope) {
+  if (const TomlValue* hang = table.get("hang_timeout")) {
+    firmware.hang_timeout_seconds = read_timeout(reader, *hang, scope, "hang_timeout");
+    if (firmware.hang_timeout_seconds > 0 && firmware.test_timeout_seconds > 0 &&
+        firmware.hang_timeout_seconds > firmware.test_timeout_seconds)
+      reader.report(*hang, "\"hang_timeout\" in [firmware] (" + std::to_string(firmware.hang_timeout_seconds) +
+                               " s) is longer than \"timeout\" (" + std::to_string(firmware.test_timeout_seconds) +
+                               " s), which would stop a silent test first: make it shorter, or raise \"timeout\"");
+  }
+  const TomlValue* icount = table.get("icount");
+  if (!icount) return;
+  if (const bool* on = icount->as_boolean()) {
+    firmware.icount = *on ? "" : "off";
+  } else if (const std::int64_t* shift = icount->as_integer()) {
+    if (*shift < 0 || *shift > 10)
+      reader.report(*icount,
+                    "\"icount\" in [firmware] is a shift from 0 to 10 (each instruction takes 2^shift ns "
+                    "of the board's time), got " +
+                        std::to_string(*shift));
+    else
+      firmware.icount = std::to_string(*shift);
+  } else {
+    reader.wrong_type(*icount, "icount", scope,
+                      "true (instruction counting at xbuild's shift), false, or a shift from 0 to 10");
+  }
+}
+
+}  // namespace
+
+// [firmware]: the artifact's ELF, the test runner's timeout, hang timeout, clock and pass pattern, the
+// startup, the size budgets.
 void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
   const std::string scope = "[firmware]";
   const TomlTable* table = reader.table(root, "firmware", "");
@@ -198,6 +232,7 @@ void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
                                                      std::string(error.what()) + "): " + in_quotes(*pattern));
     }
   }
+  read_firmware_test_clock(reader, *table, firmware, scope);
   read_firmware_budget(reader, *table, config);
 }
 

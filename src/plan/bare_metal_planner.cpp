@@ -88,6 +88,8 @@ class BareMetalPlanner final : public TargetPlanner {
     const FirmwareSpec& spec = context_.config.firmware;
     if (spec.test_timeout_seconds > 0) env["XBUILD_FIRMWARE_TIMEOUT"] = std::to_string(spec.test_timeout_seconds);
     if (!spec.pass_pattern.empty()) env["XBUILD_FIRMWARE_PASS_PATTERN"] = spec.pass_pattern;
+    if (spec.hang_timeout_seconds > 0) env["XBUILD_FIRMWARE_HANG_TIMEOUT"] = std::to_string(spec.hang_timeout_seconds);
+    if (!spec.icount.empty()) env["XBUILD_FIRMWARE_ICOUNT"] = spec.icount;
     return env;
   }
 

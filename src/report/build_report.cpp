@@ -1,7 +1,13 @@
+// A run's outcome gathered into a BuildReport. Each stage that ran (or came from the cache, with
+// its log) has its log read once: the tests it reports become the stage's tests, and a failed
+// stage's detail is the last failed firmware test verdict in it when there is one, else how the
+// process ended.
 #include "report/build_report.h"
 
 #include <fmt/format.h>
 
+#include "firmware/qemu_test.h"
+#include "firmware/test_lines.h"
 #include "util/fs.h"
 
 namespace xb {
@@ -13,6 +19,16 @@ std::string failure_detail(const JobResult& job) {
   if (job.exit.term_signal) return fmt::format("killed by signal {}", job.exit.term_signal);
   if (job.exit.exit_status) return fmt::format("exit status {}", job.exit.exit_status);
   return "";
+}
+
+// The tests the stage's log reports, and a failed firmware test's verdict as its detail.
+void read_log(StageReport& stage) {
+  if (stage.log_file.empty() || stage.result == "not run") return;
+  Result<std::string> log = read_file(stage.log_file);
+  if (!log) return;
+  stage.tests = firmware::parse_test_lines(log.value());
+  if (stage.result == "failed")
+    if (std::optional<std::string> verdict = firmware::last_failed_verdict(log.value())) stage.detail = *verdict;
 }
 
 }  // namespace
@@ -41,6 +57,7 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
       } else {
         stage.result = "not run";
       }
+      read_log(stage);
       platform.stages.push_back(stage);
     }
     if (images && target < images->images.size()) {

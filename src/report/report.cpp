@@ -104,41 +104,114 @@ std::string read_tail(const std::filesystem::path& file, std::size_t count) {
   return tail;
 }
 
+namespace {
+
+// One <testcase> to be written: a stage, or a test its log reported.
+struct JunitCase {
+  std::string classname;
+  std::string name;
+  std::string file;
+  double seconds = -1;  // -1: not known, no time attribute
+  enum { ok, failure, skipped } outcome = ok;
+  std::string message;  // failure or skip message
+  std::string body;     // failure text
+};
+
+JunitCase stage_case(const std::string& platform, const StageReport& stage, std::size_t tail_lines) {
+  JunitCase out{platform, stage.stage, "", stage.seconds, JunitCase::ok, "", ""};
+  if (failed(stage)) {
+    out.outcome = JunitCase::failure;
+    out.message = stage.result + (stage.detail.empty() ? "" : " (" + stage.detail + ")");
+    out.body = read_tail(stage.log_file, tail_lines);
+  } else if (stage.result == "not run") {
+    out.outcome = JunitCase::skipped;
+  }
+  return out;
+}
+
+// The stage's tests as cases, then the stage's own case when it failed and no test did.
+void add_test_cases(std::vector<JunitCase>& cases, const std::string& platform, const StageReport& stage,
+                    std::size_t tail_lines) {
+  using firmware::TestStatus;
+  const std::string classname = platform + "." + stage.stage;
+  bool explained = false;
+  for (const firmware::TestCase& test : stage.tests) {
+    JunitCase out{classname, test.name, test.file, test.seconds, JunitCase::ok, "", ""};
+    const std::string where = test.file.empty() ? "" : test.file + ":" + std::to_string(test.line);
+    if (test.status == TestStatus::failed) {
+      out.outcome = JunitCase::failure;
+      out.message = test.message.empty() ? "failed" : test.message.substr(0, test.message.find('\n'));
+      out.body = where.empty() ? test.message : where + (test.message.empty() ? "" : ": " + test.message);
+      explained = true;
+    } else if (test.status == TestStatus::unfinished) {
+      out.outcome = JunitCase::failure;
+      out.message = "did not finish: " + stage_case(platform, stage, 0).message;
+      out.body = read_tail(stage.log_file, tail_lines);
+      explained = true;
+    } else if (test.status == TestStatus::skipped) {
+      out.outcome = JunitCase::skipped;
+      out.message = test.message;
+    }
+    cases.push_back(std::move(out));
+  }
+  if (failed(stage) && !explained) cases.push_back(stage_case(platform, stage, tail_lines));
+}
+
+std::string render_case(const JunitCase& test) {
+  std::string out =
+      fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml_text(test.classname), xml_text(test.name));
+  if (!test.file.empty()) out += fmt::format(" file=\"{}\"", xml_text(test.file));
+  if (test.seconds >= 0) out += fmt::format(" time=\"{:.3f}\"", test.seconds);
+  switch (test.outcome) {
+    case JunitCase::failure:
+      return out + fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                               xml_text(test.message), xml_text(test.body));
+    case JunitCase::skipped:
+      return out +
+             (test.message.empty() ? std::string(">\n      <skipped/>\n")
+                                   : fmt::format(">\n      <skipped message=\"{}\"/>\n", xml_text(test.message))) +
+             "    </testcase>\n";
+    case JunitCase::ok:
+      break;
+  }
+  return out + "/>\n";
+}
+
+}  // namespace
+
 std::string render_junit(const BuildReport& report, std::size_t tail_lines) {
+  std::vector<std::vector<JunitCase>> suites;
   std::size_t tests = 0, failures = 0;
   double total = 0;
-  for (const PlatformReport& platform : report.platforms)
+  for (const PlatformReport& platform : report.platforms) {
+    std::vector<JunitCase>& cases = suites.emplace_back();
     for (const StageReport& stage : platform.stages) {
-      ++tests;
-      failures += failed(stage) ? 1 : 0;
+      if (stage.tests.empty())
+        cases.push_back(stage_case(platform.platform, stage, tail_lines));
+      else
+        add_test_cases(cases, platform.platform, stage, tail_lines);
       total += stage.seconds;
     }
+    tests += cases.size();
+    failures += static_cast<std::size_t>(std::count_if(
+        cases.begin(), cases.end(), [](const JunitCase& test) { return test.outcome == JunitCase::failure; }));
+  }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"xbuild\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", tests, failures,
                      total);
-  for (const PlatformReport& platform : report.platforms) {
+  for (std::size_t index = 0; index < report.platforms.size(); ++index) {
+    const PlatformReport& platform = report.platforms[index];
+    const std::vector<JunitCase>& cases = suites[index];
     std::size_t suite_failures = 0, skipped = 0;
     double suite_time = 0;
-    for (const StageReport& stage : platform.stages) {
-      suite_failures += failed(stage) ? 1 : 0;
-      skipped += stage.result == "not run" ? 1 : 0;
-      suite_time += stage.seconds;
+    for (const JunitCase& test : cases) {
+      suite_failures += test.outcome == JunitCase::failure ? 1 : 0;
+      skipped += test.outcome == JunitCase::skipped ? 1 : 0;
     }
+    for (const StageReport& stage : platform.stages) suite_time += stage.seconds;
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
-                       xml_text(platform.platform), platform.stages.size(), suite_failures, skipped, suite_time);
-    for (const StageReport& stage : platform.stages) {
-      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_text(platform.platform),
-                         xml_text(stage.stage), stage.seconds);
-      if (failed(stage)) {
-        out += fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                           xml_text(stage.result + (stage.detail.empty() ? "" : " (" + stage.detail + ")")),
-                           xml_text(read_tail(stage.log_file, tail_lines)));
-      } else if (stage.result == "not run") {
-        out += ">\n      <skipped/>\n    </testcase>\n";
-      } else {
-        out += "/>\n";
-      }
-    }
+                       xml_text(platform.platform), cases.size(), suite_failures, skipped, suite_time);
+    for (const JunitCase& test : cases) out += render_case(test);
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";

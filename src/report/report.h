@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "firmware/test_lines.h"
 #include "util/error.h"
 
 namespace xb {
@@ -15,8 +16,9 @@ struct StageReport {
   std::string stage;
   std::string result;  // "ok", "cached", "failed", "timed out", "cancelled", "not run"
   double seconds = 0;
-  std::string detail;  // failures: "exit status 1", "killed by signal 9", ...
+  std::string detail;  // failures: "exit status 1", "killed by signal 9", a firmware test's verdict, ...
   std::filesystem::path log_file;
+  std::vector<firmware::TestCase> tests;  // the tests its log reports (Unity, GoogleTest, CppUTest lines)
 };
 
 struct PlatformReport {
@@ -42,8 +44,12 @@ std::string render_summary(const BuildReport& report);
 //  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {...}}, ...}}
 std::string render_metadata(const BuildReport& report);
 
-// One <testsuite> per platform, one <testcase> per stage; a failure carries the last
-// `tail_lines` lines of the stage's log.
+// One <testsuite> per platform. A stage whose log reports tests gives one <testcase> per test
+// (classname "<platform>.<stage>", the test's name; a failure with its message and file:line,
+// <skipped> for an ignored one, a failure "did not finish" for one that never ended), plus the
+// stage's own case when the stage failed and no test case says why. Any other stage is one
+// <testcase> (classname the platform, name the stage). A stage's failure carries the last
+// `tail_lines` lines of its log.
 std::string render_junit(const BuildReport& report, std::size_t tail_lines = 40);
 
 // The last `count` lines of a file ("" when it cannot be read).

@@ -8,12 +8,12 @@
 // child, before exec, the signal dispositions and mask are reset as libuv does for its
 // children, and setsid() makes it the leader of its own session and process group. Then one
 // poll() loop waits on both pipes and on a pidfd of the child (which becomes readable when the
-// child exits; without pidfd_open, the loop wakes every 10 ms to look), with the timeout and the
-// kill grace as its deadlines. Bytes read are split into lines as the process layer splits
-// them. When the child has exited (seen with waitid(WNOWAIT), so its pid cannot be reused yet)
-// its whole group gets SIGKILL, then it is reaped. The run ends when both pipes have ended; or,
-// with a timeout, once the deadline has passed and the child has exited, after reading what
-// the pipes still hold, since a process that left the group may keep them open for ever.
+// child exits; without pidfd_open, the loop wakes every 10 ms to look), with the timeout, the
+// idle timeout (moved on by every read that brings bytes) and the kill grace as its deadlines. Bytes read are split
+// into lines as the process layer splits them. When the child has exited (seen with waitid(WNOWAIT), so its pid cannot
+// be reused yet) its whole group gets SIGKILL, then it is reaped. The run ends when both pipes have ended; or, with a
+// timeout, once the deadline has passed and the child has exited, after reading what the pipes still hold, since a
+// process that left the group may keep them open for ever.
 #include "util/probe.h"
 
 #include <fcntl.h>
@@ -101,16 +101,17 @@ struct Stream {
     partial.append(data.substr(begin));
   }
 
-  // Reads what is there; a read error ends the stream just as its end does.
-  void read_some(const std::function<void(std::string_view)>& on_line) {
+  // Reads what is there; a read error ends the stream just as its end does. Whether bytes came.
+  bool read_some(const std::function<void(std::string_view)>& on_line) {
     std::array<char, kReadSize> buffer;
     ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return false;
     if (got <= 0) {
       end(on_line);
-      return;
+      return false;
     }
     deliver(std::string_view(buffer.data(), static_cast<std::size_t>(got)), on_line);
+    return true;
   }
 
   void end(const std::function<void(std::string_view)>& on_line) {
@@ -213,38 +214,54 @@ int ms_until(Clock::time_point when) {
   return static_cast<int>(std::clamp<std::int64_t>(left, 0, std::int64_t{24} * 3600 * 1000));
 }
 
-// The poll loop: output, the child's exit, the timeout and the kill grace.
+// The poll loop: output, the child's exit, the timeout, the idle timeout (moved on by every read
+// that brings bytes; when both fall due, the earlier one names the end) and the kill grace.
 CommandExit wait_for_exit(int pid, Stream& out, Stream& err, const CommandOptions& options) {
   CommandExit result;
   const int pidfd = open_pidfd(pid);
+  const Clock::time_point start = Clock::now();
   const bool has_deadline = options.timeout.count() > 0;
-  const Clock::time_point deadline = Clock::now() + options.timeout;
+  const Clock::time_point deadline = start + options.timeout;
   constexpr Clock::time_point kNever = Clock::time_point::max();
+  const bool has_idle = options.idle_timeout.count() > 0;
+  Clock::time_point idle_deadline = has_idle ? start + options.idle_timeout : kNever;
   Clock::time_point kill_at = kNever;  // SIGKILL then, unless the child has exited
   bool exited = false;
   int drain_rounds = 0;  // reads after the deadline, bounded against a writer that never stops
   while (!(exited && out.eof && err.eof)) {
     Clock::time_point now = Clock::now();
-    if (!exited && has_deadline && !result.timed_out && now >= deadline) {
-      result.timed_out = true;
-      if (options.kill_grace.count() > 0) {
-        ::kill(-pid, SIGTERM);
-        kill_at = now + options.kill_grace;
-      } else {
-        ::kill(-pid, SIGKILL);
+    if (!exited && !result.timed_out && !result.idle_timed_out) {
+      const bool over = has_deadline && now >= deadline;
+      if (has_idle && now >= idle_deadline && (!over || idle_deadline <= deadline))
+        result.idle_timed_out = true;
+      else if (over)
+        result.timed_out = true;
+      if (result.timed_out || result.idle_timed_out) {
+        if (options.kill_grace.count() > 0) {
+          ::kill(-pid, SIGTERM);
+          kill_at = now + options.kill_grace;
+        } else {
+          ::kill(-pid, SIGKILL);
+        }
       }
     }
     if (!exited && now >= kill_at) {
       ::kill(-pid, SIGKILL);
       kill_at = kNever;
     }
-    const bool past_deadline = has_deadline && now >= deadline;
+    const bool past_deadline = (has_deadline && now >= deadline) || result.idle_timed_out;
+    const bool stopping = result.timed_out || result.idle_timed_out;
 
     int wait_ms = -1;
     if (exited) {
-      if (has_deadline) wait_ms = ms_until(deadline);
+      if (result.idle_timed_out)
+        wait_ms = 0;
+      else if (has_deadline)
+        wait_ms = ms_until(deadline);
     } else {
-      if (has_deadline && !result.timed_out) wait_ms = ms_until(deadline);
+      if (has_deadline && !stopping) wait_ms = ms_until(deadline);
+      if (has_idle && !stopping)
+        wait_ms = wait_ms < 0 ? ms_until(idle_deadline) : std::min(wait_ms, ms_until(idle_deadline));
       if (kill_at != kNever) wait_ms = wait_ms < 0 ? ms_until(kill_at) : std::min(wait_ms, ms_until(kill_at));
       if (pidfd < 0) wait_ms = wait_ms < 0 ? 10 : std::min(wait_ms, 10);
     }
@@ -260,8 +277,10 @@ CommandExit wait_for_exit(int pid, Stream& out, Stream& err, const CommandOption
     }
     if (exited && past_deadline && (ready == 0 || ++drain_rounds > 64)) break;  // the rest may never end
 
-    if (out_poll && out_poll->revents != 0) out.read_some(options.on_line);
-    if (err_poll && err_poll->revents != 0) err.read_some(options.on_line);
+    bool output = false;
+    if (out_poll && out_poll->revents != 0) output = out.read_some(options.on_line);
+    if (err_poll && err_poll->revents != 0) output = err.read_some(options.on_line) || output;
+    if (output && has_idle) idle_deadline = Clock::now() + options.idle_timeout;
     if (!exited && (pidfd < 0 || (exit_poll && exit_poll->revents != 0))) exited = reap_if_exited(pid, result);
   }
   if (pidfd >= 0) ::close(pidfd);

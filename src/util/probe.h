@@ -26,6 +26,9 @@ struct CommandOptions {
   // At the timeout: SIGTERM to the process group, then SIGKILL this much later if the child
   // is still there (0: SIGKILL at once).
   std::chrono::milliseconds kill_grace{1000};
+  // Ended as at the timeout when the child writes nothing to stdout or stderr for this long
+  // (0: never); the exit then says idle_timed_out.
+  std::chrono::milliseconds idle_timeout{0};
   // Each line of stdout and stderr as it comes, without its newline; a last line without one
   // is delivered when its stream ends. Unset: the output is read and dropped.
   std::function<void(std::string_view line)> on_line;
@@ -37,7 +40,8 @@ struct CommandExit {
   std::int64_t exit_status = 0;  // the child's exit code (0 when it died of a signal)
   int term_signal = 0;           // the signal that ended it, or 0
   bool timed_out = false;        // the timeout ended it (exit_status and term_signal say how)
-  bool success() const { return !timed_out && exit_status == 0 && term_signal == 0; }
+  bool idle_timed_out = false;   // the idle timeout ended it (timed_out is then false)
+  bool success() const { return !timed_out && !idle_timed_out && exit_status == 0 && term_signal == 0; }
 };
 
 // Runs argv and returns when the child has exited and its output has ended (or, after it has

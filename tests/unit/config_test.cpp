@@ -364,6 +364,22 @@ max_ram = { cortex-m4 = "1M", cortex-m33 = 65536, cortex-m3 = "20KiB" }
   EXPECT_TRUE(config.firmware.max_ram.empty());
 }
 
+TEST(ConfigTest, FirmwareHangTimeoutAndInstructionCounting) {
+  const std::string head =
+      "[project]\nname = \"fw\"\n[targets]\nfirmware = [\"cortex-m3\"]\n[stage.t]\nrun = \"make\"\n[firmware]\n";
+  Config config = parse_valid(head + "timeout = \"2m\"\nhang_timeout = \"30s\"\nicount = false\n");
+  EXPECT_EQ(config.firmware.hang_timeout_seconds, 30);
+  EXPECT_EQ(config.firmware.icount, "off");
+  config = parse_valid(head + "hang_timeout = 5\nicount = 7\n");
+  EXPECT_EQ(config.firmware.hang_timeout_seconds, 5);
+  EXPECT_EQ(config.firmware.icount, "7");
+  config = parse_valid(head + "icount = true\n");
+  EXPECT_EQ(config.firmware.hang_timeout_seconds, 0) << "xbuild's default";
+  EXPECT_EQ(config.firmware.icount, "") << "xbuild's default shift";
+  config = parse_valid(head + "icount = 0\n");
+  EXPECT_EQ(config.firmware.icount, "0");
+}
+
 TEST(ConfigTest, PlainStringsForEntrypointAndCmdBecomeOneElementArrays) {
   Config config = parse_valid(std::string(kMinimal) + R"([image]
 entrypoint = "/hello"

@@ -216,6 +216,8 @@ class FirmwarePlanTest : public PlanTest {
 TEST_F(FirmwarePlanTest, ABareMetalTargetCrossesWithItsFirmwareToolchain) {
   config_.firmware.test_timeout_seconds = 20;
   config_.firmware.pass_pattern = "ALL PASS";
+  config_.firmware.hang_timeout_seconds = 5;
+  config_.firmware.icount = "off";
   Plan plan = make();
   ASSERT_TRUE(plan.ready()) << render_plan(plan);
   const TargetPlan& target = plan.targets[1];
@@ -249,6 +251,8 @@ TEST_F(FirmwarePlanTest, ABareMetalTargetCrossesWithItsFirmwareToolchain) {
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_MACHINE"), "mps2-an386");
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_TIMEOUT"), "20");
   EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_PASS_PATTERN"), "ALL PASS");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_HANG_TIMEOUT"), "5");
+  EXPECT_EQ(build.env.at("XBUILD_FIRMWARE_ICOUNT"), "off");
   EXPECT_EQ(build.env.at("XBUILD_OUT"), "/state/out/none-arm-cortex-m4");
   EXPECT_EQ(build.env.at("XBUILD_MESON_CROSS_FILE"), "/state/toolchains/none-arm-cortex-m4.meson.ini");
   EXPECT_EQ(build.log_file, "/state/logs/none-arm-cortex-m4/build.log");

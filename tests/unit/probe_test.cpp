@@ -201,6 +201,43 @@ TEST(RunSync, TheTimeoutSendsSigkillAfterTheGraceToAGroupThatIgnoresSigterm) {
     EXPECT_TRUE(process_gone_soon(std::stoi(pid))) << "pid " << pid << " survived";
 }
 
+TEST(RunSync, TheIdleTimeoutEndsAChildThatFallsSilent) {
+  CommandOptions options;
+  options.timeout = std::chrono::milliseconds(20000);
+  options.idle_timeout = std::chrono::milliseconds(400);
+  options.kill_grace = std::chrono::milliseconds(5000);
+  Clock::time_point start = Clock::now();
+  // Output every 0.1 s for 0.6 s keeps it alive past the idle timeout; then silence.
+  Ran ran = run_shell("for i in 1 2 3 4 5 6; do echo $i; sleep 0.1; done; sleep 30 & echo $!; wait", options);
+  double seconds = seconds_since(start);
+  EXPECT_GE(seconds, 0.95) << "output should have moved the idle deadline on";
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_TRUE(ran.exit.idle_timed_out);
+  EXPECT_FALSE(ran.exit.timed_out);
+  EXPECT_EQ(ran.exit.term_signal, SIGTERM);
+  EXPECT_FALSE(ran.exit.success());
+  ASSERT_EQ(ran.lines.size(), 7u);
+  EXPECT_TRUE(process_gone_soon(std::stoi(ran.lines.back()))) << "the silent grandchild survived";
+}
+
+TEST(RunSync, TheTimeoutStillEndsAChildThatNeverFallsSilent) {
+  CommandOptions options;
+  options.timeout = std::chrono::milliseconds(500);
+  options.idle_timeout = std::chrono::milliseconds(300);
+  Ran ran = run_shell("while :; do echo tick; sleep 0.05; done", options);
+  EXPECT_TRUE(ran.exit.timed_out);
+  EXPECT_FALSE(ran.exit.idle_timed_out);
+}
+
+TEST(RunSync, SilenceAsLongAsTheTimeoutIsAnIdleTimeout) {
+  CommandOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  options.idle_timeout = std::chrono::milliseconds(300);
+  Ran ran = run_shell("sleep 30", options);
+  EXPECT_TRUE(ran.exit.idle_timed_out);
+  EXPECT_FALSE(ran.exit.timed_out);
+}
+
 TEST(RunSync, AGrandchildThatIgnoresSigtermDiesWithItsLeader) {
   CommandOptions options;
   options.timeout = std::chrono::milliseconds(300);

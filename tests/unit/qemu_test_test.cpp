@@ -40,6 +40,8 @@ const std::string kFailing =
     "2 Tests 1 Failures 0 Ignored \n"
     "FAIL\n";
 
+const std::chrono::milliseconds kHang{10000};
+
 bool matches(const std::string& console) {
   return std::regex_search(console, std::regex(kDefaultPassPattern, std::regex::ECMAScript));
 }
@@ -68,7 +70,7 @@ TEST(QemuTestTest, DefaultPatternRejectsFailuresAndLookalikes) {
 }
 
 TEST(QemuTestTest, PassingSuitePasses) {
-  TestOutcome outcome = judge({}, kIgnored, kDefaultPassPattern, std::chrono::milliseconds(10000)).value();
+  TestOutcome outcome = judge({}, kIgnored, kDefaultPassPattern, std::chrono::milliseconds(10000), kHang).value();
   EXPECT_TRUE(outcome.passed);
   EXPECT_TRUE(outcome.pattern_matched);
   EXPECT_EQ(outcome.verdict, "passed (exit code 0, pass pattern matched)");
@@ -78,7 +80,7 @@ TEST(QemuTestTest, PassingSuitePasses) {
 
 TEST(QemuTestTest, FailingSuiteFailsOnItsExitCodeAndQuotesTheConsole) {
   TestOutcome outcome =
-      judge({false, 0, 1}, crlf(kFailing), kDefaultPassPattern, std::chrono::milliseconds(10000)).value();
+      judge({false, 0, 1}, crlf(kFailing), kDefaultPassPattern, std::chrono::milliseconds(10000), kHang).value();
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_EQ(outcome.verdict, "FAILED: exit code 1");
@@ -92,7 +94,7 @@ TEST(QemuTestTest, FailingSuiteFailsOnItsExitCodeAndQuotesTheConsole) {
 
 TEST(QemuTestTest, ExitCodeZeroWithAFailedSummaryStillFails) {
   // A main that ignores UNITY_END()'s count: the pattern catches it.
-  TestOutcome outcome = judge({}, kFailing, kDefaultPassPattern, std::chrono::milliseconds(10000)).value();
+  TestOutcome outcome = judge({}, kFailing, kDefaultPassPattern, std::chrono::milliseconds(10000), kHang).value();
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.verdict, "FAILED: exit code 0 but the console never matched the pass pattern");
   EXPECT_EQ(outcome.console_tail.size(), kQuotedLines);
@@ -101,7 +103,8 @@ TEST(QemuTestTest, ExitCodeZeroWithAFailedSummaryStillFails) {
 
 TEST(QemuTestTest, ExitCodeDecidesBeforeThePattern) {
   // The summary says OK but the program then exited 3 (a crash after UNITY_END, say).
-  TestOutcome outcome = judge({false, 0, 3}, kPassing, kDefaultPassPattern, std::chrono::milliseconds(10000)).value();
+  TestOutcome outcome =
+      judge({false, 0, 3}, kPassing, kDefaultPassPattern, std::chrono::milliseconds(10000), kHang).value();
   EXPECT_FALSE(outcome.passed);
   EXPECT_TRUE(outcome.pattern_matched);
   EXPECT_EQ(outcome.verdict, "FAILED: exit code 3");
@@ -109,21 +112,87 @@ TEST(QemuTestTest, ExitCodeDecidesBeforeThePattern) {
 
 TEST(QemuTestTest, TimeoutSignalAndEmptyConsole) {
   TestOutcome timed_out =
-      judge({true, 15, 0}, "booting\n\n", kDefaultPassPattern, std::chrono::milliseconds(2000)).value();
+      judge({true, 15, 0}, "booting\n\n", kDefaultPassPattern, std::chrono::milliseconds(2000), kHang).value();
   EXPECT_EQ(timed_out.verdict, "FAILED: no exit after the timeout (2000 ms); qemu-system-arm was stopped");
   EXPECT_EQ(quoted_console(timed_out), (std::vector<std::string>{"the console ended with:", "  | booting"}));
   // QEMU's own notice of the SIGTERM is left out.
   timed_out = judge({true, 15, 0}, "booting\nqemu-system-arm: terminating on signal 15 from pid 7 (xbuild)\n",
-                    kDefaultPassPattern, std::chrono::milliseconds(2000))
+                    kDefaultPassPattern, std::chrono::milliseconds(2000), kHang)
                   .value();
   EXPECT_EQ(timed_out.console_tail, std::vector<std::string>{"booting"});
-  TestOutcome signalled = judge({false, 9, 0}, "", kDefaultPassPattern, std::chrono::milliseconds(2000)).value();
+  TestOutcome signalled = judge({false, 9, 0}, "", kDefaultPassPattern, std::chrono::milliseconds(2000), kHang).value();
   EXPECT_EQ(signalled.verdict, "FAILED: qemu-system-arm ended by signal 9");
   EXPECT_EQ(quoted_console(signalled), std::vector<std::string>{"the console was empty"});
 }
 
+TEST(QemuTestTest, TheCommandLineCountsInstructionsWhenAsked) {
+  Target target;
+  target.machine = "mps2-an385";
+  target.cpu = "cortex-m3";
+  EXPECT_EQ(qemu_command(target, "t.elf", kDefaultIcountShift),
+            (std::vector<std::string>{"qemu-system-arm", "-M", "mps2-an385", "-cpu", "cortex-m3", "-nographic",
+                                      "-monitor", "none", "-semihosting-config", "enable=on,target=native", "-icount",
+                                      "shift=6,align=off,sleep=off", "-kernel", "t.elf"}));
+  EXPECT_EQ(qemu_command(target, "t.elf", 0)[11], "shift=0,align=off,sleep=off");
+  EXPECT_EQ(
+      qemu_command(target, "t.elf", std::nullopt),
+      (std::vector<std::string>{"qemu-system-arm", "-M", "mps2-an385", "-cpu", "cortex-m3", "-nographic", "-monitor",
+                                "none", "-semihosting-config", "enable=on,target=native", "-kernel", "t.elf"}));
+  EXPECT_EQ(TestOptions{}.icount_shift, std::optional<int>(6));
+}
+
+TEST(QemuTestTest, AHangNamesTheLastTestUnityPrinted) {
+  // parse_hex4's first test passed, then the firmware went silent in the second.
+  const std::string console = kFailing.substr(0, kFailing.find("parse_hex4_flipped.c:64")) +
+                              "qemu-system-arm: terminating on signal 15 from pid 7 (xbuild)\n";
+  QemuEnd end;
+  end.hung = true;
+  end.term_signal = 15;
+  TestOutcome outcome =
+      judge(end, console, kDefaultPassPattern, std::chrono::milliseconds(60000), std::chrono::milliseconds(3000))
+          .value();
+  EXPECT_FALSE(outcome.passed);
+  EXPECT_TRUE(outcome.hung);
+  EXPECT_EQ(outcome.verdict,
+            "FAILED: hung after parse_hex4_should_parse_all_combinations (no console output for 3000 ms); "
+            "qemu-system-arm was stopped");
+  EXPECT_EQ(quoted_console(outcome),
+            (std::vector<std::string>{"the console ended with:",
+                                      "  | parse_hex4_flipped.c:70:parse_hex4_should_parse_all_combinations:PASS"}));
+}
+
+TEST(QemuTestTest, AHangWithoutATestLineNamesTheConsolesLastLine) {
+  QemuEnd end;
+  end.hung = true;
+  TestOutcome outcome = judge(end, "booting\nclock at 25 MHz\n", kDefaultPassPattern, std::chrono::milliseconds(60000),
+                              std::chrono::milliseconds(10000))
+                            .value();
+  EXPECT_EQ(outcome.verdict,
+            "FAILED: hung after \"clock at 25 MHz\" (no console output for 10000 ms); qemu-system-arm was stopped");
+}
+
+TEST(QemuTestTest, AHangBeforeAnyOutput) {
+  QemuEnd end;
+  end.hung = true;
+  TestOutcome outcome = judge(end, "qemu-system-arm: terminating on signal 15 from pid 7 (xbuild)\n",
+                              kDefaultPassPattern, std::chrono::milliseconds(60000), std::chrono::milliseconds(10000))
+                            .value();
+  EXPECT_EQ(outcome.verdict,
+            "FAILED: hung before any output (no console output for 10000 ms); qemu-system-arm was stopped");
+  EXPECT_EQ(quoted_console(outcome), std::vector<std::string>{"the console was empty"});
+}
+
+TEST(QemuTestTest, AHangInAGoogleTestNamesTheTestThatNeverEnded) {
+  QemuEnd end;
+  end.hung = true;
+  TestOutcome outcome = judge(end, "[ RUN      ] Xb.Passes\n[       OK ] Xb.Passes (0 ms)\n[ RUN      ] Xb.Spins\n",
+                              kDefaultPassPattern, std::chrono::milliseconds(60000), std::chrono::milliseconds(500))
+                            .value();
+  EXPECT_EQ(outcome.verdict, "FAILED: hung in Xb.Spins (no console output for 500 ms); qemu-system-arm was stopped");
+}
+
 TEST(QemuTestTest, BadPatternIsAnError) {
-  Result<TestOutcome> outcome = judge({}, kPassing, "(", std::chrono::milliseconds(1));
+  Result<TestOutcome> outcome = judge({}, kPassing, "(", std::chrono::milliseconds(1), kHang);
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error(),
             "the pass pattern \"(\" is not a valid regex (Mismatched '(' and ')' in regular expression)");

@@ -104,6 +104,145 @@ TEST(Report, JunitHasATestcasePerStageAndTheLogTailOfAFailure) {
             "</testsuites>\n");
 }
 
+// A firmware target's test stage whose log holds a real Unity console (Unity 2.4.3, a file of
+// passing, failing and ignored tests built against cJSON 1.7.15's tests/unity, run on
+// qemu-system-arm) and the verdict of `xbuild firmware test`.
+const std::string kUnityLog =
+    "xb_extra.c:15:passes:PASS\n"
+    "xb_extra.c:8:fails_int:FAIL: Expected 42 Was 41\n"
+    "xb_extra.c:10:fails_msg:FAIL: Expected 'abc' Was 'abd'. strings differ\n"
+    "xb_extra.c:11:ignored:IGNORE: not on this board\n"
+    "xb_extra.c:12:ignored_plain:IGNORE\n"
+    "\n"
+    "-----------------------\n"
+    "5 Tests 2 Failures 2 Ignored \n"
+    "FAIL\n"
+    "firmware test xb_extra.elf on cortex-m3 (mps2-an385): FAILED: exit code 2\n";
+
+StageReport stage_with_log(const ScratchDir& scratch, const std::string& result, const std::string& detail,
+                           const std::string& log) {
+  StageReport stage{"test", result, 0.5, detail, scratch.write("test.log", log)};
+  stage.tests = firmware::parse_test_lines(log);
+  return stage;
+}
+
+TEST(Report, JunitHasATestcasePerUnityTest) {
+  ScratchDir scratch;
+  BuildReport report;
+  report.platforms = {{"none/arm/cortex-m3",
+                       "bare-metal",
+                       {{"build", "ok", 2, "", {}}, stage_with_log(scratch, "failed", "exit code 2", kUnityLog)},
+                       "",
+                       0}};
+  EXPECT_EQ(render_junit(report, 2),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"6\" failures=\"2\" time=\"2.500\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"6\" failures=\"2\" skipped=\"2\" time=\"2.500\">\n"
+            "    <testcase classname=\"none/arm/cortex-m3\" name=\"build\" time=\"2.000\"/>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"passes\" file=\"xb_extra.c\"/>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"fails_int\" file=\"xb_extra.c\">\n"
+            "      <failure message=\"Expected 42 Was 41\">xb_extra.c:8: Expected 42 Was 41</failure>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"fails_msg\" file=\"xb_extra.c\">\n"
+            "      <failure message=\"Expected 'abc' Was 'abd'. strings differ\">xb_extra.c:10: Expected 'abc' Was "
+            "'abd'. strings differ</failure>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"ignored\" file=\"xb_extra.c\">\n"
+            "      <skipped message=\"not on this board\"/>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"ignored_plain\" file=\"xb_extra.c\">\n"
+            "      <skipped/>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
+TEST(Report, JunitOfAPassingUnityStageHasOnlyItsTests) {
+  ScratchDir scratch;
+  BuildReport report;
+  report.platforms = {
+      {"linux/amd64",
+       "native",
+       {stage_with_log(scratch, "ok", "",
+                       "/src/cJSON-1.7.15/tests/parse_hex4.c:70:parse_hex4_should_parse_all_combinations:"
+                       "PASS\n\n-----------------------\n1 Tests 0 Failures 0 Ignored \nOK\n")},
+       "",
+       0}};
+  EXPECT_EQ(render_junit(report),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"1\" failures=\"0\" time=\"0.500\">\n"
+            "  <testsuite name=\"linux/amd64\" tests=\"1\" failures=\"0\" skipped=\"0\" time=\"0.500\">\n"
+            "    <testcase classname=\"linux/amd64.test\" name=\"parse_hex4_should_parse_all_combinations\" "
+            "file=\"/src/cJSON-1.7.15/tests/parse_hex4.c\"/>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
+TEST(Report, JunitOfAUnityHangKeepsTheTestsAndTheStagesFailure) {
+  ScratchDir scratch;
+  const std::string log =
+      "parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+      "firmware test parse_hex4 on cortex-m3 (mps2-an385): FAILED: hung after "
+      "parse_hex4_should_parse_all_combinations (no console output for 3000 ms); qemu-system-arm was stopped\n"
+      "the console ended with:\n"
+      "  | parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n";
+  BuildReport report;
+  report.platforms = {
+      {"none/arm/cortex-m3",
+       "bare-metal",
+       {stage_with_log(scratch, "failed",
+                       "hung after parse_hex4_should_parse_all_combinations (no console output for 3000 ms); "
+                       "qemu-system-arm was stopped",
+                       log)},
+       "",
+       0}};
+  EXPECT_EQ(render_junit(report, 1),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" time=\"0.500\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" skipped=\"0\" time=\"0.500\">\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"parse_hex4_should_parse_all_combinations\" "
+            "file=\"parse_hex4.c\"/>\n"
+            "    <testcase classname=\"none/arm/cortex-m3\" name=\"test\" time=\"0.500\">\n"
+            "      <failure message=\"failed (hung after parse_hex4_should_parse_all_combinations (no console output "
+            "for 3000 ms); qemu-system-arm was stopped)\">  | "
+            "parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "</failure>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
+TEST(Report, JunitNamesTheGoogleTestThatNeverEnded) {
+  ScratchDir scratch;
+  const std::string log =
+      "[ RUN      ] Xb.Passes\n"
+      "[       OK ] Xb.Passes (0 ms)\n"
+      "[ RUN      ] Xb.Spins\n"
+      "firmware test gtest-xb.elf on cortex-m3 (mps2-an385): FAILED: hung in Xb.Spins (no console output for "
+      "10000 ms); qemu-system-arm was stopped\n";
+  BuildReport report;
+  report.platforms = {
+      {"none/arm/cortex-m3",
+       "bare-metal",
+       {stage_with_log(scratch, "failed",
+                       "hung in Xb.Spins (no console output for 10000 ms); qemu-system-arm was stopped", log)},
+       "",
+       0}};
+  EXPECT_EQ(render_junit(report, 1),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" time=\"0.500\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" skipped=\"0\" time=\"0.500\">\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"Xb.Passes\" time=\"0.000\"/>\n"
+            "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"Xb.Spins\">\n"
+            "      <failure message=\"did not finish: failed (hung in Xb.Spins (no console output for 10000 ms); "
+            "qemu-system-arm was stopped)\">firmware test gtest-xb.elf on cortex-m3 (mps2-an385): FAILED: hung in "
+            "Xb.Spins (no console output for 10000 ms); qemu-system-arm was stopped\n"
+            "</failure>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
 TEST(Report, ReadTailKeepsTheLastLines) {
   ScratchDir scratch;
   EXPECT_EQ(read_tail(scratch.write("log", "a\nb\nc\n"), 2), "b\nc\n");
