@@ -129,6 +129,7 @@ TEST(QemuTestTest, TheCommandLineCountsInstructionsWhenAsked) {
   Target target;
   target.machine = "mps2-an385";
   target.cpu = "cortex-m3";
+  target.qemu_cpu = "cortex-m3";
   EXPECT_EQ(qemu_command(target, "t.elf", kDefaultIcountShift),
             (std::vector<std::string>{"qemu-system-arm", "-M", "mps2-an385", "-cpu", "cortex-m3", "-nographic",
                                       "-monitor", "none", "-semihosting-config", "enable=on,target=native", "-icount",
