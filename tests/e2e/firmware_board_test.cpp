@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+
 #include "e2e/e2e_support.h"
 #include "e2e/layout_json.h"
 #include "util/fs.h"
@@ -371,6 +373,34 @@ TEST_F(FirmwareBoard, FirmwareCommandsFindTheProjectsTarget) {
   EXPECT_EQ(unknown.exit_code, 1) << unknown.out << unknown.err;
   EXPECT_NE(unknown.err.find("unknown firmware target \"stm32f405\"; known targets: cortex-m0,"), std::string::npos)
       << unknown.err;
+}
+
+// Without a startup of the project's, xbuild's own goes where the script puts .vectors, with
+// stack_top as its initial SP, and copies .data from flash (_sidata, _sdata, _edata).
+TEST_F(FirmwareBoard, XbuildsStartupIsPlacedByTheScriptAndCopiesData) {
+  ScratchDir scratch;
+  const fs::path project = write_project(scratch.path() / "sensor");
+  std::string config = read_file(project / "xbuild.toml").value();
+  const std::string startup = "startup = \"board/startup.c\"\n";
+  config.erase(config.find(startup), startup.size());
+  ASSERT_TRUE(write_file_atomic(project / "xbuild.toml", config).ok());
+  fs::remove(project / "board/startup.c");
+  CommandResult result = xbuild({"run", "--progress", "plain"}, project);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("[none/arm/stm32f405 test] test/test_filter.c:17:test_calibration:PASS\n"),
+            std::string::npos)
+      << result.out;
+  const fs::path elf = project / ".xbuild" / "out" / "none-arm-stm32f405" / "sensor.elf";
+  const fs::path bin = scratch.path() / "sensor.bin";
+  ASSERT_EQ(run({"arm-none-eabi-objcopy", "-O", "binary", elf.string(), bin.string()}).exit_code, 0);
+  const std::string image = read_file(bin).value();
+  ASSERT_GE(image.size(), 8u);
+  EXPECT_EQ(word_at(image, 0), 0x20020000u);
+  CommandResult symbols = run({"arm-none-eabi-nm", elf.string()});
+  char reset[32];
+  std::snprintf(reset, sizeof reset, "%08x T __xbuild_reset\n", word_at(image, 4) & ~1u);
+  EXPECT_NE(symbols.out.find(reset), std::string::npos) << reset << symbols.out;
+  EXPECT_NE(symbols.out.find("08000000 R __xbuild_vectors\n"), std::string::npos) << symbols.out;
 }
 
 TEST_F(FirmwareBoard, AWrongBoardIsAConfigErrorAndChangesNothing) {
