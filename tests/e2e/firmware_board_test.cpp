@@ -368,6 +368,19 @@ TEST_F(FirmwareBoard, FirmwareCommandsFindTheProjectsTarget) {
                          " -Wl,--undefined=__xbuild_vectors'\n"),
             std::string::npos)
       << env.out;
+  // Meson's exe_wrapper and CMake's emulator name the project's config, so they work from any
+  // build directory.
+  const std::string config = (project_ / "xbuild.toml").string();
+  const std::string meson = read_file(project_ / ".xbuild/toolchains/none-arm-stm32f405.meson.ini").value();
+  EXPECT_NE(meson.find("exe_wrapper = ['" + xbuild_binary().string() +
+                       "', 'firmware', 'exec', '--target', 'stm32f405', '--config', '" + config + "']\n"),
+            std::string::npos)
+      << meson;
+  const std::string cmake = read_file(project_ / ".xbuild/toolchains/none-arm-stm32f405.cmake").value();
+  EXPECT_NE(cmake.find("set(CMAKE_CROSSCOMPILING_EMULATOR " + xbuild_binary().string() +
+                       ";firmware;exec;--target;stm32f405;--config;" + config + ")\n"),
+            std::string::npos)
+      << cmake;
   // Without the project, the name is unknown.
   CommandResult unknown = xbuild({"firmware", "test", "--target", "stm32f405", elf.string()}, scratch_->path());
   EXPECT_EQ(unknown.exit_code, 1) << unknown.out << unknown.err;
