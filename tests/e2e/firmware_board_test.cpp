@@ -368,6 +368,16 @@ TEST_F(FirmwareBoard, FirmwareCommandsFindTheProjectsTarget) {
                          " -Wl,--undefined=__xbuild_vectors'\n"),
             std::string::npos)
       << env.out;
+  const fs::path packed = scratch_->path() / "packed";
+  CommandResult pack = xbuild({"firmware", "pack", "--target", "stm32f405", "-o", "oci:" + packed.string(),
+                               (project_ / ".xbuild/out/none-arm-stm32f405/sensor.elf").string()},
+                              project_);
+  ASSERT_EQ(pack.exit_code, 0) << pack.out << pack.err;
+  // pack's index.json lists the artifact's manifest itself.
+  json packed_index = json::parse(read_file(packed / "index.json").value());
+  json packed_manifest = layout_blob_json(packed, packed_index["manifests"][0]["digest"].get<std::string>());
+  EXPECT_EQ(packed_manifest["annotations"]["xbuild.firmware.link"], "board/stm32f405.ld");
+  EXPECT_EQ(packed_manifest["annotations"]["xbuild.firmware.board"], "netduinoplus2");
   // Meson's exe_wrapper and CMake's emulator name the project's config, so they work from any
   // build directory.
   const std::string config = (project_ / "xbuild.toml").string();
