@@ -51,8 +51,15 @@ struct FirmwareOptions {
   fs::path state_dir;  // empty: <the config's directory>/.xbuild, as `xbuild run` has it
 };
 
-firmware::Target load(const std::string& name) {
-  return firmware::find_target(data_directory() / "toolchains" / "firmware", name).value_or_throw();
+// The project's own target ([firmware.target.NAME] in --config, read when the file is there)
+// or a bundled one.
+firmware::Target load(const FirmwareOptions& options) {
+  const fs::path config = fs::absolute(options.config_file).lexically_normal();
+  std::optional<Config> project;
+  if (fs::is_regular_file(config)) project = read_config(config);
+  return firmware::resolve_target(data_directory() / "toolchains" / "firmware", options.target,
+                                  project ? &*project : nullptr)
+      .value_or_throw();
 }
 
 fs::path self_path() {
@@ -75,12 +82,12 @@ fs::path state_directory(const FirmwareOptions& options) {
 }
 
 int env_command(const FirmwareOptions& options) {
-  firmware::Target target = load(options.target);
+  firmware::Target target = load(options);
   const fs::path state_dir = state_directory(options);
   const fs::path dir = state_dir / "firmware" / target.name;
   // The startup the project's [firmware] startup names (without a project: xbuild's own),
   // compiled into the state directory as `xbuild run` does.
-  const fs::path config = fs::absolute(options.config_file);
+  const fs::path config = fs::absolute(options.config_file).lexically_normal();
   FirmwareSpec spec = fs::is_regular_file(config) ? read_config(config).firmware : FirmwareSpec{};
   if (spec.startup) {
     target.startup =
@@ -91,7 +98,7 @@ int env_command(const FirmwareOptions& options) {
                 << target.startup->object.string() << "\n";
   }
   fs::create_directories(dir);
-  std::vector<std::string> wrapper = {self_path().string(), "firmware", "exec", "--target", target.name};
+  std::vector<std::string> wrapper = firmware::firmware_command(target, self_path(), "exec");
   write_file_atomic(dir / "meson-cross.ini", firmware::meson_cross_file(target, wrapper)).value_or_throw();
   write_file_atomic(dir / "toolchain.cmake", firmware::cmake_toolchain_file(target, wrapper)).value_or_throw();
   for (const auto& [key, value] :
@@ -146,7 +153,7 @@ void test_defaults_from_environment(FirmwareOptions& options, bool timeout_given
 
 int test_command(const FirmwareOptions& options) {
   const std::optional<int> shift = icount_shift(options.icount, options.icount_source);
-  firmware::Target target = load(options.target);
+  firmware::Target target = load(options);
   if (!fs::is_regular_file(options.elf))
     throw Error("firmware test: " + options.elf.string() + " does not exist; build the test image first");
   firmware::TestOptions test;
@@ -170,7 +177,7 @@ int test_command(const FirmwareOptions& options) {
 int exec_command(const FirmwareOptions& options, const std::vector<std::string>& args) {
   if (args.empty())
     throw Error("firmware exec: name the image to run: xbuild firmware exec --target T ELF [ARG...]", 2);
-  firmware::Target target = load(options.target);
+  firmware::Target target = load(options);
   const fs::path elf = args.front();
   if (!fs::is_regular_file(elf)) throw Error("firmware exec: " + elf.string() + " does not exist; build it first", 2);
   if (std::optional<std::uint32_t> address = firmware::vector_table_address(target)) {
@@ -200,7 +207,7 @@ int exec_command(const FirmwareOptions& options, const std::vector<std::string>&
 }
 
 int pack_command(const FirmwareOptions& options) {
-  firmware::Target target = load(options.target);
+  firmware::Target target = load(options);
   firmware::PackOptions pack;
   pack.elf = options.elf;
   pack.output = options.output;
@@ -219,6 +226,7 @@ int pack_command(const FirmwareOptions& options) {
 // --print, the gdb command printed and QEMU waited for).
 struct DebugCommandOptions {
   std::string target;
+  fs::path config_file = "xbuild.toml";  // where a project's own target is defined
   fs::path elf;
   bool print = false;
   int port = 0;
@@ -226,7 +234,10 @@ struct DebugCommandOptions {
 };
 
 int debug_command(const DebugCommandOptions& options) {
-  firmware::Target target = load(options.target);
+  FirmwareOptions lookup;
+  lookup.target = options.target;
+  lookup.config_file = options.config_file;
+  firmware::Target target = load(lookup);
   firmware::DebugOptions debug;
   debug.elf = options.elf;
   debug.gdb_args = options.gdb_args;
@@ -249,8 +260,13 @@ int debug_command(const DebugCommandOptions& options) {
 void add_debug_command(CLI::App& firmware, DebugCommandOptions& options) {
   CLI::App* debug = firmware.add_subcommand(
       "debug", "Run an image under qemu-system-arm halted at reset, with gdb-multiarch attached (-- GDB ARGS...)");
-  debug->add_option("--target", options.target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
+  debug
+      ->add_option(
+          "--target", options.target,
+          "The target: the project's [firmware.target.NAME], or a file name in toolchains/firmware/ (cortex-m3)")
       ->required();
+  debug->add_option("--config", options.config_file,
+                    "The project's xbuild.toml, for its own [firmware.target.NAME] (default: ./xbuild.toml)");
   debug->add_option("elf", options.elf, "The image (its symbols are loaded into gdb)")->required();
   debug->add_option("gdb_args", options.gdb_args, "Passed to gdb after `--` (-batch -ex 'break main' ...)");
   debug->add_flag("--print", options.print, "Print the gdb command and wait for QEMU to end, instead of running gdb");
@@ -273,11 +289,15 @@ std::function<int()> add_firmware_commands(CLI::App& app) {
       "exec", "Run an image under qemu-system-arm as if it ran here: its console and exit status, its arguments");
   CLI::App* pack =
       firmware->add_subcommand("pack", "Write a firmware image's .elf, .bin, .hex and size report as an OCI artifact");
-  for (CLI::App* sub : {env, test, exec, pack})
-    sub->add_option("--target", options->target, "The target: a file name in toolchains/firmware/ (cortex-m3)")
+  for (CLI::App* sub : {env, test, exec, pack}) {
+    sub->add_option("--target", options->target,
+                    "The target: the project's [firmware.target.NAME], or a file name in toolchains/firmware/ "
+                    "(cortex-m3)")
         ->required();
-  env->add_option("--config", options->config_file, "The project's config; its directory holds the state directory")
-      ->capture_default_str();
+    sub->add_option("--config", options->config_file,
+                    "The project's config: its own targets, and (env) its startup and state directory")
+        ->capture_default_str();
+  }
   env->add_option("--state-dir", options->state_dir,
                   "Where the cross files go, as <dir>/firmware/<target>/ (default: <project>/.xbuild)");
   test->add_option("elf", options->elf, "The test image")->required();

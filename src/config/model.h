@@ -117,6 +117,24 @@ struct BuilderSpec {
 // ([targets] firmware = ["cortex-m4"] is the short way to write "none/arm/cortex-m4").
 inline bool is_bare_metal(const Platform& platform) { return platform.os == "none"; }
 
+// [firmware.target.NAME]: a bare-metal target of the project's own (its board), resolved by
+// toolchain/firmware_target.h against the bundled targets (`base`). Each key left out is the
+// base's; without a base, cpu, machine, cflags, stack_top and ldflags or linker_script are needed.
+struct FirmwareTargetSpec {
+  std::string name;
+  std::string base;  // a bundled target (toolchains/firmware/<base>.toml); empty: none
+  std::optional<std::string> cpu, qemu_cpu, machine;
+  std::optional<std::vector<std::string>> cflags, ldflags, qemu_args;
+  // linker_script as written (project-relative, inside the project) and as an absolute path;
+  // empty: the base's layout.
+  std::string linker_script;
+  std::filesystem::path linker_script_path;
+  std::optional<std::uint32_t> vector_table;  // where the reset reads the vector table
+  std::optional<std::uint32_t> stack_top;
+  SourceLocation location;       // the table's header
+  SourceLocation base_location;  // the base's value (the header when there is none)
+};
+
 // [firmware]: what the bare-metal targets' artifact holds and how their tests run.
 struct FirmwareSpec {
   std::string elf = "firmware.elf";  // relative to $XBUILD_OUT: the image packed as the artifact
@@ -134,6 +152,7 @@ struct FirmwareSpec {
   std::map<std::string, std::uint64_t> max_flash, max_ram;
   int hang_timeout_seconds = 0;  // a test silent this long is stopped as hung (0: xbuild's default)
   std::string icount;            // instruction counting: a shift "0".."10" or "off" (empty: xbuild's default)
+  std::vector<FirmwareTargetSpec> targets;  // [firmware.target.NAME], in name order
 };
 
 // Debian packages the targets build against: a cross target gets a sysroot made from them (its

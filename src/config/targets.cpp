@@ -6,6 +6,7 @@
 #include <cctype>
 #include <optional>
 #include <regex>
+#include <system_error>
 
 #include "config/sections.h"
 #include "util/strings.h"
@@ -19,7 +20,9 @@ namespace {
 const std::vector<std::string> kProjectKeys = {"name", "version"};
 const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
 const std::vector<std::string> kFirmwareKeys = {"elf",    "name",    "timeout",   "pass_pattern", "hang_timeout",
-                                                "icount", "startup", "max_flash", "max_ram"};
+                                                "icount", "startup", "max_flash", "max_ram",      "target"};
+const std::vector<std::string> kBoardKeys = {"base",    "cpu",       "qemu_cpu",      "machine",      "cflags",
+                                             "ldflags", "qemu_args", "linker_script", "vector_table", "stack_top"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
 // file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
@@ -65,6 +68,124 @@ void read_startup(TomlReader& reader, const TomlTable& table, const fs::path& di
                       in_quotes(*text));
   else
     firmware.startup_source = (directory / path).lexically_normal();
+}
+
+// A name that can be a file name and a platform's variant: letters, digits, '-', '_' and '.',
+// starting with a letter or digit.
+bool is_target_name(const std::string& name) { return firmware_platform(name).has_value(); }
+
+// An address of the 32-bit memory map, word-aligned.
+std::optional<std::uint32_t> read_address(TomlReader& reader, const TomlTable& table, std::string_view key,
+                                          const std::string& scope, std::string_view what, std::string_view example) {
+  std::optional<std::int64_t> value = reader.integer(
+      table, key, scope, 0, 0xffffffff, std::string(what) + ", an address such as " + std::string(example));
+  if (!value) return std::nullopt;
+  if (*value % 4 != 0) {
+    reader.report(*table.get(key), in_quotes(key) + " " + in_scope(scope) + " must be a multiple of 4 (" +
+                                       std::string(what) + " is word-aligned)");
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(*value);
+}
+
+std::optional<std::vector<std::string>> read_flags(TomlReader& reader, const TomlTable& table, std::string_view key,
+                                                   const std::string& scope) {
+  if (!table.get(key)) return std::nullopt;
+  return values_of(reader.strings(table, key, scope).value_or(std::vector<TomlString>{}));
+}
+
+// linker_script: a file of the project, inside its directory (symbolic links followed), that
+// exists; the link uses it by its absolute path.
+void read_linker_script(TomlReader& reader, const TomlTable& table, const std::string& scope, const fs::path& directory,
+                        FirmwareTargetSpec& target) {
+  std::optional<std::string> text = reader.non_blank_string(table, "linker_script", scope);
+  if (!text) return;
+  const TomlValue& value = *table.get("linker_script");
+  const fs::path path = fs::path(*text).lexically_normal();
+  std::error_code error;
+  const fs::path absolute = (directory / path).lexically_normal();
+  const fs::path root = fs::weakly_canonical(directory, error);
+  const fs::path resolved = fs::weakly_canonical(absolute, error);
+  const fs::path inside = resolved.lexically_relative(root);
+  if (path.is_absolute() || path.empty() || *path.begin() == ".." || inside.empty() || *inside.begin() == "..") {
+    reader.report(value, "\"linker_script\" " + in_scope(scope) +
+                             " must be a path relative to the project's directory, inside it: " + in_quotes(*text));
+    return;
+  }
+  if (!fs::is_regular_file(absolute, error)) {
+    reader.report(value, "\"linker_script\" " + in_scope(scope) + " names " + in_quotes(*text) +
+                             ", which is not a file in the project's directory: add the linker script, or fix the "
+                             "path");
+    return;
+  }
+  target.linker_script = path.generic_string();
+  target.linker_script_path = absolute;
+}
+
+// [firmware.target.NAME]: the keys a bundled target has, each optional when `base` gives it.
+std::optional<FirmwareTargetSpec> read_board(TomlReader& reader, const TomlEntry& entry, const fs::path& directory) {
+  const std::string scope = "[firmware.target." + header_key(entry.key) + "]";
+  const TomlTable* table = entry.value.as_table();
+  if (!table) {
+    reader.wrong_type(entry.value, entry.key, "[firmware.target]", "a table of the target's keys");
+    return std::nullopt;
+  }
+  const std::size_t errors = reader.error_count();
+  FirmwareTargetSpec target;
+  target.name = entry.key;
+  target.location = reader.location(table->position());
+  target.base_location = target.location;
+  if (!is_target_name(entry.key))
+    reader.report(entry.key_position, "invalid firmware target name " + in_quotes(entry.key) + " in " + scope +
+                                          ": use letters, digits, '-', '_' and '.', starting with a letter or digit "
+                                          "(it names the platform none/arm/<name> and the state directory's files)");
+  reader.check_keys(*table, kBoardKeys, scope);
+  if (std::optional<std::string> base = reader.non_blank_string(*table, "base", scope)) {
+    target.base = *base;
+    target.base_location = reader.location(table->get("base")->position());
+  }
+  target.cpu = reader.non_blank_string(*table, "cpu", scope);
+  target.qemu_cpu = reader.non_blank_string(*table, "qemu_cpu", scope);
+  target.machine = reader.non_blank_string(*table, "machine", scope);
+  target.cflags = read_flags(reader, *table, "cflags", scope);
+  target.ldflags = read_flags(reader, *table, "ldflags", scope);
+  target.qemu_args = read_flags(reader, *table, "qemu_args", scope);
+  read_linker_script(reader, *table, scope, directory, target);
+  target.vector_table = read_address(reader, *table, "vector_table", scope, "the vector table's address", "0x08000000");
+  target.stack_top = read_address(reader, *table, "stack_top", scope, "the initial stack pointer", "0x20020000");
+  // The base's layout is not the script's: where the table and the stack are must be said.
+  if (table->get("linker_script")) {
+    if (!table->get("vector_table"))
+      reader.report(table->position(), "missing required key \"vector_table\" in " + scope +
+                                           ": with linker_script, say where the reset reads the vector table "
+                                           "(vector_table = 0x08000000, say)");
+    if (!table->get("stack_top"))
+      reader.report(table->position(), "missing required key \"stack_top\" in " + scope +
+                                           ": with linker_script, say where the stack starts, the top of a RAM "
+                                           "(stack_top = 0x20020000, say)");
+  }
+  if (target.base.empty()) {
+    for (const char* key : {"cpu", "machine", "cflags", "stack_top"})
+      if (!table->get(key) && !(table->get("linker_script") && std::string(key) == "stack_top"))  // said above
+        reader.report(table->position(), "missing required key " + in_quotes(key) + " in " + scope +
+                                             " (no base target gives it): add it, or base = \"cortex-m4\" to start "
+                                             "from a bundled target");
+    if (!table->get("ldflags") && !table->get("linker_script"))
+      reader.report(table->position(), "missing required key \"linker_script\" (or \"ldflags\") in " + scope +
+                                           " (no base target gives the link)");
+  }
+  if (reader.error_count() != errors) return std::nullopt;
+  return target;
+}
+
+// [firmware] target: one table per target of the project's own.
+void read_boards(TomlReader& reader, const TomlTable& firmware, const fs::path& directory,
+                 std::vector<FirmwareTargetSpec>& targets) {
+  const TomlTable* table = reader.table(firmware, "target", "[firmware]");
+  if (!table) return;
+  for (const TomlEntry& entry : table->entries())
+    if (std::optional<FirmwareTargetSpec> target = read_board(reader, entry, directory))
+      targets.push_back(std::move(*target));
 }
 
 }  // namespace
@@ -185,7 +306,7 @@ void read_firmware_test_clock(TomlReader& reader, const TomlTable& table, Firmwa
 }  // namespace
 
 // [firmware]: the artifact's ELF, the test runner's timeout, hang timeout, clock and pass pattern, the
-// startup, the size budgets.
+// startup, the size budgets, and [firmware.target.NAME], the project's own targets.
 void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
   const std::string scope = "[firmware]";
   const TomlTable* table = reader.table(root, "firmware", "");
@@ -221,6 +342,7 @@ void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
       firmware.name = *name;
   }
   read_startup(reader, *table, config.directory, firmware);
+  read_boards(reader, *table, config.directory, firmware.targets);
   if (const TomlValue* timeout = table->get("timeout"))
     firmware.test_timeout_seconds = read_timeout(reader, *timeout, scope);
   if (std::optional<std::string> pattern = reader.non_blank_string(*table, "pass_pattern", scope)) {

@@ -4,11 +4,12 @@
 // org.opencontainers.image.title (the file name, as ORAS names them); the manifest (image-spec
 // 1.1 artifact form) has artifactType application/vnd.xbuild.firmware.v1, the empty config
 // ({} as application/vnd.oci.empty.v1+json) and annotations for target, CPU, board (the QEMU
-// machine), triple and the text/data/bss sizes. An ELF whose loadable sections lie far apart
-// (code in flash, data loaded in RAM) gets a .bin per region instead of one (bin_regions.h);
-// every .bin's descriptor says where its first byte goes (xbuild.firmware.load-address).
-// index.json lists that one manifest with a ref name, so `skopeo inspect --raw oci:DIR` and
-// `skopeo copy oci:DIR docker://...` take it.
+// machine), link (the project's linker script as written, or xbuild:<target> for a bundled
+// target's layout), triple and the text/data/bss sizes. An ELF whose loadable sections lie far
+// apart (code in flash, data loaded in RAM) gets a .bin per region instead of one
+// (bin_regions.h); every .bin's descriptor says where its first byte goes
+// (xbuild.firmware.load-address). index.json lists that one manifest with a ref name, so
+// `skopeo inspect --raw oci:DIR` and `skopeo copy oci:DIR docker://...` take it.
 #include "firmware/artifact.h"
 
 #include <map>
@@ -132,6 +133,7 @@ Result<Artifact> write_artifact(const Target& target, const ArtifactOptions& opt
   std::map<std::string, std::string> annotations = {{"xbuild.firmware.target", target.name},
                                                     {"xbuild.firmware.cpu", target.cpu},
                                                     {"xbuild.firmware.board", target.machine},
+                                                    {"xbuild.firmware.link", target.link},
                                                     {"xbuild.firmware.triple", target.triple},
                                                     {"xbuild.firmware.size.text", std::to_string(size.value().text)},
                                                     {"xbuild.firmware.size.data", std::to_string(size.value().data)},

@@ -61,6 +61,7 @@ bool stack_in_ram(std::uint32_t sp) {
 }  // namespace
 
 std::optional<std::uint32_t> vector_table_address(const Target& target) {
+  if (target.vector_table) return target.vector_table;
   for (const std::string& flag : target.ldflags) {
     std::size_t at = flag.find(kSectionStart);
     if (at == std::string::npos) continue;
@@ -128,7 +129,10 @@ std::vector<std::string> vector_table_hint(const Target& target, std::uint32_t a
               target.machine + "; without one it locks up (\"Lockup: can't escalate 3 to HardFault\")",
           "fix: link a vector table in section .vectors into every test executable: xbuild's own startup is in "
           "$LDFLAGS and the generated CMake and Meson files unless [firmware] startup = false; with your own, "
-          "name its source in [firmware] startup, or link it yourself"};
+          "name its source in [firmware] startup, or link it yourself" +
+              (target.linker_script.empty() ? std::string()
+                                            : "; the linker script " + target.link + " must place it at " +
+                                                  hex(address) + " (KEEP(*(.vectors)) first in that region)")};
 }
 
 }  // namespace xb::firmware

@@ -15,8 +15,8 @@
 
 namespace xb::firmware {
 
-// Where the target puts its vector table: the address its ldflags give section .vectors
-// (-Wl,--section-start=.vectors=ADDR); none when they name no such address.
+// Where the target puts its vector table: a project target's vector_table, else the address
+// its ldflags give section .vectors (-Wl,--section-start=.vectors=ADDR); none when neither says.
 std::optional<std::uint32_t> vector_table_address(const Target& target);
 
 // What is wrong with the vector table at `address` of `elf`, as the verdict's reason ("no

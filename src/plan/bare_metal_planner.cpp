@@ -1,7 +1,9 @@
-// Bare metal (none/arm/<name>): always crosses. The data file toolchains/firmware/<name>.toml
-// gives the compiler, its flags and the QEMU board; a Toolchain standing for that compiler goes
-// through the same discovery as the others (compiler, newlib headers, qemu-system-arm) and feeds
-// cache keys and `xbuild plan`. Tests run through `xbuild firmware test` (XBUILD_EXEC), and the
+// Bare metal (none/arm/<name>): always crosses. The project's own [firmware.target.<name>]
+// (found first) or else the data file toolchains/firmware/<name>.toml gives the compiler, its
+// flags and the QEMU board; a Toolchain standing for that compiler goes through the same
+// discovery as the others (compiler, newlib headers, qemu-system-arm) and feeds cache keys and
+// `xbuild plan`; a project target's definition and linker script digest are in its stages'
+// environment, so in their cache keys. Tests run through `xbuild firmware test` (XBUILD_EXEC), and the
 // target's [firmware] elf becomes its firmware artifact.
 #include "plan/planner.h"
 #include "toolchain/cross_files.h"
@@ -35,8 +37,9 @@ class BareMetalPlanner final : public TargetPlanner {
         target.problems.push_back(startup.error() + "; fix [firmware] startup in " + context_.config.file.string());
     }
     const firmware::Target* chosen = &with_startup;
-    target.reason = "bare metal: " + chosen->triple + " for " + chosen->cpu + " (toolchains/firmware/" + chosen->name +
-                    ".toml), tests on qemu-system-arm -M " + chosen->machine;
+    target.reason = "bare metal: " + chosen->triple + " for " + chosen->cpu + " (" + chosen->definition +
+                    (chosen->linker_script.empty() ? "" : ", linked with " + chosen->link) +
+                    "), tests on qemu-system-arm -M " + chosen->machine;
     Toolchain toolchain;
     toolchain.id = "firmware/" + chosen->name;
     toolchain.platform = target.platform;
@@ -49,14 +52,15 @@ class BareMetalPlanner final : public TargetPlanner {
     toolchain.meson = {"none", "arm", chosen->cpu, "little"};
     toolchain.cmake = {"Generic", "arm"};
     toolchain.packages = chosen->packages;
-    toolchain.source = context_.options.firmware_dir / (chosen->name + ".toml");
+    toolchain.source =
+        chosen->config.empty() ? context_.options.firmware_dir / (chosen->name + ".toml") : chosen->config;
     target.status = discover(toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
     check_requirements(context_, toolchain, target);
     target.toolchain = std::move(toolchain);
-    target.exec_prefix = {xbuild().string(), "firmware", "test", "--target", chosen->name};
+    target.exec_prefix = firmware::firmware_command(*chosen, xbuild(), "test");
     // Meson and CMake judge what they run by its exit status: `firmware exec`, not the test's verdict.
-    const std::vector<std::string> wrapper = {xbuild().string(), "firmware", "exec", "--target", chosen->name};
+    const std::vector<std::string> wrapper = firmware::firmware_command(*chosen, xbuild(), "exec");
     target.files.push_back(
         {meson_cross_path(context_.state_dir, target.platform), firmware::meson_cross_file(*chosen, wrapper)});
     target.files.push_back(
@@ -100,7 +104,8 @@ class BareMetalPlanner final : public TargetPlanner {
     return context_.options.xbuild_binary.empty() ? fs::path("xbuild") : context_.options.xbuild_binary;
   }
 
-  // The target's data file, or nullptr with a problem that names the known ones.
+  // The project's own target ([firmware.target.NAME]) or the bundled data file, or nullptr with
+  // a problem that names the known ones.
   const firmware::Target* find(TargetPlan& target) {
     if (!context_.firmware_targets)
       context_.firmware_targets.emplace(firmware::load_targets(context_.options.firmware_dir));
@@ -111,6 +116,17 @@ class BareMetalPlanner final : public TargetPlanner {
     }
     const std::string& name = target.platform.variant;
     std::vector<std::string> names;
+    for (const FirmwareTargetSpec& spec : context_.config.firmware.targets) {
+      names.push_back(spec.name);
+      if (spec.name != name || target.platform.architecture != "arm") continue;
+      Result<firmware::Target> own = firmware::project_target(spec, context_.config.file, known.value());
+      if (!own) {
+        target.problems.push_back(own.error());
+        return nullptr;
+      }
+      project_target_ = std::move(own.value());
+      return &*project_target_;
+    }
     const firmware::Target* found = nullptr;
     for (const firmware::Target& candidate : known.value()) {
       names.push_back(candidate.name);
@@ -127,6 +143,7 @@ class BareMetalPlanner final : public TargetPlanner {
   }
 
   PlanContext& context_;
+  std::optional<firmware::Target> project_target_;  // the last project target found
 };
 
 }  // namespace

@@ -143,7 +143,11 @@ std::map<std::string, std::string> stage_environment(const Target& target, const
   }
   env["XBUILD_FIRMWARE_CPU"] = target.cpu;
   env["XBUILD_FIRMWARE_MACHINE"] = target.machine;
-  env["XBUILD_EXEC"] = shell_join({xbuild.string(), "firmware", "test", "--target", target.name});
+  env["XBUILD_FIRMWARE_LINK"] = target.link;
+  // A project's own target: its definition and its script's content are in the cache keys.
+  if (!target.linker_script.empty()) env["XBUILD_FIRMWARE_LINKER_SCRIPT"] = target.linker_script.string();
+  if (!target.definition_digest.empty()) env["XBUILD_FIRMWARE_DEFINITION_SHA256"] = target.definition_digest;
+  env["XBUILD_EXEC"] = shell_join(firmware_command(target, xbuild, "test"));
   if (!meson_cross.empty()) env["XBUILD_MESON_CROSS_FILE"] = meson_cross.string();
   if (!cmake_toolchain.empty()) env["CMAKE_TOOLCHAIN_FILE"] = cmake_toolchain.string();
   return env;

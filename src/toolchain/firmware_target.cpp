@@ -85,14 +85,132 @@ Result<Startup> resolve_startup(const Target& target, const fs::path& directory,
   return startup;
 }
 
+namespace {
+
+// The base's ldflags without those that place sections (a linker script places them now).
+bool is_layout_flag(const std::string& flag) {
+  if (starts_with(flag, "-T")) return true;
+  if (!starts_with(flag, "-Wl,")) return false;
+  for (const std::string& part : split(flag.substr(4), ','))
+    if (starts_with(part, "--section-start") || starts_with(part, "-T") || starts_with(part, "--Ttext") ||
+        starts_with(part, "--Tdata") || starts_with(part, "--Tbss") || starts_with(part, "--script"))
+      return true;
+  return false;
+}
+
+std::string at(const SourceLocation& location) {
+  return location.file + ":" + std::to_string(location.line) + ":" + std::to_string(location.column) + ": ";
+}
+
+std::string definition_digest(const Target& target) {
+  Sha256 hash;
+  auto field = [&](const std::string& text) {
+    const std::string length = std::to_string(text.size()) + ":";
+    hash.update(length.data(), length.size());
+    hash.update(text.data(), text.size());
+  };
+  field("xbuild-firmware-target-1");
+  for (const std::string* text : {&target.name, &target.triple, &target.cpu, &target.qemu_cpu, &target.machine,
+                                  &target.link, &target.linker_script_digest})
+    field(*text);
+  for (const std::vector<std::string>* list : {&target.qemu_args, &target.cflags, &target.ldflags}) {
+    field(std::to_string(list->size()));
+    for (const std::string& word : *list) field(word);
+  }
+  field(std::to_string(target.stack_top));
+  field(target.vector_table ? std::to_string(*target.vector_table) : "-");
+  return hash.digest();
+}
+
+}  // namespace
+
+Result<Target> project_target(const FirmwareTargetSpec& spec, const fs::path& config_file,
+                              const std::vector<Target>& bundled) {
+  const std::string scope = "[firmware.target." + spec.name + "]";
+  std::vector<std::string> names;
+  for (const Target& candidate : bundled) names.push_back(candidate.name);
+  if (std::find(names.begin(), names.end(), spec.name) != names.end())
+    return fail(at(spec.location) + scope + " has the name of a bundled target (toolchains/firmware/" + spec.name +
+                ".toml): name your board otherwise, and write base = \"" + spec.name + "\" to start from it");
+  Target target;
+  target.triple = "arm-none-eabi";
+  target.packages = {{"compiler", {"gcc-arm-none-eabi", "libnewlib-arm-none-eabi"}}, {"runner", {"qemu-system-arm"}}};
+  target.ldflags = {"--specs=rdimon.specs"};  // without a base: newlib with semihosting, as every bundled one
+  if (!spec.base.empty()) {
+    auto base = std::find(names.begin(), names.end(), spec.base);
+    if (base == names.end()) {
+      std::string hint = closest_match(spec.base, names);
+      return fail(at(spec.base_location) + "base " + in_quotes(spec.base) + " in " + scope +
+                  " is not a bundled target" + (hint.empty() ? "" : "; did you mean " + in_quotes(hint) + "?") +
+                  " (known: " + join(names, ", ") + ")");
+    }
+    target = bundled[static_cast<std::size_t>(base - names.begin())];
+  }
+  target.name = spec.name;
+  const std::string base_cpu = target.cpu;
+  target.cpu = spec.cpu.value_or(target.cpu);
+  // A base's qemu_cpu follows its cpu; a new cpu is QEMU's too unless qemu_cpu says otherwise.
+  target.qemu_cpu = spec.qemu_cpu.value_or(spec.cpu && target.cpu != base_cpu ? target.cpu : target.qemu_cpu);
+  target.machine = spec.machine.value_or(target.machine);
+  target.cflags = spec.cflags.value_or(target.cflags);
+  target.qemu_args = spec.qemu_args.value_or(target.qemu_args);
+  target.stack_top = spec.stack_top.value_or(target.stack_top);
+  target.vector_table = spec.vector_table ? spec.vector_table : target.vector_table;
+  if (spec.ldflags) target.ldflags = *spec.ldflags;
+  if (!spec.linker_script.empty()) {
+    Result<std::string> digest = sha256_file(spec.linker_script_path);
+    if (!digest)
+      return fail("cannot read the linker script of " + scope + " in " + config_file.string() + ": " + digest.error());
+    if (!spec.ldflags)
+      target.ldflags.erase(std::remove_if(target.ldflags.begin(), target.ldflags.end(), is_layout_flag),
+                           target.ldflags.end());
+    target.ldflags.push_back("-Wl,-T," + spec.linker_script_path.string());
+    target.linker_script = spec.linker_script_path;
+    target.linker_script_digest = digest.value();
+    target.link = spec.linker_script;
+  } else {
+    target.link = "xbuild:" + (spec.base.empty() ? spec.name : spec.base);
+  }
+  target.config = config_file;
+  target.definition = config_file.filename().string() + " " + scope + (spec.base.empty() ? "" : ", base " + spec.base);
+  target.definition_digest = definition_digest(target);
+  return target;
+}
+
+Result<Target> resolve_target(const fs::path& directory, const std::string& name, const Config* project) {
+  if (project) {
+    for (const FirmwareTargetSpec& spec : project->firmware.targets) {
+      if (spec.name != name) continue;
+      Result<std::vector<Target>> bundled = load_targets(directory);
+      if (!bundled) return Failure{bundled.error()};
+      return project_target(spec, project->file, bundled.value());
+    }
+  }
+  Result<Target> found = find_target(directory, name);
+  if (found || !project || project->firmware.targets.empty()) return found;
+  std::vector<std::string> own;
+  for (const FirmwareTargetSpec& spec : project->firmware.targets) own.push_back(spec.name);
+  return Failure{found.error() + "; the project's own ([firmware.target.NAME] in " + project->file.string() +
+                 "): " + join(own, ", ")};
+}
+
+std::vector<std::string> firmware_command(const Target& target, const fs::path& xbuild, const std::string& command) {
+  std::vector<std::string> words = {xbuild.string(), "firmware", command, "--target", target.name};
+  if (!target.config.empty()) words.insert(words.end(), {"--config", target.config.string()});
+  return words;
+}
+
 Result<std::vector<Target>> load_targets(const fs::path& directory) {
   std::vector<Target> targets;
   Result<std::size_t> read =
       read_toml_files(directory, "cannot read the firmware targets in " + directory.string(),
                       [&](TomlReader& reader, const fs::path& file) {
                         if (std::optional<TomlTable> root = reader.parse())
-                          if (std::optional<Target> target = read_target(reader, *root, file.stem().string()))
+                          if (std::optional<Target> target = read_target(reader, *root, file.stem().string())) {
+                            target->definition = "toolchains/firmware/" + file.filename().string();
+                            target->link = "xbuild:" + target->name;
                             targets.push_back(std::move(*target));
+                          }
                       });
   if (!read) return fail(read.error());
   return targets;

@@ -499,5 +499,79 @@ entrypoint = ["/app/greet.exe", "--quiet"]
   EXPECT_FALSE(config.overrides.count("linux/amd64"));
 }
 
+// [firmware.target.NAME]: a board of the project's own, its linker script found in the project.
+TEST(Config, FirmwareTargetsOfTheProjectsOwn) {
+  testing::ScratchDir project;
+  project.write("board/stm32f405.ld", "MEMORY {}\n");
+  const fs::path file = project / "xbuild.toml";
+  ConfigResult result = parse_config(R"([project]
+name = "fw"
+[targets]
+firmware = ["stm32f405"]
+[stage.b]
+run = "make"
+[firmware.target.stm32f405]
+base = "cortex-m4f"
+machine = "netduinoplus2"
+linker_script = "board/./stm32f405.ld"
+vector_table = 0x08000000
+stack_top = 0x20020000
+qemu_args = ["-icount", "shift=0"]
+[firmware.target.bare]
+cpu = "cortex-m3"
+machine = "mps2-an385"
+cflags = ["-mcpu=cortex-m3", "-mthumb"]
+ldflags = ["--specs=rdimon.specs", "-Wl,--section-start=.vectors=0x0"]
+stack_top = 0x20400000
+)",
+                                     file);
+  const ConfigErrors* errors = std::get_if<ConfigErrors>(&result);
+  ASSERT_EQ(errors, nullptr) << errors->render();
+  const Config& config = std::get<Config>(result);
+  ASSERT_EQ(config.firmware.targets.size(), 2u);
+  const FirmwareTargetSpec& bare = config.firmware.targets[0];  // in name order
+  EXPECT_EQ(bare.name, "bare");
+  EXPECT_EQ(bare.base, "");
+  EXPECT_EQ(bare.cpu, "cortex-m3");
+  EXPECT_EQ(bare.ldflags, (std::vector<std::string>{"--specs=rdimon.specs", "-Wl,--section-start=.vectors=0x0"}));
+  EXPECT_FALSE(bare.vector_table);
+  EXPECT_EQ(bare.linker_script, "");
+  const FirmwareTargetSpec& board = config.firmware.targets[1];
+  EXPECT_EQ(board.name, "stm32f405");
+  EXPECT_EQ(board.base, "cortex-m4f");
+  EXPECT_EQ(board.base_location.line, 8);
+  EXPECT_EQ(board.base_location.column, 8);
+  EXPECT_EQ(board.location.line, 7);
+  EXPECT_EQ(board.machine, "netduinoplus2");
+  EXPECT_FALSE(board.cpu);
+  EXPECT_FALSE(board.cflags);
+  EXPECT_FALSE(board.ldflags);
+  EXPECT_EQ(board.qemu_args, (std::vector<std::string>{"-icount", "shift=0"}));
+  EXPECT_EQ(board.linker_script, "board/stm32f405.ld");
+  EXPECT_EQ(board.linker_script_path, project / "board" / "stm32f405.ld");
+  EXPECT_EQ(board.vector_table, 0x08000000u);
+  EXPECT_EQ(board.stack_top, 0x20020000u);
+}
+
+// A linker script that leaves the project through a symbolic link is outside it.
+TEST(Config, AFirmwareLinkerScriptMustStayInTheProject) {
+  testing::ScratchDir project;
+  testing::ScratchDir elsewhere;
+  elsewhere.write("board.ld", "MEMORY {}\n");
+  fs::create_directory_symlink(elsewhere.path(), project / "board");
+  ConfigResult result = parse_config(
+      "[project]\nname = \"fw\"\n[targets]\nfirmware = [\"b\"]\n[stage.b]\nrun = \"make\"\n"
+      "[firmware.target.b]\nbase = \"cortex-m4\"\nlinker_script = \"board/board.ld\"\nvector_table = 0\n"
+      "stack_top = 0x20000000\n",
+      project / "xbuild.toml");
+  const ConfigErrors* errors = std::get_if<ConfigErrors>(&result);
+  ASSERT_NE(errors, nullptr);
+  ASSERT_EQ(errors->diagnostics.size(), 1u) << errors->render();
+  EXPECT_EQ(errors->diagnostics[0].location.line, 9);
+  EXPECT_EQ(errors->diagnostics[0].message,
+            "\"linker_script\" in [firmware.target.b] must be a path relative to the project's directory, inside it: "
+            "\"board/board.ld\"");
+}
+
 }  // namespace
 }  // namespace xb

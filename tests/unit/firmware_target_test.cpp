@@ -271,5 +271,124 @@ TEST(FirmwareTarget, EveryProblemOfEveryFileIsReportedAtOnce) {
                                  "      | ^");
 }
 
+// A project's board on top of cortex-m4f: what it names replaces the base's, its linker script
+// replaces the base's layout flags, and the stages see (and cache by) its definition.
+TEST(FirmwareTarget, AProjectTargetStartsFromItsBase) {
+  ScratchDir project;
+  const fs::path script = project.write("board/stm32f405.ld", "MEMORY { FLASH (rx) : ORIGIN = 0x08000000 }\n");
+  const fs::path directory = data_directory() / "toolchains" / "firmware";
+  std::vector<Target> bundled = load_targets(directory).value();
+  FirmwareTargetSpec spec;
+  spec.name = "stm32f405";
+  spec.base = "cortex-m4f";
+  spec.machine = "netduinoplus2";
+  spec.linker_script = "board/stm32f405.ld";
+  spec.linker_script_path = script;
+  spec.vector_table = 0x08000000;
+  spec.stack_top = 0x20020000;
+  Result<Target> made = project_target(spec, project / "xbuild.toml", bundled);
+  ASSERT_TRUE(made.ok()) << made.error();
+  const Target& target = made.value();
+  EXPECT_EQ(target.name, "stm32f405");
+  EXPECT_EQ(target.triple, "arm-none-eabi");
+  EXPECT_EQ(target.cpu, "cortex-m4");
+  EXPECT_EQ(target.qemu_cpu, "cortex-m4");
+  EXPECT_EQ(target.machine, "netduinoplus2");
+  EXPECT_EQ(target.cflags,
+            (std::vector<std::string>{"-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"}));
+  EXPECT_EQ(target.ldflags, (std::vector<std::string>{"--specs=rdimon.specs", "-Wl,-T," + script.string()}));
+  EXPECT_EQ(target.stack_top, 0x20020000u);
+  EXPECT_EQ(target.vector_table, 0x08000000u);
+  EXPECT_EQ(target.link, "board/stm32f405.ld");
+  EXPECT_EQ(target.definition, "xbuild.toml [firmware.target.stm32f405], base cortex-m4f");
+  EXPECT_EQ(target.config, project / "xbuild.toml");
+  EXPECT_EQ(target.linker_script_digest, sha256_digest("MEMORY { FLASH (rx) : ORIGIN = 0x08000000 }\n"));
+  EXPECT_EQ(target.packages.at("runner"), (std::vector<std::string>{"qemu-system-arm"}));
+
+  auto env = stage_environment(target, "/usr/bin/xbuild", {}, {});
+  EXPECT_EQ(env.at("LDFLAGS"), "--specs=rdimon.specs -Wl,-T," + script.string());
+  EXPECT_EQ(env.at("XBUILD_FIRMWARE_LINK"), "board/stm32f405.ld");
+  EXPECT_EQ(env.at("XBUILD_FIRMWARE_LINKER_SCRIPT"), script.string());
+  EXPECT_EQ(env.at("XBUILD_FIRMWARE_DEFINITION_SHA256"), target.definition_digest);
+  EXPECT_EQ(env.at("XBUILD_EXEC"),
+            "/usr/bin/xbuild firmware test --target stm32f405 --config " + (project / "xbuild.toml").string());
+
+  // Editing the script, or any key, changes the definition's digest (so the stages' cache keys).
+  project.write("board/stm32f405.ld", "MEMORY { FLASH (rx) : ORIGIN = 0x08004000 }\n");
+  Target edited = project_target(spec, project / "xbuild.toml", bundled).value();
+  EXPECT_NE(edited.definition_digest, target.definition_digest);
+  spec.stack_top = 0x20010000;
+  EXPECT_NE(project_target(spec, project / "xbuild.toml", bundled).value().definition_digest, edited.definition_digest);
+
+  // Its own ldflags replace the base's entirely; the script still comes last.
+  spec.ldflags = std::vector<std::string>{"--specs=nosys.specs"};
+  EXPECT_EQ(project_target(spec, project / "xbuild.toml", bundled).value().ldflags,
+            (std::vector<std::string>{"--specs=nosys.specs", "-Wl,-T," + script.string()}));
+}
+
+TEST(FirmwareTarget, ABaseLayoutKeepsItsFlagsAndItsName) {
+  std::vector<Target> bundled = load_targets(data_directory() / "toolchains" / "firmware").value();
+  FirmwareTargetSpec spec;
+  spec.name = "m33-slow";
+  spec.base = "cortex-m33";
+  spec.qemu_args = std::vector<std::string>{"-icount", "shift=4"};
+  Target target = project_target(spec, "/p/xbuild.toml", bundled).value();
+  EXPECT_EQ(target.ldflags, (std::vector<std::string>{"--specs=rdimon.specs", "-Wl,--section-start=.vectors=0x10000000",
+                                                      "-Wl,-Ttext-segment=0x10008000"}));
+  EXPECT_EQ(target.link, "xbuild:cortex-m33");
+  EXPECT_EQ(target.qemu_args, (std::vector<std::string>{"-icount", "shift=4"}));
+  EXPECT_FALSE(target.vector_table);
+  EXPECT_EQ(find_target(data_directory() / "toolchains" / "firmware", "cortex-m33").value().link, "xbuild:cortex-m33");
+  // A new cpu is QEMU's cpu too.
+  spec.cpu = "cortex-m4";
+  EXPECT_EQ(project_target(spec, "/p/xbuild.toml", bundled).value().qemu_cpu, "cortex-m4");
+}
+
+TEST(FirmwareTarget, AProjectTargetSaysWhereItIsWrong) {
+  std::vector<Target> bundled = load_targets(data_directory() / "toolchains" / "firmware").value();
+  FirmwareTargetSpec spec;
+  spec.name = "board";
+  spec.base = "cortex-m4g";
+  spec.location = {"xbuild.toml", 7, 1};
+  spec.base_location = {"xbuild.toml", 8, 8};
+  Result<Target> unknown = project_target(spec, "/p/xbuild.toml", bundled);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error(),
+            "xbuild.toml:8:8: base \"cortex-m4g\" in [firmware.target.board] is not a bundled target; did you "
+            "mean \"cortex-m4\"? (known: cortex-m0, cortex-m0plus, cortex-m3, cortex-m33, cortex-m4, cortex-m4f, "
+            "cortex-m55, cortex-m7)");
+  spec.name = "cortex-m4";
+  spec.base = "cortex-m4f";
+  Result<Target> clash = project_target(spec, "/p/xbuild.toml", bundled);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error(),
+            "xbuild.toml:7:1: [firmware.target.cortex-m4] has the name of a bundled target "
+            "(toolchains/firmware/cortex-m4.toml): name your board otherwise, and write base = \"cortex-m4\" to start "
+            "from it");
+}
+
+// The project's own targets are found first; the bundled ones stay reachable.
+TEST(FirmwareTarget, ResolvingFindsTheProjectsTargetsFirst) {
+  const fs::path directory = data_directory() / "toolchains" / "firmware";
+  Config config;
+  config.file = "/p/xbuild.toml";
+  FirmwareTargetSpec spec;
+  spec.name = "board";
+  spec.base = "cortex-m3";
+  spec.machine = "mps2-an385";
+  config.firmware.targets.push_back(spec);
+  EXPECT_EQ(resolve_target(directory, "board", &config).value().definition,
+            "xbuild.toml [firmware.target.board], base cortex-m3");
+  EXPECT_EQ(resolve_target(directory, "cortex-m3", &config).value().definition, "toolchains/firmware/cortex-m3.toml");
+  Result<Target> missing = resolve_target(directory, "bord", &config);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("; the project's own ([firmware.target.NAME] in /p/xbuild.toml): board"),
+            std::string::npos)
+      << missing.error();
+  EXPECT_FALSE(resolve_target(directory, "board", nullptr).ok());
+  EXPECT_EQ(firmware_command(resolve_target(directory, "board", &config).value(), "xb", "exec"),
+            (std::vector<std::string>{"xb", "firmware", "exec", "--target", "board", "--config", "/p/xbuild.toml"}));
+}
+
 }  // namespace
 }  // namespace xb::firmware

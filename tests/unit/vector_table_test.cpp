@@ -69,6 +69,26 @@ TEST(VectorTableTest, EachTargetNamesWhereItsTableGoes) {
   EXPECT_EQ(vector_table_address(other), 0x8000000u);
 }
 
+// A project's board says where its linker script puts the table; the hint points at the script.
+TEST(VectorTableTest, AProjectsBoardNamesItsTableAndItsScript) {
+  Target board = target("cortex-m4f");
+  board.ldflags = {"--specs=rdimon.specs", "-Wl,-T,/p/board/stm32f405.ld"};
+  board.vector_table = 0x08000000u;
+  board.linker_script = "/p/board/stm32f405.ld";
+  board.link = "board/stm32f405.ld";
+  board.machine = "netduinoplus2";
+  EXPECT_EQ(vector_table_address(board), 0x08000000u);
+  std::vector<std::string> hint = vector_table_hint(board, 0x08000000u);
+  ASSERT_EQ(hint.size(), 2u);
+  EXPECT_EQ(hint[0],
+            "QEMU's Cortex-M reset loads the initial SP and PC from the vector table at 0x08000000 on netduinoplus2; "
+            "without one it locks up (\"Lockup: can't escalate 3 to HardFault\")");
+  EXPECT_NE(hint[1].find("; the linker script board/stm32f405.ld must place it at 0x08000000 (KEEP(*(.vectors)) first "
+                         "in that region)"),
+            std::string::npos)
+      << hint[1];
+}
+
 TEST(VectorTableTest, JudgesTablesArmGccLinked) {
   XB_REQUIRE_TOOLS("arm-none-eabi-gcc");
   ScratchDir scratch;

@@ -9,7 +9,9 @@
  *
  * Reset: on a build that uses the FPU (__ARM_FP: -mfloat-abi=hard or softfp) the handler grants
  * full access to CP10 and CP11 (CPACR |= 0xF << 20) and waits for it to take effect (DSB, ISB)
- * before anything can run an FP instruction; then it jumps to _start (rdimon.specs), which sets
+ * before anything can run an FP instruction; then it copies .data from flash when the linker
+ * script loads it elsewhere than it runs (_sidata != _sdata, up to _edata: a board's flash
+ * image), since newlib's _start does not; then it jumps to _start (rdimon.specs), which sets
  * up semihosting, the stack and the heap, calls main and passes its return value to exit, so
  * that it becomes QEMU's exit status. The handler is assembly so that no FP instruction can
  * come before the CPACR write.
@@ -64,9 +66,26 @@ __xbuild_reset:
     dsb
     isb
 #endif
-    ldr r0, =_start
+    ldr r0, =_sidata                /* .data's initial values (0: no such symbol) */
+    ldr r1, =_sdata                 /* .data (0: no such symbol) */
+    cmp r0, r1                      /* loaded where it runs: nothing to copy */
+    beq 2f
+    ldr r2, =_edata
+1:  cmp r1, r2
+    bhs 2f
+    ldr r3, [r0]
+    str r3, [r1]
+    adds r0, #4
+    adds r1, #4
+    b 1b
+2:  ldr r0, =_start
     bx r0
     .size __xbuild_reset, . - __xbuild_reset
+
+/* Defined by a project's linker script that loads .data into flash (AT> FLASH), as
+ * STM32CubeMX's do. The bundled targets' layouts (GNU ld's default script) define only _edata,
+ * so _sidata and _sdata are both 0 there and nothing is copied. */
+    .weak _sidata, _sdata, _edata
 
 /* One entry per exception: r1 = its name, then the common report. */
     .macro xbuild_fault name, text
