@@ -393,7 +393,9 @@ if ! want firmware; then
 elif command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
   cp -r "$root/examples/firmware" "$work/firmware"
   rm -rf "$work/firmware/.xbuild"
-  make -s -C "$work/firmware" OUT="$work/firmware/build" "$work/firmware/build/test.elf" >/dev/null
+  # The target's environment (CC, CFLAGS, LDFLAGS with xbuild's startup), as a stage has it.
+  (set -a; eval "$("$xbuild" firmware env --target cortex-m3 --config "$work/firmware/xbuild.toml" 2>/dev/null)"; set +a
+   make -s -C "$work/firmware" OUT="$work/firmware/build" "$work/firmware/build/test.elf" >/dev/null)
   elf="$work/firmware/build/test.elf"
   qemu=(qemu-system-arm -M mps2-an385 -cpu cortex-m3 -nographic -monitor none
     -semihosting-config enable=on,target=native)

@@ -1,6 +1,7 @@
 #include "build/firmware_sizes.h"
 
 #include "firmware/artifact.h"
+#include "report/report.h"
 #include "run/terminal.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -35,7 +36,12 @@ SizeBaseline read_size_baseline(const std::optional<fs::path>& file, const Confi
                 2);
   Result<std::string> text = read_file(*baseline.file);
   if (!text) throw Error("cannot read the size baseline: " + text.error(), 2);
-  Result<std::vector<firmware::SizeRow>> rows = firmware::parse_size_table(text.value(), file->string());
+  // A --metadata-file of an earlier run is JSON; a size table is text.
+  const std::size_t first = text.value().find_first_not_of(" \t\r\n");
+  Result<std::vector<firmware::SizeRow>> rows =
+      first != std::string::npos && text.value()[first] == '{'
+          ? metadata_firmware_sizes(text.value(), "the size baseline " + file->string())
+          : firmware::parse_size_table(text.value(), file->string());
   if (!rows) throw Error(rows.error(), 2);
   Result<std::map<std::string, firmware::Sizes>> matched =
       firmware::match_baseline(rows.value(), targets, file->string());
@@ -46,7 +52,9 @@ SizeBaseline read_size_baseline(const std::optional<fs::path>& file, const Confi
 
 fs::path size_table_file(const Plan& plan) { return plan.state_dir / "firmware-size.txt"; }
 
-void check_firmware_sizes(const Config& config, const Plan& plan, const SizeBaseline& baseline, Terminal& terminal) {
+std::map<std::string, firmware::Sizes> check_firmware_sizes(const Config& config, const Plan& plan,
+                                                            const SizeBaseline& baseline, Terminal& terminal) {
+  std::map<std::string, firmware::Sizes> by_platform;
   std::vector<firmware::TargetSizes> measured;
   std::vector<std::string> overruns;
   for (const TargetPlan& target : plan.targets) {
@@ -62,14 +70,16 @@ void check_firmware_sizes(const Config& config, const Plan& plan, const SizeBase
     terminal.status_line(firmware::size_line(sizes, baseline.file.has_value()));
     for (std::string& line : firmware::budget_overruns(name, sizes.sizes, sizes.budget)) overruns.push_back(line);
     measured.push_back(sizes);
+    by_platform[target.platform.str()] = sizes.sizes;
   }
-  if (measured.empty()) return;
+  if (measured.empty()) return by_platform;
   Status written =
       write_file_atomic(size_table_file(plan), firmware::render_size_table(measured, baseline.file.has_value()));
   if (!written) throw Error(written.error());
   if (!overruns.empty())
     throw Error(join(overruns, "\n") + "\nmake the firmware smaller, or raise max_flash / max_ram in [firmware] of " +
                 config.file.string());
+  return by_platform;
 }
 
 }  // namespace xb

@@ -32,7 +32,9 @@ SizeBaseline read_size_baseline(const std::optional<std::filesystem::path>& file
 std::filesystem::path size_table_file(const Plan& plan);
 
 // The pass: measures, prints, writes the table; throws xb::Error with a line per limit a target
-// is over. A target whose ELF is missing is left to packaging, which names it.
-void check_firmware_sizes(const Config& config, const Plan& plan, const SizeBaseline& baseline, Terminal& terminal);
+// is over. A target whose ELF is missing is left to packaging, which names it. Returns the sizes
+// by platform ("none/arm/cortex-m4"), for the --metadata-file.
+std::map<std::string, firmware::Sizes> check_firmware_sizes(const Config& config, const Plan& plan,
+                                                            const SizeBaseline& baseline, Terminal& terminal);
 
 }  // namespace xb

@@ -100,7 +100,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);
   }
-  check_firmware_sizes(inputs.config, plan, baseline, terminal);  // deltas, firmware-size.txt, budgets
+  std::map<std::string, firmware::Sizes> sizes =
+      check_firmware_sizes(inputs.config, plan, baseline, terminal);  // deltas, firmware-size.txt, budgets
+  outcome.firmware_sizes = &sizes;
   PackageResult images = publish({inputs.config, plan, inputs.output, bases, cache, inputs.push_references, registry},
                                  &packer, terminal);  // images, index, output; --push
   outcome.images = &images;

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "firmware/size_budget.h"
 #include "package/package.h"
 #include "run/scheduler.h"
 
@@ -22,6 +25,7 @@ struct ReportRequest {
   const PackageResult* images;      // null when nothing was packaged
   std::optional<std::filesystem::path> metadata_file;
   std::optional<std::filesystem::path> junit_file;
+  const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
 };
 
 void report(const ReportRequest& request, Terminal& terminal);

@@ -73,8 +73,8 @@ int run_cli(int argc, char** argv) {
                       "Write a JUnit XML report (a testcase per test a stage's log reports: Unity, GoogleTest, "
                       "CppUTest; else per platform x stage)");
   run_app->add_option("--size-baseline", run.size_baseline,
-                      "Print each firmware target's size change against this table (an earlier run's "
-                      ".xbuild/firmware-size.txt, or arm-none-eabi-size output)");
+                      "Print each firmware target's size change against an earlier run's --metadata-file or "
+                      ".xbuild/firmware-size.txt, or arm-none-eabi-size output");
   run_app->add_option("--progress", run.progress, "auto (tty on a terminal, else plain), tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
       ->capture_default_str();

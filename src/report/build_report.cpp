@@ -34,7 +34,8 @@ void read_log(StageReport& stage) {
 }  // namespace
 
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
-                              const std::vector<bool>& cached, const PackageResult* images) {
+                              const std::vector<bool>& cached, const PackageResult* images,
+                              const std::map<std::string, firmware::Sizes>* firmware_sizes) {
   BuildReport report;
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     PlatformReport platform;
@@ -64,6 +65,9 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
       platform.manifest_digest = images->images[target].manifest.digest;
       platform.manifest_size = images->images[target].manifest.size;
     }
+    if (firmware_sizes)
+      if (auto found = firmware_sizes->find(platform.platform); found != firmware_sizes->end())
+        platform.firmware_size = found->second;
     report.platforms.push_back(platform);
   }
   if (images) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "package/package.h"
@@ -12,9 +14,11 @@
 
 namespace xb {
 
-// `cached` is parallel to Plan::jobs; `images` is null when nothing was packaged.
+// `cached` is parallel to Plan::jobs; `images` is null when nothing was packaged; `firmware_sizes`
+// (by platform, "none/arm/cortex-m4") null when none were measured.
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
-                              const std::vector<bool>& cached, const PackageResult* images);
+                              const std::vector<bool>& cached, const PackageResult* images,
+                              const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr);
 
 // Writes the requested files atomically (each is skipped when its path is empty).
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,

@@ -83,6 +83,9 @@ std::string render_metadata(const BuildReport& report) {
     out += fmt::format("{}\n    {}: {{\n", index ? "," : "", json_quote(platform.platform));
     if (!platform.manifest_digest.empty())
       out += fmt::format("      \"containerimage.digest\": {},\n", json_quote(platform.manifest_digest));
+    if (platform.firmware_size)
+      out += fmt::format("      \"firmware.size\": {{\"text\": {}, \"data\": {}, \"bss\": {}}},\n",
+                         platform.firmware_size->text, platform.firmware_size->data, platform.firmware_size->bss);
     out += fmt::format("      \"strategy\": {},\n      \"stages\": {{", json_quote(platform.strategy));
     for (std::size_t stage = 0; stage < platform.stages.size(); ++stage)
       out += fmt::format("{}\n        {}: {}", stage ? "," : "", json_quote(platform.stages[stage].stage),

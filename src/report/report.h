@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "firmware/size_budget.h"
 #include "firmware/test_lines.h"
 #include "util/error.h"
 
@@ -27,6 +30,7 @@ struct PlatformReport {
   std::vector<StageReport> stages;
   std::string manifest_digest;  // empty when no image was written
   std::int64_t manifest_size = 0;
+  std::optional<firmware::Sizes> firmware_size;  // a bare-metal target's measured ELF
 };
 
 struct BuildReport {
@@ -42,7 +46,13 @@ std::string render_summary(const BuildReport& report);
 
 // {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
 //  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {...}}, ...}}
+// A firmware target's entry also holds "firmware.size": {"text": N, "data": N, "bss": N}.
 std::string render_metadata(const BuildReport& report);
+
+// The "firmware.size" of each none/arm/<target> entry of a --metadata-file, as size rows named
+// by target (a --size-baseline). A file that is no JSON, or holds no firmware sizes, is an error
+// naming `file`.
+Result<std::vector<firmware::SizeRow>> metadata_firmware_sizes(std::string_view text, const std::string& file);
 
 // One <testsuite> per platform. A stage whose log reports tests gives one <testcase> per test
 // (classname "<platform>.<stage>", the test's name; a failure with its message and file:line,

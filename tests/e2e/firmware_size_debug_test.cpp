@@ -93,13 +93,17 @@ TEST(FirmwareSizeE2E, SizesArePrintedAndABudgetOverrunFailsTheRunBeforeAnythingI
                                    " of 64 KiB (" + ram_share(m33) + ")\n"))
       << output;
   // Only the target over its budget is named, with its numbers, and the fix.
-  char over[64], flash[64], text[64], data[64];
-  std::snprintf(flash, sizeof flash, "%.1f KiB", static_cast<double>(m3_flash) / 1024.0);
-  std::snprintf(over, sizeof over, "%.1f KiB", static_cast<double>(m3_flash - 16384) / 1024.0);
-  std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(m3.text) / 1024.0);
-  std::snprintf(data, sizeof data, "%.1f KiB", static_cast<double>(m3.data) / 1024.0);
-  EXPECT_TRUE(contains(result.err, "xbuild: error: cortex-m3: flash " + std::string(flash) + " > max_flash 16 KiB, " +
-                                       over + " over (text " + text + " + data " + data +
+  // KiB with one decimal, none when it is 0 ("32 KiB").
+  auto kib = [](std::uint64_t bytes) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / 1024.0);
+    std::string number = text;
+    if (number.ends_with(".0")) number.resize(number.size() - 2);
+    return number + " KiB";
+  };
+  const std::string flash = kib(m3_flash), over = kib(m3_flash - 16384), text = kib(m3.text), data = kib(m3.data);
+  EXPECT_TRUE(contains(result.err, "xbuild: error: cortex-m3: flash " + flash + " > max_flash 16 KiB, " + over +
+                                       " over (text " + text + " + data " + data +
                                        ")\nmake the firmware smaller, or raise max_flash / max_ram in [firmware] of " +
                                        (project / "xbuild.toml").string() + "\n"))
       << result.err;
@@ -118,11 +122,17 @@ TEST(FirmwareSizeE2E, ABaselineFromAnEarlierRunGivesTheDeltasOfAChange) {
   XB_REQUIRE_TOOLS(kSizeTools);
   ScratchDir scratch;
   fs::path project = firmware_project(scratch, "max_flash = \"256K\"\n");
-  CommandResult first = xbuild({"run", "xbuild.toml", "--progress", "plain"}, project);
+  const fs::path metadata = scratch / "metadata.json";
+  CommandResult first =
+      xbuild({"run", "xbuild.toml", "--progress", "plain", "--metadata-file", metadata.string()}, project);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   const Sizes before = size_of(elf_of(project, "cortex-m3"));
   const fs::path baseline = scratch / "baseline.txt";
   fs::copy_file(project / ".xbuild" / "firmware-size.txt", baseline);
+  // The metadata file records the sizes too: a baseline a CI job keeps anyway.
+  EXPECT_TRUE(contains(read_file(metadata).value(), "\"firmware.size\": {\"text\": " + std::to_string(before.text) +
+                                                        ", \"data\": " + std::to_string(before.data) +
+                                                        ", \"bss\": " + std::to_string(before.bss) + "},\n"));
 
   // A change to the firmware: one more call, a few bytes of text more.
   std::string main_c = read_file(project / "main.c").value();
@@ -150,6 +160,13 @@ TEST(FirmwareSizeE2E, ABaselineFromAnEarlierRunGivesTheDeltasOfAChange) {
   EXPECT_TRUE(contains(table, "\t" + delta(after.text, before.text) + "\t" + delta(after.data, before.data) + "\t" +
                                   delta(after.bss, before.bss) + "\tcortex-m3\n"))
       << table;
+  // The first run's --metadata-file as the baseline gives the same deltas.
+  CommandResult third =
+      xbuild({"run", "xbuild.toml", "--progress", "plain", "--size-baseline", metadata.string()}, project);
+  ASSERT_EQ(third.exit_code, 0) << third.out << third.err;
+  EXPECT_TRUE(contains(third.out + third.err, "firmware cortex-m3: text " + std::to_string(after.text) + " (" +
+                                                  delta(after.text, before.text) + "), data "))
+      << third.out + third.err;
 }
 
 TEST(FirmwareSizeE2E, ABaselineThatIsNoSizeTableStopsTheRunBeforeAnythingRuns) {
@@ -160,6 +177,13 @@ TEST(FirmwareSizeE2E, ABaselineThatIsNoSizeTableStopsTheRunBeforeAnythingRuns) {
       xbuild({"run", "xbuild.toml", "--progress", "plain", "--size-baseline", metadata.string()}, project);
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_EQ(result.err, "xbuild: error: the size baseline " + metadata.string() +
+                            " is a metadata file without firmware sizes: use the --metadata-file of a run that built "
+                            "firmware targets (xbuild run --metadata-file FILE)\n");
+  EXPECT_FALSE(fs::exists(project / ".xbuild"));
+  fs::path text = scratch.write("sizes.txt", "hello\n");
+  result = xbuild({"run", "xbuild.toml", "--progress", "plain", "--size-baseline", text.string()}, project);
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_EQ(result.err, "xbuild: error: the size baseline " + text.string() +
                             " is not a size table: its first line must name the columns text, data and bss, and last "
                             "target or filename (as arm-none-eabi-size prints them, or as xbuild run writes "
                             "<state dir>/firmware-size.txt)\n");
@@ -322,8 +346,9 @@ TEST(FirmwareDebugE2E, GdbAttachesBreaksAtMainAndReadsAVariableAndARegister) {
                               "finish",        "-ex",        "print/x $r0",
                               "-ex",           "kill"});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-  // Halted at reset: gdb finds the CPU at newlib's _start, the reset handler of the vector table.
-  EXPECT_EQ(result.out.substr(0, result.out.find('\n')), "_start () at ../../../../../../../libgloss/arm/crt0.S:285");
+  // Halted at reset: gdb finds the CPU at the reset handler of xbuild's startup.
+  const std::string first = result.out.substr(0, result.out.find('\n'));
+  EXPECT_TRUE(first.starts_with("0x") && first.ends_with(" in __xbuild_reset ()")) << first;
   EXPECT_TRUE(contains(result.out, "\nBreakpoint 1, main () at main.c:8\n$1 = \"123456789\"\n")) << result.out;
   EXPECT_TRUE(contains(result.out, "\nValue returned is $2 = 10673\n$3 = 0x29b1\n")) << result.out;  // crc16 = 0x29B1
   EXPECT_TRUE(contains(result.out, "[Inferior 1 (process 1) killed]\n")) << result.out;

@@ -76,6 +76,11 @@ TEST(SizeBaseline, MistakesAreErrorsWithExitStatus2) {
   fs::path json = scratch.write("metadata.json", "{\"containerimage.digest\": \"sha256:00\"}\n");
   EXPECT_EQ(error_of(json, firmware),
             "the size baseline " + json.string() +
+                " is a metadata file without firmware sizes: use the --metadata-file of a run that built firmware "
+                "targets (xbuild run --metadata-file FILE)");
+  fs::path words = scratch.write("words.txt", "hello\n");
+  EXPECT_EQ(error_of(words, firmware),
+            "the size baseline " + words.string() +
                 " is not a size table: its first line must name the columns text, data and bss, and last target or "
                 "filename (as arm-none-eabi-size prints them, or as xbuild run writes <state dir>/firmware-size.txt)");
   fs::path other = scratch.write("other.txt", "text data bss target\n1 2 3 cortex-m33\n");

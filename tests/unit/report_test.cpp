@@ -74,6 +74,43 @@ TEST(Report, MetadataIsBuildxLike) {
                 "}\n");
 }
 
+// A firmware target's sizes go into the metadata file, and come back from it as a baseline.
+TEST(Report, MetadataRecordsFirmwareSizesThatReadBackAsABaseline) {
+  BuildReport report;
+  PlatformReport firmware{"none/arm/cortex-m4", "cross", {{"build", "ok", 1.0, "", {}}}, kAmd64, 400};
+  firmware.firmware_size = firmware::Sizes{7080, 108, 340};
+  report.platforms = {firmware, {"linux/amd64", "native", {{"build", "ok", 1.3, "", {}}}, kArm64, 500}};
+  const std::string metadata = render_metadata(report);
+  EXPECT_NE(metadata.find("    \"none/arm/cortex-m4\": {\n"
+                          "      \"containerimage.digest\": \"" +
+                          kAmd64 +
+                          "\",\n"
+                          "      \"firmware.size\": {\"text\": 7080, \"data\": 108, \"bss\": 340},\n"
+                          "      \"strategy\": \"cross\",\n"),
+            std::string::npos)
+      << metadata;
+  Result<std::vector<firmware::SizeRow>> rows = metadata_firmware_sizes(metadata, "meta.json");
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows.value().size(), 1u);
+  EXPECT_EQ(rows.value()[0].name, "cortex-m4");
+  EXPECT_EQ(rows.value()[0].sizes, (firmware::Sizes{7080, 108, 340}));
+}
+
+TEST(Report, AMetadataBaselineWithoutSizesOrNotJsonIsAnError) {
+  EXPECT_EQ(metadata_firmware_sizes("{\"platforms\": {\"linux/amd64\": {}}}", "m.json").error(),
+            "m.json is a metadata file without firmware sizes: use the --metadata-file of a run that built firmware "
+            "targets (xbuild run --metadata-file FILE)");
+  EXPECT_EQ(metadata_firmware_sizes("{\"platforms\": {", "m.json").error(),
+            "m.json is not JSON (a --size-baseline is an earlier run's --metadata-file, its firmware-size.txt, or "
+            "arm-none-eabi-size output)");
+  EXPECT_EQ(
+      metadata_firmware_sizes(
+          "{\"platforms\": {\"none/arm/cortex-m3\": {\"firmware.size\": {\"text\": -1, \"data\": 0, \"bss\": 0}}}}",
+          "m.json")
+          .error(),
+      "m.json: \"firmware.size\" of none/arm/cortex-m3 must hold \"text\", \"data\" and \"bss\" as byte counts");
+}
+
 TEST(Report, JunitHasATestcasePerStageAndTheLogTailOfAFailure) {
   ScratchDir scratch;
   std::string log;
