@@ -51,16 +51,21 @@ struct FirmwareOptions {
   fs::path state_dir;  // empty: <the config's directory>/.xbuild, as `xbuild run` has it
 };
 
-// The project's own target ([firmware.target.NAME] in --config, read when the file is there)
-// or a bundled one.
-firmware::Target load(const FirmwareOptions& options) {
+// --config, read when the file is there.
+std::optional<Config> project_config(const FirmwareOptions& options) {
   const fs::path config = fs::absolute(options.config_file).lexically_normal();
-  std::optional<Config> project;
-  if (fs::is_regular_file(config)) project = read_config(config);
+  if (!fs::is_regular_file(config)) return std::nullopt;
+  return read_config(config);
+}
+
+// The project's own target ([firmware.target.NAME] in `project`) or a bundled one.
+firmware::Target load(const FirmwareOptions& options, const std::optional<Config>& project) {
   return firmware::resolve_target(data_directory() / "toolchains" / "firmware", options.target,
                                   project ? &*project : nullptr)
       .value_or_throw();
 }
+
+firmware::Target load(const FirmwareOptions& options) { return load(options, project_config(options)); }
 
 fs::path self_path() {
   std::error_code error;
@@ -82,13 +87,13 @@ fs::path state_directory(const FirmwareOptions& options) {
 }
 
 int env_command(const FirmwareOptions& options) {
-  firmware::Target target = load(options);
+  const std::optional<Config> project = project_config(options);
+  firmware::Target target = load(options, project);
   const fs::path state_dir = state_directory(options);
   const fs::path dir = state_dir / "firmware" / target.name;
   // The startup the project's [firmware] startup names (without a project: xbuild's own),
   // compiled into the state directory as `xbuild run` does.
-  const fs::path config = fs::absolute(options.config_file).lexically_normal();
-  FirmwareSpec spec = fs::is_regular_file(config) ? read_config(config).firmware : FirmwareSpec{};
+  const FirmwareSpec spec = project ? project->firmware : FirmwareSpec{};
   if (spec.startup) {
     target.startup =
         firmware::resolve_startup(target, data_directory() / "toolchains" / "firmware", spec.startup_source, state_dir)

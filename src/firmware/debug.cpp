@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "firmware/qemu_test.h"
+#include "util/probe.h"
 #include "util/strings.h"
 
 namespace xb::firmware {
@@ -34,13 +35,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::chrono::seconds kListenTimeout{10};
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  for (const std::string& dir : split(path ? path : "", ':'))
-    if (!dir.empty() && ::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
-  return false;
-}
 
 int exit_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -182,11 +176,11 @@ bool listening(int port) {
 
 Result<int> debug(const Target& target, const DebugOptions& options) {
   if (!fs::is_regular_file(options.elf)) return Failure{options.elf.string() + " does not exist; build it first"};
-  if (!options.print_only && !on_path(kGdb))
+  if (!options.print_only && find_program(kGdb).empty())
     return Failure{std::string(kGdb) +
                    " is not on PATH; install it (apt-get install gdb-multiarch), or use --print "
                    "and attach a gdb of your own"};
-  if (!on_path("qemu-system-arm"))
+  if (find_program("qemu-system-arm").empty())
     return Failure{"qemu-system-arm is not on PATH; install " + join(target.packages.at("runner"), " ") + " (target " +
                    target.name + ")"};
   int port = options.port;

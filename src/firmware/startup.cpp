@@ -23,27 +23,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `program` as PATH finds it, or empty.
-fs::path on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  for (const std::string& directory : split(path ? path : "", ':')) {
-    if (directory.empty()) continue;
-    fs::path candidate = fs::path(directory) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      std::error_code error;
-      fs::path resolved = fs::canonical(candidate, error);
-      return error ? candidate : resolved;
-    }
-  }
-  return {};
-}
-
 // What the compiler is: its file, size and modification time ("" when PATH lacks it: the
 // compile then fails and says so).
 std::string compiler_identity(const std::string& program) {
-  fs::path found = on_path(program);
+  fs::path found = find_program(program);
   if (found.empty()) return "";
   std::error_code error;
+  if (fs::path resolved = fs::canonical(found, error); !error) found = resolved;
   auto size = fs::file_size(found, error);
   auto time = fs::last_write_time(found, error);
   if (error) return found.string();

@@ -42,12 +42,6 @@ namespace bp = boost::process;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-constexpr std::size_t kReadSize = std::size_t{64} * 1024;
-
-// The file `name` names on the search path `path_variable` ("dir:dir:..."): as it is when it
-// holds a slash, else the first executable regular file; empty when there is none.
 fs::path find_program(const std::string& name, const std::string& path_variable) {
   if (name.find('/') != std::string::npos) return name;
   for (const std::string& directory : split(path_variable, ':')) {
@@ -57,6 +51,15 @@ fs::path find_program(const std::string& name, const std::string& path_variable)
   }
   return {};
 }
+
+fs::path find_program(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  return find_program(name, path ? path : "");
+}
+
+namespace {
+
+constexpr std::size_t kReadSize = std::size_t{64} * 1024;
 
 std::string search_path(const CommandOptions& options) {
   auto set = options.env.find("PATH");

@@ -44,6 +44,12 @@ struct CommandExit {
   bool success() const { return !timed_out && !idle_timed_out && exit_status == 0 && term_signal == 0; }
 };
 
+// The file `name` names on the search path `path_variable` ("dir:dir:..."): as it is when it
+// holds a slash, else the first executable regular file; empty when there is none. Without
+// `path_variable`, this process's PATH.
+std::filesystem::path find_program(const std::string& name, const std::string& path_variable);
+std::filesystem::path find_program(const std::string& name);
+
 // Runs argv and returns when the child has exited and its output has ended (or, after it has
 // exited, when the timeout is reached: a process that left its group may hold the output
 // open). argv[0] is looked up on PATH (the one in `env` when it sets one); stdin is /dev/null.
