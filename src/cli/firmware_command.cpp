@@ -198,11 +198,8 @@ int exec_command(const FirmwareOptions& options, const std::vector<std::string>&
   std::vector<std::string> command =
       firmware::qemu_command(target, elf,
                              icount && *icount ? icount_shift(icount, "XBUILD_FIRMWARE_ICOUNT=")
-                                               : std::optional<int>(firmware::kDefaultIcountShift));
-  for (std::string& word : command) {
-    if (!starts_with(word, "enable=on,")) continue;                                     // -semihosting-config's value
-    for (const std::string& arg : args) word += ",arg=" + replace_all(arg, ",", ",,");  // QEMU's comma escape
-  }
+                                               : std::optional<int>(firmware::kDefaultIcountShift),
+                             args);
   std::vector<char*> argv;
   for (std::string& word : command) argv.push_back(word.data());
   argv.push_back(nullptr);

@@ -23,25 +23,21 @@
 namespace xb::firmware {
 
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf,
-                                      std::optional<int> icount_shift) {
-  std::vector<std::string> argv = {"qemu-system-arm",
-                                   "-M",
-                                   target.machine,
-                                   "-cpu",
-                                   target.qemu_cpu,
-                                   "-nographic",
-                                   "-monitor",
-                                   "none",
-                                   "-semihosting-config",
-                                   "enable=on,target=native"};
+                                      std::optional<int> icount_shift, const std::vector<std::string>& program_args) {
+  std::string semihosting = "enable=on,target=native";
+  for (const std::string& arg : program_args)
+    semihosting += ",arg=" + replace_all(arg, ",", ",,");  // QEMU's comma escape
+  std::vector<std::string> command = {"qemu-system-arm",     "-M",         target.machine, "-cpu",
+                                      target.qemu_cpu,       "-nographic", "-monitor",     "none",
+                                      "-semihosting-config", semihosting};
   if (icount_shift) {
-    argv.push_back("-icount");
-    argv.push_back("shift=" + std::to_string(*icount_shift) + ",align=off,sleep=off");
+    command.push_back("-icount");
+    command.push_back("shift=" + std::to_string(*icount_shift) + ",align=off,sleep=off");
   }
-  argv.insert(argv.end(), target.qemu_args.begin(), target.qemu_args.end());
-  argv.push_back("-kernel");
-  argv.push_back(elf.string());
-  return argv;
+  command.insert(command.end(), target.qemu_args.begin(), target.qemu_args.end());
+  command.push_back("-kernel");
+  command.push_back(elf.string());
+  return command;
 }
 
 namespace {

@@ -81,9 +81,11 @@ std::string verdict_line(const Target& target, const std::filesystem::path& elf,
 std::optional<std::string> last_failed_verdict(std::string_view log);
 
 // The qemu-system-arm command line for `elf` on the target's machine and CPU, with instruction
-// counting at `icount_shift` when it is given.
+// counting at `icount_shift` when it is given, and `program_args` as the program's semihosting
+// arguments (the first its name; QEMU joins them with spaces).
 std::vector<std::string> qemu_command(const Target& target, const std::filesystem::path& elf,
-                                      std::optional<int> icount_shift = std::nullopt);
+                                      std::optional<int> icount_shift = std::nullopt,
+                                      const std::vector<std::string>& program_args = {});
 
 // Runs the test synchronously (util/probe.h run_sync). Passed: QEMU exits 0 and the console matches the pattern.
 // An ELF without a vector table where the target's ldflags put it (firmware/vector_table.h)
