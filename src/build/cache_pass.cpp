@@ -107,6 +107,15 @@ std::string package_key(const Config& config, const CacheKeys& keys) {
 
 }  // namespace
 
+std::vector<std::string> root_filesystem_stamps(const Plan& plan) {
+  std::vector<std::string> stamps(plan.targets.size());
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    const std::optional<EmulationPlan>& emulation = plan.targets[target].emulation;
+    if (emulation && emulation->rootfs_image.empty()) stamps[target] = output_stamp("", emulation->rootfs, {});
+  }
+  return stamps;
+}
+
 CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings) {
   CacheLookup cache;
   cache.cached.assign(plan.jobs.size(), false);
@@ -115,15 +124,10 @@ CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSet
   cache.store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
   Result<std::map<std::string, std::string>> inputs = hash_stage_inputs(config, plan.state_dir);
   if (!inputs) throw Error(inputs.error());
-  // A root filesystem given as a directory is named by what it holds now.
-  std::vector<std::string> rootfs_stamps(plan.targets.size());
-  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
-    const std::optional<EmulationPlan>& emulation = plan.targets[target].emulation;
-    if (emulation && emulation->rootfs_image.empty()) rootfs_stamps[target] = output_stamp("", emulation->rootfs, {});
-  }
-  cache.keys = compute_cache_keys(plan, config.directory, inputs.value(), process_environment(), rootfs_stamps);
+  cache.keys =
+      compute_cache_keys(plan, config.directory, inputs.value(), process_environment(), root_filesystem_stamps(plan));
   for (std::size_t index : dependency_order(plan)) {
-    bool hit = cache.store->contains(cache.keys.jobs[index]);
+    bool hit = settings.read && cache.store->contains(cache.keys.jobs[index]);
     for (std::size_t need : plan.jobs[index].needs) hit = hit && cache.cached[need];
     cache.cached[index] = hit;
   }

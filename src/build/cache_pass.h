@@ -20,6 +20,7 @@ class Terminal;
 
 struct CacheSettings {
   bool enabled = true;                       // --no-cache turns it off
+  bool read = true;                          // --clean: every job runs, and those that succeed are stored
   std::optional<std::filesystem::path> dir;  // --cache-dir, else default_cache_dir()
 };
 
@@ -35,6 +36,10 @@ struct CacheLookup {
   // with --no-cache.
   std::string package_key;
 };
+
+// The stamp of each target's root filesystem given as a directory (what it holds now: its part
+// in the keys), parallel to Plan::targets; empty for the others.
+std::vector<std::string> root_filesystem_stamps(const Plan& plan);
 
 // Every job's key, and which jobs are restored: those whose entry is stored and whose needs
 // are all restored too (a job whose needs run again must run after them).

@@ -5,6 +5,7 @@
 // before any pass writes into it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "build/base_images.h"
@@ -20,6 +21,7 @@
 #include "build/shard.h"
 #include "build/state_dir.h"
 #include "build/trees.h"
+#include "build/work_dirs.h"
 #include "cache/store.h"
 #include "emulate/private_binfmt.h"
 #include "run/terminal.h"
@@ -43,10 +45,15 @@ Services machine_services() {
 
 namespace {
 
-// Compiler versions are part of the cache keys and of nothing else a run writes: remembered next
-// to the cache, and not asked at all with --no-cache (each would be a process start).
-std::unique_ptr<ToolFinder> run_tool_finder(const RunOptions& options) {
-  if (options.no_cache) return make_versionless_tool_finder();
+bool keeps_directories(const Config& config) {
+  return std::any_of(config.stages.begin(), config.stages.end(), [](const StageSpec& s) { return !s.keep.empty(); });
+}
+
+// Compiler versions are part of the cache keys and of the kept directories' keys, and of nothing
+// else a run writes: remembered next to the cache, and not asked at all with --no-cache when no
+// stage keeps a directory (each would be a process start).
+std::unique_ptr<ToolFinder> run_tool_finder(const RunOptions& options, const Config& config) {
+  if (options.no_cache && !keeps_directories(config)) return make_versionless_tool_finder();
   return make_remembering_tool_finder((options.cache_dir ? *options.cache_dir : default_cache_dir()) / "compilers");
 }
 
@@ -66,10 +73,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run_build(const RunOptions& options, Services& services, Terminal& terminal) {
   auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options);
-  ToolFinder& finder = services.finder ? *services.finder : *own_finder;
-
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
+  std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options, inputs.config);
+  ToolFinder& finder = services.finder ? *services.finder : *own_finder;
   // --size-baseline, read before anything runs
   SizeBaseline baseline = read_size_baseline(options.size_baseline, inputs.config);
   registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
@@ -80,18 +86,22 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   require_ready(plan);                                                          // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);                   // before anything writes there
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
-  CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, options.cache_dir});
-  std::set<std::string> running = running_platforms(plan, cache.cached);  // with stages the cache lacks
-  register_handlers(plan, services.data_dir, terminal);                   // binfmt_misc, for stages and foreign trees
-  TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);   // sysroots, root filesystems
-  prepare_state_dir(plan, cache.intact);                                  // cross files, clean $XBUILD_OUT
-  restore_from_cache(plan, cache, terminal);                              // hits replayed into $XBUILD_OUT
-  unpack_root_filesystems(plan, running, terminal);                       // image root filesystems
-  reset_builders(inputs.config, plan);                                    // clean $XBUILD_OUT there too
-  set_up_runners(plan, cache.cached, terminal);                           // wine's prefix, once
-  compile_firmware_startups(plan, running, terminal);                     // bare metal: the startup objects
-  LayerPacker packer(inputs.config, plan, inputs.output);                 // layers packed as targets finish
-  CacheRecorder recorder(plan, cache, terminal);                          // jobs that succeed are stored
+  CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
+  std::vector<KeptDirectory> kept = kept_directories(plan, inputs.config.directory, process_environment(),
+                                                     root_filesystem_stamps(plan));  // [stage] keep, keyed
+  std::set<std::string> running = running_platforms(plan, cache.cached);             // with stages the cache lacks
+  register_handlers(plan, services.data_dir, terminal);                  // binfmt_misc, for stages and foreign trees
+  TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
+  prepare_state_dir(plan, cache.intact);                                 // cross files, clean $XBUILD_OUT
+  restore_from_cache(plan, cache, terminal);                             // hits replayed into $XBUILD_OUT
+  const std::string clean = options.clean ? "--clean" : options.no_cache ? "--no-cache" : "";
+  prepare_work_dirs(plan, kept, cache.cached, clean, terminal);                // $XBUILD_WORK: reused or wiped
+  unpack_root_filesystems(plan, running, terminal);                            // image root filesystems
+  reset_builders(inputs.config, plan, {kept, cache.cached, clean}, terminal);  // clean $XBUILD_OUT there too
+  set_up_runners(plan, cache.cached, terminal);                                // wine's prefix, once
+  compile_firmware_startups(plan, running, terminal);                          // bare metal: the startup objects
+  LayerPacker packer(inputs.config, plan, inputs.output);                      // layers packed as targets finish
+  CacheRecorder recorder(plan, cache, terminal);                               // jobs that succeed are stored
   RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,
                               services, terminal);  // the rest, on one loop
   record_output_stamps(plan, cache, result);
@@ -128,6 +138,10 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   for (const std::string& warning : trees.warnings) std::fputs(("xbuild: warning: " + warning + "\n").c_str(), stdout);
   check_base_image(config, plan, registry);
   std::fputs(render_plan(plan).c_str(), stdout);
+  std::fputs(
+      render_kept(plan, kept_directories(plan, config.directory, process_environment(), root_filesystem_stamps(plan)))
+          .c_str(),
+      stdout);
   std::fputs(render_output(plan, output).c_str(), stdout);
   return plan.ready() ? 0 : 2;
 }

@@ -71,11 +71,30 @@ void register_handlers(const Plan& plan, const fs::path& data_dir, Terminal& ter
   }
 }
 
-void reset_builders(const Config& config, const Plan& plan) {
-  std::vector<Platform> remote;
-  for (const TargetPlan& target : plan.targets)
-    if (!target.builder.empty() && target.builder_unreachable.empty()) remote.push_back(target.platform);
-  if (Status reset = reset_builder_outputs(config, remote); !reset) throw Error(reset.error());
+void reset_builders(const Config& config, const Plan& plan, const KeptState& state, Terminal& terminal) {
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (plan.targets[target].builder.empty() || !plan.targets[target].builder_unreachable.empty()) continue;
+    std::vector<const KeptDirectory*> running;
+    std::vector<RemoteKept> kept;
+    for (const KeptDirectory& directory : state.kept) {
+      if (plan.jobs[directory.job].target != target) continue;
+      if (directory.job < state.cached.size() && state.cached[directory.job]) continue;
+      running.push_back(&directory);
+      kept.push_back(
+          {directory.path, directory.record.filename().string(), record_text(directory), !state.clean.empty()});
+    }
+    Result<std::map<std::string, std::optional<std::string>>> wiped =
+        reset_builder(config, plan.targets[target].platform, kept);
+    if (!wiped) throw Error(wiped.error());
+    for (const KeptDirectory* directory : running) {
+      auto found = wiped.value().find(directory->record.filename().string());
+      if (found == wiped.value().end()) continue;
+      KeepDecision decision = decide(*directory, true, found->second, state.clean);
+      terminal.output_line(fmt::format("xbuild: {}: $XBUILD_WORK/{} wiped on builder {}: {}",
+                                       plan.jobs[directory->job].label(), directory->path, plan.targets[target].builder,
+                                       decision.why));
+    }
+  }
 }
 
 void set_up_runners(const Plan& plan, const std::vector<bool>& done, Terminal& terminal) {

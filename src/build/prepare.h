@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "build/run.h"
+#include "cache/work_dirs.h"
 #include "plan/plan.h"
 
 namespace xb {
@@ -29,8 +30,18 @@ void unpack_root_filesystems(const Plan& plan, const std::set<std::string>& runn
 // The platforms with a job the cache does not restore (`cached`: parallel to Plan::jobs).
 std::set<std::string> running_platforms(const Plan& plan, const std::vector<bool>& cached);
 
-// Empties the output directory on the builder of every target routed to one that was reached.
-void reset_builders(const Config& config, const Plan& plan);
+// The kept directories of a run, which of its jobs the cache restores, and why every kept
+// directory starts empty ("--clean", "--no-cache", or "").
+struct KeptState {
+  const std::vector<KeptDirectory>& kept;
+  const std::vector<bool>& cached;
+  const std::string& clean;
+};
+
+// Empties the output directory on the builder of every target routed to one that was reached,
+// and brings the kept directories of its stages that run to their keys there (one line for each
+// it wipes, as for a local one).
+void reset_builders(const Config& config, const Plan& plan, const KeptState& kept, Terminal& terminal);
 
 // Runs, side by side, the runner setup of every target that has jobs to run (not `done`,
 // parallel to Plan::jobs: restored from the cache) and whose setup has not been done in this

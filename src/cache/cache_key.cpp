@@ -179,20 +179,61 @@ Result<std::map<std::string, std::string>> hash_stage_inputs(const Config& confi
   return digests;
 }
 
-CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
-                             const std::map<std::string, std::string>& stage_inputs,
-                             const std::vector<std::string>& inherited, const std::vector<std::string>& rootfs_stamps) {
+std::map<std::string, std::string> environment_of(const std::vector<std::string>& inherited) {
   std::map<std::string, std::string> environment;
   for (const std::string& entry : inherited) {
     std::size_t equals = entry.find('=');
     if (equals != std::string::npos && equals > 0) environment[entry.substr(0, equals)] = entry.substr(equals + 1);
   }
-  std::string project = project_dir.string();
-  std::string state = plan.state_dir.string();
-  auto normalize = [&](const std::string& value) {
-    return replace_path(replace_path(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
-  };
+  return environment;
+}
 
+std::vector<JobField> job_fields(const Plan& plan, std::size_t index, const fs::path& project_dir,
+                                 const std::map<std::string, std::string>& environment,
+                                 const std::vector<std::string>& rootfs_stamps) {
+  const JobPlan& job = plan.jobs[index];
+  const TargetPlan& target = plan.targets[job.target];
+  const std::string project = project_dir.string();
+  const std::string state = plan.state_dir.string();
+  // The sysroot lives in the cache directory, which differs between machines; its last
+  // component is its content's key.
+  auto normalized = [&](const std::string& value) {
+    std::string text = replace_path(replace_path(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
+    return target.sysroot.empty() ? text : replace_all(text, target.sysroot.string(), "${XBUILD_SYSROOT}");
+  };
+  using Part = JobField::Part;
+  std::vector<JobField> fields = {
+      {Part::platform, target.platform.str()},
+      {Part::strategy, strategy_name(target.strategy)},
+      {Part::root, target.emulation ? target.emulation->rootfs_image : std::string()},
+      {Part::root, job.target < rootfs_stamps.size() ? rootfs_stamps[job.target] : std::string()},
+      {Part::root, target.sysroot.filename().string()},
+      {Part::compiler, target.status.compiler ? target.status.compiler->string() : ""},
+      {Part::compiler, target.status.compiler_version},
+      {Part::configuration, job.stage},
+      {Part::configuration, job.command}};
+  for (const std::string& word : job.shell) fields.push_back({Part::configuration, word});
+  // The launcher's first word is this xbuild binary, wherever it is installed.
+  for (std::size_t word = 1; word < job.launcher.size(); ++word)
+    fields.push_back({Part::configuration, normalized(job.launcher[word])});
+  fields.push_back({Part::timeout, std::to_string(job.timeout_seconds)});
+  fields.push_back({Part::configuration, normalized(job.working_directory.string())});
+  // What the config sets and what the stage declares it reads (pass_env), never the rest of
+  // the inherited environment.
+  std::map<std::string, std::string> env = job.env;
+  for (const std::string& name : job.pass_env)
+    if (auto value = environment.find(name); value != environment.end()) env[name] = value->second;
+  for (const auto& [name, value] : env) {
+    fields.push_back({Part::configuration, name});
+    fields.push_back({Part::configuration, normalized(value)});
+  }
+  return fields;
+}
+
+CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
+                             const std::map<std::string, std::string>& stage_inputs,
+                             const std::vector<std::string>& inherited, const std::vector<std::string>& rootfs_stamps) {
+  const std::map<std::string, std::string> environment = environment_of(inherited);
   CacheKeys keys;
   keys.jobs.resize(plan.jobs.size());
   // Needs may point forward in Plan::jobs (stages keep the order they were written in), so
@@ -200,38 +241,10 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
   std::function<const std::string&(std::size_t)> key_of = [&](std::size_t index) -> const std::string& {
     if (!keys.jobs[index].empty()) return keys.jobs[index];
     const JobPlan& job = plan.jobs[index];
-    const TargetPlan& target = plan.targets[job.target];
-    // The sysroot lives in the cache directory, which differs between machines; its last
-    // component is its content's key.
-    auto normalized = [&](const std::string& value) {
-      std::string text = normalize(value);
-      return target.sysroot.empty() ? text : replace_all(text, target.sysroot.string(), "${XBUILD_SYSROOT}");
-    };
     Sha256 hash;
     add_field(hash, "xbuild-stage-3");
-    add_field(hash, target.platform.str());
-    add_field(hash, strategy_name(target.strategy));
-    add_field(hash, target.emulation ? target.emulation->rootfs_image : std::string());
-    add_field(hash, job.target < rootfs_stamps.size() ? rootfs_stamps[job.target] : std::string());
-    add_field(hash, target.sysroot.filename().string());
-    add_field(hash, target.status.compiler ? target.status.compiler->string() : "");
-    add_field(hash, target.status.compiler_version);
-    add_field(hash, job.stage);
-    add_field(hash, job.command);
-    for (const std::string& word : job.shell) add_field(hash, word);
-    // The launcher's first word is this xbuild binary, wherever it is installed.
-    for (std::size_t word = 1; word < job.launcher.size(); ++word) add_field(hash, normalized(job.launcher[word]));
-    add_field(hash, std::to_string(job.timeout_seconds));
-    add_field(hash, normalized(job.working_directory.string()));
-    // What the config sets and what the stage declares it reads (pass_env), never the rest of
-    // the inherited environment.
-    std::map<std::string, std::string> env = job.env;
-    for (const std::string& name : job.pass_env)
-      if (auto value = environment.find(name); value != environment.end()) env[name] = value->second;
-    for (const auto& [name, value] : env) {
-      add_field(hash, name);
-      add_field(hash, normalized(value));
-    }
+    for (const JobField& field : job_fields(plan, index, project_dir, environment, rootfs_stamps))
+      add_field(hash, field.value);
     auto inputs = stage_inputs.find(job.stage);
     add_field(hash, inputs == stage_inputs.end() ? "" : inputs->second);
     for (std::size_t need : job.needs) add_field(hash, key_of(need));
@@ -248,6 +261,12 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
     keys.targets[target] = hash.digest();
   }
   return keys;
+}
+
+std::string field_digest(const std::vector<std::string>& values) {
+  Sha256 hash;
+  for (const std::string& value : values) add_field(hash, value);
+  return hash.digest();
 }
 
 }  // namespace xb

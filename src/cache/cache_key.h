@@ -84,6 +84,28 @@ CacheKeys compute_cache_keys(const Plan& plan, const std::filesystem::path& proj
                              const std::vector<std::string>& inherited,
                              const std::vector<std::string>& rootfs_stamps = {});
 
+// One field of what decides a job's output besides its input files and the jobs it needs, and
+// which part of the job it belongs to: a kept directory ($XBUILD_WORK) is wiped when any part but
+// the timeout changes.
+struct JobField {
+  enum class Part { platform, strategy, root, compiler, timeout, configuration };
+  Part part;
+  std::string value;
+};
+
+// The fields of job `index`, in the order its cache key hashes them, with the project, state and
+// sysroot paths replaced by placeholders; `environment` is xbuild's own (environment_of()), of
+// which only the job's pass_env counts.
+std::vector<JobField> job_fields(const Plan& plan, std::size_t index, const std::filesystem::path& project_dir,
+                                 const std::map<std::string, std::string>& environment,
+                                 const std::vector<std::string>& rootfs_stamps);
+
+// NAME=VALUE strings as a map.
+std::map<std::string, std::string> environment_of(const std::vector<std::string>& inherited);
+
+// A SHA-256 over length-prefixed values ("sha256:<hex>").
+std::string field_digest(const std::vector<std::string>& values);
+
 // The process environment, as NAME=VALUE strings.
 std::vector<std::string> process_environment();
 

@@ -66,7 +66,11 @@ int run_cli(int argc, char** argv) {
   run_app->add_flag("--push", run.push, "Also push every platform's image, then the index, to image.name for each tag");
   run_app->add_option("--insecure-registry", run.insecure_registries,
                       "Use plain http for this registry (HOST or HOST:PORT)");
-  run_app->add_flag("--no-cache", run.no_cache, "Run every stage; neither read nor write the cache");
+  run_app->add_flag("--no-cache", run.no_cache,
+                    "Run every stage; neither read nor write the cache (kept directories start empty)");
+  run_app->add_flag("--clean", run.clean,
+                    "A clean build: kept directories start empty and every stage runs (the cache is written, not "
+                    "read)");
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
   run_app->add_option("--junit", run.junit_file,

@@ -36,6 +36,9 @@ struct StageSpec {
   // Variables of xbuild's own environment the stage reads: they reach it and its cache key
   // (other inherited variables reach it only when they are in the base set, unkeyed).
   std::vector<std::string> pass_env;
+  // Directories under $XBUILD_WORK that survive between runs (a build system's own tree, for
+  // incremental builds), relative, normalized ("build", "deps/zlib"), none inside another's.
+  std::vector<std::string> keep;
   SourceLocation location;
 };
 

@@ -1,11 +1,13 @@
 // [stage.NAME]: the commands a platform's build runs. The stage table is a map sorted by name, so
 // the order the stages were written in is recovered from their keys' positions. A timeout is a
 // number of seconds or a duration ("1h30m": numbers with units h, m and s, each at most once and
-// in that order); input globs must stay inside the project, since the cache key reads them.
+// in that order); input globs must stay inside the project, since the cache key reads them, and
+// kept directories inside $XBUILD_WORK, each kept by one stage.
 #include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstdint>
+#include <map>
 #include <optional>
 
 #include "config/sections.h"
@@ -17,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs", "shell", "pass_env"};
+const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs", "shell", "pass_env", "keep"};
 
 // "90s", "10m", "1h", "1h30m", "2h0m5s": seconds (saturated above INT_MAX), or nullopt when the
 // text is not a duration.
@@ -97,7 +99,55 @@ std::vector<std::string> read_pass_env(TomlReader& reader, const TomlTable& tabl
   return names;
 }
 
-StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable& table, NeedsByStage& needs) {
+// `keep`: directories under $XBUILD_WORK, named by paths that stay inside it. Each is normalized
+// ("build/" is "build") so that two stages cannot keep one directory under two spellings.
+std::vector<TomlString> read_keep(TomlReader& reader, const TomlTable& table, const std::string& scope) {
+  std::vector<TomlString> kept;
+  for (TomlString name : reader.strings(table, "keep", scope).value_or(std::vector<TomlString>{})) {
+    fs::path path = fs::path(name.value).lexically_normal();
+    std::string normal = path.string();
+    while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+    const std::string fix = ": name a directory under $XBUILD_WORK, such as \"build\"";
+    if (trim(name.value).empty()) {
+      reader.report(name.at, "\"keep\" " + in_scope(scope) + " must not hold an empty path" + fix);
+    } else if (path.is_absolute()) {
+      reader.report(name.at, "\"keep\" " + in_scope(scope) +
+                                 " must be relative to $XBUILD_WORK, not an absolute path: " + in_quotes(name.value) +
+                                 fix);
+    } else if (normal == "." || std::find(path.begin(), path.end(), fs::path("..")) != path.end()) {
+      reader.report(name.at, "\"keep\" " + in_scope(scope) + " must name a directory inside $XBUILD_WORK: " +
+                                 in_quotes(name.value) + " is not inside it" + fix);
+    } else {
+      name.value = normal;
+      kept.push_back(std::move(name));
+    }
+  }
+  return kept;
+}
+
+// One directory is kept by one stage: the stage whose configuration says when it is wiped.
+void check_kept_once(TomlReader& reader, const StageSpec& stage, const std::vector<TomlString>& kept,
+                     std::map<std::string, std::string>& keeper) {
+  auto inside = [](const std::string& path, const std::string& dir) {
+    return path == dir || starts_with(path, dir + "/");
+  };
+  for (const TomlString& name : kept) {
+    for (const auto& [other, owner] : keeper) {
+      if (!inside(name.value, other) && !inside(other, name.value)) continue;
+      reader.report(name.at, "\"keep\" in [stage." + header_key(stage.name) + "]: " + in_quotes(name.value) +
+                                 (name.value == other ? " is" : " overlaps " + in_quotes(other) + ", which is") +
+                                 " kept by [stage." + header_key(owner) +
+                                 "] already; a directory is kept by one stage (the others read it at "
+                                 "$XBUILD_WORK/" +
+                                 other + ")");
+      break;
+    }
+    keeper.emplace(name.value, stage.name);
+  }
+}
+
+StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable& table, NeedsByStage& needs,
+                     std::map<std::string, std::string>& keeper) {
   const std::string scope = "[stage." + header_key(entry.key) + "]";
   StageSpec stage;
   stage.name = entry.key;
@@ -113,6 +163,9 @@ StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable
     stage.inputs = read_inputs(reader, *inputs, scope);
   stage.shell = read_shell(reader, table, scope);
   stage.pass_env = read_pass_env(reader, table, scope);
+  std::vector<TomlString> kept = read_keep(reader, table, scope);
+  check_kept_once(reader, stage, kept, keeper);
+  stage.keep = values_of(kept);
   return stage;
 }
 
@@ -126,6 +179,7 @@ void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpe
                     "no stages: add a [stage.NAME] table with a \"run\" command");
     return;
   }
+  std::map<std::string, std::string> keeper;  // kept directory -> the stage keeping it
   for (const TomlEntry* entry : table->in_written_order()) {
     if (!is_bare_key(entry->key)) {
       reader.report(entry->key_position,
@@ -138,7 +192,7 @@ void read_stages(TomlReader& reader, const TomlTable& root, std::vector<StageSpe
                                       header_key(entry->key) + "] with a \"run\" command");
       continue;
     }
-    stages.push_back(read_stage(reader, *entry, *body, needs));
+    stages.push_back(read_stage(reader, *entry, *body, needs, keeper));
   }
 }
 

@@ -72,7 +72,8 @@ class BareMetalPlanner final : public TargetPlanner {
     if (!target.firmware)
       return {{"XBUILD_PLATFORM", target.platform.str()},
               {"XBUILD_SRC", context_.config.directory.string()},
-              {"XBUILD_OUT", target.output_dir.string()}};
+              {"XBUILD_OUT", target.output_dir.string()},
+              {"XBUILD_WORK", target.work_dir.string()}};
     StageEnvironmentInput input;
     input.target = target.platform;
     input.build = context_.options.host;
@@ -80,6 +81,7 @@ class BareMetalPlanner final : public TargetPlanner {
     input.toolchain = &*target.toolchain;
     input.source_dir = context_.config.directory;
     input.output_dir = target.output_dir;
+    input.work_dir = target.work_dir;
     input.meson_cross_file = meson_cross_path(context_.state_dir, target.platform);
     input.cmake_toolchain_file = cmake_toolchain_path(context_.state_dir, target.platform);
     input.state_dir = context_.state_dir;

@@ -1,7 +1,8 @@
 // emulate: the stages run chrooted in a root filesystem of the target (`rootfs` in
 // [platform.X]: a directory, or an image in an OCI layout that the run unpacks), every binary
 // run by QEMU through a binfmt_misc handler, which the run registers. Each job's command becomes
-// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out ... -- /bin/sh -c
+// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind WORK:/xbuild/work ...
+// -- /bin/sh -c
 // <stage>`, and the environment names the guest paths and the target's own tools on its PATH.
 // It needs root: chroot, mounts and binfmt_misc.
 #include "emulate/qemu_catalog.h"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr const char* kGuestSource = "/xbuild/src";
 constexpr const char* kGuestOutput = "/xbuild/out";
+constexpr const char* kGuestWork = "/xbuild/work";
 
 class EmulatePlanner final : public TargetPlanner {
  public:
@@ -83,6 +85,7 @@ class EmulatePlanner final : public TargetPlanner {
     input.strategy = Strategy::emulate;
     input.source_dir = kGuestSource;
     input.output_dir = kGuestOutput;
+    input.work_dir = kGuestWork;
     input.source_date_epoch = context_.options.source_date_epoch;
     std::map<std::string, std::string> env = stage_environment(input);
     if (const Toolchain* known = context_.catalog.find(target.platform)) env["XBUILD_TRIPLE"] = known->triple;
@@ -108,7 +111,8 @@ class EmulatePlanner final : public TargetPlanner {
       sandbox.root = target.emulation->overlay;
       sandbox.lower = target.emulation->rootfs;
     }
-    sandbox.binds = {{context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}};
+    sandbox.binds = {
+        {context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}, {target.work_dir, kGuestWork}};
     sandbox.workdir = kGuestSource;
     job.launcher = sandbox_argv(context_.options.xbuild_binary, sandbox);
   }

@@ -137,6 +137,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
     TargetPlan target;
     target.platform = platform;
     target.output_dir = plan.state_dir / "out" / platform.slug();
+    target.work_dir = plan.state_dir / "work" / platform.slug();
     if (const PlatformOverride* override_spec = override_of(config, platform)) {
       target.os_version = override_spec->os_version.value_or("");
       target.entrypoint = override_spec->entrypoint;
@@ -164,6 +165,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
           job.command = *it->second.run;
       job.env = layer_environment(base, config, platform, stage);
       job.timeout_seconds = stage.timeout_seconds;
+      job.keep = stage.keep;
       job.log_file = plan.state_dir / "logs" / platform.slug() / (stage.name + ".log");
       job.working_directory = config.directory;
       for (const std::string& need : stage.needs)

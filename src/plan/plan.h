@@ -78,6 +78,7 @@ struct TargetPlan {
   std::string reason;                    // why this strategy ("auto: the target is the host platform", ...)
   std::vector<std::string> problems;     // what stops this target from building
   std::filesystem::path output_dir;      // XBUILD_OUT on this machine
+  std::filesystem::path work_dir;        // XBUILD_WORK on this machine: the stages' kept directories
   std::optional<Toolchain> toolchain;    // native, cross and bare metal: the compiler used
   ToolchainStatus status;                // what discovery found of it
   std::vector<std::string> exec_prefix;  // XBUILD_EXEC words
@@ -111,6 +112,7 @@ struct JobPlan {
   std::vector<std::string> inherit;
   std::vector<std::string> pass_env;
   std::vector<std::size_t> needs;  // indices into Plan::jobs
+  std::vector<std::string> keep;   // the stage's kept directories, relative to XBUILD_WORK
   int timeout_seconds = 0;
   std::filesystem::path log_file;
   std::filesystem::path working_directory;                      // where the job starts on this machine

@@ -70,7 +70,8 @@ std::string render_plan(const Plan& plan) {
     if (job.target != 0) break;
     std::vector<std::string> needs;
     for (std::size_t n : job.needs) needs.push_back(plan.jobs[n].stage);
-    stages += "  " + job.stage + (needs.empty() ? "" : " (needs " + join(needs, ", ") + ")") + "\n";
+    stages += "  " + job.stage + (needs.empty() ? "" : " (needs " + join(needs, ", ") + ")") +
+              (job.keep.empty() ? "" : " keeps $XBUILD_WORK/" + join(job.keep, ", $XBUILD_WORK/")) + "\n";
   }
   if (!stages.empty()) out += "\nstages, on every platform:\n" + stages;
 

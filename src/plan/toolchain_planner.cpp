@@ -86,7 +86,8 @@ class ToolchainPlanner final : public TargetPlanner {
     if (!target.toolchain)
       return {{"XBUILD_PLATFORM", target.platform.str()},
               {"XBUILD_SRC", config.directory.string()},
-              {"XBUILD_OUT", target.output_dir.string()}};
+              {"XBUILD_OUT", target.output_dir.string()},
+              {"XBUILD_WORK", target.work_dir.string()}};
     StageEnvironmentInput input;
     input.target = target.platform;
     input.build = context_.options.host;
@@ -96,6 +97,7 @@ class ToolchainPlanner final : public TargetPlanner {
     input.roots = {target.sysroot, ld_prefix(target)};
     input.source_dir = config.directory;
     input.output_dir = target.output_dir;
+    input.work_dir = target.work_dir;
     if (target.strategy == Strategy::cross) {
       input.meson_cross_file = meson_cross_path(context_.state_dir, target.platform);
       input.cmake_toolchain_file = cmake_toolchain_path(context_.state_dir, target.platform);

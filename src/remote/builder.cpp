@@ -69,9 +69,10 @@ std::string remote_stage_script(const Config& config, const BuilderSpec& builder
   std::string dir = remote_directory(config, builder, platform);
   std::vector<std::string> env_words = {"env"};
   for (const auto& [key, value] : env) env_words.push_back(key + "=" + value);
-  std::string remote = "cd " + shell_quote(dir) +
-                       " && export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" && cd src && exec " +
-                       shell_join(env_words) + " " + shell_join(shell) + " " + shell_quote(command);
+  std::string remote =
+      "cd " + shell_quote(dir) +
+      " && export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" XBUILD_WORK=\"$PWD/work\" && cd src && exec " +
+      shell_join(env_words) + " " + shell_join(shell) + " " + shell_quote(command);
   std::string where = describe_builder(builder);
   std::string script = builder.jobs ? slot_wait(slots_dir, builder.jobs) : "";
   script += "rsync -a --delete --exclude=/.xbuild -e " + shell_quote(ssh) + " " +
@@ -117,17 +118,44 @@ std::map<std::string, std::string> reach_builders(const Config& config) {
   return unreachable;
 }
 
-Status reset_builder_outputs(const Config& config, const std::vector<Platform>& platforms) {
-  for (const Platform& platform : platforms) {
-    const BuilderSpec* builder = builder_for(config, platform);
-    if (!builder) continue;
-    std::string dir = shell_quote(remote_directory(config, *builder, platform));
-    if (Result<std::string> reset = run_on_builder(*builder, "rm -rf " + dir + "/out && mkdir -p " + dir + "/out");
-        !reset)
-      return fail(describe_builder(*builder) + ": cannot empty " + remote_directory(config, *builder, platform) +
-                  "/out: " + reset.error());
+namespace {
+
+// The lines that bring one kept directory on the builder to its key (run in the platform's
+// directory there), printing "xbuild-wiped ID" and the old record's lines as "xbuild-old ID ..."
+// when it wipes it.
+std::string keep_script(const RemoteKept& kept) {
+  const std::string dir = shell_quote("work/" + kept.path);
+  const std::string record = shell_quote("keys/" + kept.id);
+  const std::string want = shell_quote(kept.record);
+  const std::string id = shell_quote(kept.id);
+  return "if [ -d " + dir + " ]; then if " + (kept.clean ? "true" : "! printf %s " + want + " | cmp -s - " + record) +
+         "; then echo xbuild-wiped " + id + "; if [ -f " + record + " ]; then sed " +
+         shell_quote("s/^/xbuild-old " + kept.id + " /") + " " + record + "; else echo xbuild-norecord " + id +
+         "; fi; rm -rf " + dir + "; fi; fi && mkdir -p " + dir + " && printf %s " + want + " >" + record + " && ";
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::optional<std::string>>> reset_builder(const Config& config, const Platform& platform,
+                                                                        const std::vector<RemoteKept>& kept) {
+  std::map<std::string, std::optional<std::string>> wiped;
+  const BuilderSpec* builder = builder_for(config, platform);
+  if (!builder) return wiped;
+  const std::string dir = remote_directory(config, *builder, platform);
+  std::string script = "cd " + shell_quote(dir) + " && rm -rf out && mkdir -p out work keys && ";
+  for (const RemoteKept& one : kept) script += keep_script(one);
+  script += "true";
+  Result<std::string> reset = run_on_builder(*builder, script);
+  if (!reset) return fail(describe_builder(*builder) + ": cannot prepare " + dir + ": " + reset.error());
+  for (const std::string& line : split(reset.value(), '\n')) {
+    std::vector<std::string> words = split(line, ' ');
+    if (words.size() >= 2 && words[0] == "xbuild-wiped") wiped[words[1]];
+    if (words.size() >= 2 && words[0] == "xbuild-old") {
+      std::optional<std::string>& record = wiped[words[1]];
+      record = record.value_or("") + line.substr(std::string("xbuild-old ").size() + words[1].size() + 1) + "\n";
+    }
   }
-  return Ok{};
+  return wiped;
 }
 
 }  // namespace xb

@@ -43,8 +43,22 @@ std::string failing_script(const std::string& message);
 // builders that could not be reached, by name, with ssh's last line of error.
 std::map<std::string, std::string> reach_builders(const Config& config);
 
-// Empties the output directory on the builder of each platform in `platforms` (a run starts
-// from a clean $XBUILD_OUT there too). Fails naming the builder and ssh's error.
-Status reset_builder_outputs(const Config& config, const std::vector<Platform>& platforms);
+// A kept directory ([stage.NAME] keep) on a builder: `path` under its work/ ($XBUILD_WORK
+// there), the record of its key (`record`, kept in keys/<id> next to work/), and whether it
+// starts empty (--clean).
+struct RemoteKept {
+  std::string path;
+  std::string id;
+  std::string record;
+  bool clean = false;
+};
+
+// Empties the output directory on the builder of `platform` (a run starts from a clean
+// $XBUILD_OUT there too) and brings its kept directories to their keys: each one there whose
+// record differs (or that starts clean) is wiped, and every one is made and its record written.
+// Returns the wiped ones by id, with the record each had (none: no record). Fails naming the
+// builder and ssh's error.
+Result<std::map<std::string, std::optional<std::string>>> reset_builder(const Config& config, const Platform& platform,
+                                                                        const std::vector<RemoteKept>& kept);
 
 }  // namespace xb

@@ -74,6 +74,7 @@ std::map<std::string, std::string> stage_environment(const StageEnvironmentInput
   env["XBUILD_TRIPLE"] = toolchain ? toolchain->triple : "";
   env["XBUILD_STRATEGY"] = strategy_name(input.strategy);
   env["XBUILD_OUT"] = input.output_dir.string();
+  env["XBUILD_WORK"] = input.work_dir.string();
   env["XBUILD_SRC"] = input.source_dir.string();
   const bool cross = toolchain && input.strategy == Strategy::cross;
   const std::filesystem::path& sysroot = input.roots.sysroot;

@@ -32,6 +32,7 @@ struct StageEnvironmentInput {
   const Toolchain* toolchain = nullptr;
   std::filesystem::path source_dir;            // XBUILD_SRC
   std::filesystem::path output_dir;            // XBUILD_OUT
+  std::filesystem::path work_dir;              // XBUILD_WORK: the stages' kept directories
   std::filesystem::path meson_cross_file;      // empty: none (native builds)
   std::filesystem::path cmake_toolchain_file;  // empty: none
   std::filesystem::path state_dir;             // replaces "{state_dir}" in the runner's variables

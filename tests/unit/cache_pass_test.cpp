@@ -23,7 +23,7 @@ class CachePassTest : public ::testing::Test {
     config_ = config;
     return plan_targets({config_, world_.state(), 0, {}, {}}, world_.services, world_.finder);
   }
-  CacheLookup look_up(const Plan& plan) { return look_up_cache(config_, plan, {true, world_.scratch / "cache"}); }
+  CacheLookup look_up(const Plan& plan) { return look_up_cache(config_, plan, {true, true, world_.scratch / "cache"}); }
 
   BuildWorld world_;
   Config config_;
@@ -40,7 +40,7 @@ TEST_F(CachePassTest, NothingIsCachedTheFirstTime) {
 
 TEST_F(CachePassTest, WithTheCacheOffNothingIsLookedUp) {
   Plan planned = plan();
-  CacheLookup cache = look_up_cache(config_, planned, {false, world_.scratch / "cache"});
+  CacheLookup cache = look_up_cache(config_, planned, {false, true, world_.scratch / "cache"});
   EXPECT_FALSE(cache.store);
   EXPECT_EQ(cache.cached, std::vector<bool>(4, false));
   EXPECT_TRUE(cache.package_key.empty());

@@ -49,6 +49,7 @@ TEST(EnvironmentTest, CrossArmV7StageSeesExactlyThis) {
   input.toolchain = &toolchain_for("linux/arm/v7");
   input.source_dir = "/home/me/app";
   input.output_dir = "/home/me/app/.xbuild/out/linux-arm-v7";
+  input.work_dir = "/home/me/app/.xbuild/work/linux-arm-v7";
   input.meson_cross_file = "/home/me/app/.xbuild/cross/linux-arm-v7.ini";
   input.cmake_toolchain_file = "/home/me/app/.xbuild/cross/linux-arm-v7.cmake";
   input.source_date_epoch = 1700000000;
@@ -80,6 +81,7 @@ TEST(EnvironmentTest, CrossArmV7StageSeesExactlyThis) {
                 {"XBUILD_MESON_CROSS_FILE", "/home/me/app/.xbuild/cross/linux-arm-v7.ini"},
                 {"XBUILD_OS", "linux"},
                 {"XBUILD_OUT", "/home/me/app/.xbuild/out/linux-arm-v7"},
+                {"XBUILD_WORK", "/home/me/app/.xbuild/work/linux-arm-v7"},
                 {"XBUILD_PLATFORM", "linux/arm/v7"},
                 {"XBUILD_SRC", "/home/me/app"},
                 {"XBUILD_STRATEGY", "cross"},
@@ -119,6 +121,7 @@ TEST(EnvironmentTest, NativeAmd64StageSeesExactlyThis) {
   input.toolchain = &toolchain_for("linux/amd64");
   input.source_dir = "/src";
   input.output_dir = "/src/.xbuild/out/linux-amd64";
+  input.work_dir = "/src/.xbuild/work/linux-amd64";
   input.source_date_epoch = 0;
 
   EXPECT_EQ(stage_environment(input), (Environment{
@@ -144,6 +147,7 @@ TEST(EnvironmentTest, NativeAmd64StageSeesExactlyThis) {
                                           {"XBUILD_MESON_ARGS", ""},
                                           {"XBUILD_OS", "linux"},
                                           {"XBUILD_OUT", "/src/.xbuild/out/linux-amd64"},
+                                          {"XBUILD_WORK", "/src/.xbuild/work/linux-amd64"},
                                           {"XBUILD_PLATFORM", "linux/amd64"},
                                           {"XBUILD_SRC", "/src"},
                                           {"XBUILD_STRATEGY", "native"},

@@ -54,10 +54,11 @@ TEST_F(PlanEmulateTest, JobsRunInTheSandboxWithGuestPaths) {
   EXPECT_EQ(target.emulation->rootfs, scratch_ / "rootfs");
   EXPECT_EQ(target.emulation->qemu_arch, "aarch64");
   const JobPlan& job = plan.jobs[0];
-  EXPECT_EQ(shell_join(job.argv()), "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
-                                        scratch_.path().string() +
-                                        ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out" +
-                                        " --workdir /xbuild/src -- /bin/sh -e -c 'make CC=\"$CC\"'");
+  EXPECT_EQ(shell_join(job.argv()),
+            "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
+                scratch_.path().string() +
+                ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out --bind /state/work/linux-arm64:/xbuild/work" +
+                " --workdir /xbuild/src -- /bin/sh -e -c 'make CC=\"$CC\"'");
   EXPECT_EQ(job.working_directory, scratch_.path());
   EXPECT_EQ(job.env.at("XBUILD_SRC"), "/xbuild/src");
   EXPECT_EQ(job.env.at("XBUILD_OUT"), "/xbuild/out");

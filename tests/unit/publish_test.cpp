@@ -21,7 +21,7 @@ class PublishTest : public ::testing::Test {
     EXPECT_EQ(world_.run(), 0);  // the run that published and recorded its package key
     config_ = read_config(world_.options.config_file);
     plan_ = plan_targets({config_, world_.state(), 0, {}, {}}, world_.services, world_.finder);
-    cache_ = look_up_cache(config_, plan_, {true, world_.scratch / "cache"});
+    cache_ = look_up_cache(config_, plan_, {true, true, world_.scratch / "cache"});
     output_ = OutputTarget{OutputTarget::Kind::layout, world_.state() / "oci"};
   }
 

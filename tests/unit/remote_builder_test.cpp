@@ -94,7 +94,8 @@ TEST(RemoteBuilderScript, CopiesTheSourcesRunsTheStageOverSshAndCopiesTheOutputs
                 0),
             0u)
       << script;
-  EXPECT_NE(script.find("export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" && cd src && exec env CC=cc V=1 "
+  EXPECT_NE(script.find("export XBUILD_SRC=\"$PWD/src\" XBUILD_OUT=\"$PWD/out\" XBUILD_WORK=\"$PWD/work\" && cd src && "
+                        "exec env CC=cc V=1 "
                         "/bin/sh -e -c make"),
             std::string::npos)
       << script;
