@@ -87,9 +87,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);                   // before anything writes there
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
-  std::vector<KeptDirectory> kept = kept_directories(plan, inputs.config.directory, process_environment(),
-                                                     root_filesystem_stamps(plan));  // [stage] keep, keyed
-  std::set<std::string> running = running_platforms(plan, cache.cached);             // with stages the cache lacks
+  std::vector<KeptDirectory> kept =
+      kept_directories(plan, inputs.config.directory, process_environment());  // [stage] keep, keyed
+  std::set<std::string> running = running_platforms(plan, cache.cached);       // with stages the cache lacks
   register_handlers(plan, services.data_dir, terminal);                  // binfmt_misc, for stages and foreign trees
   TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
   prepare_state_dir(plan, cache.intact);                                 // cross files, clean $XBUILD_OUT
@@ -138,10 +138,7 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   for (const std::string& warning : trees.warnings) std::fputs(("xbuild: warning: " + warning + "\n").c_str(), stdout);
   check_base_image(config, plan, registry);
   std::fputs(render_plan(plan).c_str(), stdout);
-  std::fputs(
-      render_kept(plan, kept_directories(plan, config.directory, process_environment(), root_filesystem_stamps(plan)))
-          .c_str(),
-      stdout);
+  std::fputs(render_kept(plan, kept_directories(plan, config.directory, process_environment())).c_str(), stdout);
   std::fputs(render_output(plan, output).c_str(), stdout);
   return plan.ready() ? 0 : 2;
 }

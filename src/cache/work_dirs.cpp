@@ -60,15 +60,19 @@ std::string shown(const std::string& value) { return value.empty() ? "none" : va
 }  // namespace
 
 std::vector<KeptDirectory> kept_directories(const Plan& plan, const fs::path& project_dir,
-                                            const std::vector<std::string>& inherited,
-                                            const std::vector<std::string>& rootfs_stamps) {
+                                            const std::vector<std::string>& inherited) {
   const std::map<std::string, std::string> environment = environment_of(inherited);
+  std::vector<std::string> rootfs_paths(plan.targets.size());
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    const std::optional<EmulationPlan>& emulation = plan.targets[target].emulation;
+    if (emulation && emulation->rootfs_image.empty()) rootfs_paths[target] = emulation->rootfs.string();
+  }
   std::vector<KeptDirectory> kept;
   for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
     const JobPlan& job = plan.jobs[index];
     if (job.keep.empty()) continue;
     const TargetPlan& target = plan.targets[job.target];
-    std::map<std::string, std::string> key = work_key(job_fields(plan, index, project_dir, environment, rootfs_stamps));
+    std::map<std::string, std::string> key = work_key(job_fields(plan, index, project_dir, environment, rootfs_paths));
     for (const std::string& path : job.keep) {
       KeptDirectory directory;
       directory.job = index;

@@ -27,10 +27,11 @@ struct KeptDirectory {
 };
 
 // Every kept directory of the plan, in plan order. `inherited` is xbuild's environment
-// (NAME=VALUE), of which only the jobs' pass_env counts; `rootfs_stamps` as for the cache keys.
+// (NAME=VALUE), of which only the jobs' pass_env counts. A root filesystem given as a directory
+// is known by its path here, not by what it holds (as the cache keys know it): an emulated stage
+// writes into it.
 std::vector<KeptDirectory> kept_directories(const Plan& plan, const std::filesystem::path& project_dir,
-                                            const std::vector<std::string>& inherited,
-                                            const std::vector<std::string>& rootfs_stamps);
+                                            const std::vector<std::string>& inherited);
 
 struct KeepDecision {
   enum class Action { create, reuse, wipe };

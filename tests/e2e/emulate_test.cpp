@@ -6,13 +6,14 @@
 // The root filesystem is rootfs-arm64-bookworm of debian_rootfs.h's cache. The aarch64 handler
 // xbuild registers is removed at the end if it was not there before.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
-#include <algorithm>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/debian_rootfs.h"
 #include "e2e/e2e_support.h"
@@ -239,6 +240,51 @@ TEST(EmulatedRiscv64, BuildsHelloWithTheTargetsOwnGcc) {
   EXPECT_TRUE(starts_with(lines[0], "xbuild: binfmt_misc: riscv64: ")) << lines[0];
   EXPECT_EQ(lines[1], "[linux/riscv64 test] self-test passed on riscv64 (64-bit)");
   EXPECT_EQ(elf_machine(project / ".xbuild" / "out" / "linux-riscv64" / "hello"), 0xf3);
+}
+
+// A kept directory inside the sandbox: $XBUILD_WORK is /xbuild/work there, bound to the platform's
+// work directory here; make, run by the root filesystem's own tools under QEMU, rebuilds only
+// the file that changed.
+TEST(EmulatedKeep, AKeptDirectoryInTheSandboxBuildsIncrementally) {
+  XB_REQUIRE_ROOT("for the emulate strategy");
+  XB_REQUIRE_TOOLS("mmdebstrap", "arch-test", "qemu-aarch64-static");
+  struct HandlerGuard {
+    bool existed = fs::exists(kHandler);
+    ~HandlerGuard() {
+      if (!existed && fs::exists(kHandler)) (void)xbuild({"binfmt", "uninstall", "--arch", "aarch64"});
+    }
+  } guard;
+  std::string error;
+  fs::path rootfs = ensure_debian_rootfs("arm64", "aarch64", "bookworm", &error);
+  ASSERT_FALSE(rootfs.empty()) << error;
+
+  ScratchDir scratch;
+  scratch.write("p/main.c", "int util(void);\nint main(void) { return util(); }\n");
+  scratch.write("p/util.c", "int util(void) { return 0; }\n");
+  scratch.write("p/Makefile",
+                "hello: main.o util.o\n\t$(CC) -o $@ main.o util.o\n%.o: $(SRC)/%.c\n\t$(CC) -c -o $@ $<\n");
+  scratch.write("p/xbuild.toml", "[project]\nname = \"kept\"\n\n[targets]\nplatforms = [\"linux/arm64\"]\n\n"
+                                 "[stage.build]\nkeep = [\"objects\"]\n"
+                                 "run = 'cd \"$XBUILD_WORK/objects\" && make -f \"$XBUILD_SRC/Makefile\" "
+                                 "SRC=\"$XBUILD_SRC\" && cp hello \"$XBUILD_OUT/\"'\n\n"
+                                 "[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\nrootfs = \"" +
+                                     rootfs.string() + "\"\n");
+  fs::path project = scratch / "p";
+  const fs::path log = project / ".xbuild/logs/linux-arm64/build.log";
+  CommandResult first = xbuild({"run", "--progress", "plain"}, project);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(read_file(log).value(),
+            "gcc -c -o main.o /xbuild/src/main.c\ngcc -c -o util.o /xbuild/src/util.c\ngcc -o hello main.o util.o\n");
+  EXPECT_EQ(elf_machine(project / ".xbuild/work/linux-arm64/objects/main.o"), 0xb7);
+
+  // make judges by modification time: the edit must be later than the object it made.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  scratch.write("p/util.c", "int util(void) { return 1 - 1; }\n");
+  CommandResult edited = xbuild({"run", "--progress", "plain"}, project);
+  ASSERT_EQ(edited.exit_code, 0) << edited.out << edited.err;
+  EXPECT_EQ(edited.out.find("wiped"), std::string::npos) << edited.out;
+  EXPECT_EQ(read_file(log).value(), "gcc -c -o util.o /xbuild/src/util.c\ngcc -o hello main.o util.o\n");
+  EXPECT_EQ(elf_machine(project / ".xbuild/out/linux-arm64/hello"), 0xb7);
 }
 
 }  // namespace
