@@ -145,6 +145,59 @@ TEST_F(SshBuilder, JobsCapsTheStagesRunningAtOnceOnTheBuilder) {
   EXPECT_FALSE(fs::exists(scratch_ / "hello/.xbuild/builders/box/slot-2"));
 }
 
+// A kept directory of a platform routed to a builder lives on the builder, under its work/
+// ($XBUILD_WORK there), and is checked against its key there: reused when only the sources
+// changed, wiped when the stage's configuration changed or with --clean, said in one line here.
+TEST_F(SshBuilder, AKeptDirectoryLivesOnTheBuilderAndIsWipedThereWhenItsKeyChanges) {
+  fs::path hello = project("");
+  std::string config = read_file(hello / "xbuild.toml").value();
+  const std::string stage =
+      "[stage.objects]\nkeep = [\"obj\"]\nrun = 'cd \"$XBUILD_WORK/obj\" && if [ -f stamp ]; then echo reused; else "
+      "echo fresh; touch stamp; fi'\n";
+  config.insert(config.find("[image]"), stage + "\n");
+  scratch_.write("hello/xbuild.toml", config);
+  auto log = [&](const std::string& slug) { return read_file(hello / ".xbuild/logs" / slug / "objects.log").value(); };
+
+  CommandResult first = xbuild({"run", "--progress", "plain"}, hello);
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  EXPECT_EQ(log("linux-amd64"), "fresh\n");
+  EXPECT_EQ(log("linux-arm64"), "fresh\n");
+  bool kept_there = false;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(scratch_ / "remote"))
+    if (entry.path().filename() == "stamp" && entry.path().parent_path().filename() == "obj" &&
+        entry.path().parent_path().parent_path().filename() == "work")
+      kept_there = true;
+  EXPECT_TRUE(kept_there);
+
+  scratch_.write("hello/notes.txt", "an edit of the sources");
+  CommandResult edited = xbuild({"run", "--progress", "plain"}, hello);
+  ASSERT_EQ(edited.exit_code, 0) << edited.err << edited.out;
+  EXPECT_EQ(edited.out.find("wiped"), std::string::npos) << edited.out;
+  EXPECT_EQ(log("linux-amd64"), "reused\n");
+  EXPECT_EQ(log("linux-arm64"), "reused\n");
+
+  config.insert(config.find("[stage.objects]\n") + 16, "env = { LEVEL = \"2\" }\n");
+  scratch_.write("hello/xbuild.toml", config);
+  CommandResult reconfigured = xbuild({"run", "--progress", "plain"}, hello);
+  ASSERT_EQ(reconfigured.exit_code, 0) << reconfigured.err << reconfigured.out;
+  EXPECT_NE(reconfigured.out.find("xbuild: linux/amd64 objects: $XBUILD_WORK/obj wiped on builder box: the stage's "
+                                  "configuration changed (its command, shell or environment)\n"),
+            std::string::npos)
+      << reconfigured.out;
+  EXPECT_NE(reconfigured.out.find("xbuild: linux/arm64 objects: $XBUILD_WORK/obj wiped: the stage's configuration "
+                                  "changed (its command, shell or environment)\n"),
+            std::string::npos)
+      << reconfigured.out;
+  EXPECT_EQ(log("linux-amd64"), "fresh\n");
+
+  CommandResult clean = xbuild({"run", "--progress", "plain", "--clean"}, hello);
+  ASSERT_EQ(clean.exit_code, 0) << clean.err << clean.out;
+  EXPECT_NE(clean.out.find("xbuild: linux/amd64 objects: $XBUILD_WORK/obj wiped on builder box: --clean\n"),
+            std::string::npos)
+      << clean.out;
+  EXPECT_EQ(log("linux-amd64"), "fresh\n");
+}
+
 TEST_F(SshBuilder, AWrongHostKeyIsRefusedByOpenSsh) {
   fs::path hello = project("");
   std::string config = read_file(hello / "xbuild.toml").value();
