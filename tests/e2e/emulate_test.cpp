@@ -263,12 +263,13 @@ TEST(EmulatedKeep, AKeptDirectoryInTheSandboxBuildsIncrementally) {
   scratch.write("p/util.c", "int util(void) { return 0; }\n");
   scratch.write("p/Makefile",
                 "hello: main.o util.o\n\t$(CC) -o $@ main.o util.o\n%.o: $(SRC)/%.c\n\t$(CC) -c -o $@ $<\n");
-  scratch.write("p/xbuild.toml", "[project]\nname = \"kept\"\n\n[targets]\nplatforms = [\"linux/arm64\"]\n\n"
-                                 "[stage.build]\nkeep = [\"objects\"]\n"
-                                 "run = 'cd \"$XBUILD_WORK/objects\" && make -f \"$XBUILD_SRC/Makefile\" "
-                                 "SRC=\"$XBUILD_SRC\" && cp hello \"$XBUILD_OUT/\"'\n\n"
-                                 "[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\nrootfs = \"" +
-                                     rootfs.string() + "\"\n");
+  scratch.write("p/xbuild.toml",
+                "[project]\nname = \"kept\"\n\n[targets]\nplatforms = [\"linux/arm64\"]\n\n"
+                "[stage.build]\nkeep = [\"objects\"]\n"
+                "run = 'cd \"$XBUILD_WORK/objects\" && make -f \"$XBUILD_SRC/Makefile\" "
+                "SRC=\"$XBUILD_SRC\" && cp hello \"$XBUILD_OUT/\"'\n\n"
+                "[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\nrootfs = \"" +
+                    rootfs.string() + "\"\n");
   fs::path project = scratch / "p";
   const fs::path log = project / ".xbuild/logs/linux-arm64/build.log";
   CommandResult first = xbuild({"run", "--progress", "plain"}, project);

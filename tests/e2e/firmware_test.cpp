@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/e2e_support.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace xb::testing {
 namespace {
@@ -406,6 +408,52 @@ TEST(FirmwareE2E, PackWritesAnOciArtifactThatReadsBack) {
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
   EXPECT_EQ(read_file(scratch / "fetched" / "blobs" / "sha256" / elf_digest.substr(7)).value(),
             read_file(out / "firmware.elf").value());
+}
+
+// A bare-metal target keeps its build tree like any other: make relinks only the image whose
+// source changed, and the test stage still runs it under QEMU.
+TEST(FirmwareE2E, AKeptBuildTreeRelinksOnlyWhatChanged) {
+  XB_REQUIRE_TOOLS(kFirmwareTools);
+  ScratchDir scratch;
+  fs::path project = copy_example("firmware", scratch / "firmware");
+  scratch.write("firmware/xbuild.toml", R"([project]
+name = "crc16"
+
+[targets]
+firmware = ["cortex-m3"]
+
+[stage.build]
+keep = ["build"]
+run = 'make OUT="$XBUILD_WORK/build" all && cp "$XBUILD_WORK/build/firmware.elf" "$XBUILD_WORK/build/test.elf" "$XBUILD_OUT/"'
+
+[stage.test]
+needs = ["build"]
+run = '$XBUILD_EXEC "$XBUILD_OUT/test.elf"'
+)");
+  const fs::path log = project / ".xbuild/logs/none-arm-cortex-m3/build.log";
+  // The link lines make echoed for `image` (each ends with "-o <its path>").
+  auto links = [&](const std::string& image) {
+    const std::string output = "-o " + (project / ".xbuild/work/none-arm-cortex-m3/build" / image).string();
+    std::size_t count = 0;
+    for (const std::string& line : split(read_file(log).value(), '\n'))
+      count += std::string_view(line).ends_with(output) ? 1 : 0;
+    return count;
+  };
+  CommandResult first = xbuild({"run", "--progress", "plain"}, project);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(links("firmware.elf"), 1u) << read_file(log).value();
+  EXPECT_EQ(links("test.elf"), 1u) << read_file(log).value();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // make judges by modification time
+  std::string main = read_file(project / "main.c").value();
+  ASSERT_TRUE(write_file_atomic(project / "main.c", main + "/* edited */\n"));
+  CommandResult edited = xbuild({"run", "--progress", "plain"}, project);
+  ASSERT_EQ(edited.exit_code, 0) << edited.out << edited.err;
+  EXPECT_EQ(edited.out.find("wiped"), std::string::npos) << edited.out;
+  EXPECT_EQ(links("firmware.elf"), 1u) << read_file(log).value();
+  EXPECT_EQ(links("test.elf"), 0u) << read_file(log).value();
+  EXPECT_NE(read_file(project / ".xbuild/logs/none-arm-cortex-m3/test.log").value().find("0 Failures"),
+            std::string::npos);
 }
 
 }  // namespace
