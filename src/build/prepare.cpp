@@ -76,15 +76,17 @@ void reset_builders(const Config& config, const Plan& plan, const KeptState& sta
     if (plan.targets[target].builder.empty() || !plan.targets[target].builder_unreachable.empty()) continue;
     std::vector<const KeptDirectory*> running;
     std::vector<RemoteKept> kept;
+    std::set<std::string> names;
     for (const KeptDirectory& directory : state.kept) {
       if (plan.jobs[directory.job].target != target) continue;
+      names.insert(fs::path(directory.path).begin()->string());
       if (directory.job < state.cached.size() && state.cached[directory.job]) continue;
       running.push_back(&directory);
       kept.push_back(
           {directory.path, directory.record.filename().string(), record_text(directory), !state.clean.empty()});
     }
     Result<std::map<std::string, std::optional<std::string>>> wiped =
-        reset_builder(config, plan.targets[target].platform, kept);
+        reset_builder(config, plan.targets[target].platform, kept, names);
     if (!wiped) throw Error(wiped.error());
     for (const KeptDirectory* directory : running) {
       auto found = wiped.value().find(directory->record.filename().string());

@@ -53,6 +53,14 @@ void wipe(const fs::path& dir) {
   if (error) throw Error("cannot remove " + aside.value().string() + ": " + error.message());
 }
 
+// What an interrupted wipe of `dir` left next to it (tidy_work_dir removes those at the top).
+void remove_wipe_leftovers(const fs::path& dir) {
+  const std::string prefix = "." + dir.filename().string() + ".tmp-";
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir.parent_path(), error))
+    if (starts_with(entry.path().filename().string(), prefix)) fs::remove_all(entry.path(), error);
+}
+
 }  // namespace
 
 void prepare_work_dirs(const Plan& plan, const std::vector<KeptDirectory>& kept, const std::vector<bool>& cached,
@@ -62,6 +70,7 @@ void prepare_work_dirs(const Plan& plan, const std::vector<KeptDirectory>& kept,
   for (const KeptDirectory& directory : kept) {
     const JobPlan& job = plan.jobs[directory.job];
     if (!plan.targets[job.target].builder.empty() || (directory.job < cached.size() && cached[directory.job])) continue;
+    remove_wipe_leftovers(directory.dir);
     KeepDecision decision = decide_here(directory, clean);
     if (decision.action == KeepDecision::Action::wipe) {
       terminal.output_line(

@@ -137,12 +137,19 @@ std::string keep_script(const RemoteKept& kept) {
 }  // namespace
 
 Result<std::map<std::string, std::optional<std::string>>> reset_builder(const Config& config, const Platform& platform,
-                                                                        const std::vector<RemoteKept>& kept) {
+                                                                        const std::vector<RemoteKept>& kept,
+                                                                        const std::set<std::string>& kept_names) {
   std::map<std::string, std::optional<std::string>> wiped;
   const BuilderSpec* builder = builder_for(config, platform);
   if (!builder) return wiped;
   const std::string dir = remote_directory(config, *builder, platform);
   std::string script = "cd " + shell_quote(dir) + " && rm -rf out && mkdir -p out work keys && ";
+  // Only kept directories survive in work/, as they do here.
+  std::string keep_case;
+  for (const std::string& name : kept_names) keep_case += (keep_case.empty() ? "" : "|") + shell_quote(name);
+  script += "(cd work && for entry in * .[!.]* ..?*; do case \"$entry\" in " +
+            (keep_case.empty() ? std::string() : keep_case + ") ;; ") +
+            "*) if [ -e \"$entry\" ] || [ -L \"$entry\" ]; then rm -rf -- \"$entry\"; fi ;; esac; done) && ";
   for (const RemoteKept& one : kept) script += keep_script(one);
   script += "true";
   Result<std::string> reset = run_on_builder(*builder, script);

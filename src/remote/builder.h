@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,10 +57,12 @@ struct RemoteKept {
 
 // Empties the output directory on the builder of `platform` (a run starts from a clean
 // $XBUILD_OUT there too) and brings its kept directories to their keys: each one there whose
-// record differs (or that starts clean) is wiped, and every one is made and its record written.
-// Returns the wiped ones by id, with the record each had (none: no record). Fails naming the
-// builder and ssh's error.
+// record differs (or that starts clean) is wiped, and every one is made and its record written;
+// what its work/ holds besides `kept_names` (the first component of every directory the
+// platform's stages keep, run or not) is removed. Returns the wiped ones by id, with the record
+// each had (none: no record). Fails naming the builder and ssh's error.
 Result<std::map<std::string, std::optional<std::string>>> reset_builder(const Config& config, const Platform& platform,
-                                                                        const std::vector<RemoteKept>& kept);
+                                                                        const std::vector<RemoteKept>& kept,
+                                                                        const std::set<std::string>& kept_names);
 
 }  // namespace xb

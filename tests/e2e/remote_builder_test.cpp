@@ -162,12 +162,12 @@ TEST_F(SshBuilder, AKeptDirectoryLivesOnTheBuilderAndIsWipedThereWhenItsKeyChang
   ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
   EXPECT_EQ(log("linux-amd64"), "fresh\n");
   EXPECT_EQ(log("linux-arm64"), "fresh\n");
-  bool kept_there = false;
+  fs::path builder_work;  // $XBUILD_WORK on the builder
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(scratch_ / "remote"))
     if (entry.path().filename() == "stamp" && entry.path().parent_path().filename() == "obj" &&
         entry.path().parent_path().parent_path().filename() == "work")
-      kept_there = true;
-  EXPECT_TRUE(kept_there);
+      builder_work = entry.path().parent_path().parent_path();
+  ASSERT_FALSE(builder_work.empty());
 
   scratch_.write("hello/notes.txt", "an edit of the sources");
   CommandResult edited = xbuild({"run", "--progress", "plain"}, hello);
@@ -190,12 +190,16 @@ TEST_F(SshBuilder, AKeptDirectoryLivesOnTheBuilderAndIsWipedThereWhenItsKeyChang
       << reconfigured.out;
   EXPECT_EQ(log("linux-amd64"), "fresh\n");
 
+  // What no stage keeps does not survive there either.
+  fs::create_directories(builder_work / ".stray");
   CommandResult clean = xbuild({"run", "--progress", "plain", "--clean"}, hello);
   ASSERT_EQ(clean.exit_code, 0) << clean.err << clean.out;
   EXPECT_NE(clean.out.find("xbuild: linux/amd64 objects: $XBUILD_WORK/obj wiped on builder box: --clean\n"),
             std::string::npos)
       << clean.out;
   EXPECT_EQ(log("linux-amd64"), "fresh\n");
+  EXPECT_FALSE(fs::exists(builder_work / ".stray"));
+  EXPECT_TRUE(fs::exists(builder_work / "obj/stamp"));
 }
 
 TEST_F(SshBuilder, AWrongHostKeyIsRefusedByOpenSsh) {
