@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,7 +30,47 @@ void check_report_file(const char* option, const std::optional<fs::path>& file) 
                 2);
 }
 
+// The config's platform that `name` means ("linux/arm64", "linux/aarch64", "cortex-m4" for
+// none/arm/cortex-m4), or an error naming the ones it has.
+Platform chosen_platform(const Config& config, const std::string& name) {
+  std::vector<std::string> names;
+  for (const Platform& platform : config.platforms) {
+    names.push_back(platform.str());
+    if (is_bare_metal(platform) && platform.variant == name) return platform;
+  }
+  Result<Platform> parsed = parse_platform(name);
+  if (parsed)
+    for (const Platform& platform : config.platforms)
+      if (platform == parsed.value()) return platform;
+  std::string suggestion = closest_match(name, names);
+  throw Error(fmt::format("--platform {}: not a platform of {}{}; its platforms are {}", name, config.file.string(),
+                          suggestion.empty() ? "" : " (did you mean " + suggestion + "?)", join(names, ", ")),
+              2);
+}
+
 }  // namespace
+
+void apply_command_line(Config& config, const std::vector<std::string>& platforms,
+                        const std::vector<std::string>& tags) {
+  std::vector<Platform> chosen;
+  for (const std::string& list : platforms)
+    for (const std::string& word : split(list, ',')) {
+      std::string name(trim(word));
+      if (name.empty()) throw Error("--platform " + list + ": an empty platform name; separate names with one ','", 2);
+      chosen.push_back(chosen_platform(config, name));
+    }
+  if (!chosen.empty())
+    std::erase_if(config.platforms, [&](const Platform& platform) {
+      return std::find(chosen.begin(), chosen.end(), platform) == chosen.end();
+    });
+  for (const std::string& tag : tags)
+    if (!is_tag(tag))
+      throw Error(fmt::format("-t/--tag \"{}\" is not a valid tag: use letters, digits, '_', '.' and '-' (at most "
+                              "128, not starting with '.' or '-')",
+                              tag),
+                  2);
+  if (!tags.empty()) config.image.tags = tags;
+}
 
 Config read_config(const fs::path& file) {
   ConfigResult result = load_config(file);
@@ -93,6 +134,7 @@ RunInputs read_run_inputs(const RunOptions& options) {
         2);
   RunInputs inputs;
   inputs.config = read_config(options.config_file);
+  apply_command_line(inputs.config, options.platforms, options.tags);
   if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
   inputs.source_date_epoch = source_date_epoch(inputs.config.directory);

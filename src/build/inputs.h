@@ -26,6 +26,13 @@ struct RunInputs {
 // Reads the config (every diagnostic printed on stderr; exit status 2 when there is one).
 Config read_config(const std::filesystem::path& file);
 
+// What the command line says over the config: --platform keeps only the platforms it names
+// (platforms or firmware target names of the config, comma-separated or repeated; in the
+// config's order), -t/--tag replaces [image] tags. A name the config lacks, or a malformed tag,
+// is an xb::Error with exit status 2.
+void apply_command_line(Config& config, const std::vector<std::string>& platforms,
+                        const std::vector<std::string>& tags);
+
 // SOURCE_DATE_EPOCH from the environment, else the time of the project's last git commit, else 0.
 long long source_date_epoch(const std::filesystem::path& project_dir);
 

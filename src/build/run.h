@@ -40,6 +40,8 @@ struct RunOptions {
   std::string progress = "auto";                       // --progress auto|tty|plain|json
   std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
+  std::vector<std::string> platforms;                  // --platform: only these of the config's platforms (empty: all)
+  std::vector<std::string> tags;                       // -t/--tag: the image's tags instead of [image] tags
 };
 
 struct PlanCommandOptions {
@@ -48,6 +50,8 @@ struct PlanCommandOptions {
   std::optional<std::string> shard;                // --shard I/N: the plan of that shard
   std::optional<std::filesystem::path> cache_dir;  // where the trees the plan names are
   std::optional<std::string> output;               // -o as `run` takes it: shown, and checked
+  std::vector<std::string> platforms;              // --platform, as `run` takes it
+  std::vector<std::string> tags;                   // -t/--tag, as `run` takes it
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

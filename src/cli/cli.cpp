@@ -2,6 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
 #include "build/run.h"
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
@@ -9,8 +13,50 @@
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
 #include "run/terminal.h"
+#include "util/strings.h"
 
 namespace xb {
+
+namespace {
+
+// The options `run` and `plan` share: the config as -f/--file too, --platform and -t/--tag.
+void add_selection_options(CLI::App* command, std::filesystem::path& file, std::vector<std::string>& platforms,
+                           std::vector<std::string>& tags) {
+  CLI::Option* positional = command->add_option("file", file, "The project's config")->capture_default_str();
+  command->add_option("-f,--file", file, "The project's config (as the FILE argument)")->excludes(positional);
+  command
+      ->add_option("--platform", platforms,
+                   "Only these of the config's platforms, comma-separated or repeated (linux/arm64, or a firmware "
+                   "target such as cortex-m4)")
+      ->envname("XBUILD_PLATFORMS");
+  command->add_option("-t,--tag", tags, "A tag of the image instead of [image] tags (repeat for more)");
+}
+
+// `xbuild help [COMMAND]` is `xbuild [COMMAND] --help`, `xbuild version` and `-V` are --version.
+std::vector<std::string> with_aliases(std::vector<std::string> args) {
+  if (args.size() >= 2 && (args[1] == "version" || args[1] == "-V")) return {args[0], "--version"};
+  if (args.size() >= 2 && args[1] == "help") {
+    std::vector<std::string> help = {args[0]};
+    help.insert(help.end(), args.begin() + 2, args.end());
+    help.push_back("--help");
+    return help;
+  }
+  return args;
+}
+
+// A first word that is no command: what was probably meant, instead of CLI11's "not expected".
+std::optional<std::string> unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[1].empty() || args[1][0] == '-') return std::nullopt;
+  std::vector<std::string> names;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(command->get_name());
+  if (std::find(names.begin(), names.end(), args[1]) != names.end()) return std::nullopt;
+  std::string meant = closest_match(args[1], names);
+  return "\"" + args[1] + "\" is not an xbuild command" + (meant.empty() ? "" : "; did you mean \"" + meant + "\"?") +
+         " The commands are " + join(names, ", ") + "; xbuild help COMMAND says more.";
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) {
   // The stage sandbox of emulated builds: internal, not in --help, its arguments passed as is.
@@ -27,22 +73,27 @@ int run_cli(int argc, char** argv) {
 
   RunOptions run;
   CLI::App* run_app = app.add_subcommand("run", "Build every platform's stages and write the images and their index");
-  run_app->add_option("file", run.config_file, "The project's config")->capture_default_str();
+  add_selection_options(run_app, run.config_file, run.platforms, run.tags);
   run_app->add_option("-j,--jobs", run.jobs, "Jobs to run at once (default: the number of cores)")
-      ->check(CLI::Range(1u, 1024u));
-  run_app->add_option("-o,--output", run.output,
-                      "Where the output goes: oci:DIR (an OCI layout), oci-archive:FILE, or local:DIR (plain files: "
-                      "DIR/<os>-<arch>[-<variant>]/ per platform or firmware target, e.g. linux-arm-v7, "
-                      "none-arm-cortex-m4, and DIR/xbuild.json listing them; DIR is replaced as a whole) "
-                      "(default: oci:<state dir>/oci)");
-  run_app->add_option("--state-dir", run.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
+      ->check(CLI::Range(1u, 1024u))
+      ->envname("XBUILD_JOBS");
+  run_app
+      ->add_option("-o,--output", run.output,
+                   "Where the output goes: oci:DIR (an OCI layout), oci-archive:FILE, or local:DIR (plain files: "
+                   "DIR/<os>-<arch>[-<variant>]/ per platform or firmware target, e.g. linux-arm-v7, "
+                   "none-arm-cortex-m4, and DIR/xbuild.json listing them; DIR is replaced as a whole) "
+                   "(default: oci:<state dir>/oci)")
+      ->envname("XBUILD_OUTPUT");
+  run_app->add_option("--state-dir", run.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
+      ->envname("XBUILD_STATE_DIR");
   run_app->add_flag("-k,--keep-going", run.keep_going, "Let the other platforms finish after a stage fails");
 
   PlanCommandOptions plan;
   CLI::App* plan_app =
       app.add_subcommand("plan", "Print, per platform, the strategy, toolchain and runner, and what is missing");
-  plan_app->add_option("file", plan.config_file, "The project's config")->capture_default_str();
-  plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)");
+  add_selection_options(plan_app, plan.config_file, plan.platforms, plan.tags);
+  plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
+      ->envname("XBUILD_STATE_DIR");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
   plan_app->add_option("-o,--output", plan.output, "The output as run takes it: shown with where each platform goes");
   plan_app->add_option("--cache-dir", plan.cache_dir,
@@ -81,15 +132,22 @@ int run_cli(int argc, char** argv) {
                       ".xbuild/firmware-size.txt, or arm-none-eabi-size output");
   run_app->add_option("--progress", run.progress, "auto (tty on a terminal, else plain), tty, plain or json")
       ->check(CLI::IsMember({"auto", "tty", "plain", "json"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("XBUILD_PROGRESS");
   std::function<int()> cache_command = add_cache_commands(app);
   std::function<int()> firmware_command = add_firmware_commands(app);
   run_app->add_option("--shard", run.shard,
                       "Build only shard I of N of the platforms (I/N); merge the layouts with xbuild merge");
   std::function<int()> merge_command = add_merge_command(app);
 
+  std::vector<std::string> args = with_aliases(std::vector<std::string>(argv, argv + argc));
+  if (std::optional<std::string> unknown = unknown_command(app, args)) {
+    std::fprintf(stderr, "xbuild: error: %s\n", unknown->c_str());
+    return 2;
+  }
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 takes them last first
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     int status = app.exit(e);
     return status == 0 ? 0 : 2;

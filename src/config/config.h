@@ -34,4 +34,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& fi
 // Reads and parses a file (a missing file is one diagnostic).
 ConfigResult load_config(const std::filesystem::path& file);
 
+// The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
+bool is_tag(std::string_view tag);
+
 }  // namespace xb

@@ -17,19 +17,18 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-const std::vector<std::string> kImageKeys = {"name", "tags",   "from", "entrypoint",       "cmd", "env", "workdir",
-                                             "user", "labels", "copy", "compression_level"};
-const std::vector<std::string> kCopyKeys = {"from", "to"};
-
-// The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
 bool is_tag(std::string_view tag) {
   if (tag.empty() || tag.size() > 128) return false;
   auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
   if (!word(static_cast<unsigned char>(tag.front()))) return false;
   return std::all_of(tag.begin(), tag.end(), [&](unsigned char c) { return word(c) || c == '.' || c == '-'; });
 }
+
+namespace {
+
+const std::vector<std::string> kImageKeys = {"name", "tags",   "from", "entrypoint",       "cmd", "env", "workdir",
+                                             "user", "labels", "copy", "compression_level"};
+const std::vector<std::string> kCopyKeys = {"from", "to"};
 
 // A tag of an OCI layout (org.opencontainers.image.ref.name) as a base image names it: the
 // distribution spec's tag grammar, and also '+' and '@', which layouts written by other tools use.

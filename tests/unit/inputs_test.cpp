@@ -111,5 +111,37 @@ TEST_F(InputsTest, ConfigErrorsAreCountedInTheMessage) {
   EXPECT_NE(printed.find("unknown key \"nam\" in [project]; did you mean \"name\"?"), std::string::npos) << printed;
 }
 
+TEST_F(InputsTest, PlatformKeepsTheNamedPlatformsInTheConfigsOrderAndTagsReplaceTheImagesTags) {
+  std::string config = kConfig;
+  config.insert(config.find("[stage.build]"), "firmware = [\"cortex-m4\"]\n");
+  scratch_.write("p/xbuild.toml", config +
+                                      "[image]\nname = \"localhost:5000/hello\"\ntags = [\"1.0\"]\n"
+                                      "[platform.\"linux/amd64\"]\nenv = { A = \"1\" }\n");
+  options_.platforms = {"linux/riscv64,cortex-m4", "linux/aarch64"};
+  options_.tags = {"nightly", "2026-12-05"};
+  options_.push = true;
+  RunInputs inputs = read_run_inputs(options_);
+  std::vector<std::string> names;
+  for (const Platform& platform : inputs.config.platforms) names.push_back(platform.str());
+  EXPECT_EQ(names, (std::vector<std::string>{"linux/arm64", "linux/riscv64", "none/arm/cortex-m4"}));
+  EXPECT_EQ(inputs.config.overrides.count("linux/amd64"), 1u);  // other platforms' overrides stay valid
+  EXPECT_EQ(inputs.push_references,
+            (std::vector<std::string>{"localhost:5000/hello:nightly", "localhost:5000/hello:2026-12-05"}));
+}
+
+TEST_F(InputsTest, APlatformTheConfigLacksOrABadTagIsAnErrorNamingTheFlag) {
+  options_.platforms = {"linux/arm63"};
+  EXPECT_EQ(error_of(), "--platform linux/arm63: not a platform of " + (scratch_ / "p/xbuild.toml").string() +
+                            " (did you mean linux/arm64?); its platforms are linux/amd64, linux/arm64, linux/riscv64");
+  options_.platforms = {"linux/amd64,"};
+  EXPECT_EQ(error_of(), "--platform linux/amd64,: an empty platform name; separate names with one ','");
+  options_.platforms.clear();
+  options_.tags = {"ok", "-bad"};
+  EXPECT_EQ(error_of(),
+            "-t/--tag \"-bad\" is not a valid tag: use letters, digits, '_', '.' and '-' (at most 128, not starting "
+            "with '.' or '-')");
+  EXPECT_FALSE(fs::exists(scratch_ / "p/.xbuild"));
+}
+
 }  // namespace
 }  // namespace xb
