@@ -165,7 +165,11 @@ std::unique_ptr<Terminal> make_tty_terminal(std::FILE* out, bool color) {
 }
 
 std::unique_ptr<Terminal> make_progress_terminal(std::string_view mode) {
-  if (mode == "auto") mode = ::isatty(STDOUT_FILENO) ? "tty" : "plain";
+  if (mode == "auto") {
+    const char* term = std::getenv("TERM");
+    bool dumb = term && std::string_view(term) == "dumb";
+    mode = ::isatty(STDOUT_FILENO) && !dumb ? "tty" : "plain";
+  }
   const char* no_color = std::getenv("NO_COLOR");
   if (mode == "plain") return make_stdout_terminal();
   if (mode == "json") return make_json_terminal(stdout);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,12 +42,17 @@ class Terminal {
   static constexpr std::uint64_t kTickIntervalMs = 500;
 };
 
+// `--progress plain`: job lines and each job's start and end (with the time since the run began)
+// on stdout, xbuild's messages on stderr.
 std::unique_ptr<Terminal> make_stdout_terminal();
+// The same on other streams (tests).
+std::unique_ptr<Terminal> make_plain_terminal(std::FILE* out, std::FILE* err);
 
 // `--progress`: "plain" (make_stdout_terminal), "json" (one JSON object per line on stdout:
 // started / output / finished / message events), "tty" (a live board on stdout, one row per
 // running job, finished jobs collapsed to one line each), or "auto" (tty when stdout is a
-// terminal, else plain). Colors unless NO_COLOR is set. Empty for an unknown mode.
+// terminal whose TERM is not "dumb", else plain: no escape sequences reach a log or a dumb
+// terminal). Colors unless NO_COLOR is set. Empty for an unknown mode.
 std::unique_ptr<Terminal> make_progress_terminal(std::string_view mode);
 
 // Keeps every line, for tests.

@@ -77,7 +77,11 @@ TEST(Progress, PlainIsPrefixedLines) {
   CommandResult result = xbuild({"run", "--progress", "plain", "-o", "oci:" + (scratch / "layout").string()}, project);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(mask(result.out),
+            "[+Ts] linux/amd64 build started\n"
+            "[+Ts] linux/amd64 build ok in Ts\n"
+            "[+Ts] linux/amd64 test started\n"
             "[linux/amd64 test] self-test passed on amd64 (64-bit)\n"
+            "[+Ts] linux/amd64 test ok in Ts\n"
             "PLATFORM     STRATEGY  STAGES IMAGE\n"
             "linux/amd64  native    build ok Ts, test ok Ts  sha256:D\n"
             "index sha256:D\n"
@@ -89,7 +93,8 @@ TEST(Progress, PlainIsPrefixedLines) {
 }
 
 // Runs xbuild with its stdout and stderr on a pseudo-terminal and returns what it drew.
-std::string run_on_pty(const std::vector<std::string>& args, const fs::path& cwd, int* status) {
+std::string run_on_pty(const std::vector<std::string>& args, const fs::path& cwd, int* status,
+                       const char* term = "xterm") {
   struct winsize size {};
   size.ws_col = 100;
   size.ws_row = 30;
@@ -100,6 +105,7 @@ std::string run_on_pty(const std::vector<std::string>& args, const fs::path& cwd
     if (chdir(cwd.c_str()) != 0) _exit(127);
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     setenv("NO_COLOR", "1", 1);
+    setenv("TERM", term, 1);
     std::vector<char*> argv = {binary.data()};
     std::vector<std::string> copies = args;
     for (std::string& arg : copies) argv.push_back(arg.data());
@@ -131,6 +137,23 @@ TEST(Progress, AutoOnATerminalDrawsTheBoard) {
   EXPECT_EQ(drawn.find("[linux/amd64 test] "), std::string::npos) << "no prefixed lines on the board:\n" << drawn;
   EXPECT_EQ(drawn.find("\x1b[3"), std::string::npos) << "NO_COLOR is set";
   EXPECT_NE(drawn.find("index sha256:"), std::string::npos) << drawn;
+}
+
+// A terminal that cannot move its cursor (TERM=dumb, as Emacs' shell and some CI consoles set it)
+// gets the plain lines, no escape sequence at all.
+TEST(Progress, AutoOnADumbTerminalIsPlain) {
+  XB_REQUIRE_TOOLS("make");
+  ScratchDir scratch;
+  fs::path project = copy_example("hello", scratch / "hello");
+  scratch.write("hello/xbuild.toml", kConfig);
+  int status = 0;
+  std::string drawn =
+      run_on_pty({"run", "--no-cache", "-o", "oci:" + (scratch / "layout").string()}, project, &status, "dumb");
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << drawn;
+  EXPECT_EQ(drawn.find('\x1b'), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("[linux/amd64 test] self-test passed on amd64 (64-bit)\r\n"), std::string::npos) << drawn;
+  EXPECT_NE(mask(drawn).find("[+Ts] linux/amd64 test ok in Ts\r\n"), std::string::npos) << drawn;
 }
 
 }  // namespace

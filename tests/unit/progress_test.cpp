@@ -42,6 +42,32 @@ TEST(Progress, PlainPrefixesEachJobLine) {
   EXPECT_EQ(terminal.lines, std::vector<std::string>{"[linux/arm64 build] cc -o hello hello.c"});
 }
 
+TEST(Progress, PlainSaysWhenEachJobStartsAndEndsAndHowItEnded) {
+  Capture out, err;
+  std::unique_ptr<Terminal> terminal = make_plain_terminal(out.file(), err.file());
+  terminal->job_started(kBuild);
+  terminal->job_line(kBuild, "cc -o hello hello.c");
+  terminal->status_line("xbuild: a message");
+  terminal->job_finished(kBuild, "ok", 1.5, 0);
+  terminal->job_started(kTest);
+  terminal->job_finished(kTest, "failed", 0.25, 3);
+  terminal->job_finished({"linux/amd64", "test", "linux/amd64 test"}, "cancelled", 0, -1);
+  terminal->job_finished({"linux/riscv64", "test", "linux/riscv64 test"}, "timed out", 60, -1);
+  std::string text = out.text();
+  // The offsets count from the terminal's start: well under a second here.
+  for (char& c : text)
+    if (c >= '0' && c <= '9') c = 'N';
+  EXPECT_EQ(text,
+            "[+N.Ns] linux/armNN build started\n"
+            "[linux/armNN build] cc -o hello hello.c\n"
+            "[+N.Ns] linux/armNN build ok in N.Ns\n"
+            "[+N.Ns] linux/armNN test started\n"
+            "[+N.Ns] linux/armNN test failed in N.Ns (exit status N)\n"
+            "[+N.Ns] linux/amdNN test cancelled\n"
+            "[+N.Ns] linux/riscvNN test timed out after NN.Ns\n");
+  EXPECT_EQ(err.text(), "xbuild: a message\n");
+}
+
 TEST(Progress, JsonWritesOneObjectPerEvent) {
   Capture capture;
   {
