@@ -202,9 +202,11 @@ CacheKeys compute_cache_keys(const Plan& plan, const fs::path& project_dir,
     const JobPlan& job = plan.jobs[index];
     const TargetPlan& target = plan.targets[job.target];
     // The sysroot lives in the cache directory, which differs between machines; its last
-    // component is its content's key.
+    // component is its content's key. The ccache directory is there too, and what it holds never
+    // changes what a compile writes: replaced first, as the cache directory may lie in the project.
     auto normalized = [&](const std::string& value) {
-      std::string text = normalize(value);
+      std::string text = target.ccache ? replace_path(value, target.ccache->dir.string(), "${XBUILD_CCACHE}") : value;
+      text = normalize(text);
       return target.sysroot.empty() ? text : replace_all(text, target.sysroot.string(), "${XBUILD_SYSROOT}");
     };
     Sha256 hash;
