@@ -52,7 +52,11 @@ remote_deps=(openssh-client openssh-server rsync)
 # unpacks them; CMake, Meson, autotools (make) build them; ctest, meson test (with Python test
 # runners) and make check run their own test suites.
 real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}")
+# [targets] ccache: ccache in front of the compilers; redis-server as its remote storage in the
+# tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
+# needed).
+ccache_deps=(ccache redis-server)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

@@ -10,6 +10,7 @@
 
 #include "build/base_images.h"
 #include "build/cache_pass.h"
+#include "build/ccache_pass.h"
 #include "build/firmware_sizes.h"
 #include "build/firmware_startup.h"
 #include "build/inputs.h"
@@ -90,6 +91,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   std::vector<KeptDirectory> kept =
       kept_directories(plan, inputs.config.directory, process_environment());  // [stage] keep, keyed
   std::set<std::string> running = running_platforms(plan, cache.cached);       // with stages the cache lacks
+  CcacheByPlatform ccache = ccache_before_run(plan, running, terminal);        // counters; a remote down: warned
   register_handlers(plan, services.data_dir, terminal);                  // binfmt_misc, for stages and foreign trees
   TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
   prepare_state_dir(plan, cache.intact);                                 // cross files, clean $XBUILD_OUT
@@ -105,7 +107,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,
                               services, terminal);  // the rest, on one loop
   record_output_stamps(plan, cache, result);
+  ccache = ccache_of_run(plan, ccache);  // this run's hits and misses
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
+  outcome.ccache = &ccache;
   if (!result.ok()) {
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);

@@ -88,6 +88,7 @@ Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& fi
   options.firmware_dir = services.data_dir / "toolchains" / "firmware";
   options.index_annotations = request.index_annotations;
   options.unreachable_builders = request.unreachable_builders;
+  if (request.trees) options.ccache_root = request.trees->cache_dir / "ccache";
   options.private_binfmt =
       services.private_binfmt && runs_binaries_under_qemu(request.config, catalog.value()) && services.private_binfmt();
   Plan plan = make_plan(request.config, catalog.value(), finder, options);

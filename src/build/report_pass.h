@@ -12,6 +12,7 @@
 #include "firmware/size_budget.h"
 #include "package/package.h"
 #include "run/scheduler.h"
+#include "toolchain/ccache.h"
 
 namespace xb {
 
@@ -26,6 +27,7 @@ struct ReportRequest {
   std::optional<std::filesystem::path> metadata_file;
   std::optional<std::filesystem::path> junit_file;
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
+  const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
 };
 
 void report(const ReportRequest& request, Terminal& terminal);

@@ -57,6 +57,9 @@ void prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output) {
     if (ec) throw Error("cannot create " + target.output_dir.string() + ": " + ec.message());
     for (const GeneratedFile& file : target.files)
       if (Status written = write_generated_file(file); !written) throw Error(written.error());
+    // ccache makes its directory itself, but an emulated stage binds it into its sandbox first.
+    if (target.ccache) fs::create_directories(target.ccache->dir, ec);
+    if (ec) throw Error("cannot create " + target.ccache->dir.string() + ": " + ec.message());
   }
   for (const JobPlan& job : plan.jobs) {
     fs::create_directories(job.log_file.parent_path(), ec);

@@ -18,7 +18,7 @@ class Terminal;
 FileLock lock_state_dir(const std::filesystem::path& state_dir, Terminal& terminal);
 
 // Writes the targets' generated files (cross files; unchanged ones are left alone) and creates
-// the output and log directories. Each output directory is emptied first (every run starts from
+// the output, log and ccache directories. Each output directory is emptied first (every run starts from
 // a clean $XBUILD_OUT), except those of the targets for which `keep_output` holds (the cache
 // found them intact).
 void prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output = {});

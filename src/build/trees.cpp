@@ -173,6 +173,9 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
         std::vector<std::string> all = rootfs.packages;
         for (const std::string& package : packages)
           if (std::find(all.begin(), all.end(), package) == all.end()) all.push_back(package);
+        // The stages' compiles run the root filesystem's own ccache.
+        if (ccache_enabled(config, target.platform) && std::find(all.begin(), all.end(), "ccache") == all.end())
+          all.push_back("ccache");
         debian::TreeSpec spec{debian::TreeSpec::Kind::rootfs,
                               target_suite(config, target.platform, options.host_suite, rootfs.suite), *architecture,
                               mirror, all};

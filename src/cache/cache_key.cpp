@@ -196,9 +196,11 @@ std::vector<JobField> job_fields(const Plan& plan, std::size_t index, const fs::
   const std::string project = project_dir.string();
   const std::string state = plan.state_dir.string();
   // The sysroot lives in the cache directory, which differs between machines; its last
-  // component is its content's key.
+  // component is its content's key. The ccache directory is there too, and what it holds never
+  // changes what a compile writes: replaced first, as the cache directory may lie in the project.
   auto normalized = [&](const std::string& value) {
-    std::string text = replace_path(replace_path(value, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
+    std::string text = target.ccache ? replace_path(value, target.ccache->dir.string(), "${XBUILD_CCACHE}") : value;
+    text = replace_path(replace_path(text, state, "${XBUILD_STATE}"), project, "${XBUILD_SRC}");
     return target.sysroot.empty() ? text : replace_all(text, target.sysroot.string(), "${XBUILD_SYSROOT}");
   };
   using Part = JobField::Part;

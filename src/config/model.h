@@ -66,6 +66,7 @@ struct PlatformOverride {
   std::optional<std::string> suite;                    // their Debian suite, over [targets] suite
   std::optional<std::string> os_version;               // Windows: the image's os.version ("10.0.20348.2582")
   std::optional<std::vector<std::string>> entrypoint;  // replaces [image] entrypoint for this platform
+  std::optional<bool> ccache;                          // ccache in front of its compilers, over [targets] ccache
   SourceLocation location;
 };
 
@@ -166,6 +167,14 @@ struct PackagesSpec {
   std::string mirror;                 // [targets] mirror (empty: the machine's apt sources)
 };
 
+// [targets] ccache and ccache_remote: ccache in front of every target's C and C++ compilers (a
+// [platform.X] ccache overrides `enabled` for that platform), each target with a ccache directory
+// of its own; `remote` is ccache's remote storage (CCACHE_REMOTE_STORAGE), shared by every target.
+struct CcacheSpec {
+  bool enabled = false;
+  std::string remote;  // "redis://HOST:PORT", "redis+unix:///PATH", "http(s)://..."; empty: none
+};
+
 struct Config {
   std::filesystem::path file;       // the xbuild.toml that was read (absolute)
   std::filesystem::path directory;  // its directory: the project's source directory
@@ -177,6 +186,14 @@ struct Config {
   std::map<std::string, PlatformOverride> overrides;  // by normalized platform string
   std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written
   FirmwareSpec firmware;
+  CcacheSpec ccache;
 };
+
+// Whether `platform` compiles through ccache: its [platform.X] ccache, else [targets] ccache.
+inline bool ccache_enabled(const Config& config, const Platform& platform) {
+  auto found = config.overrides.find(platform.str());
+  if (found != config.overrides.end() && found->second.ccache) return *found->second.ccache;
+  return config.ccache.enabled;
+}
 
 }  // namespace xb

@@ -14,8 +14,8 @@ namespace xb {
 
 namespace {
 
-const std::vector<std::string> kOverrideKeys = {"strategy",   "env",      "rootfs", "os_version",
-                                                "entrypoint", "packages", "suite",  "stage"};
+const std::vector<std::string> kOverrideKeys = {"strategy", "env",   "rootfs", "os_version", "entrypoint",
+                                                "packages", "suite", "stage",  "ccache"};
 const std::vector<std::string> kRootfsKeys = {"suite", "packages"};
 const std::vector<std::string> kStageOverrideKeys = {"run", "env"};
 const std::vector<std::string> kStrategies = {"auto", "native", "cross", "emulate"};
@@ -106,6 +106,7 @@ PlatformOverride read_override(TomlReader& reader, const TomlTable& table, const
   if (std::optional<std::vector<TomlString>> entrypoint = reader.string_or_strings(table, "entrypoint", scope))
     result.entrypoint = values_of(*entrypoint);
   result.os_version = reader.non_blank_string(table, "os_version", scope);
+  result.ccache = reader.boolean(table, "ccache", scope);
   if (result.os_version && !is_os_version(*result.os_version)) {
     reader.report(*table.get("os_version"), "\"os_version\" " + in_scope(scope) +
                                                 " must be dotted numbers such as \"10.0.20348.2582\", got " +

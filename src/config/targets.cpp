@@ -18,7 +18,10 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kProjectKeys = {"name", "version"};
-const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages", "suite", "mirror"};
+const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages",     "suite",
+                                               "mirror",    "ccache",   "ccache_remote"};
+// The remote storages ccache 4.7 has backends for, as its URLs start.
+const std::vector<std::string> kCcacheRemoteSchemes = {"redis://", "redis+unix:", "http://", "https://"};
 const std::vector<std::string> kFirmwareKeys = {"elf",    "name",    "timeout",   "pass_pattern", "hang_timeout",
                                                 "icount", "startup", "max_flash", "max_ram",      "target"};
 const std::vector<std::string> kBoardKeys = {"base",    "cpu",       "qemu_cpu",      "machine",      "cflags",
@@ -188,6 +191,27 @@ void read_boards(TomlReader& reader, const TomlTable& firmware, const fs::path& 
       targets.push_back(std::move(*target));
 }
 
+// [targets] ccache (on for every target unless [platform.X] says otherwise) and ccache_remote,
+// one URL of ccache's remote storage: what follows the scheme is ccache's to judge, but a URL of
+// another scheme, or none, is refused here rather than in every compile.
+void read_ccache(TomlReader& reader, const TomlTable& table, const std::string& scope, CcacheSpec& ccache) {
+  ccache.enabled = reader.boolean(table, "ccache", scope).value_or(false);
+  std::optional<std::string> remote = reader.non_blank_string(table, "ccache_remote", scope);
+  if (!remote) return;
+  const bool known = std::any_of(kCcacheRemoteSchemes.begin(), kCcacheRemoteSchemes.end(), [&](const std::string& s) {
+    return starts_with(*remote, s) && remote->size() > s.size();
+  });
+  if (!known || remote->find_first_of(" \t") != std::string::npos) {
+    reader.report(*table.get("ccache_remote"),
+                  "\"ccache_remote\" " + in_scope(scope) +
+                      " must be one URL of ccache's remote storage: redis://HOST[:PORT], redis+unix:///PATH, "
+                      "http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH, got " +
+                      in_quotes(*remote));
+    return;
+  }
+  ccache.remote = *remote;
+}
+
 }  // namespace
 
 void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project) {
@@ -209,6 +233,7 @@ void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
   config.packages.packages = read_packages(reader, *table, scope);
   config.packages.suite = read_suite(reader, *table, scope).value_or("");
   config.packages.mirror = read_mirror(reader, *table, scope);
+  read_ccache(reader, *table, scope, config.ccache);
   std::vector<Platform>& platforms = config.platforms;
   const TomlValue* firmware = table->get("firmware");
   const TomlValue* listed = table->get("platforms");

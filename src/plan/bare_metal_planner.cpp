@@ -6,6 +6,7 @@
 // environment, so in their cache keys. Tests run through `xbuild firmware test` (XBUILD_EXEC), and the
 // target's [firmware] elf becomes its firmware artifact.
 #include "plan/planner.h"
+#include "toolchain/ccache.h"
 #include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "util/strings.h"
@@ -57,14 +58,16 @@ class BareMetalPlanner final : public TargetPlanner {
     target.status = discover(toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
     check_requirements(context_, toolchain, target);
+    plan_ccache(context_, target);
     target.toolchain = std::move(toolchain);
     target.exec_prefix = firmware::firmware_command(*chosen, xbuild(), "test");
     // Meson and CMake judge what they run by its exit status: `firmware exec`, not the test's verdict.
     const std::vector<std::string> wrapper = firmware::firmware_command(*chosen, xbuild(), "exec");
-    target.files.push_back(
-        {meson_cross_path(context_.state_dir, target.platform), firmware::meson_cross_file(*chosen, wrapper)});
-    target.files.push_back(
-        {cmake_toolchain_path(context_.state_dir, target.platform), firmware::cmake_toolchain_file(*chosen, wrapper)});
+    const std::vector<std::string> launcher = compiler_launcher(target);
+    target.files.push_back({meson_cross_path(context_.state_dir, target.platform),
+                            firmware::meson_cross_file(*chosen, wrapper, launcher)});
+    target.files.push_back({cmake_toolchain_path(context_.state_dir, target.platform),
+                            firmware::cmake_toolchain_file(*chosen, wrapper, launcher)});
     target.firmware = FirmwarePlan{*chosen, target.output_dir / context_.config.firmware.elf};
   }
 
@@ -96,6 +99,8 @@ class BareMetalPlanner final : public TargetPlanner {
     if (!spec.pass_pattern.empty()) env["XBUILD_FIRMWARE_PASS_PATTERN"] = spec.pass_pattern;
     if (spec.hang_timeout_seconds > 0) env["XBUILD_FIRMWARE_HANG_TIMEOUT"] = std::to_string(spec.hang_timeout_seconds);
     if (!spec.icount.empty()) env["XBUILD_FIRMWARE_ICOUNT"] = spec.icount;
+    if (target.ccache)
+      add_ccache_environment(env, {target.ccache->dir, context_.config.directory, target.ccache->remote});
     return env;
   }
 

@@ -4,11 +4,16 @@
 // `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind WORK:/xbuild/work ...
 // -- /bin/sh -c
 // <stage>`, and the environment names the guest paths and the target's own tools on its PATH.
-// It needs root: chroot, mounts and binfmt_misc.
+// It needs root: chroot, mounts and binfmt_misc. With [targets] ccache the compiles run the
+// root filesystem's own ccache on the target's cache directory, bound at /xbuild/ccache: a root
+// filesystem made from packages gets the package (build/trees.cpp), a directory must hold
+// /usr/bin/ccache, and an image's content is not known when planning, so it compiles without
+// ccache (the plan's notes say so and how to change it).
 #include "emulate/qemu_catalog.h"
 #include "emulate/rootfs.h"
 #include "emulate/sandbox.h"
 #include "plan/planner.h"
+#include "toolchain/ccache.h"
 #include "toolchain/environment.h"
 
 namespace xb {
@@ -20,6 +25,7 @@ namespace {
 constexpr const char* kGuestSource = "/xbuild/src";
 constexpr const char* kGuestOutput = "/xbuild/out";
 constexpr const char* kGuestWork = "/xbuild/work";
+constexpr const char* kGuestCcache = "/xbuild/ccache";
 
 class EmulatePlanner final : public TargetPlanner {
  public:
@@ -75,6 +81,7 @@ class EmulatePlanner final : public TargetPlanner {
           "strategy \"emulate\" needs root (binfmt_misc, mounts and chroot): run xbuild as root, or use strategy "
           "\"cross\"");
     if (!emulation.rootfs_image.empty()) emulation.overlay = context_.state_dir / "overlay" / target.platform.slug();
+    plan_guest_ccache(target, override_spec, emulation);
     target.emulation = std::move(emulation);
   }
 
@@ -100,6 +107,7 @@ class EmulatePlanner final : public TargetPlanner {
                                          {"NM", "nm"}})
       env[variable] = tool;
     env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    if (target.ccache) add_ccache_environment(env, {kGuestCcache, kGuestSource, target.ccache->remote});
     return env;
   }
 
@@ -113,11 +121,35 @@ class EmulatePlanner final : public TargetPlanner {
     }
     sandbox.binds = {
         {context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}, {target.work_dir, kGuestWork}};
+    if (target.ccache) sandbox.binds.push_back({target.ccache->dir, kGuestCcache});
     sandbox.workdir = kGuestSource;
     job.launcher = sandbox_argv(context_.options.xbuild_binary, sandbox);
   }
 
  private:
+  // ccache inside the root filesystem: see the note at the top.
+  void plan_guest_ccache(TargetPlan& target, const PlatformOverride* override_spec, const EmulationPlan& emulation) {
+    if (context_.options.ccache_root.empty() || !ccache_enabled(context_.config, target.platform)) return;
+    const std::string name = target.platform.str();
+    const bool made = override_spec && override_spec->rootfs && override_spec->rootfs->made_from_packages();
+    std::error_code error;
+    if (!made && emulation.rootfs_image.empty() && !emulation.rootfs.empty() &&
+        !fs::exists(emulation.rootfs / "usr/bin/ccache", error)) {
+      target.notes.push_back("ccache is off for " + name + ": its root filesystem " + emulation.rootfs.string() +
+                             " has no /usr/bin/ccache; install ccache in it, or let xbuild make it with rootfs = { "
+                             "packages = [..., \"ccache\"] }");
+      return;
+    }
+    if (!made && !emulation.rootfs_image.empty()) {
+      target.notes.push_back("ccache is off for " + name +
+                             ": whether its root filesystem image holds ccache is not known before it is unpacked; "
+                             "let xbuild make it with rootfs = { packages = [..., \"ccache\"] } to compile through "
+                             "ccache");
+      return;
+    }
+    plan_ccache(context_, target, false);
+  }
+
   PlanContext& context_;
   std::string reason_;
 };

@@ -72,6 +72,13 @@ struct FirmwarePlan {
   std::filesystem::path elf;
 };
 
+// [targets] ccache on for a target: its cache on this machine (<cache dir>/ccache/<slug>, which
+// emulated stages see as /xbuild/ccache) and the remote storage it shares.
+struct CcachePlan {
+  std::filesystem::path dir;
+  std::string remote;  // CCACHE_REMOTE_STORAGE; empty: none
+};
+
 struct TargetPlan {
   Platform platform;
   Strategy strategy = Strategy::native;  // resolved: never automatic
@@ -87,6 +94,7 @@ struct TargetPlan {
   std::optional<RunnerSetup> runner_setup;
   std::optional<FirmwarePlan> firmware;
   std::optional<TargetBinaries> binaries;  // cross with QEMU: target binaries run by their path
+  std::optional<CcachePlan> ccache;        // compiles go through ccache
   std::filesystem::path sysroot;           // the target's libraries ([targets] packages), made by the run
   std::string sysroot_description;         // SysrootPlan::description
   std::vector<std::string> notes;          // what the plan wants the user to know (not problems)
@@ -167,6 +175,9 @@ struct PlanOptions {
   // The root filesystems resolved before planning, by platform: made from packages (`rootfs =
   // { packages = [...] }`: the run makes it when it is not there yet) or pulled from a registry.
   std::map<std::string, RootfsPlan> rootfs;
+  // <cache dir>/ccache: the ccache directory of each target with [targets] ccache on is under it
+  // (empty: ccache stays off).
+  std::filesystem::path ccache_root;
 };
 
 Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder& finder, const PlanOptions& options);

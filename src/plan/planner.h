@@ -64,6 +64,13 @@ std::filesystem::path cmake_toolchain_path(const std::filesystem::path& state_di
 // stages' commands name. What is missing becomes a problem that names its package.
 void check_requirements(PlanContext& context, const Toolchain& toolchain, TargetPlan& target);
 
+// [targets] ccache for the target (requirements.cpp): its ccache directory and remote storage
+// when ccache is on for it; `host_tool`: the compiles run on this machine, whose ccache must
+// then be there (a problem naming the package when it is not).
+void plan_ccache(PlanContext& context, TargetPlan& target, bool host_tool = true);
+// The words in front of the target's compilers in its cross files: ccache, or none.
+std::vector<std::string> compiler_launcher(const TargetPlan& target);
+
 // [platform.X] of `platform`, or nullptr.
 const PlatformOverride* override_of(const Config& config, const Platform& platform);
 

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "plan/planner.h"
+#include "toolchain/ccache.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -88,6 +89,16 @@ void check_requirements(PlanContext& context, const Toolchain& toolchain, Target
   for (const StageSpec& stage : context.config.stages)
     for (const KnownTool& tool : kBuildTools)
       if (names_command(stage.run, tool.program)) require(context.finder, tool.program, {tool.package}, target);
+}
+
+void plan_ccache(PlanContext& context, TargetPlan& target, bool host_tool) {
+  if (context.options.ccache_root.empty() || !ccache_enabled(context.config, target.platform)) return;
+  if (host_tool) require(context.finder, kCcacheProgram, {"ccache"}, target);
+  target.ccache = CcachePlan{ccache_dir(context.options.ccache_root, target.platform), context.config.ccache.remote};
+}
+
+std::vector<std::string> compiler_launcher(const TargetPlan& target) {
+  return target.ccache ? std::vector<std::string>{kCcacheProgram} : std::vector<std::string>{};
 }
 
 }  // namespace xb

@@ -16,6 +16,7 @@
 #include "emulate/private_binfmt.h"
 #include "emulate/qemu_catalog.h"
 #include "plan/planner.h"
+#include "toolchain/ccache.h"
 #include "toolchain/cross_files.h"
 #include "toolchain/environment.h"
 #include "util/strings.h"
@@ -45,6 +46,7 @@ class ToolchainPlanner final : public TargetPlanner {
     target.status = discover(*toolchain, context_.finder);
     for (const std::string& missing : target.status.missing) target.problems.push_back("missing " + missing);
     check_requirements(context_, *toolchain, target);
+    plan_ccache(context_, target);
     if (auto missing = context_.options.missing_host_packages.find(target.platform.str());
         missing != context_.options.missing_host_packages.end() && !missing->second.empty()) {
       // A native build uses this machine's own libraries: the packages must be installed here.
@@ -65,11 +67,12 @@ class ToolchainPlanner final : public TargetPlanner {
     if (runs_under_qemu(*toolchain)) plan_binaries(*toolchain, target);
     target.exec_prefix = exec_prefix(*toolchain, strategy_, ld_prefix(target));
     target.files.push_back({meson_cross_path(context_.state_dir, target.platform),
-                            meson_cross_file(*toolchain, target.exec_prefix, target.sysroot),
+                            meson_cross_file(*toolchain, target.exec_prefix, target.sysroot, compiler_launcher(target)),
                             {}});
-    target.files.push_back({cmake_toolchain_path(context_.state_dir, target.platform),
-                            cmake_toolchain_file(*toolchain, target.exec_prefix, target.sysroot),
-                            {}});
+    target.files.push_back(
+        {cmake_toolchain_path(context_.state_dir, target.platform),
+         cmake_toolchain_file(*toolchain, target.exec_prefix, target.sysroot, compiler_launcher(target)),
+         {}});
     if (target.binaries && target.sysroot.empty()) {
       // The prefix over the cross C library: its lib/ and an empty ld.so.cache.
       const fs::path& prefix = target.binaries->ld_prefix;
@@ -104,7 +107,9 @@ class ToolchainPlanner final : public TargetPlanner {
     }
     input.state_dir = context_.state_dir;
     input.source_date_epoch = context_.options.source_date_epoch;
-    return stage_environment(input);
+    std::map<std::string, std::string> env = stage_environment(input);
+    if (target.ccache) add_ccache_environment(env, {target.ccache->dir, config.directory, target.ccache->remote});
+    return env;
   }
 
   // With a binfmt_misc instance of the stage's own, the stage runs as `xbuild __binfmt ... --`.

@@ -35,7 +35,8 @@ void read_log(StageReport& stage) {
 
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
                               const std::vector<bool>& cached, const PackageResult* images,
-                              const std::map<std::string, firmware::Sizes>* firmware_sizes) {
+                              const std::map<std::string, firmware::Sizes>* firmware_sizes,
+                              const std::map<std::string, CcacheCounts>* ccache) {
   BuildReport report;
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     PlatformReport platform;
@@ -68,6 +69,8 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
     if (firmware_sizes)
       if (auto found = firmware_sizes->find(platform.platform); found != firmware_sizes->end())
         platform.firmware_size = found->second;
+    if (ccache)
+      if (auto found = ccache->find(platform.platform); found != ccache->end()) platform.ccache = found->second;
     report.platforms.push_back(platform);
   }
   if (images) {

@@ -15,10 +15,12 @@
 namespace xb {
 
 // `cached` is parallel to Plan::jobs; `images` is null when nothing was packaged; `firmware_sizes`
-// (by platform, "none/arm/cortex-m4") null when none were measured.
+// (by platform, "none/arm/cortex-m4") null when none were measured; `ccache` (by platform) what
+// the run's compiles did, null or without a platform when it has no ccache.
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
                               const std::vector<bool>& cached, const PackageResult* images,
-                              const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr);
+                              const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr,
+                              const std::map<std::string, CcacheCounts>* ccache = nullptr);
 
 // Writes the requested files atomically (each is skipped when its path is empty).
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,

@@ -50,7 +50,10 @@ bool failed(const StageReport& stage) {
 
 std::string render_summary(const BuildReport& report) {
   std::vector<std::vector<std::string>> rows;
+  const bool ccache = std::any_of(report.platforms.begin(), report.platforms.end(),
+                                  [](const PlatformReport& platform) { return platform.ccache.has_value(); });
   rows.push_back({"PLATFORM", "STRATEGY", "STAGES", "IMAGE"});
+  if (ccache) rows.back().insert(rows.back().begin() + 3, "CCACHE");
   for (const PlatformReport& platform : report.platforms) {
     std::vector<std::string> stages;
     for (const StageReport& stage : platform.stages)
@@ -61,6 +64,9 @@ std::string render_summary(const BuildReport& report) {
     for (const std::string& stage : stages) joined += (joined.empty() ? "" : ", ") + stage;
     rows.push_back({platform.platform, platform.strategy, joined,
                     platform.manifest_digest.empty() ? "-" : short_digest(platform.manifest_digest)});
+    if (ccache)
+      rows.back().insert(rows.back().begin() + 3,
+                         platform.ccache ? describe_ccache_counts(*platform.ccache) : std::string("-"));
   }
   std::string out = render_columns(rows);
   if (!report.index_digest.empty()) out += fmt::format("index {}\n", report.index_digest);
@@ -86,6 +92,9 @@ std::string render_metadata(const BuildReport& report) {
     if (platform.firmware_size)
       out += fmt::format("      \"firmware.size\": {{\"text\": {}, \"data\": {}, \"bss\": {}}},\n",
                          platform.firmware_size->text, platform.firmware_size->data, platform.firmware_size->bss);
+    if (platform.ccache)
+      out += fmt::format("      \"ccache\": {{\"hits\": {}, \"misses\": {}, \"remote_hits\": {}}},\n",
+                         platform.ccache->hits(), platform.ccache->misses, platform.ccache->remote_hits);
     out += fmt::format("      \"strategy\": {},\n      \"stages\": {{", json_quote(platform.strategy));
     for (std::size_t stage = 0; stage < platform.stages.size(); ++stage)
       out += fmt::format("{}\n        {}: {}", stage ? "," : "", json_quote(platform.stages[stage].stage),

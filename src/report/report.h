@@ -11,6 +11,7 @@
 
 #include "firmware/size_budget.h"
 #include "firmware/test_lines.h"
+#include "toolchain/ccache.h"
 #include "util/error.h"
 
 namespace xb {
@@ -31,6 +32,7 @@ struct PlatformReport {
   std::string manifest_digest;  // empty when no image was written
   std::int64_t manifest_size = 0;
   std::optional<firmware::Sizes> firmware_size;  // a bare-metal target's measured ELF
+  std::optional<CcacheCounts> ccache;            // what its compiles did in this run ([targets] ccache)
 };
 
 struct BuildReport {
@@ -40,13 +42,15 @@ struct BuildReport {
   std::string image_name;  // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
 };
 
-// One row per platform: platform, strategy, "stage result time" for each stage, the manifest
-// digest (shortened to 12 hex digits); then the index digest. Lines end with '\n'.
+// One row per platform: platform, strategy, "stage result time" for each stage, the ccache hits
+// of the run when a platform compiled through ccache ("40 hits / 45 (89%)"), the manifest digest
+// (shortened to 12 hex digits); then the index digest. Lines end with '\n'.
 std::string render_summary(const BuildReport& report);
 
 // {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
 //  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {...}}, ...}}
-// A firmware target's entry also holds "firmware.size": {"text": N, "data": N, "bss": N}.
+// A firmware target's entry also holds "firmware.size": {"text": N, "data": N, "bss": N}; a
+// target compiled through ccache "ccache": {"hits": N, "misses": N, "remote_hits": N}.
 std::string render_metadata(const BuildReport& report);
 
 // The "firmware.size" of each none/arm/<target> entry of a --metadata-file, as size rows named

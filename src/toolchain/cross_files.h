@@ -14,11 +14,14 @@ namespace xb {
 
 // `exe_wrapper` / `emulator`: the words that run a target binary on this host (empty: none);
 // `sysroot`: the target's libraries made from Debian packages (empty: none), which the compilers,
-// pkg-config and the build system's searches then use.
+// pkg-config and the build system's searches then use; `launcher`: the words in front of the C
+// and C++ compilers (ccache; empty: none), in Meson's compiler arrays and CMake's
+// CMAKE_<LANG>_COMPILER_LAUNCHER.
 std::string meson_cross_file(const Toolchain& toolchain, const std::vector<std::string>& exe_wrapper,
-                             const std::filesystem::path& sysroot = {});
+                             const std::filesystem::path& sysroot = {}, const std::vector<std::string>& launcher = {});
 std::string cmake_toolchain_file(const Toolchain& toolchain, const std::vector<std::string>& emulator,
-                                 const std::filesystem::path& sysroot = {});
+                                 const std::filesystem::path& sysroot = {},
+                                 const std::vector<std::string>& launcher = {});
 
 }  // namespace xb
 
@@ -32,7 +35,10 @@ namespace xb::firmware {
 // either way. The wrapper/emulator is `xbuild firmware exec --target NAME`: it runs the image
 // with its arguments and exits with the image's own status, which is how Meson and CTest judge a
 // test (and Meson its sanity check).
-std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper);
-std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator);
+// `launcher` as above.
+std::string meson_cross_file(const Target& target, const std::vector<std::string>& exe_wrapper,
+                             const std::vector<std::string>& launcher = {});
+std::string cmake_toolchain_file(const Target& target, const std::vector<std::string>& emulator,
+                                 const std::vector<std::string>& launcher = {});
 
 }  // namespace xb::firmware

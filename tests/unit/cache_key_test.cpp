@@ -54,6 +54,27 @@ TEST(CacheKey, TwoClonesInDifferentDirectoriesShareKeys) {
   EXPECT_NE(first.jobs[0], first.jobs[2]) << "platforms have different keys";
 }
 
+// [targets] ccache: each machine keeps its ccache directories where its cache directory is (in
+// the project, say, or in the home directory); the stages' keys stay the same.
+Plan ccache_plan(const fs::path& project, const fs::path& cache) {
+  Plan plan = two_target_plan(project, project / ".xbuild");
+  for (JobPlan& job : plan.jobs) {
+    TargetPlan& target = plan.targets[job.target];
+    target.ccache = CcachePlan{cache / "ccache" / target.platform.slug(), "redis://cache.example:6379"};
+    job.env["CCACHE_DIR"] = target.ccache->dir.string();
+    job.env["CCACHE_BASEDIR"] = project.string();
+    job.launcher = {"/usr/bin/xbuild", "__sandbox", "--bind", target.ccache->dir.string() + ":/xbuild/ccache"};
+  }
+  return plan;
+}
+
+TEST(CacheKey, WhereTheCcacheDirectoryIsChangesNoKey) {
+  CacheKeys first = compute_cache_keys(ccache_plan("/a/hello", "/a/hello/.cache"), "/a/hello", kInputs, kEnv);
+  CacheKeys second = compute_cache_keys(ccache_plan("/b/hello", "/root/.cache/xbuild"), "/b/hello", kInputs, kEnv);
+  EXPECT_EQ(first.jobs, second.jobs);
+  EXPECT_EQ(first.targets, second.targets);
+}
+
 TEST(CacheKey, ACommandChangeReachesTheStagesThatNeedIt) {
   Plan plan = two_target_plan("/p", "/p/.xbuild");
   CacheKeys before = compute_cache_keys(plan, "/p", kInputs, kEnv);

@@ -176,6 +176,47 @@ TEST(ConfigTest, DefaultsForEverythingOptional) {
   EXPECT_TRUE(config.overrides.empty());
 }
 
+TEST(ConfigTest, CcacheForEveryTargetAndPerPlatform) {
+  Config off = parse_valid(kMinimal);
+  EXPECT_FALSE(off.ccache.enabled);
+  EXPECT_EQ(off.ccache.remote, "");
+  EXPECT_FALSE(ccache_enabled(off, parse_platform("linux/amd64").value()));
+
+  Config config = parse_valid(R"([project]
+name = "hello"
+[targets]
+platforms = ["linux/amd64", "linux/arm64", "linux/riscv64"]
+firmware = ["cortex-m4"]
+ccache = true
+ccache_remote = "redis://10.0.0.5:6379|connect-timeout=500"
+[stage.build]
+run = "make"
+[platform."linux/arm64"]
+ccache = false
+[platform."linux/riscv64"]
+strategy = "cross"
+)");
+  EXPECT_TRUE(config.ccache.enabled);
+  EXPECT_EQ(config.ccache.remote, "redis://10.0.0.5:6379|connect-timeout=500");
+  EXPECT_EQ(config.overrides.at("linux/arm64").ccache, false);
+  EXPECT_FALSE(config.overrides.at("linux/riscv64").ccache.has_value());
+  EXPECT_TRUE(ccache_enabled(config, parse_platform("linux/amd64").value()));
+  EXPECT_FALSE(ccache_enabled(config, parse_platform("linux/arm64").value()));
+  EXPECT_TRUE(ccache_enabled(config, parse_platform("linux/riscv64").value()));
+  EXPECT_TRUE(ccache_enabled(config, parse_platform("none/arm/cortex-m4").value()));
+
+  for (const char* remote : {"redis+unix:/run/redis.sock", "http://cache.example/ccache/", "https://h:8443/x"}) {
+    ConfigResult result = parse_config(std::string(R"([project]
+name = "hello"
+[targets]
+platforms = ["linux/amd64"]
+ccache_remote = ")") + remote + "\"\n[stage.build]\nrun = \"make\"\n",
+                                       "xbuild.toml");
+    ASSERT_TRUE(std::holds_alternative<Config>(result)) << remote;
+    EXPECT_EQ(std::get<Config>(result).ccache.remote, remote);
+  }
+}
+
 TEST(ConfigTest, ImageCompressionLevel) {
   for (int level : {0, 6, 9}) {
     Config config = parse_valid(std::string(kMinimal) + "[image]\ncompression_level = " + std::to_string(level) + "\n");

@@ -97,6 +97,28 @@ TEST(CrossFilesTest, CmakeToolchainFileForArm64) {
             "set(CMAKE_CROSSCOMPILING_EMULATOR \"qemu-aarch64-static;-L;/usr/aarch64-linux-gnu\")\n");
 }
 
+// [targets] ccache: the compilers' launcher in Meson's compiler arrays and CMake's launchers,
+// the --sysroot flags where they were.
+TEST(CrossFilesTest, CcacheLaunchesTheCompilers) {
+  const Toolchain& arm64 = toolchain_for("linux/arm64");
+  std::string meson = meson_cross_file(arm64, {}, "/sr", {"ccache"});
+  EXPECT_NE(
+      meson.find("[binaries]\nc = ['ccache', 'aarch64-linux-gnu-gcc']\ncpp = ['ccache', 'aarch64-linux-gnu-g++']\n"
+                 "ar = 'aarch64-linux-gnu-ar'\n"),
+      std::string::npos)
+      << meson;
+  EXPECT_NE(meson.find("c_args = ['--sysroot=/sr']\n"), std::string::npos) << meson;
+  std::string cmake = cmake_toolchain_file(arm64, {}, "/sr", {"ccache"});
+  EXPECT_NE(cmake.find("set(CMAKE_C_COMPILER \"aarch64-linux-gnu-gcc\")\nset(CMAKE_CXX_COMPILER "
+                       "\"aarch64-linux-gnu-g++\")\nset(CMAKE_AR \"aarch64-linux-gnu-ar\")\n"
+                       "set(CMAKE_C_COMPILER_LAUNCHER \"ccache\")\nset(CMAKE_CXX_COMPILER_LAUNCHER \"ccache\")\n"
+                       "set(CMAKE_SYSROOT \"/sr\")\n"),
+            std::string::npos)
+      << cmake;
+  EXPECT_EQ(meson_cross_file(arm64, {}, "/sr").find("ccache"), std::string::npos);
+  EXPECT_EQ(cmake_toolchain_file(arm64, {}, "/sr").find("LAUNCHER"), std::string::npos);
+}
+
 TEST(CrossFilesTest, CrossFilesWithoutEmulatorOrSysroot) {
   const Toolchain& amd64 = toolchain_for("linux/amd64");
   std::string meson = meson_cross_file(amd64, {});
@@ -149,6 +171,20 @@ TEST(CrossFilesTest, FirmwareMesonCrossFile) {
             "cpu_family = 'arm'\n"
             "cpu = 'cortex-m0'\n"
             "endian = 'little'\n");
+}
+
+TEST(CrossFilesTest, FirmwareFilesWithCcache) {
+  const std::vector<std::string> wrapper = {"xbuild", "firmware", "exec", "--target", "m0"};
+  std::string meson = firmware::meson_cross_file(cortex_m0(), wrapper, {"ccache"});
+  EXPECT_NE(meson.find("[binaries]\nc = ['ccache', 'arm-none-eabi-gcc']\ncpp = ['ccache', 'arm-none-eabi-g++']\n"
+                       "ar = 'arm-none-eabi-ar'\n"),
+            std::string::npos)
+      << meson;
+  std::string cmake = firmware::cmake_toolchain_file(cortex_m0(), wrapper, {"ccache"});
+  EXPECT_NE(cmake.find("set(CMAKE_CXX_COMPILER arm-none-eabi-g++)\nset(CMAKE_C_COMPILER_LAUNCHER \"ccache\")\n"
+                       "set(CMAKE_CXX_COMPILER_LAUNCHER \"ccache\")\n# The target's flags"),
+            std::string::npos)
+      << cmake;
 }
 
 TEST(CrossFilesTest, FirmwareCmakeToolchainFile) {

@@ -69,6 +69,32 @@ TEST_F(PlanEmulateTest, JobsRunInTheSandboxWithGuestPaths) {
   EXPECT_EQ(job.env.at("STRIP"), "strip");
 }
 
+// [targets] ccache: the root filesystem's ccache, on the target's directory bound into the sandbox.
+TEST_F(PlanEmulateTest, CcacheRunsInTheRootFilesystemOnTheTargetsDirectory) {
+  config_.ccache = {true, ""};
+  options_.ccache_root = "/cache/ccache";
+  Plan plan = make();
+  EXPECT_FALSE(plan.targets[0].ccache);
+  EXPECT_EQ(
+      plan.targets[0].notes,
+      std::vector<std::string>{"ccache is off for linux/arm64: its root filesystem " + (scratch_ / "rootfs").string() +
+                               " has no /usr/bin/ccache; install ccache in it, or let xbuild make it with rootfs "
+                               "= { packages = [..., \"ccache\"] }"});
+  EXPECT_EQ(plan.jobs[0].env.at("CC"), "gcc");
+
+  scratch_.write("rootfs/usr/bin/ccache", "");
+  plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  ASSERT_TRUE(plan.targets[0].ccache);
+  EXPECT_TRUE(plan.targets[0].notes.empty());
+  const JobPlan& job = plan.jobs[0];
+  EXPECT_EQ(job.env.at("CC"), "ccache gcc");
+  EXPECT_EQ(job.env.at("CCACHE_DIR"), "/xbuild/ccache");
+  EXPECT_EQ(job.env.at("CCACHE_BASEDIR"), "/xbuild/src");
+  EXPECT_NE(shell_join(job.argv()).find(" --bind /cache/ccache/linux-arm64:/xbuild/ccache "), std::string::npos)
+      << shell_join(job.argv());
+}
+
 TEST_F(PlanEmulateTest, PlanShowsTheRootfsAndQemuAsRunner) {
   std::string rendered = render_plan(make());
   std::string rootfs = "rootfs " + (scratch_ / "rootfs").string();

@@ -200,6 +200,59 @@ TEST_F(PlanTest, CrossTargetsCarryTheirMesonAndCmakeFiles) {
   EXPECT_NE(cmake.find("CMAKE_CROSSCOMPILING_EMULATOR"), std::string::npos) << cmake;
 }
 
+// [targets] ccache: ccache in front of every target's compilers, a directory of its own each.
+TEST_F(PlanTest, CcacheGoesInFrontOfEveryTargetsCompilers) {
+  config_.ccache = {true, "redis://127.0.0.1:6379"};
+  options_.ccache_root = "/cache/ccache";
+  finder_.add_program("ccache");
+  Plan plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  ASSERT_TRUE(plan.targets[0].ccache && plan.targets[1].ccache);
+  EXPECT_EQ(plan.targets[0].ccache->dir, "/cache/ccache/linux-amd64");
+  EXPECT_EQ(plan.targets[1].ccache->dir, "/cache/ccache/linux-arm64");
+  EXPECT_EQ(plan.targets[1].ccache->remote, "redis://127.0.0.1:6379");
+  const JobPlan& native = plan.jobs[0];
+  EXPECT_EQ(native.env.at("CC"), "ccache x86_64-linux-gnu-gcc");
+  EXPECT_EQ(native.env.at("CCACHE_DIR"), "/cache/ccache/linux-amd64");
+  EXPECT_EQ(native.env.at("CCACHE_BASEDIR"), "/src/hello");
+  EXPECT_EQ(native.env.at("CCACHE_REMOTE_STORAGE"), "redis://127.0.0.1:6379");
+  EXPECT_EQ(native.env.at("CMAKE_C_COMPILER_LAUNCHER"), "ccache");
+  const JobPlan& cross = plan.jobs[2];
+  EXPECT_EQ(cross.env.at("CC"), "ccache aarch64-linux-gnu-gcc");
+  EXPECT_EQ(cross.env.at("CXX"), "ccache aarch64-linux-gnu-g++");
+  EXPECT_EQ(cross.env.at("CCACHE_DIR"), "/cache/ccache/linux-arm64");
+  EXPECT_EQ(cross.env.at("CMAKE_CXX_COMPILER_LAUNCHER"), "ccache");
+  EXPECT_NE(plan.targets[1].files[0].content.find("c = ['ccache', 'aarch64-linux-gnu-gcc']\n"), std::string::npos);
+  EXPECT_NE(plan.targets[1].files[1].content.find("set(CMAKE_C_COMPILER_LAUNCHER \"ccache\")\n"), std::string::npos);
+}
+
+TEST_F(PlanTest, APlatformTurnsCcacheOffOrOnForItself) {
+  options_.ccache_root = "/cache/ccache";
+  finder_.add_program("ccache");
+  config_.overrides["linux/arm64"].ccache = true;
+  Plan plan = make();
+  EXPECT_FALSE(plan.targets[0].ccache);
+  EXPECT_EQ(plan.jobs[0].env.at("CC"), "x86_64-linux-gnu-gcc");
+  EXPECT_EQ(plan.jobs[0].env.count("CCACHE_DIR"), 0u);
+  ASSERT_TRUE(plan.targets[1].ccache);
+  EXPECT_EQ(plan.jobs[2].env.at("CC"), "ccache aarch64-linux-gnu-gcc");
+  config_.ccache.enabled = true;
+  config_.overrides["linux/arm64"].ccache = false;
+  plan = make();
+  EXPECT_TRUE(plan.targets[0].ccache);
+  EXPECT_FALSE(plan.targets[1].ccache);
+  EXPECT_EQ(plan.targets[1].files[0].content.find("ccache"), std::string::npos);
+}
+
+TEST_F(PlanTest, ACcacheMissingHereIsAProblemNamingItsPackage) {
+  config_.ccache.enabled = true;
+  options_.ccache_root = "/cache/ccache";
+  Plan plan = make();
+  EXPECT_FALSE(plan.ready());
+  EXPECT_EQ(plan.targets[0].problems, std::vector<std::string>{"missing ccache (install ccache)"});
+  EXPECT_EQ(plan.targets[1].status.missing_packages, std::vector<std::string>{"ccache"});
+}
+
 // Bare metal: none/arm/<name> builds with toolchains/firmware/<name>.toml, always crossing.
 class FirmwarePlanTest : public PlanTest {
  protected:
@@ -309,6 +362,19 @@ TEST_F(FirmwarePlanTest, TheProjectChoosesTheStartup) {
             (std::vector<std::string>{"cannot read the startup of firmware target \"cortex-m4\": cannot read " +
                                       (project / "board" / "missing.c").string() + "; fix [firmware] startup in " +
                                       (project / "xbuild.toml").string()}));
+}
+
+TEST_F(FirmwarePlanTest, CcacheCoversTheBareMetalTargets) {
+  config_.ccache.enabled = true;
+  options_.ccache_root = "/cache/ccache";
+  finder_.add_program("ccache");
+  Plan plan = make();
+  ASSERT_TRUE(plan.ready()) << render_plan(plan);
+  ASSERT_TRUE(plan.targets[1].ccache);
+  EXPECT_EQ(plan.targets[1].ccache->dir, "/cache/ccache/none-arm-cortex-m4");
+  EXPECT_EQ(plan.jobs[2].env.at("CC"), "ccache arm-none-eabi-gcc");
+  EXPECT_EQ(plan.jobs[2].env.at("CCACHE_DIR"), "/cache/ccache/none-arm-cortex-m4");
+  EXPECT_NE(plan.targets[1].files[0].content.find("c = ['ccache', 'arm-none-eabi-gcc']\n"), std::string::npos);
 }
 
 TEST_F(FirmwarePlanTest, BareMetalTargetsCarryTheirCrossFiles) {

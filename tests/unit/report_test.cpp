@@ -74,6 +74,28 @@ TEST(Report, MetadataIsBuildxLike) {
                 "}\n");
 }
 
+// [targets] ccache: a column of each platform's hits in this run, and the counts in the metadata.
+TEST(Report, CcacheHitsInTheSummaryAndTheMetadata) {
+  BuildReport report = two_platforms();
+  report.platforms[0].ccache = CcacheCounts{38, 2, 5, 0};
+  EXPECT_EQ(render_summary(report),
+            "PLATFORM     STRATEGY  STAGES                       CCACHE              IMAGE\n"
+            "linux/amd64  native    build ok 1.3s, test ok 0.5s  40 hits / 45 (88%)  sha256:aaaaaaaaaaaa\n"
+            "linux/arm64  cross     build cached, test cached    -                   sha256:bbbbbbbbbbbb\n"
+            "index " +
+                kIndex + "\n");
+  report.platforms[1].ccache = CcacheCounts{9, 0, 0, 9};
+  EXPECT_NE(render_summary(report).find("  9 hits / 9 (100%), 9 remote  "), std::string::npos)
+      << render_summary(report);
+  const std::string metadata = render_metadata(report);
+  EXPECT_NE(metadata.find("      \"ccache\": {\"hits\": 40, \"misses\": 5, \"remote_hits\": 0},\n"
+                          "      \"strategy\": \"native\",\n"),
+            std::string::npos)
+      << metadata;
+  EXPECT_NE(metadata.find("      \"ccache\": {\"hits\": 9, \"misses\": 0, \"remote_hits\": 9},\n"), std::string::npos)
+      << metadata;
+}
+
 // A firmware target's sizes go into the metadata file, and come back from it as a baseline.
 TEST(Report, MetadataRecordsFirmwareSizesThatReadBackAsABaseline) {
   BuildReport report;

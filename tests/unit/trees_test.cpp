@@ -380,6 +380,26 @@ TEST_F(TreesTest, AnEmulatedTargetsRootfsTableIsARootFilesystemOfItsAndTheTarget
       << rendered;
 }
 
+// [targets] ccache: the root filesystem made for an emulated target holds ccache, which its
+// stages' compiles run on the target's cache directory, bound into the sandbox.
+TEST_F(TreesTest, AnEmulatedTargetWithCcacheGetsItInItsRootFilesystem) {
+  world_.services.root = true;
+  world_.finder.add_file("/usr/bin/qemu-aarch64-static");
+  ResolvedTrees trees;
+  Plan planned = plan(project(R"("linux/arm64")", "ccache = true\n",
+                              "[platform.\"linux/arm64\"]\nstrategy = \"emulate\"\n"
+                              "rootfs = { packages = [\"make\", \"gcc\"] }\n"),
+                      &trees);
+  ASSERT_EQ(trees.trees.size(), 1u);
+  EXPECT_EQ(trees.trees[0].tree.spec.packages, (std::vector<std::string>{"ccache", "gcc", "make"}));
+  const TargetPlan& target = target_of(planned, "linux/arm64");
+  ASSERT_TRUE(target.ccache.has_value());
+  EXPECT_EQ(target.ccache->dir, cache() / "ccache/linux-arm64");
+  EXPECT_TRUE(planned.ready()) << render_plan(planned);
+  EXPECT_EQ(planned.jobs[0].env.at("CCACHE_DIR"), "/xbuild/ccache");
+  EXPECT_EQ(planned.jobs[0].env.at("CC"), "ccache gcc");
+}
+
 TEST_F(TreesTest, ARootfsReferenceResolvesThePlatformsImageFromTheIndexAndNamesThePull) {
   FakeImageRegistry registry("r.example", "library/debian", "bookworm", {"linux/amd64", "linux/arm64"});
   registry_options_ = registry.options();
