@@ -2,9 +2,9 @@
 # Runs every benchmark side by side with its baseline, in one run, and prints a table of
 # figures and ratios. Each row is the median of $BENCH_REPEAT runs (default 5).
 #   bench/run.sh            (needs the packages of scripts/install-deps.sh)
-# BENCH_ROWS picks rows by name (default: all of them): hello cjson zlib trees emulate push many
-# noop rss merge firmware ccache, e.g. BENCH_ROWS="hello noop" bench/run.sh. XBUILD_BUILD_DIR picks the
-# build.
+# BENCH_ROWS picks rows by name (default: all of them): hello cjson incremental zlib trees emulate
+# push many noop rss merge firmware ccache, e.g. BENCH_ROWS="hello noop" bench/run.sh.
+# XBUILD_BUILD_DIR picks the build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${XBUILD_BUILD_DIR:-$root/build-release}
@@ -135,6 +135,85 @@ TOML
   t_half=$(awk -v a="$t_pair" 'BEGIN {print a / 2}')
   row "  ceiling: 2 scripts at once, per copy" "$t_half" "sequential shell script" "$t_seq" "(the cores' own limit)"
   rm -rf "$work/cjson" "$work/seq" "$work/seq2"
+fi
+
+# Rows: a one-line edit of XZ Utils (Debian's source package, autotools) on the five platforms.
+# xbuild with a kept build tree ([stage.build] keep = ["build"]: configure once, then make
+# rebuilds what the edit touches) against xbuild's full rebuild (the tree in $XBUILD_OUT, which
+# each run empties: configure and make from nothing), and against the build system's own
+# incremental command by hand: make and the same install in each kept tree xbuild made, one
+# platform after another (the cross tools are named in the Makefiles). Each timed run follows a
+# different one-line edit of src/xz/main.c (untimed), so each recompiles; the cache is on, as a
+# kept tree needs (--no-cache wipes it), and an edit misses it. Both configs install into
+# $XBUILD_OUT alone, so they pack the same files.
+if ! want incremental; then
+  :
+elif ! command -v dpkg-source >/dev/null || ! command -v make >/dev/null; then
+  echo "skipping incremental: needs dpkg-dev and make (scripts/install-deps.sh)" >&2
+elif srcdir=$(debian_source xz-utils) && [ -n "$srcdir" ]; then
+  # The config of the five platforms, with the build stage's lines from stdin.
+  xz_config() {
+    printf '[project]\nname = "xz-utils"\n\n[targets]\n'
+    printf 'platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]\n\n'
+    printf '[stage.build]\n'
+    cat
+  }
+  # --build as well as --host: configure knows it is cross compiling even where binfmt_misc runs
+  # its test program (tests/e2e/real_projects_test.cpp).
+  xz_configure='"$XBUILD_SRC/configure" $XBUILD_CONFIGURE_ARGS --disable-shared --disable-doc --disable-nls
+    --disable-scripts --disable-lzmainfo --disable-lzma-links --disable-xzdec --disable-lzmadec'
+  xz_configure=$(printf '%s' "$xz_configure" | tr -s '\n ' '  ')
+  cp -a "$srcdir" "$work/xz-kept"
+  cp -a "$srcdir" "$work/xz-full"
+  xz_config >"$work/xz-kept/xbuild.toml" <<TOML
+keep = ["build"]
+run = '''
+cd "\$XBUILD_WORK/build"
+[ -f Makefile ] || $xz_configure
+make
+make install DESTDIR="\$XBUILD_OUT"
+'''
+TOML
+  # The build tree goes once installed: the image holds what the kept config's does.
+  xz_config >"$work/xz-full/xbuild.toml" <<TOML
+run = '''
+mkdir -p "\$XBUILD_OUT/build"
+cd "\$XBUILD_OUT/build"
+$xz_configure
+make
+make install DESTDIR="\$XBUILD_OUT"
+cd /
+rm -rf "\$XBUILD_OUT/build"
+'''
+TOML
+  # The kept trees' first run, untimed (the full rebuild's runs are all alike).
+  if ! "$xbuild" run "$work/xz-kept/xbuild.toml" >"$work/xz-kept.log" 2>&1; then
+    tail -n 40 "$work/xz-kept.log" >&2
+    echo "benchmark setup failed: xbuild run $work/xz-kept/xbuild.toml (log above)" >&2
+    exit 1
+  fi
+  edits=0
+  # Appends a comment no earlier run has seen to src/xz/main.c of project $1.
+  edit_xz() { edits=$((edits + 1)); printf '/* bench edit %d */\n' "$edits" >>"$1/src/xz/main.c"; }
+  # The baseline: make and the stage's install in each kept tree, one platform after another.
+  by_hand() {
+    local slug
+    for slug in linux-amd64 linux-arm64 linux-arm-v7 linux-386 linux-riscv64; do
+      make -C "$work/xz-kept/.xbuild/work/$slug/build" &&
+        make -C "$work/xz-kept/.xbuild/work/$slug/build" install DESTDIR="$work/xz-hand/$slug" || return 1
+    done
+  }
+  # The two figures of seconds are timed one after the other, under the same share of a busy
+  # machine; the full rebuild's minutes come after.
+  prepare="edit_xz '$work/xz-kept'"
+  t_kept=$(median "$xbuild" run "$work/xz-kept/xbuild.toml")
+  prepare="edit_xz '$work/xz-kept'; rm -rf '$work/xz-hand'"
+  t_hand=$(median by_hand)
+  prepare="edit_xz '$work/xz-full'"
+  t_full=$(median "$xbuild" run "$work/xz-full/xbuild.toml")
+  row "incremental: xz one-line edit (5 platforms)" "$t_kept" "xbuild full rebuild" "$t_full" "goal <= 0.10x"
+  row "  the same xbuild run" "$t_kept" "make + install by hand, 5 trees" "$t_hand" "goal <= 1.00x"
+  rm -rf "$work"/xz-*
 fi
 
 # The zlib and trees rows use sysroots and root filesystems xbuild makes from Debian packages
