@@ -1,9 +1,9 @@
 // emulate: the stages run chrooted in a root filesystem of the target (`rootfs` in
 // [platform.X]: a directory, or an image in an OCI layout that the run unpacks), every binary
 // run by QEMU through a binfmt_misc handler, which the run registers. Each job's command becomes
-// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind WORK:/xbuild/work ...
-// -- /bin/sh -c
-// <stage>`, and the environment names the guest paths and the target's own tools on its PATH.
+// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind
+// WORK:/xbuild/work ... -- /bin/sh -c <stage>`, and the environment names the guest paths and
+// the target's own tools on its PATH.
 // It needs root: chroot, mounts and binfmt_misc. With [targets] ccache the compiles run the
 // root filesystem's own ccache on the target's cache directory, bound at /xbuild/ccache: a root
 // filesystem made from packages gets the package (build/trees.cpp), a directory must hold
