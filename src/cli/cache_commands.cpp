@@ -1,6 +1,6 @@
 // `xbuild cache info` (where the cache is, its entries and size, then the Debian sysroots and
-// root filesystems made there, then each target's ccache and its hit rate) and `xbuild cache prune` (least recently
-// used entries and trees first).
+// root filesystems made there, then each target's ccache and its hit rate) and `xbuild cache
+// prune` (least recently used entries and trees first).
 #include "cli/cache_commands.h"
 
 #include <fmt/format.h>
