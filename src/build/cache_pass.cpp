@@ -105,8 +105,8 @@ std::string package_key(const Config& config, const CacheKeys& keys) {
   return package.digest();
 }
 
-}  // namespace
-
+// The stamp of each target's root filesystem given as a directory (what it holds now: its part
+// in the keys), parallel to Plan::targets; empty for the others.
 std::vector<std::string> root_filesystem_stamps(const Plan& plan) {
   std::vector<std::string> stamps(plan.targets.size());
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
@@ -115,6 +115,8 @@ std::vector<std::string> root_filesystem_stamps(const Plan& plan) {
   }
   return stamps;
 }
+
+}  // namespace
 
 CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings) {
   CacheLookup cache;

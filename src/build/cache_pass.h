@@ -37,10 +37,6 @@ struct CacheLookup {
   std::string package_key;
 };
 
-// The stamp of each target's root filesystem given as a directory (what it holds now: its part
-// in the keys), parallel to Plan::targets; empty for the others.
-std::vector<std::string> root_filesystem_stamps(const Plan& plan);
-
 // Every job's key, and which jobs are restored: those whose entry is stored and whose needs
 // are all restored too (a job whose needs run again must run after them).
 CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings);
