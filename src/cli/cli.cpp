@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "build/run.h"
+#include "build_paths.h"
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/firmware_command.h"

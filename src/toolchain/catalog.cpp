@@ -18,17 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include "build_paths.h"
 #include "config/config.h"
 #include "config/toml_reader.h"
 #include "toolchain/toolchain.h"
 #include "util/fs.h"
-
-#ifndef XBUILD_INSTALL_DATA_DIR
-#define XBUILD_INSTALL_DATA_DIR ""
-#endif
-#ifndef XBUILD_SOURCE_DATA_DIR
-#define XBUILD_SOURCE_DATA_DIR ""
-#endif
 
 namespace xb {
 

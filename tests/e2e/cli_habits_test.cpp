@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_paths.h"
 #include "e2e/e2e_support.h"
 #include "e2e/run_report.h"
 #include "util/fs.h"

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "build_paths.h"
 #include "config/config.h"
 #include "util/fs.h"
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <variant>
 
+#include "build_paths.h"
 #include "support/scratch_dir.h"
 
 namespace xb {
