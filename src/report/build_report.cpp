@@ -38,6 +38,8 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
                               const std::map<std::string, firmware::Sizes>* firmware_sizes,
                               const std::map<std::string, CcacheCounts>* ccache) {
   BuildReport report;
+  report.started_at = result.started_at;
+  report.wall_seconds = result.wall_seconds;
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     PlatformReport platform;
     platform.platform = plan.targets[target].platform.str();
@@ -54,6 +56,7 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
         const JobResult& job_result = result.jobs[index];
         stage.result = job_state_name(job_result.state);
         stage.seconds = job_result.seconds;
+        stage.start_offset = job_result.start_offset;
         if (job_result.state != JobState::succeeded && job_result.state != JobState::not_run)
           stage.detail = failure_detail(job_result);
       } else {

@@ -2,6 +2,7 @@
 // after every run, the --metadata-file JSON (buildx-like) and the --junit XML.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -23,6 +24,7 @@ struct StageReport {
   std::string detail;  // failures: "exit status 1", "killed by signal 9", a firmware test's verdict, ...
   std::filesystem::path log_file;
   std::vector<firmware::TestCase> tests;  // the tests its log reports (Unity, GoogleTest, CppUTest lines)
+  double start_offset = 0;                // seconds after the run began (stages that ran)
 };
 
 struct PlatformReport {
@@ -37,7 +39,9 @@ struct PlatformReport {
 
 struct BuildReport {
   std::vector<PlatformReport> platforms;
-  std::string index_digest;  // empty when no image was written
+  std::chrono::system_clock::time_point started_at;  // when the stages began to run
+  double wall_seconds = 0;                           // how long they ran, start to end
+  std::string index_digest;                          // empty when no image was written
   std::int64_t index_size = 0;
   std::string image_name;  // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
 };

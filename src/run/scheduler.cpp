@@ -134,6 +134,8 @@ class Scheduler {
   }
 
   RunResult run() {
+    result_.started_at = std::chrono::system_clock::now();
+    run_began_ = Clock::now();
     if (options_.handle_interrupts) watch_signals();
     // The terminal's clock. Unreferenced: it alone does not keep the loop alive.
     uv_timer_t clock{};
@@ -153,6 +155,7 @@ class Scheduler {
       if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
     if (options_.keep_going && !result_.interrupted) report_skipped_jobs();
+    result_.wall_seconds = std::chrono::duration<double>(Clock::now() - run_began_).count();
     return std::move(result_);
   }
 
@@ -180,6 +183,7 @@ class Scheduler {
     JobRun& run = runs_[index];
     run.started = true;
     run.started_at = Clock::now();
+    result_.jobs[index].start_offset = std::chrono::duration<double>(run.started_at - run_began_).count();
     run.info = JobInfo{job.platform, job.stage, job.label()};
     terminal_.job_started(run.info);
 
@@ -359,6 +363,7 @@ class Scheduler {
   RunResult result_;
   std::size_t running_ = 0;
   bool stopping_ = false;
+  Clock::time_point run_began_;
   uv_signal_t signals_[2] = {};  // SIGINT, SIGTERM (data is null when not watched)
 };
 

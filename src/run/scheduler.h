@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,13 +25,16 @@ struct JobResult {
   JobState state = JobState::not_run;
   ProcessExit exit;
   double seconds = 0;
+  double start_offset = 0;  // when it started, in seconds after the run began (jobs that started)
   std::string start_error;  // why the job could not be started (state failed), else empty
 };
 
 struct RunResult {
   std::vector<JobResult> jobs;  // parallel to Plan::jobs
   std::optional<std::size_t> first_failure;
-  int interrupted = 0;  // SIGINT or SIGTERM when the run was interrupted, else 0
+  int interrupted = 0;                               // SIGINT or SIGTERM when the run was interrupted, else 0
+  std::chrono::system_clock::time_point started_at;  // when run_jobs began
+  double wall_seconds = 0;                           // how long run_jobs took
   bool ok() const { return !first_failure.has_value() && interrupted == 0; }
   // "stage 'test' failed on linux/arm64 (exit status 1); its log is .xbuild/logs/linux-arm64/test.log"
   std::string failure_message(const Plan& plan) const;
