@@ -84,8 +84,11 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
                                         inputs.state_dir, registry, services);
   ResolvedTrees trees;
   Plan plan = plan_run(inputs, tree_setup, services, finder, terminal, trees);  // builders, trees, toolchains, jobs
-  require_ready(plan);                                                          // else the matrix and what is missing
-  FileLock lock = lock_state_dir(inputs.state_dir, terminal);                   // before anything writes there
+  std::vector<SkippedPlatform> skipped;
+  if (options.skip_unavailable) skipped = leave_out_unavailable(plan);  // reported skipped
+  say_skipped(skipped, terminal);
+  require_ready(plan);                                         // else the matrix and what is missing
+  FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
   std::vector<KeptDirectory> kept =
@@ -110,6 +113,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   ccache = ccache_of_run(plan, ccache);  // this run's hits and misses
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
   outcome.ccache = &ccache;
+  outcome.skipped = &skipped;
   if (!result.ok()) {
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);
@@ -122,6 +126,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   outcome.images = &images;
   report(outcome, terminal);  // summary, metadata, JUnit
   report_written(plan, images, inputs.output, seconds_since(started), terminal);
+  if (options.fail_on_skip && !skipped.empty()) throw skipped_failure(skipped);
   return 0;
 }
 
@@ -145,7 +150,11 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   std::fputs(render_plan(plan).c_str(), stdout);
   std::fputs(render_kept(plan, kept_directories(plan, config.directory, process_environment())).c_str(), stdout);
   std::fputs(render_output(plan, output).c_str(), stdout);
-  return plan.ready() ? 0 : 2;
+  if (!options.skip_unavailable || plan.ready()) return plan.ready() ? 0 : 2;
+  std::vector<SkippedPlatform> skipped = leave_out_unavailable(plan);  // throws when nothing is left
+  for (const SkippedPlatform& platform : skipped)
+    std::fputs(("xbuild: a run skips " + platform.platform + ": " + platform.reason + "\n").c_str(), stdout);
+  return options.fail_on_skip ? 3 : 0;
 }
 
 }  // namespace xb

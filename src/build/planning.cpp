@@ -130,4 +130,53 @@ void require_ready(const Plan& plan) {
   throw Error(message, 2);
 }
 
+std::vector<SkippedPlatform> leave_out_unavailable(Plan& plan) {
+  std::vector<SkippedPlatform> skipped;
+  if (plan.ready()) return skipped;
+  if (std::all_of(plan.targets.begin(), plan.targets.end(), [](const TargetPlan& t) { return !t.problems.empty(); })) {
+    std::string message =
+        "cannot build any platform here, so --skip-unavailable leaves nothing to build:\n" + render_plan(plan);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw Error(message, 2);
+  }
+  // The targets kept, renumbered; jobs only ever need jobs of their own target.
+  std::vector<std::size_t> new_target(plan.targets.size(), SIZE_MAX);
+  std::vector<TargetPlan> targets;
+  for (std::size_t index = 0; index < plan.targets.size(); ++index) {
+    TargetPlan& target = plan.targets[index];
+    if (target.problems.empty()) {
+      new_target[index] = targets.size();
+      targets.push_back(std::move(target));
+      continue;
+    }
+    SkippedPlatform skip{target.platform.str(),
+                         strategy_name(target.strategy),
+                         {},
+                         join(target.problems, "; ") + "; left out by --skip-unavailable"};
+    for (const JobPlan& job : plan.jobs)
+      if (job.target == index) skip.stages.push_back(job.stage);
+    skipped.push_back(std::move(skip));
+  }
+  std::vector<std::size_t> new_job(plan.jobs.size(), SIZE_MAX);
+  std::vector<JobPlan> jobs;
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
+    if (new_target[plan.jobs[index].target] == SIZE_MAX) continue;
+    new_job[index] = jobs.size();
+    jobs.push_back(std::move(plan.jobs[index]));
+    jobs.back().target = new_target[jobs.back().target];
+  }
+  for (JobPlan& job : jobs)
+    for (std::size_t& need : job.needs) need = new_job[need];
+  plan.targets = std::move(targets);
+  plan.jobs = std::move(jobs);
+  return skipped;
+}
+
+void say_skipped(const std::vector<SkippedPlatform>& skipped, Terminal& terminal) {
+  for (const SkippedPlatform& platform : skipped)
+    for (const std::string& stage : platform.stages)
+      terminal.job_finished({platform.platform, stage, platform.platform + " " + stage}, "skipped", 0, -1,
+                            platform.reason);
+}
+
 }  // namespace xb

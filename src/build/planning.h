@@ -7,6 +7,7 @@
 #include "build/run.h"
 #include "build/trees.h"
 #include "plan/plan.h"
+#include "report/build_report.h"
 
 namespace xb {
 
@@ -41,5 +42,13 @@ Plan plan_run(const RunInputs& inputs, const TreeOptions& tree_options, Services
 
 // Throws (exit status 2) with the plan's matrix and what is missing, unless every target is ready.
 void require_ready(const Plan& plan);
+
+// --skip-unavailable: the targets this machine cannot build (a missing cross compiler, QEMU, a
+// package, ...) leave the plan with their jobs; each is returned with its stages and why, to be
+// reported skipped. Throws (exit status 2, the matrix) when no target is left.
+std::vector<SkippedPlatform> leave_out_unavailable(Plan& plan);
+
+// Each stage of the skipped platforms as a job that ended "skipped", in every --progress.
+void say_skipped(const std::vector<SkippedPlatform>& skipped, Terminal& terminal);
 
 }  // namespace xb

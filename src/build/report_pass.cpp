@@ -14,8 +14,12 @@ namespace xb {
 void report(const ReportRequest& request, Terminal& terminal) {
   BuildReport report = make_build_report(request.config, request.plan, request.result, request.cached, request.images,
                                          request.firmware_sizes, request.ccache);
-  for (const std::string& line : split(render_summary(report), '\n'))
-    if (!line.empty()) terminal.output_line(line);
+  if (request.skipped) add_skipped_platforms(report, *request.skipped);
+  std::string table = render_summary(report);
+  if (!request.result.ok()) table += render_failure_output(report);
+  while (!table.empty() && table.back() == '\n') table.pop_back();
+  const char* result = request.result.interrupted ? "interrupted" : request.result.ok() ? "ok" : "failed";
+  terminal.run_summary(table, render_summary_event(report, result));
   if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
     throw Error(written.error());
 }
@@ -50,6 +54,14 @@ std::string handler_gone(const Plan& plan, const RunResult& result) {
 }
 
 }  // namespace
+
+Error skipped_failure(const std::vector<SkippedPlatform>& skipped) {
+  std::string names;
+  for (const SkippedPlatform& platform : skipped) names += (names.empty() ? "" : ", ") + platform.platform;
+  return Error(fmt::format("{} platform{} skipped ({}): this machine cannot build {} (--fail-on-skip)", skipped.size(),
+                           skipped.size() == 1 ? " was" : "s were", names, skipped.size() == 1 ? "it" : "them"),
+               3);
+}
 
 Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output) {
   if (result.interrupted)

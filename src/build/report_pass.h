@@ -11,6 +11,7 @@
 
 #include "firmware/size_budget.h"
 #include "package/package.h"
+#include "report/build_report.h"
 #include "run/scheduler.h"
 #include "toolchain/ccache.h"
 
@@ -28,8 +29,11 @@ struct ReportRequest {
   std::optional<std::filesystem::path> junit_file;
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
   const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
+  const std::vector<SkippedPlatform>* skipped = nullptr;                   // left out by --skip-unavailable; null: none
 };
 
+// The summary (the table, or --progress json's summary event), after a failure each failed
+// stage's output again (render_failure_output), then the report files.
 void report(const ReportRequest& request, Terminal& terminal);
 
 // "xbuild: built 5 platforms in 1.2 s; wrote oci:DIR (tag 1.0.0)", then each image's digest and
@@ -37,7 +41,11 @@ void report(const ReportRequest& request, Terminal& terminal);
 void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,
                     Terminal& terminal);
 
-// The error that ends a failed run: the first failure, or the interruption (exit status 130).
+// The error that ends a failed run: every failed stage, or the interruption (exit status 130).
 Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output);
+
+// --fail-on-skip after a run that built the rest: the error naming the skipped platforms (exit
+// status 3).
+Error skipped_failure(const std::vector<SkippedPlatform>& skipped);
 
 }  // namespace xb

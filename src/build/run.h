@@ -42,6 +42,8 @@ struct RunOptions {
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
   std::vector<std::string> platforms;                  // --platform: only these of the config's platforms (empty: all)
   std::vector<std::string> tags;                       // -t/--tag: the image's tags instead of [image] tags
+  bool skip_unavailable = false;  // --skip-unavailable: platforms this machine cannot build are reported skipped
+  bool fail_on_skip = false;      // --fail-on-skip: exit status 3 when one was
 };
 
 struct PlanCommandOptions {
@@ -52,6 +54,8 @@ struct PlanCommandOptions {
   std::optional<std::string> output;               // -o as `run` takes it: shown, and checked
   std::vector<std::string> platforms;              // --platform, as `run` takes it
   std::vector<std::string> tags;                   // -t/--tag, as `run` takes it
+  bool skip_unavailable = false;                   // --skip-unavailable, as `run` takes it
+  bool fail_on_skip = false;                       // --fail-on-skip, as `run` takes it
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

@@ -40,7 +40,11 @@ RunResult schedule(const Plan& plan, const ScheduleOptions& options, LayerPacker
       any_to_run = true;
   }
   // Nothing to run: nothing to pack early either (packaging may find the last run's images).
-  if (!any_to_run) return result;
+  if (!any_to_run) {
+    for (const JobPlan& job : plan.jobs)
+      terminal.job_finished({job.platform, job.stage, job.label()}, "cached", 0, -1, "");
+    return result;
+  }
   // Stages to run mean layers to pack: a missing libarchive is said before they run, not after.
   if (Status loaded = require_libarchive(); !loaded) throw Error(loaded.error());
   SchedulerOptions scheduler;

@@ -88,6 +88,11 @@ int run_cli(int argc, char** argv) {
   run_app->add_option("--state-dir", run.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
       ->envname("XBUILD_STATE_DIR");
   run_app->add_flag("-k,--keep-going", run.keep_going, "Let the other platforms finish after a stage fails");
+  run_app->add_flag("--skip-unavailable", run.skip_unavailable,
+                    "Build the platforms this machine can (a cross compiler, QEMU, ... present) and report the others "
+                    "skipped, exit status 0");
+  run_app->add_flag("--fail-on-skip", run.fail_on_skip,
+                    "With --skip-unavailable: exit status 3 when a platform was skipped (after building the others)");
 
   PlanCommandOptions plan;
   CLI::App* plan_app =
@@ -96,6 +101,10 @@ int run_cli(int argc, char** argv) {
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
       ->envname("XBUILD_STATE_DIR");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
+  plan_app->add_flag("--skip-unavailable", plan.skip_unavailable,
+                     "Exit status 0 when some platforms can be built here, naming the ones a run would skip");
+  plan_app->add_flag("--fail-on-skip", plan.fail_on_skip,
+                     "With --skip-unavailable: exit status 3 when one would be skipped");
   plan_app->add_option("-o,--output", plan.output, "The output as run takes it: shown with where each platform goes");
   plan_app->add_option("--cache-dir", plan.cache_dir,
                        "Where the sysroots and root filesystems are (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");

@@ -23,7 +23,7 @@ std::string failure_detail(const JobResult& job) {
 
 // The tests the stage's log reports, and a failed firmware test's verdict as its detail.
 void read_log(StageReport& stage) {
-  if (stage.log_file.empty() || stage.result == "not run") return;
+  if (stage.log_file.empty() || stage.result == "cancelled" || stage.result == "skipped") return;
   Result<std::string> log = read_file(stage.log_file);
   if (!log) return;
   stage.tests = firmware::parse_test_lines(log.value());
@@ -57,10 +57,14 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
         stage.result = job_state_name(job_result.state);
         stage.seconds = job_result.seconds;
         stage.start_offset = job_result.start_offset;
-        if (job_result.state != JobState::succeeded && job_result.state != JobState::not_run)
+        if (job_result.state == JobState::timed_out)
+          stage.detail = fmt::format("timed out after {}s", job.timeout_seconds);
+        else if (job_result.state == JobState::cancelled || job_result.state == JobState::skipped)
+          stage.detail = job_result.reason;
+        else if (job_result.state != JobState::succeeded)
           stage.detail = failure_detail(job_result);
       } else {
-        stage.result = "not run";
+        stage.result = "cancelled";
       }
       read_log(stage);
       platform.stages.push_back(stage);
@@ -83,6 +87,22 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
   if (!config.image.name.empty())
     report.image_name = config.image.name + (config.image.tags.empty() ? "" : ":" + config.image.tags.front());
   return report;
+}
+
+void add_skipped_platforms(BuildReport& report, const std::vector<SkippedPlatform>& skipped) {
+  for (const SkippedPlatform& skip : skipped) {
+    PlatformReport platform;
+    platform.platform = skip.platform;
+    platform.strategy = skip.strategy;
+    for (const std::string& name : skip.stages) {
+      StageReport stage;
+      stage.stage = name;
+      stage.result = "skipped";
+      stage.detail = skip.reason;
+      platform.stages.push_back(stage);
+    }
+    report.platforms.push_back(platform);
+  }
 }
 
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,

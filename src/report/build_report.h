@@ -22,6 +22,19 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
                               const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr,
                               const std::map<std::string, CcacheCounts>* ccache = nullptr);
 
+// A platform left out of the run because this machine cannot build it (--skip-unavailable): its
+// stages, each reported "skipped" with the reason ("missing riscv64-linux-gnu-gcc (install
+// gcc-riscv64-linux-gnu); left out by --skip-unavailable").
+struct SkippedPlatform {
+  std::string platform;
+  std::string strategy;
+  std::vector<std::string> stages;
+  std::string reason;
+};
+
+// Appends the skipped platforms to the report, after the ones the run built.
+void add_skipped_platforms(BuildReport& report, const std::vector<SkippedPlatform>& skipped);
+
 // Writes the requested files atomically (each is skipped when its path is empty).
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
                           const std::optional<std::filesystem::path>& junit_file);

@@ -38,12 +38,18 @@ std::string xml_text(std::string_view text) {
   return out;
 }
 
-std::string short_digest(const std::string& digest) {
-  return digest.rfind("sha256:", 0) == 0 && digest.size() >= 19 ? digest.substr(0, 19) : digest;
-}
-
 bool failed(const StageReport& stage) {
   return stage.result == "failed" || stage.result == "timed out" || stage.result == "cancelled";
+}
+
+}  // namespace
+
+namespace {
+
+// Whether the summary shows how long a stage took: it ran, and its time says something.
+bool timed(const StageReport& stage) {
+  return stage.result == "ok" || stage.result == "failed" || stage.result == "timed out" ||
+         (stage.result == "cancelled" && stage.seconds > 0);
 }
 
 }  // namespace
@@ -52,24 +58,85 @@ std::string render_summary(const BuildReport& report) {
   std::vector<std::vector<std::string>> rows;
   const bool ccache = std::any_of(report.platforms.begin(), report.platforms.end(),
                                   [](const PlatformReport& platform) { return platform.ccache.has_value(); });
-  rows.push_back({"PLATFORM", "STRATEGY", "STAGES", "IMAGE"});
-  if (ccache) rows.back().insert(rows.back().begin() + 3, "CCACHE");
+  rows.push_back({"PLATFORM", "STRATEGY", "STAGES"});
+  if (ccache) rows.back().push_back("CCACHE");
+  std::string details;
   for (const PlatformReport& platform : report.platforms) {
     std::vector<std::string> stages;
-    for (const StageReport& stage : platform.stages)
-      stages.push_back(stage.result == "ok" || failed(stage)
-                           ? fmt::format("{} {} {:.1f}s", stage.stage, stage.result, stage.seconds)
-                           : fmt::format("{} {}", stage.stage, stage.result));
+    for (const StageReport& stage : platform.stages) {
+      stages.push_back(timed(stage) ? fmt::format("{} {} {:.1f}s", stage.stage, stage.result, stage.seconds)
+                                    : fmt::format("{} {}", stage.stage, stage.result));
+      if (stage.result != "ok" && stage.result != "cached" && !stage.detail.empty())
+        details += fmt::format("{} {} {}: {}\n", platform.platform, stage.stage, stage.result, stage.detail);
+    }
     std::string joined;
     for (const std::string& stage : stages) joined += (joined.empty() ? "" : ", ") + stage;
-    rows.push_back({platform.platform, platform.strategy, joined,
-                    platform.manifest_digest.empty() ? "-" : short_digest(platform.manifest_digest)});
-    if (ccache)
-      rows.back().insert(rows.back().begin() + 3,
-                         platform.ccache ? describe_ccache_counts(*platform.ccache) : std::string("-"));
+    rows.push_back({platform.platform, platform.strategy, joined});
+    if (ccache) rows.back().push_back(platform.ccache ? describe_ccache_counts(*platform.ccache) : std::string("-"));
   }
-  std::string out = render_columns(rows);
-  if (!report.index_digest.empty()) out += fmt::format("index {}\n", report.index_digest);
+  return render_columns(rows) + details;
+}
+
+std::string render_summary_event(const BuildReport& report, std::string_view result) {
+  std::string jobs;
+  for (const PlatformReport& platform : report.platforms)
+    for (const StageReport& stage : platform.stages)
+      jobs += fmt::format("{}{{\"platform\":{},\"stage\":{},\"state\":{},\"seconds\":{:.3f},\"detail\":{}}}",
+                          jobs.empty() ? "" : ",", json_quote(platform.platform), json_quote(stage.stage),
+                          json_quote(stage.result), stage.seconds, json_quote(stage.detail));
+  return fmt::format(
+      "{{\"event\":\"summary\",\"result\":{},\"wall_seconds\":{:.3f},\"jobs\":[{}],\"index_digest\":{}}}",
+      json_quote(result), report.wall_seconds, jobs,
+      report.index_digest.empty() ? std::string("null") : json_quote(report.index_digest));
+}
+
+namespace {
+
+// A line that reads like the cause of a failure, wherever a compiler, a test framework or a
+// shell puts it.
+bool error_like(std::string_view line) {
+  static constexpr std::string_view kWords[] = {"error", "Error",  "ERROR",  "FAIL",     "fatal",
+                                                "Fatal", "assert", "Assert", "panicked", "Traceback"};
+  return std::any_of(std::begin(kWords), std::end(kWords),
+                     [&](std::string_view word) { return line.find(word) != std::string_view::npos; });
+}
+
+}  // namespace
+
+std::string log_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors) {
+  std::vector<std::string> lines = split(log, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::size_t first = lines.size() > tail_lines ? lines.size() - tail_lines : 0;
+  std::string out;
+  std::size_t shown = 0;
+  for (std::size_t index = 0; index < first && shown < first_errors; ++index)
+    if (error_like(lines[index])) {
+      out += fmt::format("{:>6} | {}\n", index + 1, lines[index]);
+      ++shown;
+    }
+  if (first > 0)
+    out += fmt::format("{:>6} | ... ({} lines before the last {} not shown)\n", "", first, lines.size() - first);
+  for (std::size_t index = first; index < lines.size(); ++index)
+    out += fmt::format("{:>6} | {}\n", index + 1, lines[index]);
+  return out;
+}
+
+std::string render_failure_output(const BuildReport& report, std::size_t tail_lines) {
+  std::string out;
+  for (const PlatformReport& platform : report.platforms)
+    for (const StageReport& stage : platform.stages) {
+      if (stage.result != "failed" && stage.result != "timed out") continue;
+      if (stage.log_file.empty()) continue;
+      Result<std::string> log = read_file(stage.log_file);
+      if (!log) continue;
+      std::string what = stage.result == "timed out" && !stage.detail.empty() ? stage.detail
+                         : stage.detail.empty()                               ? stage.result
+                                                : stage.result + " (" + stage.detail + ")";
+      out += fmt::format("xbuild: {} {} {}; its output ({}):\n", platform.platform, stage.stage, what,
+                         stage.log_file.string());
+      std::string excerpt = log_excerpt(log.value(), tail_lines);
+      out += excerpt.empty() ? "       | (no output)\n" : excerpt;
+    }
   return out;
 }
 
@@ -99,7 +166,14 @@ std::string render_metadata(const BuildReport& report) {
     for (std::size_t stage = 0; stage < platform.stages.size(); ++stage)
       out += fmt::format("{}\n        {}: {}", stage ? "," : "", json_quote(platform.stages[stage].stage),
                          json_quote(platform.stages[stage].result));
-    out += platform.stages.empty() ? "}\n    }" : "\n      }\n    }";
+    out += platform.stages.empty() ? "}" : "\n      }";
+    std::string details;
+    for (const StageReport& stage : platform.stages)
+      if (stage.result != "ok" && stage.result != "cached" && !stage.detail.empty())
+        details += fmt::format("{}\n        {}: {}", details.empty() ? "" : ",", json_quote(stage.stage),
+                               json_quote(stage.detail));
+    if (!details.empty()) out += ",\n      \"details\": {" + details + "\n      }";
+    out += "\n    }";
   }
   out += report.platforms.empty() ? "}\n}\n" : "\n  }\n}\n";
   return out;

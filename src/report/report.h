@@ -19,9 +19,13 @@ namespace xb {
 
 struct StageReport {
   std::string stage;
-  std::string result;  // "ok", "cached", "failed", "timed out", "cancelled", "not run"
+  std::string result;  // "ok", "cached", "failed", "cancelled", "skipped", "timed out"
   double seconds = 0;
-  std::string detail;  // failures: "exit status 1", "killed by signal 9", a firmware test's verdict, ...
+  // failed: "exit status 1", "killed by signal 9", a firmware test's verdict, ...; timed out:
+  // "timed out after 20s"; cancelled and skipped: why ("because linux/arm64 build failed", "because
+  // linux/arm64 build, which it needs, failed", "missing riscv64-linux-gnu-gcc (install
+  // gcc-riscv64-linux-gnu); left out by --skip-unavailable"); empty for ok and cached.
+  std::string detail;
   std::filesystem::path log_file;
   std::vector<firmware::TestCase> tests;  // the tests its log reports (Unity, GoogleTest, CppUTest lines)
   double start_offset = 0;                // seconds after the run began (stages that ran)
@@ -46,13 +50,31 @@ struct BuildReport {
   std::string image_name;  // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
 };
 
-// One row per platform: platform, strategy, "stage result time" for each stage, the ccache hits
-// of the run when a platform compiled through ccache ("40 hits / 45 (89%)"), the manifest digest
-// (shortened to 12 hex digits); then the index digest. Lines end with '\n'.
+// One row per platform: platform, strategy, "stage state time" for each stage (the time of the
+// stages that ran), the ccache hits of the run when a platform compiled through ccache ("40 hits /
+// 45 (89%)"); then a line per stage that did not end ok or cached and says why ("linux/amd64 test
+// cancelled: because linux/arm64 build failed"). No digests: the run's last lines list them once.
+// Lines end with '\n'.
 std::string render_summary(const BuildReport& report);
 
+// The summary as one line of JSON for `--progress json`: {"event":"summary","result":<result>,
+// "wall_seconds":N,"jobs":[{"platform","stage","state","seconds","detail"}...],"index_digest":D or
+// null}. `result` is "ok", "failed" or "interrupted".
+std::string render_summary_event(const BuildReport& report, std::string_view result);
+
+// What a failed run shows again at its end: for each failed or timed out stage a headline
+// ("xbuild: linux/arm64 test failed (exit status 1); its output (LOG):") and log_excerpt of its log.
+std::string render_failure_output(const BuildReport& report, std::size_t tail_lines = 30);
+
+// The last `tail_lines` lines of a log, numbered ("    36 | text"); when lines were cut, first the
+// first `first_errors` of them that look like an error (a compiler's "error:", an assertion, a
+// test framework's FAIL), then a line saying how many are not shown.
+std::string log_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors = 5);
+
 // {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
-//  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {...}}, ...}}
+//  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {"build": "ok", ...},
+//  "details": {"test": "because linux/arm64 build failed"}}, ...}} ("details": the stages not ok or
+// cached that say why, when there are any).
 // A firmware target's entry also holds "firmware.size": {"text": N, "data": N, "bss": N}; a
 // target compiled through ccache "ccache": {"hits": N, "misses": N, "remote_hits": N}.
 std::string render_metadata(const BuildReport& report);

@@ -1,11 +1,11 @@
 // The --progress terminals. json writes one object per event, flushed per line, for other
-// programs. tty keeps a board at the bottom of the screen: one row per running job (elapsed
-// time and its last output line), redrawn in place — the cursor goes up over the rows drawn
-// last time, clears to the end of the screen, prints whatever became permanent since (finished
-// jobs collapse to one line each, the last lines of a failed job, xbuild's messages) and then
-// the rows of the jobs still running. Redraws come with events, at most every 50 ms for
-// output lines, a finished job always redraws, and the scheduler's clock redraws every half
-// second so that the elapsed times of silent jobs keep counting.
+// programs, and the run's summary as one last event. tty keeps a board at the bottom of the
+// screen: a header counting the run's jobs ("[+] 12.3s 6/15 done, 2 running, 7 queued"), then
+// one row per running job (elapsed time and its last output line), redrawn in place — the cursor goes up over the rows
+// drawn last time, clears to the end of the screen, prints whatever became permanent since (finished jobs collapse to
+// one line each, the last lines of a failed job, xbuild's messages) and then the rows of the jobs still running.
+// Redraws come with events, at most every 50 ms for output lines, a finished job always redraws, and the scheduler's
+// clock redraws every half second so that the elapsed times of silent jobs keep counting.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -43,11 +43,18 @@ class JsonTerminal : public Terminal {
   void job_line(const JobInfo& job, std::string_view line) override {
     emit("{\"event\":\"output\"," + names(job) + ",\"line\":" + json_quote(line) + "}");
   }
-  void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) override {
+  void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status,
+                    std::string_view detail) override {
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.3f", seconds);
     emit("{\"event\":\"finished\"," + names(job) + ",\"state\":" + json_quote(state) + ",\"elapsed\":" + elapsed +
-         ",\"exit\":" + (exit_status < 0 ? std::string("null") : std::to_string(exit_status)) + "}");
+         ",\"exit\":" + (exit_status < 0 ? std::string("null") : std::to_string(exit_status)) +
+         (detail.empty() ? "" : ",\"detail\":" + json_quote(detail)) + "}");
+  }
+  // The summary as data: the human table would be free text in a stream of events.
+  void run_summary(std::string_view table, std::string_view event) override {
+    (void)table;
+    emit(std::string(event));
   }
 
  private:
@@ -65,6 +72,16 @@ class TtyTerminal : public Terminal {
 
   void output_line(std::string_view line) override { permanent(std::string(line)); }
   void status_line(std::string_view line) override { permanent(std::string(line)); }
+  void run_started(std::size_t jobs) override {
+    total_ = jobs;
+    done_ = 0;
+    run_began_ = Clock::now();
+    active_ = true;
+  }
+  void run_finished() override {
+    active_ = false;
+    redraw();
+  }
   void job_started(const JobInfo& job) override {
     rows_.push_back({job, Clock::now(), {}});
     redraw();
@@ -77,18 +94,32 @@ class TtyTerminal : public Terminal {
     if (Clock::now() - last_draw_ >= std::chrono::milliseconds(50)) redraw();
   }
   void tick() override {
-    if (!rows_.empty()) redraw();
+    if (active_ || !rows_.empty()) redraw();
   }
-  void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) override {
+  // A finished job collapses to one line. Only a failure is red and keeps its last lines on
+  // screen: a job cancelled or skipped because of another is drawn apart, without its output,
+  // so the one that failed stands out.
+  void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status,
+                    std::string_view detail) override {
     (void)exit_status;
-    bool ok = state == "ok";
+    ++done_;
+    bool failure = state == "failed" || state == "timed out";
+    std::string mark = state == "ok"       ? paint("32", "✔")
+                       : state == "cached" ? paint("2", "✔")
+                       : failure           ? paint("31", "✘")
+                                           : paint("33", "-");
     char line[512];
-    std::snprintf(line, sizeof line, "%s %s %s %.1fs", ok ? paint("32", "✔").c_str() : paint("31", "✘").c_str(),
-                  job.label.c_str(), std::string(state).c_str(), seconds);
-    pending_.push_back(line);
+    if (state == "ok" || failure || (state == "cancelled" && seconds > 0))
+      std::snprintf(line, sizeof line, "%s %s %s %.1fs", mark.c_str(), job.label.c_str(), std::string(state).c_str(),
+                    seconds);
+    else
+      std::snprintf(line, sizeof line, "%s %s %s", mark.c_str(), job.label.c_str(), std::string(state).c_str());
+    std::string text = line;
+    if (!detail.empty()) text += " (" + std::string(detail) + ")";
+    pending_.push_back(state == "cancelled" || state == "skipped" ? paint("2", text) : text);
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       if (rows_[i].job.label != job.label) continue;
-      if (!ok)
+      if (failure)
         for (const std::string& tail : rows_[i].tail) pending_.push_back("  " + paint("2", "│") + " " + tail);
       rows_.erase(rows_.begin() + static_cast<std::ptrdiff_t>(i));
       break;
@@ -108,6 +139,16 @@ class TtyTerminal : public Terminal {
     for (Row& row : rows_)
       if (row.job.label == job.label) return &row;
     return nullptr;
+  }
+
+  // "[+] 12.3s 6/15 done, 2 running, 7 queued": the whole run at a glance, above the rows.
+  std::string header() const {
+    std::size_t running = rows_.size();
+    std::size_t queued = total_ > done_ + running ? total_ - done_ - running : 0;
+    char text[128];
+    std::snprintf(text, sizeof text, "[+] %.1fs %zu/%zu done, %zu running, %zu queued",
+                  std::chrono::duration<double>(Clock::now() - run_began_).count(), done_, total_, running, queued);
+    return text;
   }
 
   std::string paint(const char* code, std::string_view text) const {
@@ -133,6 +174,11 @@ class TtyTerminal : public Terminal {
     for (const std::string& line : pending_) frame += line + "\n";
     pending_.clear();
     std::size_t columns = width();
+    std::size_t lines = rows_.size();
+    if (active_) {
+      frame += paint("1", header()) + "\n";
+      ++lines;
+    }
     for (const Row& row : rows_) {
       char head[256];
       double elapsed = std::chrono::duration<double>(Clock::now() - row.started).count();
@@ -142,7 +188,7 @@ class TtyTerminal : public Terminal {
       if (text.size() > columns - 1) text.resize(columns - 1);  // one screen line per row
       frame += paint("36", text) + "\n";
     }
-    drawn_ = rows_.size();
+    drawn_ = lines;
     std::fwrite(frame.data(), 1, frame.size(), out_);
     std::fflush(out_);
     last_draw_ = Clock::now();
@@ -153,6 +199,10 @@ class TtyTerminal : public Terminal {
   std::vector<Row> rows_;
   std::vector<std::string> pending_;
   std::size_t drawn_ = 0;
+  bool active_ = false;  // between run_started and run_finished: the header is drawn
+  std::size_t total_ = 0;
+  std::size_t done_ = 0;
+  Clock::time_point run_began_ = Clock::now();
   Clock::time_point last_draw_{};
 };
 

@@ -22,9 +22,10 @@
 //
 // The first failure (nonzero exit, a signal, a timeout, or a job that could not start) is
 // recorded. Without keep_going it stops the run: every running job's process group is
-// terminated (those jobs end as cancelled) and nothing new starts, so the jobs never started
-// stay not_run. With keep_going the other jobs go on; the ones that need a failed job, directly
-// or through others, never become ready and are reported as skipped at the end.
+// terminated and nothing new starts; those jobs, and the ones never started, end as cancelled
+// "because <the failed job> failed". With keep_going the other jobs go on; the ones that need a
+// failed job, directly or through others, never become ready and end as skipped "because <it>,
+// which it needs, failed". Either way each gets its job_finished, so every output names it.
 //
 // With handle_interrupts, SIGINT and SIGTERM are caught by uv_signal_t handles on the loop
 // while the jobs run: the run stops as on a first failure (every running job's group gets
@@ -136,6 +137,9 @@ class Scheduler {
   RunResult run() {
     result_.started_at = std::chrono::system_clock::now();
     run_began_ = Clock::now();
+    terminal_.run_started(plan_.jobs.size());
+    for (std::size_t index = 0; index < options_.done.size() && index < runs_.size(); ++index)
+      if (options_.done[index]) terminal_.job_finished(info(index), "cached", 0, -1, "");
     if (options_.handle_interrupts) watch_signals();
     // The terminal's clock. Unreferenced: it alone does not keep the loop alive.
     uv_timer_t clock{};
@@ -154,7 +158,8 @@ class Scheduler {
     for (uv_signal_t& handle : signals_)
       if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
-    if (options_.keep_going && !result_.interrupted) report_skipped_jobs();
+    end_jobs_never_started();
+    terminal_.run_finished();
     result_.wall_seconds = std::chrono::duration<double>(Clock::now() - run_began_).count();
     return std::move(result_);
   }
@@ -184,7 +189,7 @@ class Scheduler {
     run.started = true;
     run.started_at = Clock::now();
     result_.jobs[index].start_offset = std::chrono::duration<double>(run.started_at - run_began_).count();
-    run.info = JobInfo{job.platform, job.stage, job.label()};
+    run.info = info(index);
     terminal_.job_started(run.info);
 
     if (!job.log_file.empty()) {
@@ -234,7 +239,7 @@ class Scheduler {
     result.state = JobState::failed;
     result.start_error = std::move(error);
     runs_[index].finished = true;
-    terminal_.job_finished(runs_[index].info, job_state_name(result.state), 0, -1);
+    terminal_.job_finished(runs_[index].info, job_state_name(result.state), 0, -1, "");
     record_failure(index);
     if (options_.hooks.finished) options_.hooks.finished(index, result);
   }
@@ -258,13 +263,14 @@ class Scheduler {
       result.state = JobState::timed_out;  // already reported when the timer fired
     } else if (run.cancelled) {
       result.state = JobState::cancelled;
+      result.reason = stop_reason_;
     } else if (exit.success()) {
       result.state = JobState::succeeded;
     } else {
       result.state = JobState::failed;
     }
     terminal_.job_finished(run.info, job_state_name(result.state), result.seconds,
-                           exit.term_signal ? -1 : exit.exit_status);
+                           exit.term_signal ? -1 : exit.exit_status, result.reason);
     if (result.state == JobState::failed) record_failure(index);
     if (options_.hooks.finished) options_.hooks.finished(index, result);
     start_ready_jobs();
@@ -300,6 +306,8 @@ class Scheduler {
     if (!result_.first_failure) result_.first_failure = index;
     if (options_.keep_going || stopping_) return;
     stopping_ = true;
+    stop_reason_ =
+        "because " + job.label() + (result_.jobs[index].state == JobState::timed_out ? " timed out" : " failed");
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       JobRun& run = runs_[i];
       if (!run.started || run.finished || run.timed_out) continue;
@@ -326,6 +334,8 @@ class Scheduler {
     result_.interrupted = signum;
     terminal_.status_line(std::string("xbuild: interrupted (") + (signum == SIGINT ? "SIGINT" : "SIGTERM") +
                           "): stopping " + std::to_string(running_) + " running job" + (running_ == 1 ? "" : "s"));
+    if (!stopping_)
+      stop_reason_ = std::string("because the run was interrupted (") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ")";
     stopping_ = true;
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       JobRun& run = runs_[i];
@@ -336,20 +346,49 @@ class Scheduler {
     }
   }
 
-  // With keep_going, says which jobs did not run because something they need did not succeed.
-  void report_skipped_jobs() {
+  JobInfo info(std::size_t index) const {
+    const JobPlan& job = plan_.jobs[index];
+    return JobInfo{job.platform, job.stage, job.label()};
+  }
+
+  // The job that keeps `index` from running: the first job it needs, directly or through others,
+  // that failed, timed out or was cancelled (a job skipped in between passes it on), or null.
+  std::optional<std::size_t> blocking_need(std::size_t index) const {
+    for (std::size_t need : plan_.jobs[index].needs) {
+      if (need >= plan_.jobs.size()) continue;
+      JobState state = result_.jobs[need].state;
+      if (state == JobState::failed || state == JobState::timed_out || state == JobState::cancelled) return need;
+      if (state != JobState::succeeded)
+        if (std::optional<std::size_t> deeper = blocking_need(need)) return deeper;
+    }
+    return std::nullopt;
+  }
+
+  // Every job that never started gets its final state and its reason, in plan order (a job's
+  // needs come before it): skipped when something it needs did not succeed and the run went on
+  // (keep_going), else cancelled, because the run stopped.
+  void end_jobs_never_started() {
     for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
       if (runs_[i].started) continue;
-      for (std::size_t need : plan_.jobs[i].needs) {
-        if (need >= plan_.jobs.size() || result_.jobs[need].state == JobState::succeeded) continue;
-        JobState state = result_.jobs[need].state;
-        const char* what = state == JobState::not_run     ? "which did not run"
-                           : state == JobState::cancelled ? "which was cancelled"
-                                                          : "which failed";
+      JobResult& result = result_.jobs[i];
+      std::optional<std::size_t> need = stopping_ ? std::nullopt : blocking_need(i);
+      if (need) {
+        JobState state = result_.jobs[*need].state;
+        result.state = JobState::skipped;
+        result.reason = "because " + plan_.jobs[*need].label() + ", which it needs, " +
+                        (state == JobState::timed_out   ? "timed out"
+                         : state == JobState::cancelled ? "was cancelled"
+                                                        : "failed");
         terminal_.status_line("xbuild: skipping " + stage_on(plan_.jobs[i], "") + ": it needs " +
-                              stage_on(plan_.jobs[need], "") + ", " + what);
-        break;
+                              stage_on(plan_.jobs[*need], "") + ", which " +
+                              (state == JobState::timed_out   ? "timed out"
+                               : state == JobState::cancelled ? "was cancelled"
+                                                              : "failed"));
+      } else {
+        result.state = JobState::cancelled;
+        result.reason = stop_reason_.empty() ? "because the run stopped" : stop_reason_;
       }
+      terminal_.job_finished(info(i), job_state_name(result.state), 0, -1, result.reason);
     }
   }
 
@@ -363,6 +402,7 @@ class Scheduler {
   RunResult result_;
   std::size_t running_ = 0;
   bool stopping_ = false;
+  std::string stop_reason_;  // why the run stopped: "because linux/arm64 build failed"
   Clock::time_point run_began_;
   uv_signal_t signals_[2] = {};  // SIGINT, SIGTERM (data is null when not watched)
 };
@@ -376,13 +416,27 @@ RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Ter
 }
 
 const char* job_state_name(JobState state) {
-  static constexpr const char* kNames[] = {"not run", "ok", "failed", "timed out", "cancelled"};  // JobState's order
+  static constexpr const char* kNames[] = {"pending",   "ok",        "failed",
+                                           "timed out", "cancelled", "skipped"};  // JobState's order
   return kNames[static_cast<std::size_t>(state)];
 }
 
 std::string RunResult::failure_message(const Plan& plan) const {
   if (!first_failure || *first_failure >= plan.jobs.size() || *first_failure >= jobs.size()) {
     return "";
+  }
+  std::vector<std::size_t> failed;
+  for (std::size_t index = 0; index < jobs.size() && index < plan.jobs.size(); ++index)
+    if (jobs[index].state == JobState::failed || jobs[index].state == JobState::timed_out) failed.push_back(index);
+  if (failed.size() > 1) {
+    std::string names, logs;
+    for (std::size_t index : failed) {
+      names += (names.empty() ? "" : ", ") + plan.jobs[index].label() + " (" +
+               failure_reason(plan.jobs[index], jobs[index]) + ")";
+      if (jobs[index].start_error.empty() && !plan.jobs[index].log_file.empty())
+        logs += (logs.empty() ? "" : ", ") + plan.jobs[index].log_file.string();
+    }
+    return std::to_string(failed.size()) + " stages failed: " + names + (logs.empty() ? "" : "; logs: " + logs);
   }
   const JobPlan& job = plan.jobs[*first_failure];
   const JobResult& result = jobs[*first_failure];

@@ -18,15 +18,23 @@
 
 namespace xb {
 
-enum class JobState { not_run, succeeded, failed, timed_out, cancelled };
-const char* job_state_name(JobState state);  // "not run", "ok", "failed", "timed out", "cancelled"
+// How a job ended. `pending` only until run_jobs returns: a job that never started ends as
+// `cancelled` when a failure or an interruption stopped the run, as `skipped` when something it
+// needs did not succeed and the others went on (keep_going). `cached` is never the scheduler's:
+// the report says it of the jobs the cache restored.
+enum class JobState { pending, succeeded, failed, timed_out, cancelled, skipped };
+// "pending", "ok", "failed", "timed out", "cancelled", "skipped": the words of every output
+const char* job_state_name(JobState state);
 
 struct JobResult {
-  JobState state = JobState::not_run;
+  JobState state = JobState::pending;
   ProcessExit exit;
   double seconds = 0;
   double start_offset = 0;  // when it started, in seconds after the run began (jobs that started)
   std::string start_error;  // why the job could not be started (state failed), else empty
+  // Why a cancelled or skipped job did not run to its end: "because linux/arm64 build failed",
+  // "because linux/arm64 build, which it needs, failed", "because the run was interrupted (SIGINT)".
+  std::string reason;
 };
 
 struct RunResult {
@@ -36,7 +44,9 @@ struct RunResult {
   std::chrono::system_clock::time_point started_at;  // when run_jobs began
   double wall_seconds = 0;                           // how long run_jobs took
   bool ok() const { return !first_failure.has_value() && interrupted == 0; }
-  // "stage 'test' failed on linux/arm64 (exit status 1); its log is .xbuild/logs/linux-arm64/test.log"
+  // One failure: "stage "test" failed on linux/arm64 (exit status 1); its log is
+  // .xbuild/logs/linux-arm64/test.log". More (keep_going): every one named, in plan order, "2 stages
+  // failed: linux/arm64 test (exit status 1), linux/riscv64 build (exit status 2); logs: A, B".
   std::string failure_message(const Plan& plan) const;
 };
 
@@ -62,7 +72,10 @@ struct SchedulerOptions {
   std::vector<bool> done;
 };
 
-// Runs the loop until every job has finished or been skipped.
+// Runs the loop until every job has finished or been skipped. The terminal hears run_started with
+// the number of jobs, job_finished "cached" for each job the options mark done, every start and
+// end, job_finished for each job that never started (cancelled or skipped, with its reason), and
+// run_finished.
 RunResult run_jobs(uv_loop_t* loop, const Plan& plan, ProcessRunner& runner, Terminal& terminal,
                    const SchedulerOptions& options);
 

@@ -27,14 +27,33 @@ class Terminal {
   virtual void status_line(std::string_view line) = 0;
   // Job events from the scheduler. By default a job's line is output_line("[label] line") and
   // the other events print nothing (the plain progress of `--progress plain`).
+  // run_started: how many jobs the run has (cached ones included); run_finished: none is left.
+  virtual void run_started(std::size_t jobs) { (void)jobs; }
+  virtual void run_finished() {}
   virtual void job_started(const JobInfo& job) { (void)job; }
   virtual void job_line(const JobInfo& job, std::string_view line) {
     output_line("[" + job.label + "] " + std::string(line));
   }
-  // `state` as job_state_name() says it ("ok", "failed", ...); `exit_status` -1 when it did not
-  // exit by itself (never started, or killed by a signal).
-  virtual void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status) {
-    (void)job, (void)state, (void)seconds, (void)exit_status;
+  // `state` one of the words of every output: "ok", "cached", "failed", "cancelled", "skipped",
+  // "timed out"; `exit_status` -1 when it did not exit by itself (never started, or killed by a
+  // signal); `detail` why a job was cancelled or skipped ("because linux/arm64 build failed"),
+  // else empty.
+  virtual void job_finished(const JobInfo& job, std::string_view state, double seconds, std::int64_t exit_status,
+                            std::string_view detail) {
+    (void)job, (void)state, (void)seconds, (void)exit_status, (void)detail;
+  }
+  // The end of a run: `table` the human summary (lines ending with '\n', printed as output
+  // lines), `event` the same as one JSON object ({"event":"summary",...}), which `--progress json`
+  // prints instead.
+  virtual void run_summary(std::string_view table, std::string_view event) {
+    (void)event;
+    std::string_view rest = table;
+    while (!rest.empty()) {
+      std::size_t end = rest.find('\n');
+      output_line(rest.substr(0, end));
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
   }
   // Called every kTickInterval while jobs run, also when none prints anything: clocks (the tty
   // board's elapsed times) keep moving for a stage that works silently.
@@ -49,10 +68,10 @@ std::unique_ptr<Terminal> make_stdout_terminal();
 std::unique_ptr<Terminal> make_plain_terminal(std::FILE* out, std::FILE* err);
 
 // `--progress`: "plain" (make_stdout_terminal), "json" (one JSON object per line on stdout:
-// started / output / finished / message events), "tty" (a live board on stdout, one row per
-// running job, finished jobs collapsed to one line each), or "auto" (tty when stdout is a
-// terminal whose TERM is not "dumb", else plain: no escape sequences reach a log or a dumb
-// terminal). Colors unless NO_COLOR is set. Empty for an unknown mode.
+// started / output / finished / message / status events, a summary event at the end), "tty" (a live board on stdout,
+// one row per running job, finished jobs collapsed to one line each), or "auto" (tty when stdout is a terminal whose
+// TERM is not "dumb", else plain: no escape sequences reach a log or a dumb terminal). Colors unless NO_COLOR is set.
+// Empty for an unknown mode.
 std::unique_ptr<Terminal> make_progress_terminal(std::string_view mode);
 
 // Keeps every line, for tests.

@@ -26,13 +26,113 @@ BuildReport two_platforms() {
   return report;
 }
 
-TEST(Report, SummaryHasARowPerPlatformAndTheIndex) {
+// The digests are not in the table: the run's last lines list each once, in full.
+TEST(Report, SummaryHasARowPerPlatform) {
   EXPECT_EQ(render_summary(two_platforms()),
-            "PLATFORM     STRATEGY  STAGES                       IMAGE\n"
-            "linux/amd64  native    build ok 1.3s, test ok 0.5s  sha256:aaaaaaaaaaaa\n"
-            "linux/arm64  cross     build cached, test cached    sha256:bbbbbbbbbbbb\n"
-            "index " +
-                kIndex + "\n");
+            "PLATFORM     STRATEGY  STAGES\n"
+            "linux/amd64  native    build ok 1.3s, test ok 0.5s\n"
+            "linux/arm64  cross     build cached, test cached\n");
+}
+
+// Each of the six words, and why for the stages that did not end ok or cached.
+BuildReport every_state() {
+  BuildReport report;
+  report.platforms = {
+      {"linux/amd64",
+       "native",
+       {{"build", "cached", 0, "", {}}, {"test", "timed out", 1.04, "timed out after 1s", {}}},
+       "",
+       0},
+      {"linux/arm64",
+       "cross",
+       {{"build", "failed", 0.5, "exit status 2", {}},
+        {"test", "skipped", 0, "because linux/arm64 build, which it needs, failed", {}}},
+       "",
+       0},
+      {"linux/s390x",
+       "cross",
+       {{"build", "ok", 2, "", {}}, {"test", "cancelled", 0.7, "because the run was interrupted (SIGINT)", {}}},
+       "",
+       0},
+  };
+  report.wall_seconds = 2.5;
+  return report;
+}
+
+TEST(Report, SummarySaysEachStatesWordAndWhy) {
+  EXPECT_EQ(render_summary(every_state()),
+            "PLATFORM     STRATEGY  STAGES\n"
+            "linux/amd64  native    build cached, test timed out 1.0s\n"
+            "linux/arm64  cross     build failed 0.5s, test skipped\n"
+            "linux/s390x  cross     build ok 2.0s, test cancelled 0.7s\n"
+            "linux/amd64 test timed out: timed out after 1s\n"
+            "linux/arm64 build failed: exit status 2\n"
+            "linux/arm64 test skipped: because linux/arm64 build, which it needs, failed\n"
+            "linux/s390x test cancelled: because the run was interrupted (SIGINT)\n");
+}
+
+TEST(Report, SummaryEventIsOneJsonObject) {
+  BuildReport report = every_state();
+  report.platforms.resize(2);
+  EXPECT_EQ(render_summary_event(report, "failed"),
+            "{\"event\":\"summary\",\"result\":\"failed\",\"wall_seconds\":2.500,\"jobs\":["
+            "{\"platform\":\"linux/amd64\",\"stage\":\"build\",\"state\":\"cached\",\"seconds\":0.000,\"detail\":\"\"},"
+            "{\"platform\":\"linux/amd64\",\"stage\":\"test\",\"state\":\"timed out\",\"seconds\":1.040,"
+            "\"detail\":\"timed out after 1s\"},"
+            "{\"platform\":\"linux/arm64\",\"stage\":\"build\",\"state\":\"failed\",\"seconds\":0.500,"
+            "\"detail\":\"exit status 2\"},"
+            "{\"platform\":\"linux/arm64\",\"stage\":\"test\",\"state\":\"skipped\",\"seconds\":0.000,"
+            "\"detail\":\"because linux/arm64 build, which it needs, failed\"}],\"index_digest\":null}");
+  EXPECT_NE(render_summary_event(two_platforms(), "ok").find(",\"index_digest\":\"" + kIndex + "\"}"),
+            std::string::npos);
+}
+
+TEST(Report, MetadataSaysWhyAStageDidNotEndOk) {
+  BuildReport report = every_state();
+  EXPECT_NE(render_metadata(report).find("    \"linux/arm64\": {\n"
+                                         "      \"strategy\": \"cross\",\n"
+                                         "      \"stages\": {\n"
+                                         "        \"build\": \"failed\",\n"
+                                         "        \"test\": \"skipped\"\n"
+                                         "      },\n"
+                                         "      \"details\": {\n"
+                                         "        \"build\": \"exit status 2\",\n"
+                                         "        \"test\": \"because linux/arm64 build, which it needs, failed\"\n"
+                                         "      }\n"
+                                         "    },\n"),
+            std::string::npos)
+      << render_metadata(report);
+}
+
+// The tail of a long log, and before it the first lines that look like the cause.
+TEST(Report, LogExcerptKeepsTheTailAndTheFirstErrors) {
+  std::string log;
+  for (int line = 1; line <= 40; ++line)
+    log += (line == 8 ? "test.c:12: assertion failed: x == 3" : "line " + std::to_string(line)) + "\n";
+  EXPECT_EQ(log_excerpt(log, 3),
+            "     8 | test.c:12: assertion failed: x == 3\n"
+            "       | ... (37 lines before the last 3 not shown)\n"
+            "    38 | line 38\n"
+            "    39 | line 39\n"
+            "    40 | line 40\n");
+  EXPECT_EQ(log_excerpt("one\ntwo\n", 30), "     1 | one\n     2 | two\n");
+}
+
+TEST(Report, AFailedStagesOutputIsShownAgain) {
+  ScratchDir scratch;
+  BuildReport report = every_state();
+  report.platforms[1].stages[0].log_file = scratch.write("build.log", "cc -c a.c\na.c:1: error: boom\n");
+  report.platforms[0].stages[1].log_file = scratch.write("test.log", "");
+  report.platforms[2].stages[1].log_file = scratch.write("cancelled.log", "not shown\n");
+  EXPECT_EQ(render_failure_output(report), "xbuild: linux/amd64 test timed out after 1s; its output (" +
+                                               (scratch / "test.log").string() +
+                                               "):\n"
+                                               "       | (no output)\n"
+                                               "xbuild: linux/arm64 build failed (exit status 2); its output (" +
+                                               (scratch / "build.log").string() +
+                                               "):\n"
+                                               "     1 | cc -c a.c\n"
+                                               "     2 | a.c:1: error: boom\n");
 }
 
 TEST(Report, MetadataIsBuildxLike) {
@@ -79,13 +179,11 @@ TEST(Report, CcacheHitsInTheSummaryAndTheMetadata) {
   BuildReport report = two_platforms();
   report.platforms[0].ccache = CcacheCounts{38, 2, 5, 0};
   EXPECT_EQ(render_summary(report),
-            "PLATFORM     STRATEGY  STAGES                       CCACHE              IMAGE\n"
-            "linux/amd64  native    build ok 1.3s, test ok 0.5s  40 hits / 45 (88%)  sha256:aaaaaaaaaaaa\n"
-            "linux/arm64  cross     build cached, test cached    -                   sha256:bbbbbbbbbbbb\n"
-            "index " +
-                kIndex + "\n");
+            "PLATFORM     STRATEGY  STAGES                       CCACHE\n"
+            "linux/amd64  native    build ok 1.3s, test ok 0.5s  40 hits / 45 (88%)\n"
+            "linux/arm64  cross     build cached, test cached    -\n");
   report.platforms[1].ccache = CcacheCounts{9, 0, 0, 9};
-  EXPECT_NE(render_summary(report).find("  9 hits / 9 (100%), 9 remote  "), std::string::npos)
+  EXPECT_NE(render_summary(report).find("  9 hits / 9 (100%), 9 remote\n"), std::string::npos)
       << render_summary(report);
   const std::string metadata = render_metadata(report);
   EXPECT_NE(metadata.find("      \"ccache\": {\"hits\": 40, \"misses\": 5, \"remote_hits\": 0},\n"

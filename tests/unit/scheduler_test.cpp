@@ -217,7 +217,10 @@ TEST_F(SchedulerTest, TheFirstFailureCancelsRunningJobsAndStartsNothingNew) {
   // "fails" first: a job needs it, so it heads a longer chain than "forever".
   EXPECT_THAT(runner.started, ElementsAre("fails", "forever"));
   EXPECT_THAT(runner.terminated, ElementsAre("forever"));
-  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run, JobState::not_run));
+  EXPECT_THAT(states(result),
+              ElementsAre(JobState::cancelled, JobState::failed, JobState::cancelled, JobState::cancelled));
+  for (std::size_t job : {0, 2, 3}) EXPECT_EQ(result.jobs[job].reason, "because linux/arm64 build failed") << job;
+  EXPECT_EQ(result.jobs[1].reason, "");
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
   ASSERT_EQ(result.first_failure, 1u);
   EXPECT_EQ(result.failure_message(plan_),
@@ -236,14 +239,16 @@ TEST_F(SchedulerTest, KeepGoingRunsEverythingThatDoesNotNeedTheFailedJob) {
   runner.script("arm64 build", {{}, ProcessExit{1, 0}, false, ""});
   RunResult result = run_fake(runner, with_jobs(1, /*keep_going=*/true));
   EXPECT_THAT(runner.started, ElementsAre("arm64 build", "amd64 build", "amd64 test"));
-  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::not_run, JobState::not_run, JobState::succeeded,
+  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::skipped, JobState::skipped, JobState::succeeded,
                                           JobState::succeeded));
+  EXPECT_EQ(result.jobs[1].reason, "because linux/arm64 build, which it needs, failed");
+  EXPECT_EQ(result.jobs[2].reason, "because linux/arm64 build, which it needs, failed") << "the cause, not the skip";
   EXPECT_EQ(result.first_failure, 0u);
   EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (exit status 1)",
                                           "xbuild: skipping stage \"test\" on linux/arm64: it needs stage \"build\" "
                                           "on linux/arm64, which failed",
-                                          "xbuild: skipping stage \"package\" on linux/arm64: it needs stage \"test\" "
-                                          "on linux/arm64, which did not run"));
+                                          "xbuild: skipping stage \"package\" on linux/arm64: it needs stage \"build\" "
+                                          "on linux/arm64, which failed"));
 }
 
 TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
@@ -255,8 +260,11 @@ TEST_F(SchedulerTest, KeepGoingRecordsTheFirstOfSeveralFailures) {
   RunResult result = run_fake(runner, with_jobs(2, /*keep_going=*/true));
   EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::failed));
   EXPECT_EQ(result.first_failure, 0u);
-  EXPECT_EQ(result.failure_message(plan_), "stage \"build\" failed on linux/arm64 (killed by signal 9); its log is " +
-                                               plan_.jobs[0].log_file.string());
+  // Every failure is named, not only the first.
+  EXPECT_EQ(result.failure_message(plan_),
+            "2 stages failed: linux/arm64 build (killed by signal 9), linux/amd64 "
+            "build (exit status 7); logs: " +
+                plan_.jobs[0].log_file.string() + ", " + plan_.jobs[1].log_file.string());
   EXPECT_THAT(status_lines(), ElementsAre("xbuild: stage \"build\" failed on linux/arm64 (killed by signal 9)",
                                           "xbuild: stage \"build\" failed on linux/amd64 (exit status 7)"));
 }
@@ -268,7 +276,7 @@ TEST_F(SchedulerTest, AJobThatCannotStartFailsTheRun) {
   runner.script("make", {{}, {}, false, "could not start \"/bin/sh\": no such file or directory"});
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
-  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::not_run));
+  EXPECT_THAT(states(result), ElementsAre(JobState::failed, JobState::cancelled));
   EXPECT_EQ(result.jobs[0].start_error, "could not start \"/bin/sh\": no such file or directory");
   EXPECT_EQ(result.failure_message(plan_),
             "stage \"build\" failed on linux/arm64 (could not start \"/bin/sh\": no such file or "
@@ -292,11 +300,51 @@ TEST_F(SchedulerTest, AJobWithAnUnsatisfiableNeedDoesNotRun) {
   FakeProcessRunner runner(loop_.get());
   RunResult result = run_fake(runner, with_jobs(1));
   EXPECT_THAT(runner.started, IsEmpty());
-  EXPECT_THAT(states(result), ElementsAre(JobState::not_run));
+  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled));
+  EXPECT_EQ(result.jobs[0].reason, "because the run stopped");
+}
+
+// Every job gets one job_finished, in the words of every output: the cached ones first, the ones
+// that ran as they end, the ones that never started at the end with why.
+TEST_F(SchedulerTest, EveryJobEndsWithItsStateWordAndReason) {
+  struct Finished : RecordingTerminal {
+    void run_started(std::size_t jobs) override { events.push_back("run of " + std::to_string(jobs)); }
+    void job_finished(const JobInfo& job, std::string_view state, double, std::int64_t,
+                      std::string_view detail) override {
+      events.push_back(job.label + " " + std::string(state) + (detail.empty() ? "" : " " + std::string(detail)));
+    }
+    void run_finished() override { events.push_back("end"); }
+    std::vector<std::string> events;
+  } terminal;
+  add_job(arm64, "build", "cached");
+  add_job(arm64, "test", "fails", {0});
+  add_job(amd64, "build", "slow");
+  add_job(amd64, "test", "never", {2});
+  FakeProcessRunner runner(loop_.get());
+  runner.script("fails", {{}, ProcessExit{1, 0}, false, ""});
+  runner.script("slow", {{}, {}, true, ""});
+  SchedulerOptions options = with_jobs(2);
+  options.done = {true, false, false, false};
+  RunResult result = run_jobs(loop_.get(), plan_, runner, terminal, options);
+  EXPECT_THAT(terminal.events, ElementsAre("run of 4", "linux/arm64 build cached", "linux/arm64 test failed",
+                                           "linux/amd64 build cancelled because linux/arm64 test failed",
+                                           "linux/amd64 test cancelled because linux/arm64 test failed", "end"));
+}
+
+TEST_F(SchedulerTest, ATimeoutCancelsTheOthersSayingSo) {
+  add_job(arm64, "test", "hangs", {}, /*timeout_seconds=*/1);
+  add_job(amd64, "test", "waits");
+  FakeProcessRunner runner(loop_.get());
+  runner.script("hangs", {{}, {}, true, ""});
+  runner.script("waits", {{}, {}, true, ""});
+  RunResult result = run_fake(runner, with_jobs(2));
+  EXPECT_THAT(states(result), ElementsAre(JobState::timed_out, JobState::cancelled));
+  EXPECT_EQ(result.jobs[1].reason, "because linux/arm64 test timed out");
 }
 
 TEST_F(SchedulerTest, NamesEveryJobState) {
-  EXPECT_STREQ(job_state_name(JobState::not_run), "not run");
+  EXPECT_STREQ(job_state_name(JobState::pending), "pending");
+  EXPECT_STREQ(job_state_name(JobState::skipped), "skipped");
   EXPECT_STREQ(job_state_name(JobState::succeeded), "ok");
   EXPECT_STREQ(job_state_name(JobState::failed), "failed");
   EXPECT_STREQ(job_state_name(JobState::timed_out), "timed out");
@@ -375,7 +423,8 @@ TEST_F(SchedulerTest, RealFirstFailureCancelsALongSleeperQuickly) {
   RunResult result = run_real(with_jobs(2));
   double seconds = seconds_since(start);
   EXPECT_LT(seconds, 2.0) << "the sleeper was not stopped by SIGTERM";
-  EXPECT_THAT(states(result), ElementsAre(JobState::cancelled, JobState::failed, JobState::not_run, JobState::not_run));
+  EXPECT_THAT(states(result),
+              ElementsAre(JobState::cancelled, JobState::failed, JobState::cancelled, JobState::cancelled));
   EXPECT_EQ(result.jobs[0].exit.term_signal, SIGTERM);
   EXPECT_EQ(result.jobs[1].exit.exit_status, 1);
   ASSERT_EQ(result.first_failure, 1u);
@@ -395,7 +444,7 @@ TEST_F(SchedulerTest, RealKeepGoingFinishesTheIndependentJobs) {
   add_job(amd64, "test", "echo amd64 tested", {2});
   RunResult result = run_real(with_jobs(2, /*keep_going=*/true));
   EXPECT_THAT(states(result),
-              ElementsAre(JobState::failed, JobState::not_run, JobState::succeeded, JobState::succeeded));
+              ElementsAre(JobState::failed, JobState::skipped, JobState::succeeded, JobState::succeeded));
   EXPECT_EQ(result.failure_message(plan_),
             "stage \"build\" failed on linux/arm64 (exit status 2); its log is " + plan_.jobs[0].log_file.string());
   EXPECT_EQ(read_text(plan_.jobs[3].log_file), "amd64 tested\n");
