@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e/e2e_support.h"
 #include "util/fs.h"
 
@@ -11,6 +13,7 @@ namespace xb::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 // The same project, where linux/arm64's test fails and linux/amd64's would run for a long time.
 const char* const kFailingOverride = R"(
@@ -99,6 +102,42 @@ TEST(RunFailure, AMissingCrossCompilerNamesThePackageToInstall) {
             std::string::npos)
       << built.err;
   EXPECT_EQ(snapshot_tree(project), before);
+
+  // --skip-unavailable: the plan says what a run leaves out, the run builds the rest and reports
+  // linux/arm64's stages skipped, with why; --fail-on-skip turns that into exit status 3.
+  const std::string why =
+      "missing aarch64-linux-gnu-gcc (install gcc-aarch64-linux-gnu); left out by --skip-unavailable";
+  CommandResult planned = xbuild({"plan", "--skip-unavailable"}, project, {{"PATH", bin.string()}});
+  EXPECT_EQ(planned.exit_code, 0) << planned.out << planned.err;
+  EXPECT_NE(planned.out.find("\nxbuild: a run skips linux/arm64: " + why + "\n"), std::string::npos) << planned.out;
+  EXPECT_EQ(xbuild({"plan", "--skip-unavailable", "--fail-on-skip"}, project, {{"PATH", bin.string()}}).exit_code, 3);
+
+  fs::path metadata = scratch / "metadata.json";
+  CommandResult skipping = xbuild({"run", "--skip-unavailable", "--progress", "plain", "--metadata-file",
+                                   metadata.string(), "-o", "oci:" + (scratch / "layout").string()},
+                                  project, {{"PATH", bin.string()}});
+  EXPECT_EQ(skipping.exit_code, 0) << skipping.err;
+  EXPECT_NE(skipping.out.find("] linux/arm64 build skipped (" + why + ")\n"), std::string::npos) << skipping.out;
+  EXPECT_NE(skipping.out.find("\nlinux/arm64  cross     build skipped, test skipped\n"), std::string::npos)
+      << skipping.out;
+  EXPECT_NE(skipping.out.find("\nlinux/arm64 test skipped: " + why + "\n"), std::string::npos) << skipping.out;
+  json written = json::parse(read_file(metadata).value());
+  EXPECT_EQ(written["platforms"]["linux/amd64"]["stages"], json({{"build", "ok"}, {"test", "ok"}})) << written;
+  EXPECT_EQ(written["platforms"]["linux/arm64"]["stages"], json({{"build", "skipped"}, {"test", "skipped"}}))
+      << written;
+  EXPECT_EQ(written["platforms"]["linux/arm64"]["details"], json({{"build", why}, {"test", why}})) << written;
+  EXPECT_TRUE(written["platforms"]["linux/amd64"].contains("containerimage.digest")) << written;
+  EXPECT_FALSE(written["platforms"]["linux/arm64"].contains("containerimage.digest")) << written;
+
+  CommandResult strict =
+      xbuild({"run", "--skip-unavailable", "--fail-on-skip", "-o", "oci:" + (scratch / "strict").string()}, project,
+             {{"PATH", bin.string()}});
+  EXPECT_EQ(strict.exit_code, 3);
+  EXPECT_NE(strict.err.find("xbuild: error: 1 platform was skipped (linux/arm64): this machine cannot build it "
+                            "(--fail-on-skip)\n"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_TRUE(fs::exists(scratch / "strict" / "index.json")) << "the others were built and written all the same";
 }
 
 }  // namespace

@@ -67,18 +67,24 @@ TEST(Report, MetadataFileHoldsTheDigestsOfTheLayout) {
 
   // The summary table, before the closing lines. (The other end-to-end tests read the metadata
   // file; the table and the closing digest lines are checked here.)
-  EXPECT_NE(result.out.find("PLATFORM     STRATEGY  STAGES"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("PLATFORM     STRATEGY  STAGES\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("\nlinux/arm64  cross     build ok "), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("\nindex " + index_digest + "\n"), std::string::npos) << result.out;
-  // The closing lines: each platform's image digest, then the index digest.
+  // The closing lines: each platform's image digest, then the index digest, in full, and each
+  // digest only there (the table has none).
+  auto count = [&](const std::string& text) {
+    std::size_t found = 0;
+    for (std::size_t at = result.out.find(text); at != std::string::npos; at = result.out.find(text, at + 1)) ++found;
+    return found;
+  };
   for (const json& manifest : index["manifests"]) {
     std::string platform =
         manifest["platform"]["os"].get<std::string>() + "/" + manifest["platform"]["architecture"].get<std::string>();
-    EXPECT_NE(result.out.find("\n  " + platform + "  " + manifest["digest"].get<std::string>() + "\n"),
-              std::string::npos)
-        << result.out;
+    std::string digest = manifest["digest"].get<std::string>();
+    EXPECT_NE(result.out.find("\n  " + platform + "  " + digest + "\n"), std::string::npos) << result.out;
+    EXPECT_EQ(count(digest.substr(0, 19)), 1u) << result.out;
   }
   EXPECT_NE(result.out.find("\n  index        " + index_digest + "\n"), std::string::npos) << result.out;
+  EXPECT_EQ(count(index_digest.substr(0, 19)), 1u) << result.out;
 }
 
 TEST(Report, AFailedRunStillWritesJunitWithTheLogTailAndMetadataWithoutDigests) {
@@ -103,6 +109,16 @@ run = 'echo "checking <things>"; echo boom >&2; exit 3'
   EXPECT_EQ(written["platforms"]["linux/arm64"]["stages"]["test"], "failed");
   EXPECT_NE(result.out.find("\nlinux/arm64  cross     build ok "), std::string::npos) << result.out;
   EXPECT_NE(result.out.find(", test failed "), std::string::npos) << result.out;
+  // The failed stage's output again, at the end, after the table.
+  fs::path log = project / ".xbuild/logs/linux-arm64/test.log";
+  EXPECT_NE(result.out.find("\nlinux/arm64 test failed: exit status 3\n"
+                            "xbuild: linux/arm64 test failed (exit status 3); its output (" +
+                            log.string() +
+                            "):\n"
+                            "     1 | checking <things>\n"
+                            "     2 | boom\n"),
+            std::string::npos)
+      << result.out;
 }
 
 TEST(Report, AMissingReportDirectoryIsRefusedBeforeAnythingRuns) {
