@@ -41,6 +41,56 @@ TEST(Planning, NotReadyIsAnErrorShowingTheMatrixAndWhatIsMissing) {
   }
 }
 
+// --skip-unavailable: a target with problems leaves the plan with its jobs, the others' jobs and
+// needs renumbered; it comes back with its stages and why.
+TEST(Planning, SkipUnavailableLeavesOutTheTargetsThatCannotBuildHere) {
+  Plan plan;
+  for (const char* name : {"linux/amd64", "linux/riscv64", "linux/arm64"}) {
+    TargetPlan target;
+    target.platform = parse_platform(name).value();
+    target.strategy = Strategy::cross;
+    plan.targets.push_back(target);
+    for (const char* stage : {"build", "test"}) {
+      JobPlan job;
+      job.target = plan.targets.size() - 1;
+      job.platform = name;
+      job.stage = stage;
+      if (std::string(stage) == "test") job.needs = {plan.jobs.size() - 1};
+      plan.jobs.push_back(job);
+    }
+  }
+  plan.targets[1].problems = {"missing riscv64-linux-gnu-gcc (install gcc-riscv64-linux-gnu)"};
+  std::vector<SkippedPlatform> skipped = leave_out_unavailable(plan);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].platform, "linux/riscv64");
+  EXPECT_EQ(skipped[0].strategy, "cross");
+  EXPECT_EQ(skipped[0].stages, (std::vector<std::string>{"build", "test"}));
+  EXPECT_EQ(skipped[0].reason,
+            "missing riscv64-linux-gnu-gcc (install gcc-riscv64-linux-gnu); left out by --skip-unavailable");
+  ASSERT_TRUE(plan.ready());
+  ASSERT_EQ(plan.targets.size(), 2u);
+  EXPECT_EQ(plan.targets[1].platform.str(), "linux/arm64");
+  ASSERT_EQ(plan.jobs.size(), 4u);
+  EXPECT_EQ(plan.jobs[3].label(), "linux/arm64 test");
+  EXPECT_EQ(plan.jobs[3].target, 1u);
+  EXPECT_EQ(plan.jobs[3].needs, (std::vector<std::size_t>{2}));
+
+  // Nothing left to build is an error, as without the flag.
+  for (TargetPlan& target : plan.targets) target.problems = {"missing something"};
+  try {
+    leave_out_unavailable(plan);
+    FAIL() << "nothing was left, and no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.exit_code(), 2);
+    EXPECT_EQ(std::string(error.what())
+                  .rfind("cannot build any platform here, so --skip-unavailable leaves nothing "
+                         "to build:\nPLATFORM",
+                         0),
+              0u)
+        << error.what();
+  }
+}
+
 TEST(Planning, AnUnreachableBuilderIsSaidAndItsPlatformPlannedHereOrFailed) {
   BuildWorld world(std::string(testing::kTwoPlatformProject) +
                    "[builder.pi]\nssh = \"nobody@127.0.0.1\"\nport = 1\nplatforms = [\"linux/arm64\"]\n");

@@ -66,6 +66,48 @@ TEST(ReportPass, AnInterruptedRunEndsWithStatus130AndTheOutputUnchanged) {
             "interrupted by SIGTERM; nothing was packaged and oci-archive:/out.tar is unchanged");
 }
 
+TEST(ReportPass, FailOnSkipNamesTheSkippedPlatforms) {
+  Error one = skipped_failure({{"linux/riscv64", "cross", {"build"}, "missing riscv64-linux-gnu-gcc"}});
+  EXPECT_EQ(one.exit_code(), 3);
+  EXPECT_EQ(std::string(one.what()),
+            "1 platform was skipped (linux/riscv64): this machine cannot build it (--fail-on-skip)");
+  Error two = skipped_failure({{"linux/riscv64", "cross", {}, ""}, {"linux/s390x", "cross", {}, ""}});
+  EXPECT_EQ(std::string(two.what()),
+            "2 platforms were skipped (linux/riscv64, linux/s390x): this machine cannot build them (--fail-on-skip)");
+}
+
+// The summary goes to the terminal as a table and as an event: a json terminal prints the event.
+TEST(ReportPass, TheSummaryIsATableAndAnEvent) {
+  struct Summary : RecordingTerminal {
+    void run_summary(std::string_view table, std::string_view event) override {
+      tables.emplace_back(table);
+      events.emplace_back(event);
+    }
+    std::vector<std::string> tables, events;
+  } terminal;
+  Plan plan = one_job();
+  RunResult result;
+  result.jobs.resize(1);
+  result.jobs[0].state = JobState::cancelled;
+  result.jobs[0].reason = "because the run was interrupted (SIGINT)";
+  result.interrupted = SIGINT;
+  Config config;
+  std::vector<bool> cached(1, false);
+  std::vector<SkippedPlatform> skipped = {{"linux/riscv64", "cross", {"test"}, "missing riscv64-linux-gnu-gcc"}};
+  ReportRequest request{config, plan, result, cached, nullptr, std::nullopt, std::nullopt};
+  request.skipped = &skipped;
+  report(request, terminal);
+  EXPECT_EQ(terminal.tables, (std::vector<std::string>{"PLATFORM       STRATEGY  STAGES\n"
+                                                       "linux/arm64    native    test cancelled\n"
+                                                       "linux/riscv64  cross     test skipped\n"
+                                                       "linux/arm64 test cancelled: because the run was interrupted "
+                                                       "(SIGINT)\n"
+                                                       "linux/riscv64 test skipped: missing riscv64-linux-gnu-gcc"}));
+  ASSERT_EQ(terminal.events.size(), 1u);
+  EXPECT_EQ(terminal.events[0].rfind("{\"event\":\"summary\",\"result\":\"interrupted\",", 0), 0u)
+      << terminal.events[0];
+}
+
 TEST(ReportPass, WhatWasWrittenNamesEveryDigest) {
   Plan plan = one_job();
   PackageResult images;
