@@ -35,6 +35,10 @@ void write_line(std::FILE* stream, std::string_view line) {
 class JsonTerminal : public Terminal {
  public:
   explicit JsonTerminal(std::FILE* out) : out_(out) {}
+  // The summary is the stream's last line, after the closing messages (what was written).
+  ~JsonTerminal() override {
+    if (!summary_.empty()) emit(summary_);
+  }
   void output_line(std::string_view line) override {
     emit("{\"event\":\"message\",\"text\":" + json_quote(line) + "}");
   }
@@ -54,7 +58,7 @@ class JsonTerminal : public Terminal {
   // The summary as data: the human table would be free text in a stream of events.
   void run_summary(std::string_view table, std::string_view event) override {
     (void)table;
-    emit(std::string(event));
+    summary_ = event;
   }
 
  private:
@@ -63,6 +67,7 @@ class JsonTerminal : public Terminal {
   }
   void emit(const std::string& object) { write_line(out_, object); }
   std::FILE* out_;
+  std::string summary_;
 };
 
 class TtyTerminal : public Terminal {

@@ -44,7 +44,7 @@ class Terminal {
   }
   // The end of a run: `table` the human summary (lines ending with '\n', printed as output
   // lines), `event` the same as one JSON object ({"event":"summary",...}), which `--progress json`
-  // prints instead.
+  // prints instead, as its last line.
   virtual void run_summary(std::string_view table, std::string_view event) {
     (void)event;
     std::string_view rest = table;

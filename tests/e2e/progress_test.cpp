@@ -58,15 +58,15 @@ TEST(Progress, JsonIsOneEventPerLine) {
       "(64-bit)\"}\n"
       "{\"event\":\"finished\",\"platform\":\"linux/amd64\",\"stage\":\"test\",\"state\":\"ok\",\"elapsed\":T,"
       "\"exit\":0}\n"
-      "{\"event\":\"summary\",\"result\":\"ok\",\"wall_seconds\":T,\"jobs\":["
-      "{\"platform\":\"linux/amd64\",\"stage\":\"build\",\"state\":\"ok\",\"seconds\":T,\"detail\":\"\"},"
-      "{\"platform\":\"linux/amd64\",\"stage\":\"test\",\"state\":\"ok\",\"seconds\":T,\"detail\":\"\"}],"
-      "\"index_digest\":\"sha256:D\"}\n"
       "{\"event\":\"message\",\"text\":\"xbuild: built 1 platform in Ts; wrote oci:" +
           (scratch / "layout").string() +
           " (tag latest)\"}\n"
           "{\"event\":\"message\",\"text\":\"  linux/amd64  sha256:D\"}\n"
-          "{\"event\":\"message\",\"text\":\"  index        sha256:D\"}\n");
+          "{\"event\":\"message\",\"text\":\"  index        sha256:D\"}\n"
+          "{\"event\":\"summary\",\"result\":\"ok\",\"wall_seconds\":T,\"jobs\":["
+          "{\"platform\":\"linux/amd64\",\"stage\":\"build\",\"state\":\"ok\",\"seconds\":T,\"detail\":\"\"},"
+          "{\"platform\":\"linux/amd64\",\"stage\":\"test\",\"state\":\"ok\",\"seconds\":T,\"detail\":\"\"}],"
+          "\"index_digest\":\"sha256:D\"}\n");
 }
 
 TEST(Progress, PlainIsPrefixedLines) {
