@@ -42,6 +42,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
   std::vector<std::string> platforms;                  // --platform: only these of the config's platforms (empty: all)
   std::vector<std::string> tags;                       // -t/--tag: the image's tags instead of [image] tags
+  std::vector<std::string> settings;                   // --set KEY=VALUE: over the config file's values
 };
 
 struct PlanCommandOptions {
@@ -52,6 +53,7 @@ struct PlanCommandOptions {
   std::optional<std::string> output;               // -o as `run` takes it: shown, and checked
   std::vector<std::string> platforms;              // --platform, as `run` takes it
   std::vector<std::string> tags;                   // -t/--tag, as `run` takes it
+  std::vector<std::string> settings;               // --set, as `run` takes it
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default
