@@ -77,7 +77,9 @@ TEST_F(Settings, SettingsNameTheImageAndChangeThePlan) {
   EXPECT_EQ(index["manifests"][0]["annotations"], json({{"io.containerd.image.name", "registry.example/app:2.0"},
                                                         {"org.opencontainers.image.ref.name", "2.0"}}));
 
-  CommandResult plan = xbuild({"plan", "--set", "stage.test.needs=[]"}, project_);
+  // Each --set, --platform and -t takes one value: the FILE after them stays the FILE.
+  CommandResult plan =
+      xbuild({"plan", "--set", "stage.test.needs=[]", "--platform", "linux/amd64", "-t", "x", "xbuild.toml"}, project_);
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("\n  build\n  test\n"), std::string::npos) << plan.out;
   CommandResult file_plan = xbuild({"plan"}, project_);
