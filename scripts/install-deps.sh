@@ -25,8 +25,9 @@ target_deps=(
   gcc-i686-linux-gnu libc6-dev-i386-cross
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 )
-# Independent OCI clients the tests read our output back with, and file(1) for ELF checks.
-test_deps=(skopeo umoci file python3 jq)
+# Independent OCI clients the tests read our output back with (podman: how `podman load` names an
+# archive), and file(1) for ELF checks.
+test_deps=(skopeo umoci podman file python3 jq)
 
 # The emulate strategy's end-to-end tests build arm64 and riscv64 Debian root filesystems with
 # mmdebstrap (arch-test checks the binfmt_misc handler first); xbuild makes sysroots and root

@@ -99,7 +99,7 @@ std::string packaging_config(const Config& config) {
 
 std::string package_key(const Config& config, const CacheKeys& keys) {
   Sha256 package;
-  package.update("xbuild-package-3\n");  // 3: the packaging part of the config, not its text
+  package.update("xbuild-package-4\n");  // 4: index.json names the image (io.containerd.image.name)
   for (const std::string& key : keys.targets) package.update(key + "\n");
   package.update(packaging_config(config));
   return package.digest();

@@ -72,12 +72,11 @@ void apply_command_line(Config& config, const std::vector<std::string>& platform
   if (!tags.empty()) config.image.tags = tags;
 }
 
-Config read_config(const fs::path& file) {
-  ConfigResult result = load_config(file);
+Config read_config(const fs::path& file, const std::vector<std::string>& settings) {
+  ConfigResult result = load_config(file, settings);
   if (auto* errors = std::get_if<ConfigErrors>(&result)) {
     for (const Diagnostic& diagnostic : errors->diagnostics) std::fputs(diagnostic.render().c_str(), stderr);
-    std::size_t count = errors->diagnostics.size();
-    throw Error(fmt::format("{} {} in {}; nothing was run", count, count == 1 ? "error" : "errors", file.string()), 2);
+    throw Error(errors->count() + "; nothing was run", 2);
   }
   return std::get<Config>(std::move(result));
 }
@@ -133,7 +132,7 @@ RunInputs read_run_inputs(const RunOptions& options) {
         "LAYOUT... -o oci:DIR --push REF",
         2);
   RunInputs inputs;
-  inputs.config = read_config(options.config_file);
+  inputs.config = read_config(options.config_file, options.settings);
   apply_command_line(inputs.config, options.platforms, options.tags);
   if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";

@@ -23,8 +23,9 @@ struct RunInputs {
   std::vector<std::string> push_references;  // run --push: image.name:TAG for every tag
 };
 
-// Reads the config (every diagnostic printed on stderr; exit status 2 when there is one).
-Config read_config(const std::filesystem::path& file);
+// Reads the config with the command line's --set KEY=VALUE put in (every diagnostic printed on
+// stderr; exit status 2 when there is one).
+Config read_config(const std::filesystem::path& file, const std::vector<std::string>& settings = {});
 
 // What the command line says over the config: --platform keeps only the platforms it names
 // (platforms or firmware target names of the config, comma-separated or repeated; in the

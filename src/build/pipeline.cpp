@@ -132,7 +132,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
 
 int plan_build(const PlanCommandOptions& options, Services& services) {
   std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
-  Config config = read_config(options.config_file);
+  Config config = read_config(options.config_file, options.settings);
   apply_command_line(config, options.platforms, options.tags);
   if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
   fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";

@@ -42,8 +42,9 @@ struct RunOptions {
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
   std::vector<std::string> platforms;                  // --platform: only these of the config's platforms (empty: all)
   std::vector<std::string> tags;                       // -t/--tag: the image's tags instead of [image] tags
-  bool skip_unavailable = false;  // --skip-unavailable: platforms this machine cannot build are reported skipped
-  bool fail_on_skip = false;      // --fail-on-skip: exit status 3 when one was
+  bool skip_unavailable = false;      // --skip-unavailable: platforms this machine cannot build are reported skipped
+  bool fail_on_skip = false;          // --fail-on-skip: exit status 3 when one was
+  std::vector<std::string> settings;  // --set KEY=VALUE: over the config file's values
 };
 
 struct PlanCommandOptions {
@@ -56,6 +57,7 @@ struct PlanCommandOptions {
   std::vector<std::string> tags;                   // -t/--tag, as `run` takes it
   bool skip_unavailable = false;                   // --skip-unavailable, as `run` takes it
   bool fail_on_skip = false;                       // --fail-on-skip, as `run` takes it
+  std::vector<std::string> settings;               // --set, as `run` takes it
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

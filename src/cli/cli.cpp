@@ -20,17 +20,24 @@ namespace xb {
 
 namespace {
 
-// The options `run` and `plan` share: the config as -f/--file too, --platform and -t/--tag.
+// The options `run` and `plan` share: the config as -f/--file too, --platform, -t/--tag and --set.
 void add_selection_options(CLI::App* command, std::filesystem::path& file, std::vector<std::string>& platforms,
-                           std::vector<std::string>& tags) {
+                           std::vector<std::string>& tags, std::vector<std::string>& settings) {
   CLI::Option* positional = command->add_option("file", file, "The project's config")->capture_default_str();
   command->add_option("-f,--file", file, "The project's config (as the FILE argument)")->excludes(positional);
   command
       ->add_option("--platform", platforms,
                    "Only these of the config's platforms, comma-separated or repeated (linux/arm64, or a firmware "
                    "target such as cortex-m4)")
-      ->envname("XBUILD_PLATFORMS");
-  command->add_option("-t,--tag", tags, "A tag of the image instead of [image] tags (repeat for more)");
+      ->envname("XBUILD_PLATFORMS")
+      ->allow_extra_args(false);  // one value an occurrence: `--platform linux/arm64 FILE` leaves FILE alone
+  command->add_option("-t,--tag", tags, "A tag of the image instead of [image] tags (repeat for more)")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--set", settings,
+                   "KEY=VALUE over the config file: a dotted key (image.name, stage.test.timeout) and a TOML value "
+                   "(a bare word is a string), checked as the file is (repeat for more)")
+      ->allow_extra_args(false);
 }
 
 // `xbuild help [COMMAND]` is `xbuild [COMMAND] --help`, `xbuild version` and `-V` are --version.
@@ -74,7 +81,7 @@ int run_cli(int argc, char** argv) {
 
   RunOptions run;
   CLI::App* run_app = app.add_subcommand("run", "Build every platform's stages and write the images and their index");
-  add_selection_options(run_app, run.config_file, run.platforms, run.tags);
+  add_selection_options(run_app, run.config_file, run.platforms, run.tags, run.settings);
   run_app->add_option("-j,--jobs", run.jobs, "Jobs to run at once (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u))
       ->envname("XBUILD_JOBS");
@@ -97,7 +104,7 @@ int run_cli(int argc, char** argv) {
   PlanCommandOptions plan;
   CLI::App* plan_app =
       app.add_subcommand("plan", "Print, per platform, the strategy, toolchain and runner, and what is missing");
-  add_selection_options(plan_app, plan.config_file, plan.platforms, plan.tags);
+  add_selection_options(plan_app, plan.config_file, plan.platforms, plan.tags, plan.settings);
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
       ->envname("XBUILD_STATE_DIR");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");

@@ -9,6 +9,12 @@
 // file come last: needs naming unknown stages and dependency cycles, found here by a depth-first
 // search over the needs graph that reports the path from the stage it re-entered back to itself.
 // Diagnostics are sorted by position so they read top to bottom.
+//
+// The command line's --set KEY=VALUE are put into the parsed document before any section is read
+// (a value replaced, the tables on the way made), so a setting is checked by the same readers as
+// the file; its values carry the setting's number in their positions, and a problem there is
+// reported as the setting's. Only adding a stage one key at a time is refused up front: that is a
+// mistyped stage name far more often than a new stage, which needs its `run`.
 #include "config/config.h"
 
 #include <algorithm>
@@ -68,6 +74,41 @@ void find_cycles(TomlReader& reader, const std::vector<StageSpec>& stages, const
   marks[current] = Mark::finished;
 }
 
+// "stage.test.timeout", "platform.\"linux/arm64\".env": a path as a dotted key.
+std::string dotted_key(const std::vector<std::string>& path, std::size_t depth) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < depth && i < path.size(); ++i) parts.push_back(header_key(path[i]));
+  return join(parts, ".");
+}
+
+// A setting of a key in a stage that the file does not define.
+bool names_a_missing_stage(const TomlTable& root, const std::vector<std::string>& path) {
+  if (path.size() < 3 || path[0] != "stage") return false;
+  const TomlValue* stages = root.get("stage");
+  const TomlTable* table = stages ? stages->as_table() : nullptr;
+  return table && !table->get(path[1]);
+}
+
+void apply_setting(TomlReader& reader, TomlTable& root, const std::string& text, int number) {
+  const TomlPosition at{1, 1, number};
+  std::variant<TomlSetting, std::string> parsed = parse_toml_setting(text, number);
+  if (const std::string* problem = std::get_if<std::string>(&parsed)) return reader.report(at, *problem);
+  TomlSetting& setting = std::get<TomlSetting>(parsed);
+  if (names_a_missing_stage(root, setting.path)) {
+    std::vector<std::string> names;
+    for (const TomlEntry& entry : root.get("stage")->as_table()->entries()) names.push_back(entry.key);
+    return reader.report(
+        at, "unknown stage " + in_quotes(setting.path[1]) + did_you_mean(setting.path[1], names, "the stages are "));
+  }
+  TomlSetStop stop = set_toml_value(root, setting.path, std::move(setting.value), at);
+  if (stop.blocker)
+    reader.report(at, "cannot set " + dotted_key(setting.path, setting.path.size()) + ": " +
+                          dotted_key(setting.path, stop.depth) + " is " + stop.blocker->type_name() + ", not a table" +
+                          (stop.blocker->as_array()
+                               ? "; set the whole array: --set '" + dotted_key(setting.path, stop.depth) + "=[...]'"
+                               : ""));
+}
+
 }  // namespace
 
 // Every need names another existing stage, once; then the graph must be acyclic.
@@ -95,14 +136,17 @@ void check_needs(TomlReader& reader, const std::vector<StageSpec>& stages, const
   }
 }
 
-ConfigResult parse_config(std::string_view text, const fs::path& file) {
+ConfigResult parse_config(std::string_view text, const fs::path& file, const std::vector<std::string>& settings) {
   TomlReader reader(text, file.string());
+  reader.name_settings(settings);
   Config config;
   std::error_code error;
   fs::path absolute = fs::absolute(file, error);
   config.file = (error ? file : absolute).lexically_normal();
   config.directory = config.file.parent_path();
   if (std::optional<TomlTable> root = reader.parse()) {
+    for (std::size_t i = 0; i < settings.size(); ++i)
+      apply_setting(reader, *root, settings[i], static_cast<int>(i) + 1);
     NeedsByStage needs;
     reader.check_keys(*root, kTopLevelKeys, "");
     read_project(reader, *root, config.project);
@@ -119,7 +163,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file) {
   return config;
 }
 
-ConfigResult load_config(const fs::path& file) {
+ConfigResult load_config(const fs::path& file, const std::vector<std::string>& settings) {
   std::error_code error;
   Result<std::string> text = fs::is_directory(file, error)
                                  ? Result<std::string>(fail("cannot read " + file.string() + ": Is a directory"))
@@ -130,7 +174,7 @@ ConfigResult load_config(const fs::path& file) {
     diagnostic.message = text.error();
     return ConfigErrors{{std::move(diagnostic)}};
   }
-  return parse_config(text.value(), file);
+  return parse_config(text.value(), file, settings);
 }
 
 }  // namespace xb

@@ -48,6 +48,7 @@ std::string caret_padding(const std::string& line, int column) {
 }  // namespace
 
 std::string Diagnostic::render() const {
+  if (setting > 0) return "xbuild: " + location.file + ": " + message + "\n";
   if (location.line <= 0) return location.file + ": error: " + message + "\n";
   std::string out = location.file + ":" + std::to_string(location.line) + ":" + std::to_string(location.column) +
                     ": error: " + message + "\n";
@@ -59,10 +60,20 @@ std::string Diagnostic::render() const {
 std::string ConfigErrors::render() const {
   std::string out;
   for (const Diagnostic& diagnostic : diagnostics) out += diagnostic.render();
-  std::string file = diagnostics.empty() ? std::string("configuration") : diagnostics.front().location.file;
-  std::size_t count = diagnostics.size();
-  out += std::to_string(count) + (count == 1 ? " error in " : " errors in ") + file + "\n";
-  return out;
+  return out + count() + "\n";
+}
+
+std::string ConfigErrors::count() const {
+  std::string file;
+  bool settings = false;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (diagnostic.setting > 0)
+      settings = true;
+    else if (file.empty())
+      file = diagnostic.location.file;
+  }
+  std::string where = file.empty() ? (settings ? "--set" : "configuration") : settings ? file + " and --set" : file;
+  return std::to_string(diagnostics.size()) + (diagnostics.size() == 1 ? " error in " : " errors in ") + where;
 }
 
 }  // namespace xb

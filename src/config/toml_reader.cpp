@@ -91,15 +91,21 @@ void TomlReader::report(TomlPosition at, std::string message) {
   Diagnostic diagnostic;
   diagnostic.location = location(at);
   diagnostic.message = std::move(message);
-  if (at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size())
+  diagnostic.setting = at.setting;
+  if (at.setting == 0 && at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size())
     diagnostic.source_line = lines_[static_cast<std::size_t>(at.line) - 1];
   diagnostics_.push_back(std::move(diagnostic));
 }
 
-SourceLocation TomlReader::location(TomlPosition at) const { return SourceLocation{file_name_, at.line, at.column}; }
+SourceLocation TomlReader::location(TomlPosition at) const {
+  if (at.setting > 0 && static_cast<std::size_t>(at.setting) <= settings_.size())
+    return SourceLocation{"--set " + settings_[static_cast<std::size_t>(at.setting) - 1], 0, 0};
+  return SourceLocation{file_name_, at.line, at.column};
+}
 
 std::vector<Diagnostic> TomlReader::take_diagnostics() {
   std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.setting != b.setting) return a.setting < b.setting;  // the file's first, then each --set's
     const SourceLocation& x = a.location;
     const SourceLocation& y = b.location;
     return x.line != y.line ? x.line < y.line : x.column < y.column;

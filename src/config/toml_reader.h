@@ -69,6 +69,9 @@ class TomlReader {
 
   // The root table, or nullopt after a TOML syntax error (reported; toml++ stops at the first).
   std::optional<TomlTable> parse();
+  // The command line's --set texts ("KEY=VALUE"): what a diagnostic at a setting's position
+  // names instead of the file.
+  void name_settings(std::vector<std::string> settings) { settings_ = std::move(settings); }
   const std::string& text() const { return text_; }  // the file's text
 
   void report(TomlPosition at, std::string message);
@@ -129,6 +132,7 @@ class TomlReader {
   std::string text_;
   std::string file_name_;
   std::vector<std::string> lines_;
+  std::vector<std::string> settings_;
   std::vector<Diagnostic> diagnostics_;
 };
 

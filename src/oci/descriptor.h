@@ -32,6 +32,10 @@ inline constexpr const char* kMediaTypeLayerNonDistributableZstd =
     "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 inline constexpr const char* kAnnotationRefName = "org.opencontainers.image.ref.name";
 inline constexpr const char* kAnnotationCreated = "org.opencontainers.image.created";
+// The image's full name ("registry.example/app:1.0") on index.json's descriptor: what containerd's
+// archive import and podman load name the image (with the ref name, a tag, they would name it
+// "localhost/<tag>:latest").
+inline constexpr const char* kAnnotationImageName = "io.containerd.image.name";
 
 struct Descriptor {
   std::string media_type;

@@ -142,8 +142,9 @@ Result<Descriptor> LayoutWriter::add_blob(std::string_view content, const std::s
   return descriptor;
 }
 
-Status LayoutWriter::finish(Descriptor root, const std::string& ref_name) {
+Status LayoutWriter::finish(Descriptor root, const std::string& ref_name, const std::string& image_name) {
   root.annotations[kAnnotationRefName] = ref_name;
+  if (!image_name.empty()) root.annotations[kAnnotationImageName] = image_name;
   Status written = write_file_atomic(root_ / "index.json", index_json({root}), Durability::deferred);
   if (!written) return written;
   unsynced_.push_back(root_ / "index.json");

@@ -23,10 +23,11 @@ class LayoutWriter {
 
   // Stores a document or blob by its SHA-256 and returns its descriptor.
   Result<Descriptor> add_blob(std::string_view content, const std::string& media_type);
-  // Writes index.json holding one descriptor: `root` annotated with ref name `ref_name`, then
-  // syncs to disk every file the writer wrote (oci-layout, the blobs of add_blob, index.json):
-  // they are written without an fsync each, and synced here together, which is cheaper.
-  Status finish(Descriptor root, const std::string& ref_name);
+  // Writes index.json holding one descriptor: `root` annotated with ref name `ref_name` (and,
+  // when given, its full name `image_name`, "registry.example/app:1.0"), then syncs to disk every
+  // file the writer wrote (oci-layout, the blobs of add_blob, index.json): they are written
+  // without an fsync each, and synced here together, which is cheaper.
+  Status finish(Descriptor root, const std::string& ref_name, const std::string& image_name = "");
 
  private:
   explicit LayoutWriter(std::filesystem::path root) : root_(std::move(root)) {}

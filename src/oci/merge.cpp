@@ -29,6 +29,7 @@ namespace {
 struct Input {
   LayoutReader reader;
   std::string ref_name;
+  std::string image_name;                          // io.containerd.image.name
   std::map<std::string, std::string> annotations;  // without the dev.xbuild.* shard keys
   std::optional<std::string> platforms;            // dev.xbuild.platforms
   std::vector<Descriptor> manifests;
@@ -60,10 +61,12 @@ Result<Input> read_input(const fs::path& layout) {
                 " does not hold exactly one image index; merge layouts written by xbuild run");
   Result<Manifest> image_index = reader.value().manifest(roots.front());
   if (!image_index) return fail(image_index.error());
-  Input input{std::move(reader).value(), "", {}, std::nullopt, image_index.value().manifests};
+  Input input{std::move(reader).value(), "", "", {}, std::nullopt, image_index.value().manifests};
   const std::map<std::string, std::string>& root_annotations = input.reader.roots().front().annotations;
   if (auto name = root_annotations.find(kAnnotationRefName); name != root_annotations.end())
     input.ref_name = name->second;
+  if (auto name = root_annotations.find(kAnnotationImageName); name != root_annotations.end())
+    input.image_name = name->second;
   for (const auto& [key, value] : image_index.value().annotations) {
     if (key == kAnnotationPlatforms)
       input.platforms = value;
@@ -146,6 +149,9 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
     if (input.ref_name != read.front().ref_name)
       return fail("the layouts carry different tags: \"" + read.front().ref_name + "\" in " +
                   read.front().layout().string() + " and \"" + input.ref_name + "\" in " + input.layout().string());
+    if (input.image_name != read.front().image_name)
+      return fail("the layouts name different images: \"" + read.front().image_name + "\" in " +
+                  read.front().layout().string() + " and \"" + input.image_name + "\" in " + input.layout().string());
     if (input.annotations != read.front().annotations)
       return fail("the layouts' indexes differ: " + render(read.front().annotations) + " in " +
                   read.front().layout().string() + " but " + render(input.annotations) + " in " +
@@ -199,7 +205,7 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
   if (!index) return fail(index.error());
   result.index = index.value();
   result.ref_name = read.front().ref_name;
-  Status finished = out.finish(result.index, result.ref_name);
+  Status finished = out.finish(result.index, result.ref_name, read.front().image_name);
   if (!finished) return fail(finished.error());
   return result;
 }

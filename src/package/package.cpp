@@ -293,7 +293,9 @@ Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci
   if (!index) return fail(index.error());
   result.index = index.value();
   result.ref_name = config.image.tags.empty() ? "latest" : config.image.tags.front();
-  Status finished = layout.finish(result.index, result.ref_name);
+  // The layout carries the full name too: an archive is this layout packed, and `xbuild merge`
+  // learns the name from the shards' layouts.
+  Status finished = layout.finish(result.index, result.ref_name, config.image.name + ":" + result.ref_name);
   if (!finished) return fail(finished.error());
   result.warnings = entrypoint_warnings(config, plan, bases);
   return result;

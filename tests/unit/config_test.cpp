@@ -617,3 +617,112 @@ TEST(Config, AFirmwareLinkerScriptMustStayInTheProject) {
 
 }  // namespace
 }  // namespace xb
+
+// ---------------------------------------------------------------------------------------------
+// --set KEY=VALUE: put into the document before it is read, checked as the file is
+
+namespace xb {
+namespace {
+
+const char* const kTwoStages = R"([project]
+name = "hello"
+
+[targets]
+platforms = ["linux/amd64"]
+
+[stage.build]
+run = "make"
+
+[stage.test]
+run = "make check"
+needs = ["build"]
+timeout = "10m"
+
+[image]
+name = "localhost:5000/hello"
+tags = ["1.0"]
+)";
+
+// The rendered errors of `text` read with `settings`, or "(valid)".
+std::string errors_with(const std::vector<std::string>& settings, std::string_view text = kTwoStages) {
+  ConfigResult result = parse_config(text, "xbuild.toml", settings);
+  const ConfigErrors* errors = std::get_if<ConfigErrors>(&result);
+  return errors ? errors->render() : "(valid)";
+}
+
+TEST(ConfigSettingsTest, SettingsOverTheFilesValues) {
+  ConfigResult result =
+      parse_config(kTwoStages, "xbuild.toml",
+                   {"image.name=registry.example/app", "stage.test.timeout=20m", "image.tags=[\"a\",\"b\"]",
+                    "stage.build.run=make -j4", "platform.\"linux/amd64\".env.CC=clang", "image.labels.team=core"});
+  ASSERT_TRUE(std::holds_alternative<Config>(result)) << std::get<ConfigErrors>(result).render();
+  const Config& config = std::get<Config>(result);
+  EXPECT_EQ(config.image.name, "registry.example/app");
+  EXPECT_EQ(config.image.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(config.image.labels.at("team"), "core");
+  ASSERT_EQ(config.stages.size(), 2u);
+  EXPECT_EQ(config.stages[0].name, "build");  // the file's order
+  EXPECT_EQ(config.stages[0].run, "make -j4");
+  EXPECT_EQ(config.stages[1].timeout_seconds, 1200);
+  EXPECT_EQ(config.overrides.at("linux/amd64").env.at("CC"), "clang");
+}
+
+TEST(ConfigSettingsTest, TheLastSettingOfAKeyWins) {
+  ConfigResult result = parse_config(kTwoStages, "xbuild.toml", {"image.name=a", "image.name=b"});
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  EXPECT_EQ(std::get<Config>(result).image.name, "b");
+}
+
+TEST(ConfigSettingsTest, AWholeStageMayBeAdded) {
+  ConfigResult result = parse_config(kTwoStages, "xbuild.toml", {"stage.lint={ run = \"make lint\" }"});
+  ASSERT_TRUE(std::holds_alternative<Config>(result)) << std::get<ConfigErrors>(result).render();
+  EXPECT_EQ(stage_names(std::get<Config>(result)), (std::vector<std::string>{"build", "test", "lint"}));
+}
+
+TEST(ConfigSettingsTest, ProblemsNameTheSetting) {
+  EXPECT_EQ(errors_with({"stage.tset.timeout=20m"}),
+            "xbuild: --set stage.tset.timeout=20m: unknown stage \"tset\"; did you mean \"test\"?\n"
+            "1 error in --set\n");
+  EXPECT_EQ(errors_with({"stage.deploy.run=x"}),
+            "xbuild: --set stage.deploy.run=x: unknown stage \"deploy\"; the stages are \"build\" and \"test\"\n"
+            "1 error in --set\n");
+  EXPECT_EQ(errors_with({"stage.test.tiemout=20m"}),
+            "xbuild: --set stage.test.tiemout=20m: unknown key \"tiemout\" in [stage.test]; did you mean "
+            "\"timeout\"?\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"stage.test.timeout=20x"}),
+            "xbuild: --set stage.test.timeout=20x: invalid timeout \"20x\" in [stage.test]: expected a duration such "
+            "as \"90s\", \"10m\", \"1h\" or \"1h30m\", or a number of seconds\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"image.tags=1.0"}),
+            "xbuild: --set image.tags=1.0: \"tags\" in [image]: expected an array of strings, found a "
+            "floating-point number\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"targets.jobs=4"}),
+            "xbuild: --set targets.jobs=4: unknown key \"jobs\" in [targets]; valid keys are \"platforms\", "
+            "\"firmware\", \"packages\", \"suite\", \"mirror\", \"ccache\" and \"ccache_remote\"\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"foo"}),
+            "xbuild: --set foo: expected KEY=VALUE, e.g. --set image.name=registry.example/app\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"image.name.x=1"}),
+            "xbuild: --set image.name.x=1: cannot set image.name.x: image.name is a string, not a table\n"
+            "1 error in --set\n");
+  EXPECT_EQ(errors_with({"image.copy.from=a"}, std::string(kTwoStages) + "copy = [{ from = \"a\", to = \"/a\" }]\n"),
+            "xbuild: --set image.copy.from=a: cannot set image.copy.from: image.copy is an array, not a table; set "
+            "the whole array: --set 'image.copy=[...]'\n1 error in --set\n");
+  EXPECT_EQ(errors_with({"stage.test.needs=[\"biuld\"]"}),
+            "xbuild: --set stage.test.needs=[\"biuld\"]: unknown stage \"biuld\" in needs of [stage.test]; did you "
+            "mean \"build\"?\n1 error in --set\n");
+}
+
+// Every problem at once: the file's first, then each setting's in the order given.
+TEST(ConfigSettingsTest, EveryProblemOfTheFileAndTheSettingsAtOnce) {
+  std::string file = std::string(kTwoStages) + "nmae = \"x\"\n";
+  EXPECT_EQ(
+      errors_with({"image.name=", "stage.test.timeout=-1", "image.name=ok"}, file),
+      "xbuild.toml:18:1: error: unknown key \"nmae\" in [image]; did you mean \"name\"?\n"
+      "   18 | nmae = \"x\"\n"
+      "      | ^\n"
+      "xbuild: --set stage.test.timeout=-1: \"timeout\" in [stage.test] must be a positive number of seconds, got "
+      "-1\n"
+      "2 errors in xbuild.toml and --set\n");
+}
+
+}  // namespace
+}  // namespace xb

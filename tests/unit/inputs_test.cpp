@@ -66,6 +66,26 @@ TEST_F(InputsTest, AShardKeepsItsPlatformsAndAnnotatesTheIndex) {
   EXPECT_EQ(inputs.index_annotations.at(oci::kAnnotationPlatforms), "linux/amd64,linux/arm64,linux/riscv64");
 }
 
+TEST_F(InputsTest, SettingsChangeTheConfigBeforeTheCommandLinesOtherOptions) {
+  options_.settings = {"image.name=registry.example/app", "stage.build.run=make all", "image.tags=[\"a\"]"};
+  options_.tags = {"b"};
+  RunInputs inputs = read_run_inputs(options_);
+  EXPECT_EQ(inputs.config.image.name, "registry.example/app");
+  EXPECT_EQ(inputs.config.stages.at(0).run, "make all");
+  EXPECT_EQ(inputs.config.image.tags, std::vector<std::string>{"b"});  // -t/--tag over --set image.tags
+}
+
+// The setting's problem on stderr, the error after it, and nothing written.
+TEST_F(InputsTest, ABadSettingIsNamedAndNothingRuns) {
+  options_.settings = {"stage.biuld.run=make all"};
+  ::testing::internal::CaptureStderr();
+  std::string error = error_of();
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            "xbuild: --set stage.biuld.run=make all: unknown stage \"biuld\"; did you mean \"build\"?\n");
+  EXPECT_EQ(error, "1 error in --set; nothing was run");
+  EXPECT_FALSE(fs::exists(scratch_ / "p/.xbuild"));
+}
+
 TEST_F(InputsTest, MistakesAreSaidBeforeAnythingRuns) {
   options_.shard = "1/2";
   options_.push = true;

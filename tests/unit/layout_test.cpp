@@ -143,6 +143,20 @@ TEST_F(LayoutTest, FinishWritesOneAnnotatedDescriptor) {
             R"("mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
 }
 
+// With the image's full name, as containerd's import and podman load read it.
+TEST_F(LayoutTest, FinishNamesTheImageWhenGivenItsName) {
+  Result<LayoutWriter> writer = LayoutWriter::create(scratch_ / "staging");
+  ASSERT_TRUE(writer.ok());
+  Descriptor root{kMediaTypeIndex, "sha256:iiii", 42, std::nullopt, {}};
+  Status finished = writer.value().finish(root, "1.0", "registry.example/app:1.0");
+  ASSERT_TRUE(finished.ok()) << finished.error();
+  EXPECT_EQ(read_bytes(scratch_ / "staging/index.json"),
+            R"({"manifests":[{"annotations":{"io.containerd.image.name":"registry.example/app:1.0",)"
+            R"("org.opencontainers.image.ref.name":"1.0"},"digest":"sha256:iiii",)"
+            R"("mediaType":"application/vnd.oci.image.index.v1+json","size":42}],)"
+            R"("mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
+}
+
 TEST_F(LayoutTest, EveryBlobIsNamedAfterItsSha256) {
   build_layout(scratch_ / "staging");
   int blobs = 0;

@@ -20,6 +20,7 @@ struct Shard {
   std::string seed = "same";
   std::map<std::string, std::string> annotations = {{kAnnotationCreated, "2023-11-14T22:13:20Z"}};
   std::string tag = "1.0";
+  std::string image_name = "registry.example/app:1.0";
 };
 
 Descriptor write_image(LayoutWriter& layout, const std::string& name, const std::string& seed) {
@@ -38,7 +39,7 @@ std::string write_layout(const fs::path& directory, const Shard& shard) {
   std::vector<Descriptor> manifests;
   for (const std::string& name : shard.platforms) manifests.push_back(write_image(layout, name, shard.seed));
   Descriptor index = layout.add_blob(index_json(manifests, shard.annotations), kMediaTypeIndex).value();
-  EXPECT_TRUE(layout.finish(index, shard.tag).ok());
+  EXPECT_TRUE(layout.finish(index, shard.tag, shard.image_name).ok());
   return index.digest;
 }
 
@@ -76,6 +77,20 @@ TEST_F(Merge, ShardsMergeIntoTheIndexOfOneLayoutInTheShardsOrder) {
   ASSERT_EQ(merged.value().images.size(), 3u);
   EXPECT_EQ(merged.value().images[2].platform, "linux/arm/v7");
   EXPECT_EQ(testing::snapshot_tree(scratch_ / "out"), testing::snapshot_tree(scratch_ / "whole"));
+  // The shards' name, for an archive's loaders, as the whole run's layout has it.
+  EXPECT_NE(
+      read_file(scratch_ / "out/index.json").value().find(R"("io.containerd.image.name":"registry.example/app:1.0")"),
+      std::string::npos);
+}
+
+TEST_F(Merge, RefusesLayoutsThatNameDifferentImages) {
+  fs::path a = layout("a", shard({"linux/arm64"}, "1/2"));
+  Shard renamed = shard({"linux/amd64", "linux/arm/v7"}, "2/2");
+  renamed.image_name = "registry.example/other:1.0";
+  Result<MergeResult> merged = merge({a, layout("b", renamed)});
+  ASSERT_FALSE(merged.ok());
+  EXPECT_EQ(merged.error(), "the layouts name different images: \"registry.example/app:1.0\" in " + a.string() +
+                                " and \"registry.example/other:1.0\" in " + (scratch_ / "b").string());
 }
 
 TEST_F(Merge, WithoutAPlatformListTheOrderIsByName) {

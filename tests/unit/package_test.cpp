@@ -212,7 +212,8 @@ TEST_F(PackageTest, WritesOneImagePerTargetAndAnIndex) {
   EXPECT_EQ(result.value().ref_name, "1.0.0");
 
   EXPECT_EQ(read_bytes(scratch_ / "image/index.json"),
-            R"({"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"1.0.0"},"digest":")" +
+            R"({"manifests":[{"annotations":{"io.containerd.image.name":"localhost:5000/demo/hello:1.0.0",)"
+            R"("org.opencontainers.image.ref.name":"1.0.0"},"digest":")" +
                 result.value().index.digest + R"(","mediaType":"application/vnd.oci.image.index.v1+json","size":)" +
                 std::to_string(index.size()) +
                 R"(}],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
