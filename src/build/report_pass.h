@@ -28,6 +28,9 @@ struct ReportRequest {
   std::optional<std::filesystem::path> junit_file;
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
   const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
+  // run --shard with oci:DIR: DIR, which gets a copy of both reports for `xbuild merge`
+  // (kShardMetadataFile, kShardJunitFile of build/shard.h).
+  std::optional<std::filesystem::path> layout_reports;
 };
 
 void report(const ReportRequest& request, Terminal& terminal);

@@ -19,6 +19,7 @@
 #include "firmware/artifact.h"
 #include "oci/image.h"
 #include "oci/layer.h"
+#include "oci/merge.h"
 #include "package/entrypoint_check.h"
 #include "package/local_output.h"
 #include "util/fs.h"
@@ -293,7 +294,9 @@ Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci
   if (!index) return fail(index.error());
   result.index = index.value();
   result.ref_name = config.image.tags.empty() ? "latest" : config.image.tags.front();
-  Status finished = layout.finish(result.index, result.ref_name);
+  std::map<std::string, std::string> identity = plan.layout_annotations;
+  if (!identity.empty()) identity[oci::kAnnotationResult] = oci::kResultOk;
+  Status finished = layout.finish(result.index, result.ref_name, identity);
   if (!finished) return fail(finished.error());
   result.warnings = entrypoint_warnings(config, plan, bases);
   return result;
