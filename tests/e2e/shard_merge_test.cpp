@@ -367,6 +367,15 @@ TEST_F(ShardMerge, AGitCheckoutsCommitAndDirtyFlagAreRecorded) {
   std::string annotations = layout_annotations(layout);
   EXPECT_NE(annotations.find("dev.xbuild.source.dirty=false\n"), std::string::npos) << annotations;
   EXPECT_NE(annotations.find("org.opencontainers.image.revision=" + head + "\n"), std::string::npos) << annotations;
+  // A new commit whose images are the same: the layout records it.
+  scratch_.write("hello/NOTES", "notes\n");
+  git({"add", "NOTES"});
+  git({"commit", "-q", "-m", "notes"});
+  std::string next(trim(run({"git", "-C", project_.string(), "rev-parse", "HEAD"}).out));
+  CommandResult cached = xbuild({"run", "--shard", "3/3", "-o", "oci:" + layout.string()}, project_);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_NE(layout_annotations(layout).find("org.opencontainers.image.revision=" + next + "\n"), std::string::npos)
+      << layout_annotations(layout);
   // A tracked file changed: dirty; the merge of it with the clean one names the difference.
   scratch_.write("hello/src/Makefile", slurp(project_ / "src/Makefile") + "\n");
   fs::path dirty = scratch_ / "dirty";
