@@ -9,14 +9,13 @@
 #include "build/shard.h"
 #include "config/config.h"
 #include "registry/reference.h"
+#include "util/fs.h"
 #include "util/probe.h"
 #include "util/strings.h"
 
 namespace xb {
 
 namespace fs = std::filesystem;
-
-namespace {
 
 void check_report_file(const char* option, const std::optional<fs::path>& file) {
   if (!file) return;
@@ -29,6 +28,8 @@ void check_report_file(const char* option, const std::optional<fs::path>& file) 
                             directory.string()),
                 2);
 }
+
+namespace {
 
 // The config's platform that `name` means ("linux/arm64", "linux/aarch64", "cortex-m4" for
 // none/arm/cortex-m4), or an error naming the ones it has.
@@ -137,6 +138,15 @@ RunInputs read_run_inputs(const RunOptions& options) {
   if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
   inputs.source_date_epoch = source_date_epoch(inputs.config.directory);
+  // What the command line sets over the file (not what it selects: --shard, --platform).
+  std::vector<std::string> settings;
+  for (const std::string& setting : options.settings) settings.push_back("--set " + setting);
+  for (const std::string& tag : options.tags) settings.push_back("--tag " + tag);
+  Result<std::string> config_text = read_file(inputs.config.file);
+  if (!config_text) throw Error(config_text.error(), 2);
+  inputs.layout_annotations =
+      run_identity(config_digest(config_text.value(), settings), source_revision(inputs.config.directory),
+                   inputs.source_date_epoch, inputs.index_annotations);
   inputs.output = read_output(options.output, inputs.state_dir);
   if (options.push) inputs.push_references = push_references(inputs.config, inputs.output);
   return inputs;

@@ -21,7 +21,13 @@ struct RunInputs {
   long long source_date_epoch = 0;
   OutputTarget output;
   std::vector<std::string> push_references;  // run --push: image.name:TAG for every tag
+  // The run's identity, for the output layout's index.json (build/shard.h run_identity).
+  std::map<std::string, std::string> layout_annotations;
 };
+
+// A report file to write (`option` names it, e.g. "--junit"): a file name whose directory
+// exists, or an xb::Error with exit status 2.
+void check_report_file(const char* option, const std::optional<std::filesystem::path>& file);
 
 // Reads the config with the command line's --set KEY=VALUE put in (every diagnostic printed on
 // stderr; exit status 2 when there is one).

@@ -1,7 +1,10 @@
-// `xbuild merge LAYOUT... -o oci:DIR [--push REF]`: the layouts of a sharded run's shards become
-// one layout whose index holds every platform.
+// `xbuild merge LAYOUT... -o oci:DIR [--push REF] [--junit FILE] [--metadata-file FILE]`: the
+// layouts of a sharded run's shards become one layout whose index holds every platform, and
+// their reports one report.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,11 @@ struct MergeOptions {
   std::vector<std::string> expect;   // platforms, comma-separated or repeated
   bool allow_partial = false;
   std::vector<std::string> insecure_registries;
+  // One JUnit and one metadata file of the whole run, made of the ones each shard's run wrote
+  // into its layout (kShardJunitFile, kShardMetadataFile of build/shard.h): the merged shards'
+  // and, with --allow-partial, the failed ones' (their failures belong in the report).
+  std::optional<std::filesystem::path> junit_file;
+  std::optional<std::filesystem::path> metadata_file;
 };
 
 // Returns the exit status; a refusal throws xb::Error with the message and status, and changes

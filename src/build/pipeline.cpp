@@ -89,6 +89,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   say_skipped(skipped, terminal);
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
+  bool shard = !inputs.index_annotations.empty();
+  ShardFailureMark shard_failure(plan, inputs.output, shard,
+                                 terminal);  // a shard's old image cannot pass for this run's
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
   std::vector<KeptDirectory> kept =
@@ -114,7 +117,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
   outcome.ccache = &ccache;
   outcome.skipped = &skipped;
+  if (shard && inputs.output.kind == OutputTarget::Kind::layout) outcome.layout_reports = inputs.output.path;
   if (!result.ok()) {
+    shard_failure.mark();       // before the report, which a shard also writes into its layout
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);
   }
@@ -123,6 +128,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   outcome.firmware_sizes = &sizes;
   PackageResult images = publish({inputs.config, plan, inputs.output, bases, cache, inputs.push_references, registry},
                                  &packer, terminal);  // images, index, output; --push
+  shard_failure.done();
   outcome.images = &images;
   report(outcome, terminal);  // summary, metadata, JUnit
   report_written(plan, images, inputs.output, seconds_since(started), terminal);

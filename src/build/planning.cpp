@@ -87,6 +87,7 @@ Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& fi
   options.root = services.root;
   options.firmware_dir = services.data_dir / "toolchains" / "firmware";
   options.index_annotations = request.index_annotations;
+  options.layout_annotations = request.layout_annotations;
   options.unreachable_builders = request.unreachable_builders;
   if (request.trees) options.ccache_root = request.trees->cache_dir / "ccache";
   options.private_binfmt =
@@ -104,6 +105,7 @@ Plan plan_run(const RunInputs& inputs, const TreeOptions& tree_options, Services
   PlanRequest request{inputs.config, inputs.state_dir, inputs.source_date_epoch, inputs.index_annotations, {}};
   request.unreachable_builders = reach_builders(inputs.config);
   request.trees = &tree_options;
+  request.layout_annotations = inputs.layout_annotations;
   Plan plan = plan_targets(request, services, finder, &trees);
   for (const auto& [name, error] : request.unreachable_builders) {
     for (const TargetPlan& target : plan.targets) {

@@ -21,6 +21,7 @@ struct PlanRequest {
   std::map<std::string, std::string> unreachable_builders;  // reach_builders()
   // Where the trees a config declares are resolved (tree_options()); null: none are.
   const TreeOptions* trees = nullptr;
+  std::map<std::string, std::string> layout_annotations;  // the run's identity (build/shard.h)
 };
 
 // The trees' options of this run: the cache directory, the state directory, this machine's

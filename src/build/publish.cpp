@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "oci/layout.h"
 #include "oci/layout_reader.h"
+#include "oci/merge.h"
 #include "package/local_output.h"
 #include "registry/operations.h"
 #include "registry/reference.h"
@@ -33,6 +35,8 @@ bool reusable_kind(const OutputTarget& output) { return output.kind != OutputTar
 std::string full_package_key(const PublishRequest& request) {
   std::string key = request.cache.package_key + "\n" + request.output.str() + "\n";
   for (const oci::BaseImage& base : request.bases) key += base.name + "@" + base.digest + "\n";
+  // The run's identity is written on index.json: another commit or config writes it again.
+  for (const auto& [name, value] : request.plan.layout_annotations) key += name + "=" + value + "\n";
   return sha256_digest(key);
 }
 
@@ -105,6 +109,44 @@ PackageResult publish(const PublishRequest& request, LayerPacker* packer, Termin
   if (!request.push_references.empty())
     push_layout_step(request.push_references, request.output, request.registry, terminal);
   return *images;
+}
+
+void publish_failed_run(const Plan& plan, const OutputTarget& output, Terminal& terminal) {
+  if (output.kind == OutputTarget::Kind::local) return;
+  auto warn = [&](const std::string& why) {
+    terminal.status_line("xbuild: warning: cannot mark " + output.str() + " failed: " + why);
+  };
+  Result<fs::path> staging_root = make_sibling_temp_dir(output.path);
+  if (!staging_root) return warn(staging_root.error());
+  TempDir cleanup(staging_root.value());
+  fs::path staging = staging_root.value() / "oci";
+  Result<oci::LayoutWriter> layout = oci::LayoutWriter::create(staging);
+  if (!layout) return warn(layout.error());
+  std::map<std::string, std::string> identity = plan.layout_annotations;
+  identity[oci::kAnnotationResult] = oci::kResultFailed;
+  if (Status finished = layout.value().finish_empty(identity); !finished) return warn(finished.error());
+  Status published = output.kind == OutputTarget::Kind::layout ? oci::publish_layout(staging, output.path)
+                                                               : oci::publish_archive(staging, output.path);
+  if (!published) return warn(published.error());
+  std::error_code ignored;
+  fs::remove(package_key_file(plan), ignored);
+  terminal.status_line("xbuild: " + output.str() +
+                       " now holds no image, only this shard's result (failed): xbuild merge refuses it");
+}
+
+ShardFailureMark::~ShardFailureMark() {
+  if (!armed_ || std::uncaught_exceptions() <= exceptions_) return;
+  try {
+    mark();
+  } catch (...) {
+    // The error on its way out is the one to report.
+  }
+}
+
+void ShardFailureMark::mark() {
+  if (!armed_) return;
+  armed_ = false;
+  publish_failed_run(plan_, output_, terminal_);
 }
 
 std::string render_output(const Plan& plan, const OutputTarget& output) {

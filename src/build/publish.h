@@ -4,6 +4,7 @@
 // with the same package key published, is not packaged again.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,32 @@ PackageResult publish(const PublishRequest& request, LayerPacker* packer, Termin
 // published, when every job was restored and the output still holds it: a layout that index,
 // a local:DIR the very tree that was written (an archive is always written again).
 std::optional<PackageResult> reusable_package(const PublishRequest& request);
+
+// run --shard, after a failure: the output (a layout or an archive) is replaced by one that
+// holds no image, only this run's identity with result "failed" (oci/merge.h), so that the
+// previous image cannot pass for this run's (`xbuild merge` refuses it and names it; a push or
+// skopeo finds nothing). A local:DIR output is left as it is. A failure to do so is a warning.
+void publish_failed_run(const Plan& plan, const OutputTarget& output, Terminal& terminal);
+
+// Marks a shard's output failed (publish_failed_run) when the run ends by an error after it
+// started writing, or when mark() is called; done() once the output is published.
+class ShardFailureMark {
+ public:
+  ShardFailureMark(const Plan& plan, const OutputTarget& output, bool shard, Terminal& terminal)
+      : plan_(plan), output_(output), terminal_(terminal), armed_(shard) {}
+  ShardFailureMark(const ShardFailureMark&) = delete;
+  ShardFailureMark& operator=(const ShardFailureMark&) = delete;
+  ~ShardFailureMark();
+  void mark();
+  void done() { armed_ = false; }
+
+ private:
+  const Plan& plan_;
+  const OutputTarget& output_;
+  Terminal& terminal_;
+  bool armed_;
+  int exceptions_ = std::uncaught_exceptions();
+};
 
 // What `xbuild plan` shows of the output: "output: <spec>", and for local:DIR the directory
 // of each platform and the summary file, one line each.

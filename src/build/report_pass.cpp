@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "build/shard.h"
 #include "emulate/binfmt.h"
 #include "report/build_report.h"
 #include "run/terminal.h"
@@ -22,6 +23,11 @@ void report(const ReportRequest& request, Terminal& terminal) {
   terminal.run_summary(table, render_summary_event(report, result));
   if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
     throw Error(written.error());
+  if (request.layout_reports)
+    if (Status copied = write_report_files(report, *request.layout_reports / kShardMetadataFile,
+                                           *request.layout_reports / kShardJunitFile);
+        !copied)
+      throw Error(copied.error());
 }
 
 void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,
@@ -65,8 +71,11 @@ Error skipped_failure(const std::vector<SkippedPlatform>& skipped) {
 
 Error run_failure(const Plan& plan, const RunResult& result, const OutputTarget& output) {
   if (result.interrupted)
-    return Error(fmt::format("interrupted by {}; nothing was packaged and {} is unchanged",
-                             result.interrupted == SIGINT ? "SIGINT" : "SIGTERM", output.str()),
+    return Error(fmt::format("interrupted by {}; nothing was packaged and {} {}",
+                             result.interrupted == SIGINT ? "SIGINT" : "SIGTERM", output.str(),
+                             plan.index_annotations.empty() || output.kind == OutputTarget::Kind::local
+                                 ? "is unchanged"
+                                 : "holds only this shard's result (failed)"),
                  130);
   std::string message = result.failure_message(plan);
   if (result.first_failure && *result.first_failure < plan.jobs.size()) message += handler_gone(plan, result);

@@ -30,6 +30,9 @@ struct ReportRequest {
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
   const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
   const std::vector<SkippedPlatform>* skipped = nullptr;                   // left out by --skip-unavailable; null: none
+  // run --shard with oci:DIR: DIR, which gets a copy of both reports for `xbuild merge`
+  // (kShardMetadataFile, kShardJunitFile of build/shard.h).
+  std::optional<std::filesystem::path> layout_reports;
 };
 
 // The summary (the table, or --progress json's summary event), after a failure each failed

@@ -5,8 +5,12 @@
 #include <charconv>
 
 #include "config/model.h"
+#include "oci/image.h"
 #include "oci/merge.h"
 #include "util/error.h"
+#include "util/probe.h"
+#include "util/sha256.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -61,6 +65,37 @@ std::map<std::string, std::string> shard_step(Config& config, Shard shard) {
         2);
   config.platforms = mine;
   return {{oci::kAnnotationShard, fmt::format("{}/{}", shard.index, shard.count)}, {oci::kAnnotationPlatforms, all}};
+}
+
+std::string config_digest(std::string_view config_text, const std::vector<std::string>& command_line) {
+  // The file by its digest, so that its bytes and the settings cannot run together.
+  std::string text = sha256_digest(config_text) + "\n";
+  for (const std::string& setting : command_line) text += setting + "\n";
+  return sha256_digest(text);
+}
+
+std::optional<SourceRevision> source_revision(const std::filesystem::path& project_dir) {
+  ProbeOptions probe;
+  probe.working_directory = project_dir;
+  Result<std::string> head = probe_output({"git", "rev-parse", "--verify", "HEAD"}, probe);
+  if (!head.ok() || trim(head.value()).empty()) return std::nullopt;
+  Result<std::string> status = probe_output({"git", "status", "--porcelain", "--untracked-files=no"}, probe);
+  if (!status.ok()) return std::nullopt;
+  return SourceRevision{std::string(trim(head.value())), !trim(status.value()).empty()};
+}
+
+std::map<std::string, std::string> run_identity(const std::string& config_digest,
+                                                const std::optional<SourceRevision>& revision,
+                                                long long source_date_epoch,
+                                                const std::map<std::string, std::string>& shard_annotations) {
+  std::map<std::string, std::string> identity = shard_annotations;
+  identity[oci::kAnnotationConfigDigest] = config_digest;
+  identity[oci::kAnnotationCreated] = oci::rfc3339(source_date_epoch);
+  if (revision) {
+    identity[oci::kAnnotationRevision] = revision->commit;
+    identity[oci::kAnnotationDirty] = revision->dirty ? "true" : "false";
+  }
+  return identity;
 }
 
 std::string shard_plan_line(Config& config, Shard shard) {

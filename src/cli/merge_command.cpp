@@ -20,7 +20,13 @@ std::function<int()> add_merge_command(CLI::App& app) {
   merge->add_option("--push", options->push, "Also push the merged image to this reference (repeatable)");
   merge->add_option("--expect", options->expect,
                     "The platforms the index must hold, in order (default: the ones the shards were built for)");
-  merge->add_flag("--allow-partial", options->allow_partial, "Merge even when expected platforms are missing");
+  merge->add_flag("--allow-partial", options->allow_partial,
+                  "Merge what is good: leave out failed, stale or unidentified shards and missing platforms, "
+                  "with a warning each");
+  merge->add_option("--junit", options->junit_file,
+                    "Also write the shards' JUnit reports (each in its layout) as one file here");
+  merge->add_option("--metadata-file", options->metadata_file,
+                    "Also write the shards' metadata files (each in its layout) as one, with the merged index");
   merge->add_option("--insecure-registry", options->insecure_registries,
                     "Use plain http for this registry (HOST or HOST:PORT)");
   return [merge, options]() {

@@ -130,6 +130,12 @@ Result<std::vector<Descriptor>> parse_layout_index(std::string_view text, const 
   return descriptors_from_json(document["manifests"], where);
 }
 
+std::map<std::string, std::string> parse_layout_annotations(std::string_view text) {
+  Json document = Json::parse(text, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) return {};
+  return string_map(document, "annotations");
+}
+
 Result<ImageConfig> parse_image_config(std::string_view config_json, const std::string& where) {
   Json document = Json::parse(config_json, nullptr, false);
   if (document.is_discarded() || !document.is_object()) return fail(where + ": the image config is not a JSON object");

@@ -43,6 +43,8 @@ Result<Manifest> parse_manifest(std::string body, const std::string& content_typ
 
 // The descriptors of a layout's index.json. `where` names the file in errors.
 Result<std::vector<Descriptor>> parse_layout_index(std::string_view text, const std::string& where);
+// The annotations of a layout's index.json itself (not of its descriptors); none when it has none.
+std::map<std::string, std::string> parse_layout_annotations(std::string_view text);
 
 // What an image config holds that a derived image inherits, and its platform (not checked:
 // see platform_of_config). `created` and `created_by` are left at their defaults.

@@ -142,10 +142,20 @@ Result<Descriptor> LayoutWriter::add_blob(std::string_view content, const std::s
   return descriptor;
 }
 
-Status LayoutWriter::finish(Descriptor root, const std::string& ref_name, const std::string& image_name) {
+Status LayoutWriter::finish(Descriptor root, const std::string& ref_name, const std::string& image_name,
+                            const std::map<std::string, std::string>& annotations) {
   root.annotations[kAnnotationRefName] = ref_name;
   if (!image_name.empty()) root.annotations[kAnnotationImageName] = image_name;
-  Status written = write_file_atomic(root_ / "index.json", index_json({root}), Durability::deferred);
+  Status written = write_file_atomic(root_ / "index.json", index_json({root}, annotations), Durability::deferred);
+  if (!written) return written;
+  unsynced_.push_back(root_ / "index.json");
+  Status synced = sync_files(unsynced_);
+  unsynced_.clear();
+  return synced;
+}
+
+Status LayoutWriter::finish_empty(const std::map<std::string, std::string>& annotations) {
+  Status written = write_file_atomic(root_ / "index.json", index_json({}, annotations), Durability::deferred);
   if (!written) return written;
   unsynced_.push_back(root_ / "index.json");
   Status synced = sync_files(unsynced_);

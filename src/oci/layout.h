@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,13 @@ class LayoutWriter {
   // Writes index.json holding one descriptor: `root` annotated with ref name `ref_name` (and,
   // when given, its full name `image_name`, "registry.example/app:1.0"), then syncs to disk every
   // file the writer wrote (oci-layout, the blobs of add_blob, index.json): they are written
-  // without an fsync each, and synced here together, which is cheaper.
-  Status finish(Descriptor root, const std::string& ref_name, const std::string& image_name = "");
+  // without an fsync each, and synced here together, which is cheaper. `annotations` go on
+  // index.json itself (xbuild run's identity of the run, oci/merge.h): they are not part of any
+  // image, so no digest depends on them.
+  Status finish(Descriptor root, const std::string& ref_name, const std::string& image_name = "",
+                const std::map<std::string, std::string>& annotations = {});
+  // Writes index.json listing no image, only `annotations` (a failed run's result), and syncs.
+  Status finish_empty(const std::map<std::string, std::string>& annotations);
 
  private:
   explicit LayoutWriter(std::filesystem::path root) : root_(std::move(root)) {}

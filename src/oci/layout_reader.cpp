@@ -23,6 +23,7 @@ Result<LayoutReader> LayoutReader::read_index(const fs::path& directory) {
   Result<std::vector<Descriptor>> roots = parse_layout_index(text.value(), (directory / "index.json").string());
   if (!roots) return fail(roots.error());
   reader.roots_ = std::move(roots).value();
+  reader.annotations_ = parse_layout_annotations(text.value());
   return reader;
 }
 

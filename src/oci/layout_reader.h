@@ -28,6 +28,8 @@ class LayoutReader {
   const std::filesystem::path& directory() const { return directory_; }
   // The descriptors of index.json.
   const std::vector<Descriptor>& roots() const { return roots_; }
+  // The annotations of index.json itself: xbuild run's identity of the run (oci/merge.h).
+  const std::map<std::string, std::string>& annotations() const { return annotations_; }
   // The root to use: the only one, else the one whose ref.name is `tag`.
   Result<Descriptor> root(const std::string& tag) const;
   // The last root whose ref.name is `tag`, or nullptr.
@@ -58,6 +60,7 @@ class LayoutReader {
  private:
   std::filesystem::path directory_;
   std::vector<Descriptor> roots_;
+  std::map<std::string, std::string> annotations_;
 };
 
 struct ImageLayers {

@@ -1,5 +1,9 @@
 // How a merge works. Each input must be a layout as `xbuild run` writes it: index.json holding
-// one tagged image index. Every input's index is read and its digest checked; the tags and the
+// one tagged image index, and on index.json itself the run's result and identity. First the
+// inputs are screened by those: no identity, a failed run, or an identity other than the one
+// most inputs share (config digest, commit, dirty flag, created time, shard count: stale) is a
+// refusal, or with allow_partial an input left out; a shard number given twice is always a
+// refusal. Then every kept input's index is read and its digest checked; the tags and the
 // index annotations (apart from the shard's own dev.xbuild.* ones) must agree, since shards of
 // one build share SOURCE_DATE_EPOCH and tags. The manifests are gathered by platform name: the
 // same digest twice is one image, two digests for one platform is a refusal. The expected
@@ -135,11 +139,119 @@ Result<std::vector<std::string>> expected_platforms(const std::vector<Input>& in
   return expected;
 }
 
+std::string annotation(const std::map<std::string, std::string>& annotations, const char* key) {
+  auto it = annotations.find(key);
+  return it == annotations.end() ? std::string() : it->second;
+}
+
+std::string shard_count(const std::string& shard) {
+  std::size_t slash = shard.find('/');
+  return slash == std::string::npos ? std::string() : shard.substr(slash + 1);
+}
+
+// What two shards of one build share, as (what it is, value) pairs, in the order a refusal
+// names them.
+std::vector<std::pair<std::string, std::string>> identity_of(const std::map<std::string, std::string>& annotations) {
+  return {{"config digest", annotation(annotations, kAnnotationConfigDigest)},
+          {"commit", annotation(annotations, kAnnotationRevision)},
+          {"uncommitted changes", annotation(annotations, kAnnotationDirty)},
+          {"created (SOURCE_DATE_EPOCH)", annotation(annotations, kAnnotationCreated)},
+          {"shard count", shard_count(annotation(annotations, kAnnotationShard))}};
+}
+
+std::string shown(const std::string& value) { return value.empty() ? "none" : value; }
+
+std::string named(const fs::path& layout, const std::string& shard) {
+  return layout.string() + (shard.empty() ? "" : " (shard " + shard + ")");
+}
+
+struct Screened {
+  std::vector<fs::path> kept;
+  std::vector<LeftOut> left_out;
+  std::map<std::string, std::string> identity;  // the shared one, without result and shard keys
+};
+
+// Sorts the inputs into kept and left out by their index.json's result and identity; the
+// identity most inputs share (the first input's on a tie) is the build's.
+Result<Screened> screen_inputs(const std::vector<fs::path>& inputs, const MergeOptions& options) {
+  std::vector<std::map<std::string, std::string>> identities;
+  for (const fs::path& layout : inputs) {
+    Result<LayoutReader> reader = LayoutReader::read_index(layout);
+    if (!reader) return fail("cannot read the OCI layout " + layout.string() + ": " + reader.error());
+    identities.push_back(reader.value().annotations());
+  }
+  std::map<std::string, std::size_t> first_with_shard;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    std::string shard = annotation(identities[i], kAnnotationShard);
+    if (shard.empty()) continue;
+    auto [it, inserted] = first_with_shard.try_emplace(shard, i);
+    if (!inserted)
+      return fail("shard " + shard + " is given twice: " + inputs[it->second].string() + " and " + inputs[i].string() +
+                  "; name each shard's layout once");
+  }
+  std::vector<std::pair<std::string, std::string>> build;
+  std::size_t votes = 0;
+  std::size_t reference = 0;  // the first input with the build's identity
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (annotation(identities[i], kAnnotationResult).empty()) continue;
+    std::size_t same = 0;
+    for (const auto& other : identities)
+      if (!annotation(other, kAnnotationResult).empty() && identity_of(other) == identity_of(identities[i])) ++same;
+    if (same > votes) {
+      votes = same;
+      build = identity_of(identities[i]);
+      reference = i;
+    }
+  }
+  Screened screened;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::map<std::string, std::string>& identity = identities[i];
+    std::string shard = annotation(identity, kAnnotationShard);
+    std::string result = annotation(identity, kAnnotationResult);
+    LeftOut left{inputs[i], shard, "", false};
+    std::string fix;
+    if (result.empty()) {
+      left.reason = "it has no run identity (no " + std::string(kAnnotationResult) +
+                    " on its index.json): it was not written by xbuild run, or by an older one";
+      fix = "build it again with this xbuild";
+    } else if (identity_of(identity) != build) {
+      std::vector<std::string> differences;
+      std::vector<std::pair<std::string, std::string>> own = identity_of(identity);
+      for (std::size_t k = 0; k < own.size(); ++k)
+        if (own[k].second != build[k].second)
+          differences.push_back(own[k].first + " " + shown(own[k].second) + " instead of " + shown(build[k].second));
+      left.reason = "it is stale: " + join(differences, ", ") + " (as in " + inputs[reference].string() +
+                    (votes > 1 ? " and " + std::to_string(votes - 1) + " more" : "") + ")";
+      fix = "run " + (shard.empty() ? std::string("it") : "shard " + shard) +
+            " again from the same commit, xbuild.toml and command line as the others";
+    } else if (result != kResultOk) {
+      left.reason = "its run " + (result == kResultFailed ? std::string("failed") : "ended \"" + result + "\"");
+      left.failed = true;
+      fix = "fix the failure and run " + (shard.empty() ? std::string("it") : "shard " + shard) + " again";
+    } else {
+      screened.kept.push_back(inputs[i]);
+      continue;
+    }
+    if (!options.allow_partial)
+      return fail(named(inputs[i], shard) + " cannot be merged: " + left.reason + "; " + fix +
+                  ", or pass --allow-partial to merge the others without it");
+    screened.left_out.push_back(std::move(left));
+  }
+  if (screened.kept.empty()) return fail("nothing to merge: every layout was left out");
+  for (const auto& [key, value] :
+       identities[std::find(inputs.begin(), inputs.end(), screened.kept.front()) - inputs.begin()])
+    if (key != kAnnotationShard && key != kAnnotationPlatforms) screened.identity[key] = value;
+  return screened;
+}
+
 }  // namespace
 
 Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const MergeOptions& options, LayoutWriter& out) {
+  if (inputs.empty()) return fail("nothing to merge: name at least one layout");
+  Result<Screened> screened = screen_inputs(inputs, options);
+  if (!screened) return fail(screened.error());
   std::vector<Input> read;
-  for (const fs::path& layout : inputs) {
+  for (const fs::path& layout : screened.value().kept) {
     Result<Input> input = read_input(layout);
     if (!input) return fail(input.error());
     read.push_back(std::move(input).value());
@@ -205,7 +317,12 @@ Result<MergeResult> merge_layouts(const std::vector<fs::path>& inputs, const Mer
   if (!index) return fail(index.error());
   result.index = index.value();
   result.ref_name = read.front().ref_name;
-  Status finished = out.finish(result.index, result.ref_name, read.front().image_name);
+  result.merged = screened.value().kept;
+  result.left_out = screened.value().left_out;
+  std::map<std::string, std::string> identity = screened.value().identity;
+  identity[kAnnotationResult] = kResultOk;
+  if (!result.missing.empty()) identity[kAnnotationMissing] = join(result.missing, ",");
+  Status finished = out.finish(result.index, result.ref_name, read.front().image_name, identity);
   if (!finished) return fail(finished.error());
   return result;
 }

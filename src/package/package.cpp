@@ -19,6 +19,7 @@
 #include "firmware/artifact.h"
 #include "oci/image.h"
 #include "oci/layer.h"
+#include "oci/merge.h"
 #include "package/entrypoint_check.h"
 #include "package/local_output.h"
 #include "util/fs.h"
@@ -295,7 +296,9 @@ Result<PackageResult> package_packed(const Config& config, const Plan& plan, oci
   result.ref_name = config.image.tags.empty() ? "latest" : config.image.tags.front();
   // The layout carries the full name too: an archive is this layout packed, and `xbuild merge`
   // learns the name from the shards' layouts.
-  Status finished = layout.finish(result.index, result.ref_name, config.image.name + ":" + result.ref_name);
+  std::map<std::string, std::string> identity = plan.layout_annotations;
+  if (!identity.empty()) identity[oci::kAnnotationResult] = oci::kResultOk;
+  Status finished = layout.finish(result.index, result.ref_name, config.image.name + ":" + result.ref_name, identity);
   if (!finished) return fail(finished.error());
   result.warnings = entrypoint_warnings(config, plan, bases);
   return result;

@@ -131,6 +131,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
   plan.source_date_epoch = options.source_date_epoch;
   plan.host = options.host;
   plan.index_annotations = options.index_annotations;
+  plan.layout_annotations = options.layout_annotations;
   PlanContext context{config, catalog, finder, options, plan.state_dir, std::nullopt, std::nullopt};
 
   for (const Platform& platform : config.platforms) {

@@ -141,6 +141,8 @@ struct Plan {
   std::vector<JobPlan> jobs;                             // stages of target 0, then target 1, ...
   std::map<std::string, std::string> index_annotations;  // extra index annotations (run --shard)
   bool ready() const;                                    // no target has problems
+  // On the output layout's index.json: the run's identity (build/shard.h run_identity).
+  std::map<std::string, std::string> layout_annotations;
 };
 
 // A crossing target's sysroot made from Debian packages, and how `plan` describes it
@@ -159,6 +161,8 @@ struct PlanOptions {
   bool root = false;                    // emulate: the run is root (chroot, mounts, binfmt_misc)
   std::filesystem::path firmware_dir;   // toolchains/firmware/: read when a target is bare metal
   std::map<std::string, std::string> index_annotations;  // copied into Plan (run --shard)
+  // Copied into Plan: the run's identity.
+  std::map<std::string, std::string> layout_annotations;
   // [builder.NAME] that could not be reached before planning, with why: their platforms are
   // planned here instead when the builder says fallback = "local", else their jobs fail.
   std::map<std::string, std::string> unreachable_builders;

@@ -1,7 +1,11 @@
-// Reading a --metadata-file back for its firmware sizes (a --size-baseline). nlohmann/json stays
-// in this file: the rest of report/ writes JSON with fmt.
+// Reading --metadata-file documents back: for their firmware sizes (a --size-baseline), and
+// for `xbuild merge --metadata-file` (merge_metadata of report/merged_reports.h). nlohmann/json
+// stays in this file: the rest of report/ writes JSON with fmt.
 #include <nlohmann/json.hpp>
 
+#include <map>
+
+#include "report/merged_reports.h"
 #include "report/report.h"
 
 namespace xb {
@@ -34,6 +38,37 @@ Result<std::vector<firmware::SizeRow>> metadata_firmware_sizes(std::string_view 
                 " is a metadata file without firmware sizes: use the --metadata-file of a run that built "
                 "firmware targets (xbuild run --metadata-file FILE)");
   return rows;
+}
+
+Result<std::string> merge_metadata(const std::vector<MetadataSource>& sources, const MergedIndex& index) {
+  nlohmann::ordered_json merged = nlohmann::ordered_json::object();
+  merged["containerimage.descriptor"] = {
+      {"mediaType", "application/vnd.oci.image.index.v1+json"}, {"digest", index.digest}, {"size", index.size}};
+  merged["containerimage.digest"] = index.digest;
+  nlohmann::ordered_json platforms = nlohmann::ordered_json::object();
+  std::map<std::string, std::string> found_in;
+  for (const MetadataSource& source : sources) {
+    const std::string& file = source.report.file;
+    nlohmann::ordered_json document = nlohmann::ordered_json::parse(source.report.text, nullptr, false);
+    if (document.is_discarded() || !document.is_object() || !document.contains("platforms") ||
+        !document["platforms"].is_object())
+      return fail(file + " is not the --metadata-file of an xbuild run (no \"platforms\" object)");
+    std::string digest = document.value("containerimage.digest", std::string());
+    if (digest != source.index_digest)
+      return fail(file + " names the index " + (digest.empty() ? std::string("none") : digest) +
+                  ", but its layout holds " +
+                  (source.index_digest.empty() ? std::string("none") : source.index_digest) +
+                  ": it is the report of another run; run the shard again");
+    if (!merged.contains("image.name") && document.contains("image.name"))
+      merged["image.name"] = document["image.name"];
+    for (const auto& [platform, entry] : document["platforms"].items()) {
+      auto [it, inserted] = found_in.try_emplace(platform, file);
+      if (!inserted) return fail(platform + " is in two reports: " + it->second + " and " + file);
+      platforms[platform] = entry;
+    }
+  }
+  merged["platforms"] = platforms;
+  return merged.dump(2) + "\n";
 }
 
 }  // namespace xb

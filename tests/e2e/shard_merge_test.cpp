@@ -1,8 +1,12 @@
 // Sharded runs merged back together: three shards of examples/hello (five platforms, build
 // stage only) built separately and merged with `xbuild merge` give the layout of one unsharded
-// run, file for file; the refusals (a platform missing, two images for one platform, a bad
-// --shard) leave the output untouched. The merged layout is pushed to a real registry and
-// read back with skopeo.
+// run, file for file; the refusals (a platform missing, a shard given twice, a stale shard from
+// a changed config or another SOURCE_DATE_EPOCH, a failed shard, a bad --shard) leave the
+// output untouched; --allow-partial merges the good shards, and the shards' JUnit and metadata
+// files are merged into one (read back with python3's XML parser). Each layout's index.json
+// records the run's result and identity (config digest, git commit and dirty flag, created).
+// The merged layout is pushed to a real registry and read back with skopeo, and unpacked with
+// umoci.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +15,7 @@
 #include "e2e/run_report.h"
 #include "support/registry_fixture.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace xb::testing {
 namespace {
@@ -37,6 +42,22 @@ fs::path hello_project(const ScratchDir& scratch) {
 }
 
 std::string slurp(const fs::path& file) { return read_file(file).value(); }
+
+// The annotations of a layout's index.json itself, "key=value" a line.
+std::string layout_annotations(const fs::path& layout) {
+  json top = json::parse(slurp(layout / "index.json"));
+  std::string text;
+  if (top.contains("annotations"))
+    for (const auto& [key, value] : top["annotations"].items()) text += key + "=" + value.get<std::string>() + "\n";
+  return text;
+}
+
+std::string sha256_of(const std::string& text) {
+  CommandResult sum =
+      run({"python3", "-c", "import hashlib,sys; print('sha256:' + hashlib.sha256(sys.argv[1].encode()).hexdigest())",
+           text});
+  return std::string(trim(sum.out));
+}
 
 std::vector<std::string> platforms_of(const fs::path& layout) {
   json top = json::parse(slurp(layout / "index.json"));
@@ -146,46 +167,229 @@ TEST_F(ShardMerge, AMissingShardIsRefusedUnlessAllowPartial) {
   EXPECT_FALSE(fs::exists(scratch_ / "x"));
 }
 
-TEST_F(ShardMerge, TwoDifferentImagesForOnePlatformAreRefused) {
+TEST_F(ShardMerge, AStaleOrDuplicateShardIsRefusedNamingWhatDiffers) {
   XB_REQUIRE_TOOLS(kCrossCompilers);
   build_shards();
-  // The same shard again, from a changed config: other manifests, same index annotations.
-  std::string config = slurp(project_ / "xbuild.toml");
+  std::string digest = sha256_of(sha256_of(slurp(project_ / "xbuild.toml")) + "\n");
+  EXPECT_EQ(layout_annotations(shard_dir(3)),
+            "dev.xbuild.config.digest=" + digest +
+                "\n"
+                "dev.xbuild.platforms=linux/amd64,linux/arm64,linux/arm/v7,linux/386,linux/riscv64\n"
+                "dev.xbuild.result=ok\n"
+                "dev.xbuild.shard=3/3\n"
+                "org.opencontainers.image.created=2023-11-14T22:13:20Z\n");
+  // Shard 3 again, from a changed config: the config digest differs.
+  const std::string original = slurp(project_ / "xbuild.toml");
+  std::string config = original;
   config.replace(config.find("labels = {"), 10, "labels = { \"changed\" = \"yes\", ");
   scratch_.write("hello/xbuild.toml", config);
-  CommandResult again =
-      xbuild({"run", "--no-cache", "--shard", "3/3", "-o", "oci:" + (scratch_ / "shard-3b").string()}, project_);
+  fs::path changed = scratch_ / "shard-3b";
+  CommandResult again = xbuild({"run", "--no-cache", "--shard", "3/3", "-o", "oci:" + changed.string()}, project_);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  auto child = [&](const fs::path& layout) {
-    std::string index = json::parse(slurp(layout / "index.json"))["manifests"][0]["digest"];
-    return json::parse(slurp(layout / "blobs/sha256" / index.substr(7)))["manifests"][0]["digest"].get<std::string>();
-  };
-  std::string a = child(shard_dir(3));
-  std::string b = child(scratch_ / "shard-3b");
-  ASSERT_NE(a, b);
-  CommandResult refused = xbuild({"merge", shard_dir(1).string(), shard_dir(2).string(), shard_dir(3).string(),
-                                  (scratch_ / "shard-3b").string(), "-o", "oci:" + (scratch_ / "m").string()});
-  EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_EQ(refused.err, "xbuild: error: cannot merge: linux/arm/v7 has two different images: " + a + " in " +
-                             shard_dir(3).string() + " and " + b + " in " + (scratch_ / "shard-3b").string() +
-                             "; merge only shards built from the same commit and SOURCE_DATE_EPOCH\n");
+  std::string changed_digest = sha256_of(sha256_of(config) + "\n");
+  CommandResult stale = xbuild({"merge", shard_dir(1).string(), shard_dir(2).string(), changed.string(), "-o",
+                                "oci:" + (scratch_ / "m").string()});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_EQ(stale.err, "xbuild: error: cannot merge: " + changed.string() +
+                           " (shard 3/3) cannot be merged: it is stale: config digest " + changed_digest +
+                           " instead of " + digest + " (as in " + shard_dir(1).string() +
+                           " and 1 more); run shard 3/3 again from the same commit, xbuild.toml and command line as "
+                           "the others, or pass --allow-partial to merge the others without it\n");
   EXPECT_FALSE(fs::exists(scratch_ / "m"));
 
-  // A shard from another SOURCE_DATE_EPOCH: the indexes' created annotations differ.
+  CommandResult twice = xbuild({"merge", shard_dir(1).string(), shard_dir(2).string(), shard_dir(3).string(),
+                                changed.string(), "-o", "oci:" + (scratch_ / "m").string(), "--allow-partial"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_EQ(twice.err, "xbuild: error: cannot merge: shard 3/3 is given twice: " + shard_dir(3).string() + " and " +
+                           changed.string() + "; name each shard's layout once\n");
+  EXPECT_FALSE(fs::exists(scratch_ / "m"));
+
+  // A shard from another SOURCE_DATE_EPOCH: its created time differs.
+  scratch_.write("hello/xbuild.toml", original);
   CommandResult later = xbuild({"run", "--no-cache", "--shard", "2/3", "-o", "oci:" + (scratch_ / "late").string()},
                                project_, {{"SOURCE_DATE_EPOCH", "1700000001"}});
   ASSERT_EQ(later.exit_code, 0) << later.err;
   CommandResult mixed = xbuild({"merge", shard_dir(1).string(), (scratch_ / "late").string(), shard_dir(3).string(),
                                 "-o", "oci:" + (scratch_ / "m").string()});
   EXPECT_EQ(mixed.exit_code, 1);
-  std::string created = json::parse(
-      slurp(shard_dir(1) / "blobs/sha256" /
-            json::parse(slurp(shard_dir(1) / "index.json"))["manifests"][0]["digest"].get<std::string>().substr(
-                7)))["annotations"]["org.opencontainers.image.created"];
-  EXPECT_EQ(mixed.err,
-            "xbuild: error: cannot merge: the layouts' indexes differ: org.opencontainers.image.created=" + created +
-                " in " + shard_dir(1).string() + " but org.opencontainers.image.created=2023-11-14T22:13:21Z in " +
-                (scratch_ / "late").string() + "; build every shard from the same commit and SOURCE_DATE_EPOCH\n");
+  EXPECT_EQ(mixed.err, "xbuild: error: cannot merge: " + (scratch_ / "late").string() +
+                           " (shard 2/3) cannot be merged: it is stale: created (SOURCE_DATE_EPOCH) "
+                           "2023-11-14T22:13:21Z instead of 2023-11-14T22:13:20Z (as in " +
+                           shard_dir(1).string() +
+                           " and 1 more); run shard 2/3 again from the same commit, xbuild.toml and command line as "
+                           "the others, or pass --allow-partial to merge the others without it\n");
+  EXPECT_FALSE(fs::exists(scratch_ / "m"));
+}
+
+TEST_F(ShardMerge, AFailedShardIsMarkedAndRefusedAndAllowPartialMergesTheRestWithTheReports) {
+  XB_REQUIRE_TOOLS(kCrossCompilers);
+  XB_REQUIRE_TOOLS("skopeo", "umoci", "python3");
+  build_shards();
+  std::string good_config = layout_annotations(shard_dir(2));
+  // Shard 2 again with a source that does not compile: same config, same identity, a failed run.
+  std::string source = slurp(project_ / "src/hello.c");
+  scratch_.write("hello/src/hello.c", source + "\nthis does not compile\n");
+  CommandResult failed =
+      xbuild({"run", "--no-cache", "--shard", "2/3", "-o", "oci:" + shard_dir(2).string()}, project_);
+  ASSERT_EQ(failed.exit_code, 1) << failed.out;
+  EXPECT_NE(failed.err.find("xbuild: oci:" + shard_dir(2).string() +
+                            " now holds no image, only this shard's result (failed): xbuild merge refuses it\n"),
+            std::string::npos)
+      << failed.err;
+  // Nothing of the previous image is left to publish: no manifest, no blob; the result and
+  // identity are the good run's but for the result.
+  json top = json::parse(slurp(shard_dir(2) / "index.json"));
+  EXPECT_EQ(top["manifests"], json::array());
+  EXPECT_TRUE(fs::is_empty(shard_dir(2) / "blobs/sha256"));
+  std::string marked = good_config;
+  marked.replace(marked.find("dev.xbuild.result=ok"), 20, "dev.xbuild.result=failed");
+  EXPECT_EQ(layout_annotations(shard_dir(2)), marked);
+  CommandResult inspect = run({"skopeo", "inspect", "--raw", "oci:" + shard_dir(2).string()});
+  EXPECT_NE(inspect.exit_code, 0) << inspect.out;
+
+  fs::path merged = scratch_ / "merged";
+  fs::path junit = scratch_ / "junit.xml";
+  fs::path metadata = scratch_ / "metadata.json";
+  std::vector<std::string> args = {
+      "merge",   shard_dir(1).string(), shard_dir(2).string(), shard_dir(3).string(), "-o", "oci:" + merged.string(),
+      "--junit", junit.string(),        "--metadata-file",     metadata.string()};
+  CommandResult refused = xbuild(args);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "xbuild: error: cannot merge: " + shard_dir(2).string() +
+                             " (shard 2/3) cannot be merged: its run failed; fix the failure and run shard 2/3 again, "
+                             "or pass --allow-partial to merge the others without it\n");
+  EXPECT_FALSE(fs::exists(merged));
+  EXPECT_FALSE(fs::exists(junit));
+  EXPECT_FALSE(fs::exists(metadata));
+
+  args.push_back("--allow-partial");
+  CommandResult partial = xbuild(args);
+  ASSERT_EQ(partial.exit_code, 0) << partial.err;
+  EXPECT_NE(partial.out.find("\nxbuild: warning: left out " + shard_dir(2).string() +
+                             " (shard 2/3): its run failed (--allow-partial)\n"
+                             "xbuild: warning: linux/amd64 is missing (--allow-partial)\n"
+                             "xbuild: warning: linux/riscv64 is missing (--allow-partial)\n"),
+            std::string::npos)
+      << partial.out;
+  EXPECT_EQ(platforms_of(merged), (std::vector<std::string>{"linux/arm64", "linux/arm/v7", "linux/386"}));
+  EXPECT_NE(layout_annotations(merged).find("dev.xbuild.missing=linux/amd64,linux/riscv64\n"), std::string::npos);
+  // skopeo and umoci read the merged layout back.
+  CommandResult index = run({"skopeo", "inspect", "--raw", "oci:" + merged.string() + ":1.0.0"});
+  ASSERT_EQ(index.exit_code, 0) << index.err;
+  EXPECT_EQ(json::parse(index.out)["manifests"].size(), 3u);
+  fs::path single = scratch_ / "single";
+  CommandResult copied = run({"skopeo", "copy", "--override-arch", "arm64", "oci:" + merged.string() + ":1.0.0",
+                              "oci:" + single.string() + ":one"});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  CommandResult unpacked =
+      run({"umoci", "unpack", "--rootless", "--image", single.string() + ":one", (scratch_ / "bundle").string()});
+  ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
+  EXPECT_EQ(elf_machine(scratch_ / "bundle/rootfs/app/hello"), 0xb7);
+
+  // The JUnit of all three shards (the failed one's too), as a JUnit parser reads it.
+  const char* const kReadJunit = R"(
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = root.findall('testsuite')
+print(root.tag, root.get('tests'), root.get('failures'), root.get('skipped'))
+print(sum(int(s.get('tests')) for s in suites), sum(int(s.get('failures')) for s in suites))
+for s in suites:
+    print(s.get('name'), [(c.get('name'), 'failure' if c.find('failure') is not None else 'ok') for c in s.findall('testcase')])
+try:
+    import junitparser
+    xml = junitparser.JUnitXml.fromfile(sys.argv[1])
+    print('junitparser', sum(1 for suite in xml for case in suite))
+except ImportError:
+    print('junitparser', root.get('tests'))
+)";
+  CommandResult parsed = run({"python3", "-c", kReadJunit, junit.string()});
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+  std::vector<std::string> lines = split(parsed.out, '\n');
+  ASSERT_GE(lines.size(), 8u) << parsed.out;
+  std::vector<std::string> totals = split(lines[0], ' ');
+  ASSERT_EQ(totals.size(), 4u) << parsed.out;
+  EXPECT_EQ(totals[0], "testsuites");
+  EXPECT_EQ(lines[1], totals[1] + " " + totals[2]) << "the totals are the suites' sums\n" << parsed.out;
+  EXPECT_EQ(totals[1], "5") << parsed.out;  // one build stage per platform
+  EXPECT_NE(totals[2], "0") << parsed.out;
+  EXPECT_EQ(lines[2], "linux/arm64 [('build', 'ok')]") << parsed.out;
+  EXPECT_EQ(lines[3], "linux/386 [('build', 'ok')]") << parsed.out;
+  EXPECT_EQ(lines[6], "linux/arm/v7 [('build', 'ok')]") << parsed.out;
+  EXPECT_EQ(lines[7], "junitparser 5") << parsed.out;
+  // linux/amd64 and linux/riscv64, the failed shard's: its failure is in the report.
+  EXPECT_EQ(lines[4].substr(0, 12), "linux/amd64 ") << parsed.out;
+  EXPECT_EQ(lines[5].substr(0, 14), "linux/riscv64 ") << parsed.out;
+  EXPECT_NE((lines[4] + lines[5]).find("'failure'"), std::string::npos) << parsed.out;
+
+  // The metadata: every platform's entry, the merged index.
+  json report = json::parse(slurp(metadata));
+  std::string merged_index = json::parse(slurp(merged / "index.json"))["manifests"][0]["digest"];
+  EXPECT_EQ(report["containerimage.digest"], merged_index);
+  EXPECT_EQ(report["containerimage.descriptor"]["digest"], merged_index);
+  EXPECT_EQ(report["image.name"], "localhost:5000/examples/hello:1.0.0");
+  std::vector<std::string> names;
+  // In the shards' order, as the file has them.
+  nlohmann::ordered_json in_order = nlohmann::ordered_json::parse(slurp(metadata));
+  for (const auto& [name, entry] : in_order["platforms"].items()) names.push_back(name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"linux/arm64", "linux/386", "linux/amd64", "linux/riscv64", "linux/arm/v7"}));
+  json shard_index = json::parse(slurp(merged / "blobs/sha256" / merged_index.substr(7)));
+  EXPECT_EQ(report["platforms"]["linux/arm64"]["containerimage.digest"], shard_index["manifests"][0]["digest"]);
+  EXPECT_FALSE(report["platforms"]["linux/amd64"].contains("containerimage.digest"));
+  EXPECT_EQ(report["platforms"]["linux/arm/v7"]["stages"]["build"], "ok");
+
+  // The source fixed and shard 2 run again: the merge is whole again.
+  scratch_.write("hello/src/hello.c", source);
+  CommandResult fixed = xbuild({"run", "--no-cache", "--shard", "2/3", "-o", "oci:" + shard_dir(2).string()}, project_);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  args.pop_back();
+  CommandResult whole = xbuild(args);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_EQ(platforms_of(merged).size(), 5u);
+}
+
+TEST_F(ShardMerge, AGitCheckoutsCommitAndDirtyFlagAreRecorded) {
+  XB_REQUIRE_TOOLS(kCrossCompilers);
+  XB_REQUIRE_TOOLS("git");
+  project_ = hello_project(scratch_);
+  auto git = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", project_.string()});
+    CommandResult result = run(argv);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  };
+  git({"init", "-q"});
+  git({"add", "-A"});
+  git({"commit", "-q", "-m", "hello"});
+  std::string head(trim(run({"git", "-C", project_.string(), "rev-parse", "HEAD"}).out));
+  fs::path layout = scratch_ / "shard";
+  CommandResult clean = xbuild({"run", "--shard", "3/3", "-o", "oci:" + layout.string()}, project_);
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  std::string annotations = layout_annotations(layout);
+  EXPECT_NE(annotations.find("dev.xbuild.source.dirty=false\n"), std::string::npos) << annotations;
+  EXPECT_NE(annotations.find("org.opencontainers.image.revision=" + head + "\n"), std::string::npos) << annotations;
+  // A new commit whose images are the same: the layout records it.
+  scratch_.write("hello/NOTES", "notes\n");
+  git({"add", "NOTES"});
+  git({"commit", "-q", "-m", "notes"});
+  std::string next(trim(run({"git", "-C", project_.string(), "rev-parse", "HEAD"}).out));
+  CommandResult cached = xbuild({"run", "--shard", "3/3", "-o", "oci:" + layout.string()}, project_);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_NE(layout_annotations(layout).find("org.opencontainers.image.revision=" + next + "\n"), std::string::npos)
+      << layout_annotations(layout);
+  // A tracked file changed: dirty; the merge of it with the clean one names the difference.
+  scratch_.write("hello/src/Makefile", slurp(project_ / "src/Makefile") + "\n");
+  fs::path dirty = scratch_ / "dirty";
+  CommandResult changed = xbuild({"run", "--shard", "1/3", "-o", "oci:" + dirty.string()}, project_);
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(layout_annotations(dirty).find("dev.xbuild.source.dirty=true\n"), std::string::npos);
+  CommandResult merge = xbuild({"merge", layout.string(), dirty.string(), "-o", "oci:" + (scratch_ / "m").string()});
+  EXPECT_EQ(merge.exit_code, 1);
+  EXPECT_EQ(merge.err, "xbuild: error: cannot merge: " + dirty.string() +
+                           " (shard 1/3) cannot be merged: it is stale: uncommitted changes true instead of false (as "
+                           "in " +
+                           layout.string() +
+                           "); run shard 1/3 again from the same commit, xbuild.toml and command line as the others, "
+                           "or pass --allow-partial to merge the others without it\n");
 }
 
 TEST_F(ShardMerge, PlanShowsTheShardsPlatforms) {

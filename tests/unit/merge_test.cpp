@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "oci/image.h"
+#include "oci/layout_reader.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
 
@@ -21,6 +22,9 @@ struct Shard {
   std::map<std::string, std::string> annotations = {{kAnnotationCreated, "2023-11-14T22:13:20Z"}};
   std::string tag = "1.0";
   std::string image_name = "registry.example/app:1.0";
+  // On index.json itself: the run's result and identity.
+  std::map<std::string, std::string> identity = {
+      {kAnnotationResult, "ok"}, {kAnnotationConfigDigest, "sha256:c0f"}, {kAnnotationCreated, "2023-11-14T22:13:20Z"}};
 };
 
 Descriptor write_image(LayoutWriter& layout, const std::string& name, const std::string& seed) {
@@ -39,7 +43,7 @@ std::string write_layout(const fs::path& directory, const Shard& shard) {
   std::vector<Descriptor> manifests;
   for (const std::string& name : shard.platforms) manifests.push_back(write_image(layout, name, shard.seed));
   Descriptor index = layout.add_blob(index_json(manifests, shard.annotations), kMediaTypeIndex).value();
-  EXPECT_TRUE(layout.finish(index, shard.tag, shard.image_name).ok());
+  EXPECT_TRUE(layout.finish(index, shard.tag, shard.image_name, shard.identity).ok());
   return index.digest;
 }
 
@@ -50,6 +54,8 @@ class Merge : public ::testing::Test {
     result.platforms = std::move(platforms);
     result.annotations[kAnnotationShard] = number;
     result.annotations[kAnnotationPlatforms] = "linux/amd64,linux/arm64,linux/arm/v7";
+    result.identity[kAnnotationShard] = number;
+    result.identity[kAnnotationPlatforms] = result.annotations[kAnnotationPlatforms];
     return result;
   }
   fs::path layout(const std::string& name, const Shard& content) {
@@ -189,11 +195,122 @@ TEST_F(Merge, RefusesABlobThatDoesNotMatchItsDigest) {
 }
 
 TEST_F(Merge, RefusesALayoutThatIsNotOneImageIndex) {
-  scratch_.write("empty/index.json", R"({"schemaVersion":2,"manifests":[]})");
+  scratch_.write(
+      "empty/index.json",
+      R"({"schemaVersion":2,"manifests":[],"annotations":{"dev.xbuild.result":"ok",)"
+      R"("dev.xbuild.config.digest":"sha256:c0f","org.opencontainers.image.created":"2023-11-14T22:13:20Z"}})");
   Result<MergeResult> merged = merge({scratch_ / "empty"});
   ASSERT_FALSE(merged.ok());
   EXPECT_EQ(merged.error(), "the OCI layout " + (scratch_ / "empty").string() +
                                 " does not hold exactly one image index; merge layouts written by xbuild run");
+}
+
+std::string render_annotations(const std::map<std::string, std::string>& annotations) {
+  std::string text;
+  for (const auto& [key, value] : annotations) text += (text.empty() ? "" : " ") + key + "=" + value;
+  return text;
+}
+
+std::string layout_annotations(const fs::path& layout) {
+  return render_annotations(LayoutReader::read_index(layout).value().annotations());
+}
+
+TEST_F(Merge, TheMergedIndexJsonCarriesTheSharedIdentityWithoutTheShardKeys) {
+  fs::path a = layout("a", shard({"linux/arm64"}, "1/2"));
+  fs::path b = layout("b", shard({"linux/amd64", "linux/arm/v7"}, "2/2"));
+  ASSERT_TRUE(merge({a, b}).ok());
+  EXPECT_EQ(
+      layout_annotations(scratch_ / "out"),
+      "dev.xbuild.config.digest=sha256:c0f dev.xbuild.result=ok org.opencontainers.image.created=2023-11-14T22:13:20Z");
+  fs::remove_all(scratch_ / "out");
+  Result<MergeResult> partial = merge({a}, {{}, true});
+  ASSERT_TRUE(partial.ok()) << partial.error();
+  EXPECT_EQ(layout_annotations(scratch_ / "out"),
+            "dev.xbuild.config.digest=sha256:c0f dev.xbuild.missing=linux/amd64,linux/arm/v7 dev.xbuild.result=ok "
+            "org.opencontainers.image.created=2023-11-14T22:13:20Z");
+}
+
+// A failed shard's layout as xbuild run leaves it: no image, its identity with result failed.
+fs::path failed_layout(const fs::path& directory, const std::string& number) {
+  LayoutWriter layout = LayoutWriter::create(directory).value();
+  EXPECT_TRUE(layout
+                  .finish_empty({{kAnnotationResult, "failed"},
+                                 {kAnnotationConfigDigest, "sha256:c0f"},
+                                 {kAnnotationCreated, "2023-11-14T22:13:20Z"},
+                                 {kAnnotationShard, number},
+                                 {kAnnotationPlatforms, "linux/amd64,linux/arm64,linux/arm/v7"}})
+                  .ok());
+  return directory;
+}
+
+TEST_F(Merge, AFailedShardIsRefusedOrLeftOutWithAllowPartial) {
+  fs::path a = layout("a", shard({"linux/arm64"}, "1/2"));
+  fs::path b = failed_layout(scratch_ / "b", "2/2");
+  Result<MergeResult> refused = merge({a, b});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), b.string() +
+                                 " (shard 2/2) cannot be merged: its run failed; fix the failure and run shard 2/2 "
+                                 "again, or pass --allow-partial to merge the others without it");
+  fs::remove_all(scratch_ / "out");
+  Result<MergeResult> partial = merge({a, b}, {{}, true});
+  ASSERT_TRUE(partial.ok()) << partial.error();
+  ASSERT_EQ(partial.value().left_out.size(), 1u);
+  EXPECT_EQ(partial.value().left_out[0].layout, b);
+  EXPECT_EQ(partial.value().left_out[0].shard, "2/2");
+  EXPECT_EQ(partial.value().left_out[0].reason, "its run failed");
+  EXPECT_TRUE(partial.value().left_out[0].failed);
+  EXPECT_EQ(partial.value().merged, (std::vector<fs::path>{a}));
+  EXPECT_EQ(partial.value().missing, (std::vector<std::string>{"linux/amd64", "linux/arm/v7"}));
+  fs::remove_all(scratch_ / "out");
+  Result<MergeResult> only_failed = merge({b}, {{}, true});
+  ASSERT_FALSE(only_failed.ok());
+  EXPECT_EQ(only_failed.error(), "nothing to merge: every layout was left out");
+}
+
+TEST_F(Merge, AStaleShardIsNamedWithWhatDiffers) {
+  fs::path a = layout("a", shard({"linux/arm64"}, "1/3"));
+  fs::path b = layout("b", shard({"linux/amd64"}, "2/3"));
+  Shard old = shard({"linux/arm/v7"}, "3/3");
+  old.identity[kAnnotationConfigDigest] = "sha256:0ld";
+  old.identity[kAnnotationRevision] = "1234abcd";
+  old.identity[kAnnotationDirty] = "false";
+  fs::path c = layout("c", old);
+  Result<MergeResult> refused = merge({c, a, b});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), c.string() +
+                                 " (shard 3/3) cannot be merged: it is stale: config digest sha256:0ld instead of "
+                                 "sha256:c0f, commit 1234abcd instead of none, uncommitted changes false instead of "
+                                 "none (as in " +
+                                 a.string() +
+                                 " and 1 more); run shard 3/3 again from the same commit, xbuild.toml and command line "
+                                 "as the others, or pass --allow-partial to merge the others without it");
+  fs::remove_all(scratch_ / "out");
+  Result<MergeResult> partial = merge({c, a, b}, {{}, true});
+  ASSERT_TRUE(partial.ok()) << partial.error();
+  ASSERT_EQ(partial.value().left_out.size(), 1u);
+  EXPECT_FALSE(partial.value().left_out[0].failed);
+  EXPECT_EQ(partial.value().missing, (std::vector<std::string>{"linux/arm/v7"}));
+}
+
+TEST_F(Merge, ALayoutWithoutIdentityAndADuplicateShardAreRefused) {
+  fs::path a = layout("a", shard({"linux/arm64"}, "1/2"));
+  Shard bare = shard({"linux/amd64", "linux/arm/v7"}, "2/2");
+  bare.identity.clear();
+  fs::path b = layout("b", bare);
+  Result<MergeResult> unidentified = merge({a, b});
+  ASSERT_FALSE(unidentified.ok());
+  EXPECT_EQ(
+      unidentified.error(),
+      b.string() +
+          " cannot be merged: it has no run identity (no dev.xbuild.result on its index.json): it was not written "
+          "by xbuild run, or by an older one; build it again with this xbuild, or pass --allow-partial to merge "
+          "the others without it");
+  fs::remove_all(scratch_ / "out");
+  fs::path again = layout("again", shard({"linux/arm64"}, "1/2"));
+  Result<MergeResult> twice = merge({a, again}, {{}, true});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error(),
+            "shard 1/2 is given twice: " + a.string() + " and " + again.string() + "; name each shard's layout once");
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ class PublishTest : public ::testing::Test {
   PublishTest() {
     EXPECT_EQ(world_.run(), 0);  // the run that published and recorded its package key
     config_ = read_config(world_.options.config_file);
-    plan_ = plan_targets({config_, world_.state(), 0, {}, {}}, world_.services, world_.finder);
+    PlanRequest planned{config_, world_.state(), 0, {}, {}};
+    planned.layout_annotations = read_run_inputs(world_.options).layout_annotations;  // as the run had it
+    plan_ = plan_targets(planned, world_.services, world_.finder);
     cache_ = look_up_cache(config_, plan_, {true, true, world_.scratch / "cache"});
     output_ = OutputTarget{OutputTarget::Kind::layout, world_.state() / "oci"};
   }
@@ -51,6 +53,9 @@ TEST_F(PublishTest, ReuseIsRefusedWhenAnythingDiffers) {
   cache_.cached[3] = true;
   OutputTarget elsewhere{OutputTarget::Kind::layout, world_.scratch / "elsewhere"};
   EXPECT_FALSE(reusable_package({config_, plan_, elsewhere, bases_, cache_, {}, {}}));
+  Plan other_commit = plan_;  // the run's identity, on index.json, changed
+  other_commit.layout_annotations["org.opencontainers.image.revision"] = "0123abc";
+  EXPECT_FALSE(reusable_package({config_, other_commit, output_, bases_, cache_, {}, {}}));
   fs::remove_all(output_.path / "blobs");  // the index is gone from the layout
   EXPECT_FALSE(reusable_package(request()));
 }

@@ -4,7 +4,10 @@
 
 #include "config/model.h"
 #include "oci/merge.h"
+#include "support/scratch_dir.h"
 #include "util/error.h"
+#include "util/probe.h"
+#include "util/strings.h"
 
 namespace xb {
 namespace {
@@ -97,6 +100,57 @@ TEST(ShardStep, AnEmptyShardIsAnError) {
                  "most 1 shard");
   }
   EXPECT_EQ(config.platforms.size(), 1u);
+}
+
+TEST(ConfigDigest, TheFileAndTheSettingsOverItMakeTheDigest) {
+  std::string digest = config_digest("[project]\nname = \"a\"\n", {});
+  EXPECT_EQ(digest.substr(0, 7), "sha256:");
+  EXPECT_EQ(digest.size(), 71u);
+  EXPECT_EQ(config_digest("[project]\nname = \"a\"\n", {}), digest);
+  EXPECT_NE(config_digest("[project]\nname = \"b\"\n", {}), digest);
+  EXPECT_NE(config_digest("[project]\nname = \"a\"\n", {"--tag 1.0"}), digest);
+  EXPECT_NE(config_digest("[project]\nname = \"a\"\n", {"--tag 1.0", "--tag 2.0"}),
+            config_digest("[project]\nname = \"a\"\n", {"--tag 2.0", "--tag 1.0"}));
+}
+
+TEST(RunIdentity, HoldsTheDigestTheSourceDateAndTheRevisionWhenThereIsOne) {
+  std::map<std::string, std::string> shard = {{oci::kAnnotationShard, "2/3"}};
+  EXPECT_EQ(run_identity("sha256:c0f", std::nullopt, 1700000000, shard),
+            (std::map<std::string, std::string>{{"dev.xbuild.config.digest", "sha256:c0f"},
+                                                {"dev.xbuild.shard", "2/3"},
+                                                {"org.opencontainers.image.created", "2023-11-14T22:13:20Z"}}));
+  EXPECT_EQ(run_identity("sha256:c0f", SourceRevision{"abc123", true}, 0, {}),
+            (std::map<std::string, std::string>{{"dev.xbuild.config.digest", "sha256:c0f"},
+                                                {"dev.xbuild.source.dirty", "true"},
+                                                {"org.opencontainers.image.created", "1970-01-01T00:00:00Z"},
+                                                {"org.opencontainers.image.revision", "abc123"}}));
+}
+
+TEST(SourceRevision, IsGitHeadAndWhetherTrackedFilesChanged) {
+  testing::ScratchDir scratch;
+  EXPECT_FALSE(source_revision(scratch.path()).has_value());
+  scratch.write("xbuild.toml", "one\n");
+  scratch.write("untracked/file", "x\n");
+  ProbeOptions here;
+  here.working_directory = scratch.path();
+  auto git = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"git", "-c", "user.name=t", "-c", "user.email=t@example.com"});
+    ASSERT_TRUE(probe_output(argv, here).ok());
+  };
+  git({"init", "-q"});
+  EXPECT_FALSE(source_revision(scratch.path()).has_value()) << "no commit yet";
+  git({"add", "xbuild.toml"});
+  git({"commit", "-q", "-m", "one"});
+  std::string head(trim(probe_output({"git", "rev-parse", "HEAD"}, here).value()));
+  std::optional<SourceRevision> clean = source_revision(scratch.path());
+  ASSERT_TRUE(clean.has_value());
+  EXPECT_EQ(clean->commit, head);
+  EXPECT_FALSE(clean->dirty) << "untracked files do not count";
+  scratch.write("xbuild.toml", "two\n");
+  std::optional<SourceRevision> dirty = source_revision(scratch.path());
+  ASSERT_TRUE(dirty.has_value());
+  EXPECT_EQ(dirty->commit, head);
+  EXPECT_TRUE(dirty->dirty);
 }
 
 }  // namespace
