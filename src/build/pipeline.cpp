@@ -110,6 +110,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   ccache = ccache_of_run(plan, ccache);  // this run's hits and misses
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
   outcome.ccache = &ccache;
+  outcome.html_file = options.html_file;
+  outcome.markdown_file = options.markdown_file;
   if (!result.ok()) {
     report(outcome, terminal);  // what failed, in every report
     throw run_failure(plan, result, inputs.output);

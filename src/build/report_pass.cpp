@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include "emulate/binfmt.h"
 #include "report/build_report.h"
@@ -16,8 +17,15 @@ void report(const ReportRequest& request, Terminal& terminal) {
                                          request.firmware_sizes, request.ccache);
   for (const std::string& line : split(render_summary(report), '\n'))
     if (!line.empty()) terminal.output_line(line);
-  if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
+  if (Status written = write_report_files(report, request.metadata_file, request.junit_file, request.html_file,
+                                          request.markdown_file);
+      !written)
     throw Error(written.error());
+  // GitHub Actions' job summary: a failure to add to it is no failure of the run.
+  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary)
+    if (Status appended = append_step_summary(report, summary); !appended)
+      terminal.status_line("xbuild: warning: $GITHUB_STEP_SUMMARY: " + appended.error() +
+                           "; the job summary lacks the matrix");
 }
 
 void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,

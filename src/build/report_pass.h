@@ -1,4 +1,5 @@
-// The report pass: the summary table, --metadata-file and --junit, after a successful run and
+// The report pass: the summary table, --metadata-file, --junit, --report-html, --report-markdown
+// and the Markdown appended to $GITHUB_STEP_SUMMARY when that is set, after a successful run and
 // after a failed one alike; then, for a successful run, the line naming what was written and
 // the digests.
 #pragma once
@@ -28,6 +29,8 @@ struct ReportRequest {
   std::optional<std::filesystem::path> junit_file;
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
   const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
+  std::optional<std::filesystem::path> html_file;                          // --report-html
+  std::optional<std::filesystem::path> markdown_file;                      // --report-markdown
 };
 
 void report(const ReportRequest& request, Terminal& terminal);
