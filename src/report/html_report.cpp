@@ -120,14 +120,8 @@ void render_header(std::string& out, const BuildReport& report) {
   if (report.started_at.time_since_epoch().count() != 0) out += "started " + utc_time(report.started_at) + " · ";
   out +=
       fmt::format("wall time {} · {}</p>\n", format_duration(report.wall_seconds), escape(describe_job_counts(report)));
-  if (!report.image_name.empty() || !report.index_digest.empty()) {
-    out += "<p class=\"facts\">";
-    if (!report.image_name.empty()) out += "image <code>" + escape(report.image_name) + "</code>";
-    if (!report.index_digest.empty())
-      out += fmt::format("{}index <code data-digest=\"index\">{}</code> ({} bytes)",
-                         report.image_name.empty() ? "" : " · ", escape(report.index_digest), report.index_size);
-    out += "</p>\n";
-  }
+  if (!report.image_name.empty())
+    out += "<p class=\"facts\">image <code>" + escape(report.image_name) + "</code></p>\n";
   out += "</header>\n";
 }
 
@@ -298,7 +292,8 @@ void render_images(std::string& out, const BuildReport& report) {
   }
   out += "</tbody></table></div>\n";
   if (!report.index_digest.empty())
-    out += fmt::format("<p>index <code>{}</code> ({} bytes)</p>\n", escape(report.index_digest), report.index_size);
+    out += fmt::format("<p>index <code data-digest=\"index\">{}</code> ({} bytes)</p>\n", escape(report.index_digest),
+                       report.index_size);
   out += "</section>\n";
 }
 

@@ -170,7 +170,9 @@ TEST(HtmlReport, SizesShowDigestsAndFirmwareSizesWhenThereAreAny) {
                       "written</td><td></td></tr>"),
             std::string::npos);
   EXPECT_EQ(page.find("<th>flash</th>"), std::string::npos);
-  EXPECT_NE(page.find("<p>index <code>" + report.index_digest + "</code> (700 bytes)</p>"), std::string::npos);
+  EXPECT_NE(page.find("<p>index <code data-digest=\"index\">" + report.index_digest + "</code> (700 bytes)</p>"),
+            std::string::npos);
+  EXPECT_EQ(count(page, report.index_digest), 1u);
 
   report.platforms.push_back({"none/arm/cortex-m4", "firmware", {stage("build", "ok", 1, 0)}, "", 0});
   report.platforms.back().firmware_size = firmware::Sizes{2048, 100, 300};
