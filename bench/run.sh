@@ -3,7 +3,7 @@
 # figures and ratios. Each row is the median of $BENCH_REPEAT runs (default 5).
 #   bench/run.sh            (needs the packages of scripts/install-deps.sh)
 # BENCH_ROWS picks rows by name (default: all of them): hello cjson incremental zlib trees emulate
-# push many noop rss merge firmware ccache, e.g. BENCH_ROWS="hello noop" bench/run.sh.
+# push many reports noop rss merge firmware ccache, e.g. BENCH_ROWS="hello noop" bench/run.sh.
 # XBUILD_BUILD_DIR picks the build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -416,6 +416,31 @@ if want many; then
   t_many=$(median "$xbuild" run --no-cache -j "$(nproc)" "$work/many/xbuild.toml")
   t_ninja=$(median ninja -C "$work/many" -j "$(nproc)")
   row "500 trivial jobs" "$t_many" "ninja, the same 500 commands" "$t_ninja" "goal <= 1.50x"
+fi
+
+# Row: what the report writers add to a 500-job run (5 platforms x 100 stages of `true`, images
+# packed): the run with --junit, --metadata-file, --report-html and --report-markdown against the
+# same run without them. The two alternate, so the machine's other work weighs on both alike.
+if want reports; then
+  mkdir -p "$work/reports" "$work/reports-out"
+  {
+    printf '[project]\nname = "reports"\n[targets]\n'
+    printf 'platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]\n'
+    for i in $(seq 100); do printf '[stage.s%d]\nrun = "true"\n' "$i"; done
+  } >"$work/reports/xbuild.toml"
+  out=$work/reports-out
+  prepare=""
+  plain=() reported=()
+  for ((r = 0; r < repeat; r++)); do
+    plain+=("$(repeat=1 median "$xbuild" run --no-cache -j "$(nproc)" "$work/reports/xbuild.toml")")
+    reported+=("$(repeat=1 median "$xbuild" run --no-cache -j "$(nproc)" --junit "$out/junit.xml" \
+      --metadata-file "$out/metadata.json" --report-html "$out/report.html" --report-markdown "$out/report.md" \
+      "$work/reports/xbuild.toml")")
+  done
+  middle() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  row "500 jobs, --junit --metadata-file --report-*" "$(middle "${reported[@]}")" "the same run, no report files" \
+    "$(middle "${plain[@]}")" "goal <= 1.05x"
+  rm -rf "$work/reports" "$work/reports-out"
 fi
 
 # Row: a no-op rerun of the five-platform example (every platform from the cache) against its

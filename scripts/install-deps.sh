@@ -28,6 +28,8 @@ target_deps=(
 # Independent OCI clients the tests read our output back with (podman: how `podman load` names an
 # archive), and file(1) for ELF checks.
 test_deps=(skopeo umoci podman file python3 jq)
+# The --report-html page is rendered by a real browser in the tests: headless Chromium.
+browser_deps=(chromium)
 
 # The emulate strategy's end-to-end tests build arm64 and riscv64 Debian root filesystems with
 # mmdebstrap (arch-test checks the binfmt_misc handler first); xbuild makes sysroots and root
@@ -57,7 +59,7 @@ real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
 # tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
 # needed).
 ccache_deps=(ccache redis-server)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

@@ -126,6 +126,8 @@ OutputTarget read_output(const std::optional<std::string>& text, const fs::path&
 RunInputs read_run_inputs(const RunOptions& options) {
   check_report_file("--metadata-file", options.metadata_file);
   check_report_file("--junit", options.junit_file);
+  check_report_file("--report-html", options.html_file);
+  check_report_file("--report-markdown", options.markdown_file);
   std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
   if (shard && options.push)
     throw Error(

@@ -48,7 +48,7 @@ long long source_date_epoch(const std::filesystem::path& project_dir);
 OutputTarget read_output(const std::optional<std::string>& text, const std::filesystem::path& state_dir);
 
 // The config, the shard's platforms, the state directory, the output, the push references; and
-// the directories of --metadata-file and --junit must exist.
+// the directories of --metadata-file, --junit, --report-html and --report-markdown must exist.
 RunInputs read_run_inputs(const RunOptions& options);
 
 // `run --push`: the references image.name:TAG of every tag, checked before anything runs.

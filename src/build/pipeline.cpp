@@ -118,6 +118,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   outcome.ccache = &ccache;
   outcome.skipped = &skipped;
   if (shard && inputs.output.kind == OutputTarget::Kind::layout) outcome.layout_reports = inputs.output.path;
+  outcome.html_file = options.html_file;
+  outcome.markdown_file = options.markdown_file;
   if (!result.ok()) {
     shard_failure.mark();       // before the report, which a shard also writes into its layout
     report(outcome, terminal);  // what failed, in every report

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include "build/shard.h"
 #include "emulate/binfmt.h"
@@ -21,13 +22,20 @@ void report(const ReportRequest& request, Terminal& terminal) {
   while (!table.empty() && table.back() == '\n') table.pop_back();
   const char* result = request.result.interrupted ? "interrupted" : request.result.ok() ? "ok" : "failed";
   terminal.run_summary(table, render_summary_event(report, result));
-  if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
+  if (Status written = write_report_files(report, request.metadata_file, request.junit_file, request.html_file,
+                                          request.markdown_file);
+      !written)
     throw Error(written.error());
   if (request.layout_reports)
     if (Status copied = write_report_files(report, *request.layout_reports / kShardMetadataFile,
                                            *request.layout_reports / kShardJunitFile);
         !copied)
       throw Error(copied.error());
+  // GitHub Actions' job summary: a failure to add to it is no failure of the run.
+  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary)
+    if (Status appended = append_step_summary(report, summary); !appended)
+      terminal.status_line("xbuild: warning: $GITHUB_STEP_SUMMARY: " + appended.error() +
+                           "; the job summary lacks the matrix");
 }
 
 void report_written(const Plan& plan, const PackageResult& images, const OutputTarget& output, double seconds,

@@ -1,4 +1,5 @@
-// The report pass: the summary table, --metadata-file and --junit, after a successful run and
+// The report pass: the summary table, --metadata-file, --junit, --report-html, --report-markdown
+// and the Markdown appended to $GITHUB_STEP_SUMMARY when that is set, after a successful run and
 // after a failed one alike; then, for a successful run, the line naming what was written and
 // the digests.
 #pragma once
@@ -33,6 +34,8 @@ struct ReportRequest {
   // run --shard with oci:DIR: DIR, which gets a copy of both reports for `xbuild merge`
   // (kShardMetadataFile, kShardJunitFile of build/shard.h).
   std::optional<std::filesystem::path> layout_reports;
+  std::optional<std::filesystem::path> html_file;                          // --report-html
+  std::optional<std::filesystem::path> markdown_file;                      // --report-markdown
 };
 
 // The summary (the table, or --progress json's summary event), after a failure each failed

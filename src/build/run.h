@@ -40,6 +40,8 @@ struct RunOptions {
   std::string progress = "auto";                       // --progress auto|tty|plain|json
   std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
+  std::optional<std::filesystem::path> html_file;      // --report-html: matrix, timeline, failures as a page
+  std::optional<std::filesystem::path> markdown_file;  // --report-markdown: the matrix as Markdown
   std::vector<std::string> platforms;                  // --platform: only these of the config's platforms (empty: all)
   std::vector<std::string> tags;                       // -t/--tag: the image's tags instead of [image] tags
   bool skip_unavailable = false;      // --skip-unavailable: platforms this machine cannot build are reported skipped

@@ -144,6 +144,12 @@ int run_cli(int argc, char** argv) {
   run_app->add_option("--junit", run.junit_file,
                       "Write a JUnit XML report (a testcase per test a stage's log reports: Unity, GoogleTest, "
                       "CppUTest; else per platform x stage)");
+  run_app->add_option("--report-html", run.html_file,
+                      "Write a self-contained HTML page: the platform x stage matrix, a timeline of the run, "
+                      "digests and sizes, each failure's log excerpt");
+  run_app->add_option("--report-markdown", run.markdown_file,
+                      "Write the platform x stage matrix as GitHub-flavoured Markdown (also appended to "
+                      "$GITHUB_STEP_SUMMARY when that is set, with or without this option)");
   run_app->add_option("--size-baseline", run.size_baseline,
                       "Print each firmware target's size change against an earlier run's --metadata-file or "
                       ".xbuild/firmware-size.txt, or arm-none-eabi-size output");

@@ -6,8 +6,16 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "firmware/qemu_test.h"
 #include "firmware/test_lines.h"
+#include "report/html_report.h"
+#include "report/markdown_report.h"
 #include "util/fs.h"
 
 namespace xb {
@@ -106,7 +114,9 @@ void add_skipped_platforms(BuildReport& report, const std::vector<SkippedPlatfor
 }
 
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
-                          const std::optional<std::filesystem::path>& junit_file) {
+                          const std::optional<std::filesystem::path>& junit_file,
+                          const std::optional<std::filesystem::path>& html_file,
+                          const std::optional<std::filesystem::path>& markdown_file) {
   if (metadata_file && !metadata_file->empty())
     if (Status written = write_file_atomic(std::filesystem::absolute(*metadata_file), render_metadata(report));
         !written)
@@ -114,6 +124,32 @@ Status write_report_files(const BuildReport& report, const std::optional<std::fi
   if (junit_file && !junit_file->empty())
     if (Status written = write_file_atomic(std::filesystem::absolute(*junit_file), render_junit(report)); !written)
       return written;
+  if (html_file && !html_file->empty())
+    if (Status written = write_file_atomic(std::filesystem::absolute(*html_file), render_html_report(report)); !written)
+      return written;
+  if (markdown_file && !markdown_file->empty())
+    if (Status written = write_file_atomic(std::filesystem::absolute(*markdown_file), render_markdown_report(report));
+        !written)
+      return written;
+  return Ok{};
+}
+
+Status append_step_summary(const BuildReport& report, const std::filesystem::path& file) {
+  const std::string text = render_markdown_report(report) + "\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(fmt::format("cannot append to {}: {}", file.string(), std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) {
+      const int error = errno;
+      ::close(fd);
+      return fail(fmt::format("cannot append to {}: {}", file.string(), std::strerror(error)));
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
+  if (::close(fd) != 0) return fail(fmt::format("cannot append to {}: {}", file.string(), std::strerror(errno)));
   return Ok{};
 }
 

@@ -1,5 +1,6 @@
 // Gathers a run's outcome (the plan, the job results, which targets came from the cache, the
-// images written) into a BuildReport, and writes the --metadata-file and --junit files.
+// images written) into a BuildReport, and writes the --metadata-file, --junit, --report-html and
+// --report-markdown files.
 #pragma once
 
 #include <filesystem>
@@ -35,8 +36,15 @@ struct SkippedPlatform {
 // Appends the skipped platforms to the report, after the ones the run built.
 void add_skipped_platforms(BuildReport& report, const std::vector<SkippedPlatform>& skipped);
 
-// Writes the requested files atomically (each is skipped when its path is empty).
+// Writes the requested files atomically (each is skipped when its path is empty): metadata JSON,
+// JUnit XML, the HTML page (report/html_report.h), the Markdown (report/markdown_report.h).
 Status write_report_files(const BuildReport& report, const std::optional<std::filesystem::path>& metadata_file,
-                          const std::optional<std::filesystem::path>& junit_file);
+                          const std::optional<std::filesystem::path>& junit_file,
+                          const std::optional<std::filesystem::path>& html_file = std::nullopt,
+                          const std::optional<std::filesystem::path>& markdown_file = std::nullopt);
+
+// Appends the Markdown report to `file`, as GitHub Actions asks of what a step adds to the job's
+// summary ($GITHUB_STEP_SUMMARY): the step's earlier lines, another tool's, stay.
+Status append_step_summary(const BuildReport& report, const std::filesystem::path& file);
 
 }  // namespace xb

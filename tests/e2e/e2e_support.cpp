@@ -23,6 +23,7 @@ CommandResult run(const std::vector<std::string>& argv, const std::map<std::stri
     return result;
   }
   bp::environment environment = boost::this_process::environment();
+  environment.erase("GITHUB_STEP_SUMMARY");  // the tests' runs add nothing to the CI job's own summary
   for (const auto& [key, value] : env) environment[key] = value;
   boost::asio::io_context io;
   std::future<std::string> out, err;
