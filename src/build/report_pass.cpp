@@ -14,6 +14,7 @@ namespace xb {
 void report(const ReportRequest& request, Terminal& terminal) {
   BuildReport report = make_build_report(request.config, request.plan, request.result, request.cached, request.images,
                                          request.firmware_sizes, request.ccache);
+  for (const std::string& warning : report.warnings) terminal.status_line("xbuild: warning: " + warning);
   for (const std::string& line : split(render_summary(report), '\n'))
     if (!line.empty()) terminal.output_line(line);
   if (Status written = write_report_files(report, request.metadata_file, request.junit_file); !written)
