@@ -52,7 +52,7 @@ print(json.dumps(out))
 )";
 
 json parse_junit(const ScratchDir& scratch, const fs::path& file) {
-  fs::path script = scratch.write("junitparser.py", kJunitparser);
+  fs::path script = scratch.write("read_junit.py", kJunitparser);
   CommandResult parsed = run({"/usr/bin/python3", script.string(), file.string()});
   EXPECT_EQ(parsed.exit_code, 0) << parsed.err;
   return parsed.exit_code == 0 ? json::parse(parsed.out) : json::object();
