@@ -15,7 +15,7 @@ build_deps=(
   build-essential meson ninja-build pkg-config git ca-certificates
   libuv1-dev libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev
   libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev
-  libarchive-dev libssl-dev zlib1g-dev libcli11-dev libfmt-dev
+  libarchive-dev libssl-dev zlib1g-dev libcli11-dev libfmt-dev libexpat1-dev
 )
 # Cross toolchains and QEMU user mode for the five Linux platforms of examples/hello.
 target_deps=(
@@ -26,8 +26,8 @@ target_deps=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 )
 # Independent OCI clients the tests read our output back with (podman: how `podman load` names an
-# archive), and file(1) for ELF checks.
-test_deps=(skopeo umoci podman file python3 jq)
+# archive), file(1) for ELF checks, and a JUnit parser the --junit files are read back with.
+test_deps=(skopeo umoci podman file python3 jq python3-junitparser)
 # The --report-html page is rendered by a real browser in the tests: headless Chromium.
 browser_deps=(chromium)
 

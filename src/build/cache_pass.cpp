@@ -12,6 +12,7 @@
 
 #include <functional>
 
+#include "report/stage_reports.h"
 #include "run/terminal.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -23,9 +24,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The log, and the copy of the tests of a stage's declared reports (report/stage_reports.h): a
+// stage name has no '.', so "<stage>.reports" names no other stage's log.
 std::vector<CachedLog> job_logs(const JobPlan& job) {
   if (job.log_file.empty()) return {};
-  return {CachedLog{job.stage, job.log_file}};
+  std::vector<CachedLog> logs = {CachedLog{job.stage, job.log_file}};
+  if (!job.reports.empty()) logs.push_back(CachedLog{job.stage + ".reports", reports_copy_file(job.log_file)});
+  return logs;
 }
 
 // The plan's job indices, each after every job it needs (needs may point forward in the plan).
@@ -116,6 +121,15 @@ std::vector<std::string> root_filesystem_stamps(const Plan& plan) {
   return stamps;
 }
 
+// A copy of the tests of the stage's reports, stored with its log: a cache hit still has them,
+// though $XBUILD_WORK is wiped and $XBUILD_OUT may not hold them. (Warnings about the reports are
+// the report pass's, which reads them again.)
+void keep_reports_copy(const JobPlan& job, const TargetPlan& target) {
+  std::vector<std::string> warnings;
+  (void)write_reports_copy(read_stage_reports(job.reports, {target.output_dir, target.work_dir}, job.label(), warnings),
+                           reports_copy_file(job.log_file));
+}
+
 }  // namespace
 
 CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings) {
@@ -194,6 +208,7 @@ JobHooks CacheRecorder::hooks() {
   hooks.finished = [this](std::size_t index, const JobResult& result) {
     if (result.state != JobState::succeeded || !before_[index]) return;
     const JobPlan& job = plan_.jobs[index];
+    if (!job.reports.empty()) keep_reports_copy(job, plan_.targets[job.target]);
     Status stored = cache_.store->store(cache_.keys.jobs[index], plan_.targets[job.target].output_dir, job_logs(job),
                                         &*before_[index]);
     before_[index].reset();

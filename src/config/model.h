@@ -39,6 +39,9 @@ struct StageSpec {
   // Directories under $XBUILD_WORK that survive between runs (a build system's own tree, for
   // incremental builds), relative, normalized ("build", "deps/zlib"), none inside another's.
   std::vector<std::string> keep;
+  // Globs of the test reports (JUnit XML) its framework writes, "$XBUILD_OUT/..." or
+  // "$XBUILD_WORK/...": merged into the --junit file after it ran.
+  std::vector<std::string> reports;
   SourceLocation location;
 };
 

@@ -2,7 +2,8 @@
 // the order the stages were written in is recovered from their keys' positions. A timeout is a
 // number of seconds or a duration ("1h30m": numbers with units h, m and s, each at most once and
 // in that order); input globs must stay inside the project, since the cache key reads them, and
-// kept directories inside $XBUILD_WORK, each kept by one stage.
+// kept directories inside $XBUILD_WORK, each kept by one stage; test reports under $XBUILD_OUT or
+// $XBUILD_WORK.
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -19,7 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kStageKeys = {"run", "needs", "env", "timeout", "inputs", "shell", "pass_env", "keep"};
+const std::vector<std::string> kStageKeys = {"run",   "needs",    "env",  "timeout", "inputs",
+                                             "shell", "pass_env", "keep", "reports"};
 
 // "90s", "10m", "1h", "1h30m", "2h0m5s": seconds (saturated above INT_MAX), or nullopt when the
 // text is not a duration.
@@ -125,6 +127,41 @@ std::vector<TomlString> read_keep(TomlReader& reader, const TomlTable& table, co
   return kept;
 }
 
+// `reports`: globs naming the test reports the stage's framework writes, each under one of the
+// two directories a stage writes and xbuild can read after it: "$XBUILD_OUT/..." or
+// "$XBUILD_WORK/...", the rest a relative glob that stays inside it.
+std::vector<std::string> read_reports(TomlReader& reader, const TomlTable& table, const std::string& scope) {
+  std::vector<std::string> reports;
+  const std::string fix =
+      ": write a glob under $XBUILD_OUT or $XBUILD_WORK, such as "
+      "\"$XBUILD_WORK/build/meson-logs/testlog.junit.xml\"";
+  for (const TomlString& glob : reader.strings(table, "reports", scope).value_or(std::vector<TomlString>{})) {
+    std::string root;
+    for (std::string prefix : {"$XBUILD_OUT/", "$XBUILD_WORK/"})
+      if (starts_with(glob.value, prefix)) root = prefix.substr(0, prefix.size() - 1);
+    fs::path rest(root.empty() ? glob.value : glob.value.substr(root.size() + 1));
+    if (trim(glob.value).empty()) {
+      reader.report(glob.at, "\"reports\" " + in_scope(scope) + " must not hold an empty glob" + fix);
+    } else if (root.empty()) {
+      reader.report(glob.at, "\"reports\" " + in_scope(scope) + " must name files under $XBUILD_OUT or " +
+                                 "$XBUILD_WORK, the directories a stage writes: " + in_quotes(glob.value) +
+                                 " starts with neither" + fix);
+    } else if (rest.empty() || rest.lexically_normal() == ".") {
+      reader.report(glob.at, "\"reports\" " + in_scope(scope) + " must name files inside " + root + ": " +
+                                 in_quotes(glob.value) + " names the directory itself" + fix);
+    } else if (rest.is_absolute()) {
+      reader.report(glob.at, "\"reports\" " + in_scope(scope) + " must name files inside " + root + ": " +
+                                 in_quotes(glob.value) + " goes on with an absolute path" + fix);
+    } else if (std::find(rest.begin(), rest.end(), fs::path("..")) != rest.end()) {
+      reader.report(glob.at, "\"reports\" " + in_scope(scope) + " must stay inside " + root + ": " +
+                                 in_quotes(glob.value) + " leaves it through \"..\"");
+    } else {
+      reports.push_back(glob.value);
+    }
+  }
+  return reports;
+}
+
 // One directory is kept by one stage: the stage whose configuration says when it is wiped.
 void check_kept_once(TomlReader& reader, const StageSpec& stage, const std::vector<TomlString>& kept,
                      std::map<std::string, std::string>& keeper) {
@@ -166,6 +203,7 @@ StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable
   std::vector<TomlString> kept = read_keep(reader, table, scope);
   check_kept_once(reader, stage, kept, keeper);
   stage.keep = values_of(kept);
+  stage.reports = read_reports(reader, table, scope);
   return stage;
 }
 

@@ -167,6 +167,7 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
       job.env = layer_environment(base, config, platform, stage);
       job.timeout_seconds = stage.timeout_seconds;
       job.keep = stage.keep;
+      job.reports = stage.reports;
       job.log_file = plan.state_dir / "logs" / platform.slug() / (stage.name + ".log");
       job.working_directory = config.directory;
       for (const std::string& need : stage.needs)

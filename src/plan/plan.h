@@ -119,8 +119,9 @@ struct JobPlan {
   // stage's pass_env; only the pass_env ones are part of its cache key.
   std::vector<std::string> inherit;
   std::vector<std::string> pass_env;
-  std::vector<std::size_t> needs;  // indices into Plan::jobs
-  std::vector<std::string> keep;   // the stage's kept directories, relative to XBUILD_WORK
+  std::vector<std::size_t> needs;    // indices into Plan::jobs
+  std::vector<std::string> keep;     // the stage's kept directories, relative to XBUILD_WORK
+  std::vector<std::string> reports;  // the stage's test report globs ("$XBUILD_WORK/build/*.xml")
   int timeout_seconds = 0;
   std::filesystem::path log_file;
   std::filesystem::path working_directory;                      // where the job starts on this machine

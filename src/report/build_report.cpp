@@ -16,6 +16,7 @@
 #include "firmware/test_lines.h"
 #include "report/html_report.h"
 #include "report/markdown_report.h"
+#include "report/stage_reports.h"
 #include "util/fs.h"
 
 namespace xb {
@@ -37,6 +38,17 @@ void read_log(StageReport& stage) {
   stage.tests = firmware::parse_test_lines(log.value());
   if (stage.result == "failed")
     if (std::optional<std::string> verdict = firmware::last_failed_verdict(log.value())) stage.detail = *verdict;
+}
+
+// The tests of the reports the stage declares: read where it wrote them when it ran, from the
+// copy the cache restored with its log when it is cached.
+void read_reports(StageReport& stage, const JobPlan& job, const TargetPlan& target,
+                  std::vector<std::string>& warnings) {
+  if (job.reports.empty()) return;
+  if (stage.result == "cached")
+    stage.reported = read_reports_copy(reports_copy_file(job.log_file), job.label(), warnings);
+  else if (stage.result == "ok" || stage.result == "failed" || stage.result == "timed out")
+    stage.reported = read_stage_reports(job.reports, {target.output_dir, target.work_dir}, job.label(), warnings);
 }
 
 }  // namespace
@@ -75,6 +87,7 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
         stage.result = "cancelled";
       }
       read_log(stage);
+      read_reports(stage, job, plan.targets[target], report.warnings);
       platform.stages.push_back(stage);
     }
     if (images && target < images->images.size()) {

@@ -17,6 +17,19 @@
 
 namespace xb {
 
+// A test case read from a report that a stage's own test framework wrote (ctest --output-junit,
+// Meson's testlog.junit.xml, gtest's --gtest_output=xml), as the report names it.
+struct ReportedTest {
+  std::string classname;  // its classname, else the name of its <testsuite>
+  std::string name;
+  std::string file;
+  double seconds = -1;  // -1: the report gives no time
+  enum class Outcome { passed, failed, skipped } outcome = Outcome::passed;
+  std::string message;  // of its <failure>, <error> or <skipped>
+  std::string body;     // the text of its <failure> or <error>
+  std::string output;   // its <system-out> and <system-err>
+};
+
 struct StageReport {
   std::string stage;
   std::string result;  // "ok", "cached", "failed", "cancelled", "skipped", "timed out"
@@ -29,6 +42,7 @@ struct StageReport {
   std::filesystem::path log_file;
   std::vector<firmware::TestCase> tests;  // the tests its log reports (Unity, GoogleTest, CppUTest lines)
   double start_offset = 0;                // seconds after the run began (stages that ran)
+  std::vector<ReportedTest> reported;     // from the reports its `reports` globs name
 };
 
 struct PlatformReport {
@@ -47,7 +61,8 @@ struct BuildReport {
   double wall_seconds = 0;                           // how long they ran, start to end
   std::string index_digest;                          // empty when no image was written
   std::int64_t index_size = 0;
-  std::string image_name;  // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
+  std::string image_name;             // "localhost:5000/examples/hello:1.0.0" (first tag), may be empty
+  std::vector<std::string> warnings;  // a declared test report missing or unreadable, for the user
 };
 
 // One row per platform: platform, strategy, "stage state time" for each stage (the time of the
@@ -84,13 +99,25 @@ std::string render_metadata(const BuildReport& report);
 // naming `file`.
 Result<std::vector<firmware::SizeRow>> metadata_firmware_sizes(std::string_view text, const std::string& file);
 
-// One <testsuite> per platform. A stage whose log reports tests gives one <testcase> per test
-// (classname "<platform>.<stage>", the test's name; a failure with its message and file:line,
-// <skipped> for an ignored one, a failure "did not finish" for one that never ended), plus the
-// stage's own case when the stage failed and no test case says why. Any other stage is one
-// <testcase> (classname the platform, name the stage). A stage's failure carries the last
-// `tail_lines` lines of its log.
-std::string render_junit(const BuildReport& report, std::size_t tail_lines = 40);
+struct JunitOptions {
+  std::size_t context_lines = 40;          // a failure's body: the log's first errors and this many last lines
+  std::size_t max_output_lines = 5000;     // a <system-out>: at most this many lines of a log ...
+  std::size_t max_output_bytes = 1 << 20;  // ... and this many bytes (report/log_excerpt.h cuts it)
+};
+
+// One <testsuite> per platform (its timestamp when its first stage started, its time from that
+// start to its last stage's end); <testsuites> has the run's start and wall time. A stage whose
+// log reports tests gives one <testcase> per test (classname "<platform>.<stage>", the test's
+// name; a failure with its message and file:line, <skipped> for an ignored one, a failure "did
+// not finish" for one that never ended), plus the stage's own case when the stage failed and no
+// test case says why. Any other stage is one <testcase> (classname the platform, name the
+// stage). A failed or timed-out stage's failure has a short message (its detail) and the log's
+// error context as its text; a cancelled or skipped stage is <skipped> with the reason; a cached
+// stage has the property cached=true. The stage's log (bounded) is the <system-out> of its own
+// case, else of its first failed test, else of its last test. The tests of the reports a stage
+// declares follow its cases, their classname "<platform>.<classname>". `failures` counts only
+// failed and timed-out stages and tests.
+std::string render_junit(const BuildReport& report, const JunitOptions& options = {});
 
 // The last `count` lines of a file ("" when it cannot be read).
 std::string read_tail(const std::filesystem::path& file, std::size_t count);

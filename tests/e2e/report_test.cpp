@@ -87,7 +87,7 @@ TEST(Report, MetadataFileHoldsTheDigestsOfTheLayout) {
   EXPECT_EQ(count(index_digest.substr(0, 19)), 1u) << result.out;
 }
 
-TEST(Report, AFailedRunStillWritesJunitWithTheLogTailAndMetadataWithoutDigests) {
+TEST(Report, AFailedRunStillWritesJunitWithTheLogAndMetadataWithoutDigests) {
   XB_REQUIRE_TOOLS("make", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
   ScratchDir scratch;
   fs::path project = copy_example("hello", scratch / "hello");
@@ -101,7 +101,8 @@ run = 'echo "checking <things>"; echo boom >&2; exit 3'
   EXPECT_EQ(result.exit_code, 1);
   std::string xml = read_file(junit).value();
   EXPECT_NE(xml.find("<testsuites name=\"xbuild\" tests=\"4\" failures=\"1\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure message=\"failed (exit status 3)\">checking &lt;things&gt;\nboom\n</failure>"),
+  EXPECT_NE(xml.find("<failure message=\"failed (exit status 3)\" type=\"failed\">checking &lt;things&gt;\nboom\n"
+                     "</failure>\n      <system-out>checking &lt;things&gt;\nboom\n</system-out>"),
             std::string::npos)
       << xml;
   json written = json::parse(read_file(metadata).value());

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "support/scratch_dir.h"
 
 namespace xb {
@@ -231,31 +234,235 @@ TEST(Report, AMetadataBaselineWithoutSizesOrNotJsonIsAnError) {
       "m.json: \"firmware.size\" of none/arm/cortex-m3 must hold \"text\", \"data\" and \"bss\" as byte counts");
 }
 
-TEST(Report, JunitHasATestcasePerStageAndTheLogTailOfAFailure) {
+// 2026-12-05T08:00:00Z
+const std::chrono::system_clock::time_point kEight = std::chrono::system_clock::from_time_t(1796457600);
+
+StageReport ran(std::string stage, std::string result, double start, double seconds, std::string detail = "",
+                std::filesystem::path log = {}) {
+  StageReport out{std::move(stage), std::move(result), seconds, std::move(detail), std::move(log)};
+  out.start_offset = start;
+  return out;
+}
+
+TEST(Report, JunitHasATestcasePerStageTheLogAndTheErrorContextOfAFailure) {
   ScratchDir scratch;
   std::string log;
   for (int line = 1; line <= 50; ++line) log += "line " + std::to_string(line) + "\n";
   log += "error: <boom> & \"bang\"\n";
   BuildReport report;
-  report.platforms = {{"linux/arm64",
-                       "cross",
-                       {{"build", "ok", 2, "", {}},
-                        {"test", "failed", 0.25, "exit status 3", scratch.write("test.log", log)},
-                        {"package", "not run", 0, "", {}}},
-                       "",
-                       0}};
-  EXPECT_EQ(render_junit(report, 2),
+  report.started_at = kEight;
+  report.wall_seconds = 2.5;
+  report.platforms = {
+      {"linux/arm64",
+       "cross",
+       {ran("build", "ok", 0.25, 2), ran("test", "failed", 2.25, 0.25, "exit status 3", scratch.write("test.log", log)),
+        ran("package", "not run", 0, 0)},
+       "",
+       0}};
+  std::string system_out;
+  for (int line = 1; line <= 50; ++line) system_out += "line " + std::to_string(line) + "\n";
+  EXPECT_EQ(render_junit(report, {2}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"xbuild\" tests=\"3\" failures=\"1\" time=\"2.250\">\n"
-            "  <testsuite name=\"linux/arm64\" tests=\"3\" failures=\"1\" skipped=\"1\" time=\"2.250\">\n"
+            "<testsuites name=\"xbuild\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"2.500\" "
+            "timestamp=\"2026-12-05T08:00:00.000Z\">\n"
+            "  <testsuite name=\"linux/arm64\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"2.250\" "
+            "timestamp=\"2026-12-05T08:00:00.250Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"cross\"/>\n"
+            "    </properties>\n"
             "    <testcase classname=\"linux/arm64\" name=\"build\" time=\"2.000\"/>\n"
             "    <testcase classname=\"linux/arm64\" name=\"test\" time=\"0.250\">\n"
-            "      <failure message=\"failed (exit status 3)\">line 50\n"
+            "      <failure message=\"failed (exit status 3)\" type=\"failed\">[xbuild: 48 lines left out]\n"
+            "line 49\n"
+            "line 50\n"
             "error: &lt;boom&gt; &amp; &quot;bang&quot;\n"
             "</failure>\n"
+            "      <system-out>" +
+                system_out +
+                "error: &lt;boom&gt; &amp; &quot;bang&quot;\n"
+                "</system-out>\n"
+                "    </testcase>\n"
+                "    <testcase classname=\"linux/arm64\" name=\"package\" time=\"0.000\">\n"
+                "      <skipped message=\"not run\"/>\n"
+                "    </testcase>\n"
+                "  </testsuite>\n"
+                "</testsuites>\n");
+}
+
+// One run with every job state: a failure, the jobs it cancelled (one stopped while it ran), a
+// -k skip, a platform skipped by --skip-unavailable, a timeout and a cache hit.
+TEST(Report, JunitCountsOnlyFailuresAndTimeoutsAsFailures) {
+  ScratchDir scratch;
+  BuildReport report;
+  report.started_at = kEight;
+  report.wall_seconds = 21.5;
+  report.platforms = {
+      {"linux/amd64",
+       "native",
+       {ran("build", "failed", 0, 1.5, "exit status 2", scratch.write("amd64/build.log", "cc: error: x.c\n")),
+        ran("test", "cancelled", 0, 0, "because linux/amd64 build failed", scratch.write("amd64/test.log", "old"))},
+       "",
+       0},
+      {"linux/arm64",
+       "cross",
+       {ran("build", "cancelled", 0.5, 1, "because linux/amd64 build failed",
+            scratch.write("arm64/build.log", "compiling\n")),
+        ran("test", "skipped", 0, 0, "because linux/arm64 build, which it needs, failed")},
+       "",
+       0},
+      {"linux/riscv64",
+       "cross",
+       {ran("build", "skipped", 0, 0,
+            "no riscv64-linux-gnu-gcc on this machine "
+            "(--skip-unavailable)")},
+       "",
+       0},
+      {"linux/386",
+       "cross",
+       {ran("build", "cached", 0, 0, "", scratch.write("386/build.log", "cached log\n")),
+        ran("test", "timed out", 1, 20, "timed out after 20s", scratch.write("386/test.log", "waiting\n"))},
+       "",
+       0},
+  };
+  EXPECT_EQ(render_junit(report),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"7\" failures=\"2\" errors=\"0\" skipped=\"4\" time=\"21.500\" "
+            "timestamp=\"2026-12-05T08:00:00.000Z\">\n"
+            "  <testsuite name=\"linux/amd64\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"1.500\" "
+            "timestamp=\"2026-12-05T08:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"native\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/amd64\" name=\"build\" time=\"1.500\">\n"
+            "      <failure message=\"failed (exit status 2)\" type=\"failed\">cc: error: x.c\n</failure>\n"
+            "      <system-out>cc: error: x.c\n</system-out>\n"
             "    </testcase>\n"
-            "    <testcase classname=\"linux/arm64\" name=\"package\" time=\"0.000\">\n"
-            "      <skipped/>\n"
+            "    <testcase classname=\"linux/amd64\" name=\"test\" time=\"0.000\">\n"
+            "      <skipped message=\"cancelled because linux/amd64 build failed\"/>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "  <testsuite name=\"linux/arm64\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\" time=\"1.000\" "
+            "timestamp=\"2026-12-05T08:00:00.500Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"cross\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/arm64\" name=\"build\" time=\"1.000\">\n"
+            "      <skipped message=\"cancelled because linux/amd64 build failed\"/>\n"
+            "      <system-out>compiling\n</system-out>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"linux/arm64\" name=\"test\" time=\"0.000\">\n"
+            "      <skipped message=\"skipped because linux/arm64 build, which it needs, failed\"/>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "  <testsuite name=\"linux/riscv64\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" "
+            "time=\"0.000\" timestamp=\"2026-12-05T08:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"cross\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/riscv64\" name=\"build\" time=\"0.000\">\n"
+            "      <skipped message=\"skipped: no riscv64-linux-gnu-gcc on this machine (--skip-unavailable)\"/>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "  <testsuite name=\"linux/386\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"20.000\" "
+            "timestamp=\"2026-12-05T08:00:01.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"cross\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/386\" name=\"build\" time=\"0.000\">\n"
+            "      <properties>\n"
+            "        <property name=\"cached\" value=\"true\"/>\n"
+            "      </properties>\n"
+            "      <system-out>cached log\n</system-out>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"linux/386\" name=\"test\" time=\"20.000\">\n"
+            "      <failure message=\"timed out (timed out after 20s)\" type=\"timed out\">waiting\n</failure>\n"
+            "      <system-out>waiting\n</system-out>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
+// The assertion on line 8 of 65 is in the failure and in the output; of a log too long for the
+// output, the head, that line and the tail are.
+TEST(Report, JunitKeepsTheFirstErrorOfALongLog) {
+  ScratchDir scratch;
+  std::string log;
+  for (int line = 1; line <= 65; ++line)
+    log += line == 8 ? "test_parse.c:42: Assertion `items == 3' failed.\n" : "line " + std::to_string(line) + "\n";
+  BuildReport report;
+  report.platforms = {
+      {"linux/arm64", "cross", {ran("test", "failed", 0, 1, "exit status 1", scratch.write("t.log", log))}, "", 0}};
+  std::string xml = render_junit(report);
+  EXPECT_NE(xml.find("<failure message=\"failed (exit status 1)\" type=\"failed\">[xbuild: 5 lines left out]\n"
+                     "line 6\nline 7\ntest_parse.c:42: Assertion `items == 3' failed.\n"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("[xbuild: 12 lines left out]\nline 26\n"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<system-out>line 1\n"), std::string::npos) << xml;
+  std::string body = xml.substr(xml.find("<system-out>"));
+  EXPECT_NE(body.find("line 64\nline 65\n</system-out>"), std::string::npos) << xml;
+  EXPECT_EQ(body.find("left out"), std::string::npos) << xml;
+
+  std::string long_log;
+  for (int line = 1; line <= 20000; ++line)
+    long_log += line == 9000 ? "FAILED: check_frames (expected 12, got 11)\n" : "line " + std::to_string(line) + "\n";
+  report.platforms[0].stages[0].log_file = scratch.write("long.log", long_log);
+  xml = render_junit(report);
+  body = xml.substr(xml.find("<system-out>"));
+  EXPECT_EQ(body.substr(0, 26), "<system-out>line 1\nline 2\n");
+  EXPECT_NE(body.find("line 500\n[xbuild: 8497 lines left out]\nline 8998\nline 8999\nFAILED: check_frames"),
+            std::string::npos)
+      << body.substr(0, 5000);
+  EXPECT_NE(body.find("line 20000\n</system-out>"), std::string::npos);
+  EXPECT_LT(std::count(body.begin(), body.end(), '\n'), 5010);
+}
+
+TEST(Report, JunitMergesTheStagesOwnReportsPerPlatform) {
+  BuildReport report;
+  StageReport test = ran("test", "ok", 0, 3);
+  test.reported = {
+      {"passes", "passes", "", 0.13, ReportedTest::Outcome::passed, "", "", "fine\n"},
+      {"fails", "fails", "", 0.09, ReportedTest::Outcome::failed, "", "", "x.c:3: expected 2, got 3\n"},
+      {"ms", "skips", "", -1, ReportedTest::Outcome::skipped, "SKIP_RETURN_CODE=77", "", ""},
+  };
+  StageReport cached = ran("test", "cached", 0, 0);
+  cached.reported = {{"ms", "passes", "", 0.5, ReportedTest::Outcome::passed, "", "", ""}};
+  report.platforms = {{"linux/amd64", "native", {test}, "", 0}, {"linux/arm64", "cross", {cached}, "", 0}};
+  EXPECT_EQ(render_junit(report),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"xbuild\" tests=\"6\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "  <testsuite name=\"linux/amd64\" tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"3.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"native\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/amd64\" name=\"test\" time=\"3.000\"/>\n"
+            "    <testcase classname=\"linux/amd64.passes\" name=\"passes\" time=\"0.130\">\n"
+            "      <system-out>fine\n</system-out>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"linux/amd64.fails\" name=\"fails\" time=\"0.090\">\n"
+            "      <failure message=\"failed\" type=\"failed\">x.c:3: expected 2, got 3\n</failure>\n"
+            "      <system-out>x.c:3: expected 2, got 3\n</system-out>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"linux/amd64.ms\" name=\"skips\">\n"
+            "      <skipped message=\"SKIP_RETURN_CODE=77\"/>\n"
+            "    </testcase>\n"
+            "  </testsuite>\n"
+            "  <testsuite name=\"linux/arm64\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"cross\"/>\n"
+            "    </properties>\n"
+            "    <testcase classname=\"linux/arm64\" name=\"test\" time=\"0.000\">\n"
+            "      <properties>\n"
+            "        <property name=\"cached\" value=\"true\"/>\n"
+            "      </properties>\n"
+            "    </testcase>\n"
+            "    <testcase classname=\"linux/arm64.ms\" name=\"passes\" time=\"0.500\">\n"
+            "      <properties>\n"
+            "        <property name=\"cached\" value=\"true\"/>\n"
+            "      </properties>\n"
             "    </testcase>\n"
             "  </testsuite>\n"
             "</testsuites>\n");
@@ -291,18 +498,34 @@ TEST(Report, JunitHasATestcasePerUnityTest) {
                        {{"build", "ok", 2, "", {}}, stage_with_log(scratch, "failed", "exit code 2", kUnityLog)},
                        "",
                        0}};
-  EXPECT_EQ(render_junit(report, 2),
+  EXPECT_EQ(render_junit(report, {2}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"xbuild\" tests=\"6\" failures=\"2\" time=\"2.500\">\n"
-            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"6\" failures=\"2\" skipped=\"2\" time=\"2.500\">\n"
+            "<testsuites name=\"xbuild\" tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"2\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"2\" "
+            "time=\"2.000\" timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"bare-metal\"/>\n"
+            "    </properties>\n"
             "    <testcase classname=\"none/arm/cortex-m3\" name=\"build\" time=\"2.000\"/>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"passes\" file=\"xb_extra.c\"/>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"fails_int\" file=\"xb_extra.c\">\n"
-            "      <failure message=\"Expected 42 Was 41\">xb_extra.c:8: Expected 42 Was 41</failure>\n"
+            "      <failure message=\"Expected 42 Was 41\" type=\"failed\">xb_extra.c:8: Expected 42 Was 41</failure>\n"
+            "      <system-out>xb_extra.c:15:passes:PASS\n"
+            "xb_extra.c:8:fails_int:FAIL: Expected 42 Was 41\n"
+            "xb_extra.c:10:fails_msg:FAIL: Expected 'abc' Was 'abd'. strings differ\n"
+            "xb_extra.c:11:ignored:IGNORE: not on this board\n"
+            "xb_extra.c:12:ignored_plain:IGNORE\n"
+            "\n"
+            "-----------------------\n"
+            "5 Tests 2 Failures 2 Ignored \n"
+            "FAIL\n"
+            "firmware test xb_extra.elf on cortex-m3 (mps2-an385): FAILED: exit code 2\n"
+            "</system-out>\n"
             "    </testcase>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"fails_msg\" file=\"xb_extra.c\">\n"
-            "      <failure message=\"Expected 'abc' Was 'abd'. strings differ\">xb_extra.c:10: Expected 'abc' Was "
-            "'abd'. strings differ</failure>\n"
+            "      <failure message=\"Expected 'abc' Was 'abd'. strings differ\" type=\"failed\">xb_extra.c:10: "
+            "Expected 'abc' Was 'abd'. strings differ</failure>\n"
             "    </testcase>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"ignored\" file=\"xb_extra.c\">\n"
             "      <skipped message=\"not on this board\"/>\n"
@@ -327,10 +550,22 @@ TEST(Report, JunitOfAPassingUnityStageHasOnlyItsTests) {
        0}};
   EXPECT_EQ(render_junit(report),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"xbuild\" tests=\"1\" failures=\"0\" time=\"0.500\">\n"
-            "  <testsuite name=\"linux/amd64\" tests=\"1\" failures=\"0\" skipped=\"0\" time=\"0.500\">\n"
+            "<testsuites name=\"xbuild\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "  <testsuite name=\"linux/amd64\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.500\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"native\"/>\n"
+            "    </properties>\n"
             "    <testcase classname=\"linux/amd64.test\" name=\"parse_hex4_should_parse_all_combinations\" "
-            "file=\"/src/cJSON-1.7.15/tests/parse_hex4.c\"/>\n"
+            "file=\"/src/cJSON-1.7.15/tests/parse_hex4.c\">\n"
+            "      <system-out>/src/cJSON-1.7.15/tests/parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "\n"
+            "-----------------------\n"
+            "1 Tests 0 Failures 0 Ignored \n"
+            "OK\n"
+            "</system-out>\n"
+            "    </testcase>\n"
             "  </testsuite>\n"
             "</testsuites>\n");
 }
@@ -353,17 +588,32 @@ TEST(Report, JunitOfAUnityHangKeepsTheTestsAndTheStagesFailure) {
                        log)},
        "",
        0}};
-  EXPECT_EQ(render_junit(report, 1),
+  EXPECT_EQ(render_junit(report, {1}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" time=\"0.500\">\n"
-            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" skipped=\"0\" time=\"0.500\">\n"
+            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" "
+            "time=\"0.500\" timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"bare-metal\"/>\n"
+            "    </properties>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"parse_hex4_should_parse_all_combinations\" "
             "file=\"parse_hex4.c\"/>\n"
             "    <testcase classname=\"none/arm/cortex-m3\" name=\"test\" time=\"0.500\">\n"
             "      <failure message=\"failed (hung after parse_hex4_should_parse_all_combinations (no console output "
-            "for 3000 ms); qemu-system-arm was stopped)\">  | "
-            "parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "for 3000 ms); qemu-system-arm was stopped)\" "
+            "type=\"failed\">parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "firmware test parse_hex4 on cortex-m3 (mps2-an385): FAILED: hung after "
+            "parse_hex4_should_parse_all_combinations (no console output for 3000 ms); qemu-system-arm was stopped\n"
+            "the console ended with:\n"
+            "  | parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
             "</failure>\n"
+            "      <system-out>parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "firmware test parse_hex4 on cortex-m3 (mps2-an385): FAILED: hung after "
+            "parse_hex4_should_parse_all_combinations (no console output for 3000 ms); qemu-system-arm was stopped\n"
+            "the console ended with:\n"
+            "  | parse_hex4.c:70:parse_hex4_should_parse_all_combinations:PASS\n"
+            "</system-out>\n"
             "    </testcase>\n"
             "  </testsuite>\n"
             "</testsuites>\n");
@@ -385,16 +635,30 @@ TEST(Report, JunitNamesTheGoogleTestThatNeverEnded) {
                        "hung in Xb.Spins (no console output for 10000 ms); qemu-system-arm was stopped", log)},
        "",
        0}};
-  EXPECT_EQ(render_junit(report, 1),
+  EXPECT_EQ(render_junit(report, {1}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" time=\"0.500\">\n"
-            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" skipped=\"0\" time=\"0.500\">\n"
+            "<testsuites name=\"xbuild\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0.000\" "
+            "timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "  <testsuite name=\"none/arm/cortex-m3\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" "
+            "time=\"0.500\" timestamp=\"1970-01-01T00:00:00.000Z\">\n"
+            "    <properties>\n"
+            "      <property name=\"strategy\" value=\"bare-metal\"/>\n"
+            "    </properties>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"Xb.Passes\" time=\"0.000\"/>\n"
             "    <testcase classname=\"none/arm/cortex-m3.test\" name=\"Xb.Spins\">\n"
             "      <failure message=\"did not finish: failed (hung in Xb.Spins (no console output for 10000 ms); "
-            "qemu-system-arm was stopped)\">firmware test gtest-xb.elf on cortex-m3 (mps2-an385): FAILED: hung in "
-            "Xb.Spins (no console output for 10000 ms); qemu-system-arm was stopped\n"
+            "qemu-system-arm was stopped)\" type=\"did not finish\">[xbuild: 1 line left out]\n"
+            "[       OK ] Xb.Passes (0 ms)\n"
+            "[ RUN      ] Xb.Spins\n"
+            "firmware test gtest-xb.elf on cortex-m3 (mps2-an385): FAILED: hung in Xb.Spins (no console output for "
+            "10000 ms); qemu-system-arm was stopped\n"
             "</failure>\n"
+            "      <system-out>[ RUN      ] Xb.Passes\n"
+            "[       OK ] Xb.Passes (0 ms)\n"
+            "[ RUN      ] Xb.Spins\n"
+            "firmware test gtest-xb.elf on cortex-m3 (mps2-an385): FAILED: hung in Xb.Spins (no console output for "
+            "10000 ms); qemu-system-arm was stopped\n"
+            "</system-out>\n"
             "    </testcase>\n"
             "  </testsuite>\n"
             "</testsuites>\n");
