@@ -531,41 +531,22 @@ else
 fi
 
 # Rows: [targets] ccache on a clean rebuild (--no-cache: every stage runs, $XBUILD_OUT starts
-# empty) of cJSON from Debian's source package, CMake and Ninja, on the five Linux platforms:
-# with each target's local ccache warm against no ccache at all (cold); then with a fresh local
-# cache and a warm remote storage (a redis-server of the bench's own on 127.0.0.1, warmed by
-# another cache directory: a second machine) against the same cold figure.
-if ! want ccache; then
-  :
-elif ! command -v ccache >/dev/null || ! command -v redis-server >/dev/null || ! command -v cmake >/dev/null ||
-  ! command -v dpkg-source >/dev/null; then
-  echo "skipping ccache: needs ccache, redis-server, cmake and dpkg-dev (scripts/install-deps.sh)" >&2
-elif srcdir=$(debian_source cjson) && [ -n "$srcdir" ]; then
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  cjson_config() {  # project directory, extra [targets] keys
-    cat >"$1/xbuild.toml" <<TOML
-[project]
-name = "cjson"
-
-[targets]
-platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
-$2
-
-[stage.build]
-run = '''
-cmake -S . -B "\$XBUILD_OUT/build" -G Ninja \$XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
-cmake --build "\$XBUILD_OUT/build"
-'''
-TOML
-  }
-  for copy in cold local remote second; do cp -a "$srcdir" "$work/ccache-$copy"; done
-  cjson_config "$work/ccache-cold" ""
-  cjson_config "$work/ccache-local" "ccache = true"
-  cjson_config "$work/ccache-remote" "ccache = true
-ccache_remote = \"redis://127.0.0.1:$port\""
+# empty) on the five Linux platforms, CMake and Ninja, of two projects from Debian's source
+# packages: cJSON (small: CMake's configure step, which ccache cannot shorten, is most of it)
+# and zstd (its library and program: compiling is most of it). Each with every target's local
+# ccache warm against no ccache at all (cold); then with a fresh local cache and a warm remote
+# storage (a redis-server of the bench's own on 127.0.0.1, warmed by another cache directory: a
+# second machine) against the same cold figure.
+ccache_rows() {  # label, source directory, the stage's commands
+  local label=$1 srcdir=$2 script=$3 copy t_cold t_local t_remote
+  for copy in cold local remote second; do
+    rm -rf "$work/ccache-$copy" "$work/ccache-$copy-cache"
+    cp -a "$srcdir" "$work/ccache-$copy"
+  done
+  ccache_config "$work/ccache-cold" "" "$script"
+  ccache_config "$work/ccache-local" "ccache = true" "$script"
+  ccache_config "$work/ccache-remote" "ccache = true
+ccache_remote = \"redis://127.0.0.1:$port\"" "$script"
   cp "$work/ccache-remote/xbuild.toml" "$work/ccache-second/xbuild.toml"
   # Warm once, untimed: the local cache of its own, and the remote from the "second machine".
   "$xbuild" run --no-cache --cache-dir "$work/ccache-local-cache" "$work/ccache-local/xbuild.toml" >/dev/null
@@ -574,13 +555,47 @@ ccache_remote = \"redis://127.0.0.1:$port\""
   t_cold=$(median "$xbuild" run --no-cache --cache-dir "$work/ccache-cold-cache" "$work/ccache-cold/xbuild.toml")
   prepare="rm -rf '$work/ccache-local/.xbuild'"
   t_local=$(median "$xbuild" run --no-cache --cache-dir "$work/ccache-local-cache" "$work/ccache-local/xbuild.toml")
-  row "clean rebuild cjson (5 platforms), ccache warm" "$t_local" "the same without ccache" "$t_cold" "goal <= 0.30x"
+  row "clean rebuild $label (5 platforms), ccache warm" "$t_local" "the same without ccache" "$t_cold" "goal <= 0.30x"
   prepare="rm -rf '$work/ccache-remote/.xbuild' '$work/ccache-remote-cache'"
   t_remote=$(median "$xbuild" run --no-cache --cache-dir "$work/ccache-remote-cache" "$work/ccache-remote/xbuild.toml")
   row "  fresh local cache, remote (redis) warm" "$t_remote" "the same without ccache" "$t_cold" "goal <= 0.30x"
+  rm -rf "$work"/ccache-*
+}
+ccache_config() {  # project directory, extra [targets] keys, the stage's commands
+  cat >"$1/xbuild.toml" <<TOML
+[project]
+name = "ccache-bench"
+
+[targets]
+platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
+$2
+
+[stage.build]
+run = '''
+$3
+'''
+TOML
+}
+if ! want ccache; then
+  :
+elif ! command -v ccache >/dev/null || ! command -v redis-server >/dev/null || ! command -v cmake >/dev/null ||
+  ! command -v dpkg-source >/dev/null; then
+  echo "skipping ccache: needs ccache, redis-server, cmake and dpkg-dev (scripts/install-deps.sh)" >&2
+else
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  if srcdir=$(debian_source cjson) && [ -n "$srcdir" ]; then
+    ccache_rows cjson "$srcdir" 'cmake -S . -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
+cmake --build "$XBUILD_OUT/build"'
+  fi
+  if srcdir=$(debian_source libzstd) && [ -n "$srcdir" ]; then
+    ccache_rows zstd "$srcdir" 'cmake -S build/cmake -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DZSTD_BUILD_SHARED=OFF -DZSTD_BUILD_TESTS=OFF -DZSTD_LEGACY_SUPPORT=OFF
+cmake --build "$XBUILD_OUT/build"'
+  fi
   kill "$redis_pid" 2>/dev/null || true
   wait "$redis_pid" 2>/dev/null || true
-  rm -rf "$work"/ccache-*
 fi
 
 if [ "$had_handler" = no ] && [ -e "$handler" ]; then echo -1 >"$handler"; fi

@@ -17,13 +17,14 @@ build_deps=(
   libboost-dev libboost-filesystem-dev libgtest-dev libgmock-dev
   libarchive-dev libssl-dev zlib1g-dev libcli11-dev libfmt-dev libexpat1-dev
 )
-# Cross toolchains and QEMU user mode for the five Linux platforms of examples/hello.
+# Cross toolchains (C and C++: CMake projects that name CXX, even to build C only, need both)
+# and QEMU user mode for the five Linux platforms of examples/hello.
 target_deps=(
   make qemu-user-static
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
-  gcc-i686-linux-gnu libc6-dev-i386-cross
-  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-i686-linux-gnu g++-i686-linux-gnu libc6-dev-i386-cross
+  gcc-riscv64-linux-gnu g++-riscv64-linux-gnu libc6-dev-riscv64-cross
 )
 # Independent OCI clients the tests read our output back with (podman: how `podman load` names an
 # archive), file(1) for ELF checks, and a JUnit parser the --junit files are read back with.
