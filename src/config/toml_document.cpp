@@ -109,10 +109,12 @@ std::optional<std::vector<std::string>> key_path(std::string_view key) {
   std::vector<std::string> path;
   const toml::table* table = &document;
   while (table->size() == 1) {
-    const auto& [name, node] = *table->begin();
-    path.emplace_back(name.str());
-    if (node.is_integer()) return path;
-    table = node.as_table();
+    // By iterator, not `const auto& [name, node] = *begin()`: the pair is a temporary proxy
+    // (GCC 12 at -O2 warns of a dangling pointer).
+    auto entry = table->cbegin();
+    path.emplace_back(entry->first.str());
+    if (entry->second.is_integer()) return path;
+    table = entry->second.as_table();
     if (!table) break;
   }
   return std::nullopt;
