@@ -34,8 +34,8 @@ struct ReportRequest {
   // run --shard with oci:DIR: DIR, which gets a copy of both reports for `xbuild merge`
   // (kShardMetadataFile, kShardJunitFile of build/shard.h).
   std::optional<std::filesystem::path> layout_reports;
-  std::optional<std::filesystem::path> html_file;                          // --report-html
-  std::optional<std::filesystem::path> markdown_file;                      // --report-markdown
+  std::optional<std::filesystem::path> html_file;      // --report-html
+  std::optional<std::filesystem::path> markdown_file;  // --report-markdown
 };
 
 // The summary (the table, or --progress json's summary event), after a failure each failed

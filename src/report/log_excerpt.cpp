@@ -55,31 +55,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Whether a line reads like a compiler's, linker's, test framework's or shell's report of an
-// error. Counts of none ("0 failed", "0 errors") and flags ("-Werror") are not errors.
-bool looks_like_error(std::string_view line) {
-  static const std::array<std::string_view, 11> kWords = {"error",
-                                                          "fail",
-                                                          "assert",
-                                                          "fatal",
-                                                          "panic",
-                                                          "traceback",
-                                                          "exception",
-                                                          "undefined reference",
-                                                          "segmentation fault",
-                                                          "aborted",
-                                                          "core dumped"};
-  const std::string text = lower(line);
-  for (std::string_view word : kWords) {
-    for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-      std::string_view before = std::string_view(text).substr(0, at);
-      if (before.ends_with("-w") || before.ends_with("0 ") || before.ends_with("0 tests ")) continue;
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string cut_line(std::string_view line) {
   if (line.size() <= kMaxLineBytes) return std::string(line);
   return fmt::format("{} [xbuild: {} more bytes cut]", line.substr(0, kMaxLineBytes), line.size() - kMaxLineBytes);
@@ -127,6 +102,29 @@ struct Budget {
 };
 
 }  // namespace
+
+bool looks_like_error(std::string_view line) {
+  static const std::array<std::string_view, 11> kWords = {"error",
+                                                          "fail",
+                                                          "assert",
+                                                          "fatal",
+                                                          "panic",
+                                                          "traceback",
+                                                          "exception",
+                                                          "undefined reference",
+                                                          "segmentation fault",
+                                                          "aborted",
+                                                          "core dumped"};
+  const std::string text = lower(line);
+  for (std::string_view word : kWords) {
+    for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+      std::string_view before = std::string_view(text).substr(0, at);
+      if (before.ends_with("-w") || before.ends_with("0 ") || before.ends_with("0 tests ")) continue;
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string xml_text(std::string_view text) {
   std::string out;

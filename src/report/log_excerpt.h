@@ -13,6 +13,11 @@ namespace xb {
 // XML 1.0 forbids and bytes that are not UTF-8 as U+FFFD.
 std::string xml_text(std::string_view text);
 
+// Whether a line reads like a compiler's, linker's, test framework's or shell's report of an
+// error ("error", "FAIL", "assert", "undefined reference", ...). Counts of none ("0 failed",
+// "0 errors") and flags ("-Werror") are not errors.
+bool looks_like_error(std::string_view line);
+
 struct ExcerptLimits {
   std::size_t max_lines = 5000;
   std::size_t max_bytes = 1 << 20;

@@ -56,27 +56,14 @@ std::string render_summary_event(const BuildReport& report, std::string_view res
       report.index_digest.empty() ? std::string("null") : json_quote(report.index_digest));
 }
 
-namespace {
-
-// A line that reads like the cause of a failure, wherever a compiler, a test framework or a
-// shell puts it.
-bool error_like(std::string_view line) {
-  static constexpr std::string_view kWords[] = {"error", "Error",  "ERROR",  "FAIL",     "fatal",
-                                                "Fatal", "assert", "Assert", "panicked", "Traceback"};
-  return std::any_of(std::begin(kWords), std::end(kWords),
-                     [&](std::string_view word) { return line.find(word) != std::string_view::npos; });
-}
-
-}  // namespace
-
-std::string log_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors) {
+std::string numbered_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors) {
   std::vector<std::string> lines = split(log, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::size_t first = lines.size() > tail_lines ? lines.size() - tail_lines : 0;
   std::string out;
   std::size_t shown = 0;
   for (std::size_t index = 0; index < first && shown < first_errors; ++index)
-    if (error_like(lines[index])) {
+    if (looks_like_error(lines[index])) {
       out += fmt::format("{:>6} | {}\n", index + 1, lines[index]);
       ++shown;
     }
@@ -100,7 +87,7 @@ std::string render_failure_output(const BuildReport& report, std::size_t tail_li
                                                 : stage.result + " (" + stage.detail + ")";
       out += fmt::format("xbuild: {} {} {}; its output ({}):\n", platform.platform, stage.stage, what,
                          stage.log_file.string());
-      std::string excerpt = log_excerpt(log.value(), tail_lines);
+      std::string excerpt = numbered_excerpt(log.value(), tail_lines);
       out += excerpt.empty() ? "       | (no output)\n" : excerpt;
     }
   return out;

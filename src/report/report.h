@@ -78,13 +78,13 @@ std::string render_summary(const BuildReport& report);
 std::string render_summary_event(const BuildReport& report, std::string_view result);
 
 // What a failed run shows again at its end: for each failed or timed out stage a headline
-// ("xbuild: linux/arm64 test failed (exit status 1); its output (LOG):") and log_excerpt of its log.
+// ("xbuild: linux/arm64 test failed (exit status 1); its output (LOG):") and numbered_excerpt of its log.
 std::string render_failure_output(const BuildReport& report, std::size_t tail_lines = 30);
 
 // The last `tail_lines` lines of a log, numbered ("    36 | text"); when lines were cut, first the
-// first `first_errors` of them that look like an error (a compiler's "error:", an assertion, a
-// test framework's FAIL), then a line saying how many are not shown.
-std::string log_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors = 5);
+// first `first_errors` of them that look like an error (looks_like_error of log_excerpt.h), then
+// a line saying how many are not shown.
+std::string numbered_excerpt(std::string_view log, std::size_t tail_lines, std::size_t first_errors = 5);
 
 // {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
 //  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {"build": "ok", ...},

@@ -112,13 +112,13 @@ TEST(Report, LogExcerptKeepsTheTailAndTheFirstErrors) {
   std::string log;
   for (int line = 1; line <= 40; ++line)
     log += (line == 8 ? "test.c:12: assertion failed: x == 3" : "line " + std::to_string(line)) + "\n";
-  EXPECT_EQ(log_excerpt(log, 3),
+  EXPECT_EQ(numbered_excerpt(log, 3),
             "     8 | test.c:12: assertion failed: x == 3\n"
             "       | ... (37 lines before the last 3 not shown)\n"
             "    38 | line 38\n"
             "    39 | line 39\n"
             "    40 | line 40\n");
-  EXPECT_EQ(log_excerpt("one\ntwo\n", 30), "     1 | one\n     2 | two\n");
+  EXPECT_EQ(numbered_excerpt("one\ntwo\n", 30), "     1 | one\n     2 | two\n");
 }
 
 TEST(Report, AFailedStagesOutputIsShownAgain) {
