@@ -242,10 +242,8 @@ TEST(FirmwareVerdicts, JunitHasACasePerUnityTestOnAFirmwareTargetAndOnLinux) {
         << xml;
     EXPECT_NE(xml.find("<testcase " + classname +
                        " name=\"off_by_one\" file=\"verdicts.c\">\n"
-                       "      <failure message=\"Expected 42 Was 41. the answer\">verdicts.c:" +
-                       std::to_string(fail_line) +
-                       ": Expected 42 Was 41. the answer</failure>\n"
-                       "    </testcase>\n"),
+                       "      <failure message=\"Expected 42 Was 41. the answer\" type=\"failed\">verdicts.c:" +
+                       std::to_string(fail_line) + ": Expected 42 Was 41. the answer</failure>\n"),
               std::string::npos)
         << xml;
     EXPECT_NE(xml.find("<testcase " + classname +
@@ -263,13 +261,14 @@ TEST(FirmwareVerdicts, JunitHasACasePerUnityTestOnAFirmwareTargetAndOnLinux) {
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<failure message=\"failed (hung after passes_first (no console output for 2000 ms); "
-                     "qemu-system-arm was stopped)\">"),
+                     "qemu-system-arm was stopped)\" type=\"failed\">"),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<testsuite name=\"none/arm/cortex-m3\" tests=\"6\" failures=\"2\" skipped=\"1\""),
+  EXPECT_NE(xml.find("<testsuite name=\"none/arm/cortex-m3\" tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"1\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<testsuite name=\"linux/amd64\" tests=\"5\" failures=\"1\" skipped=\"1\""), std::string::npos)
+  EXPECT_NE(xml.find("<testsuite name=\"linux/amd64\" tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+            std::string::npos)
       << xml;
 }
 
