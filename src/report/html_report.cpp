@@ -14,44 +14,23 @@
 #include <ctime>
 
 #include "firmware/size_budget.h"
+#include "report/log_excerpt.h"
 #include "util/fs.h"
 
 namespace xb {
 
 namespace {
 
-// Text for an HTML element or a quoted attribute. Control characters other than tab and line
-// ends become U+FFFD.
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == '\x7f')
-          out += "\xef\xbf\xbd";
-        else
-          out += c;
-    }
-  }
-}
-
+// Text for an HTML element or a quoted attribute: XML's escaping (control characters and bytes
+// that are not UTF-8 as U+FFFD), and the apostrophe too, so any quoting of an attribute is safe.
 std::string escape(std::string_view text) {
   std::string out;
-  append_escaped(out, text);
+  for (char c : xml_text(text)) {
+    if (c == '\'')
+      out += "&#39;";
+    else
+      out += c;
+  }
   return out;
 }
 
