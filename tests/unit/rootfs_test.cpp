@@ -68,7 +68,7 @@ class RootfsTest : public ::testing::Test {
   void expect_refused(const std::vector<TarEntry>& entries, const std::string& message) {
     fs::path layer = write_tar(scratch_ / "layer.tar", entries);
     std::string before = testing::snapshot_tree(scratch_ / "outside");
-    Status status = extract_layers({layer}, target_);
+    Status status = extract_layers({{layer}}, target_);
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(status.error(), "layer " + layer.string() + ": " + message);
     EXPECT_FALSE(fs::exists(target_));
@@ -101,7 +101,7 @@ TEST_F(RootfsTest, LayersStackAndWhiteoutsDeleteWhatIsBelow) {
                                                   {"var/cache/.wh..wh..opq", AE_IFREG, ""},
                                                   {"var/cache/c", AE_IFREG, "c"},
                                                   {"lib", AE_IFLNK, "/usr/lib"}});
-  ASSERT_TRUE(extract_layers({base, top}, target_).ok());
+  ASSERT_TRUE(extract_layers({{base}, {top}}, target_).ok());
   EXPECT_EQ(read_file(target_ / "bin/sh").value(), "#!shell");
   EXPECT_FALSE(fs::exists(target_ / "etc/gone"));
   EXPECT_TRUE(fs::exists(target_ / "etc/kept"));
@@ -112,7 +112,7 @@ TEST_F(RootfsTest, LayersStackAndWhiteoutsDeleteWhatIsBelow) {
   ASSERT_EQ(stat((target_ / "bin/sh").c_str(), &a), 0);
   ASSERT_EQ(stat((target_ / "usr/bin/sh").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);
-  EXPECT_EQ(extract_layers({base}, target_).error(), "cannot unpack into " + target_.string() + ": it exists already");
+  EXPECT_EQ(extract_layers({{base}}, target_).error(), "cannot unpack into " + target_.string() + ": it exists already");
 }
 
 TEST_F(RootfsTest, RefusesDotDot) {
