@@ -48,6 +48,12 @@ constexpr int kExtractFlags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCH
 
 std::string dq(const std::string& text) { return "\"" + text + "\""; }
 
+// libarchive's message, which it may not have (a read callback's failure).
+std::string error_of(archive* handle) {
+  const char* message = archive_error_string(handle);
+  return message ? message : "unknown error";
+}
+
 // "./a/b/" -> "a/b"; "" for the root itself.
 std::string clean(std::string name) {
   while (starts_with(name, "./")) name = name.substr(2);
@@ -123,8 +129,8 @@ Status apply_whiteout(const std::string& name, const std::string& raw, const fs:
   std::string base = path.filename().string();
   fs::path dir = root / path.parent_path();
   std::string target = base.substr(kWhiteoutPrefix.size());
-  if (base != kOpaqueWhiteout && (target.empty() || target == "." || target == ".." ||
-                                  target.find('/') != std::string::npos))
+  if (base != kOpaqueWhiteout &&
+      (target.empty() || target == "." || target == ".." || target.find('/') != std::string::npos))
     return fail(where + dq(raw) + " is a whiteout of " + dq(target) +
                 ", which is not the name of an entry in its directory; refusing the layer");
   std::error_code ec;
@@ -175,7 +181,9 @@ struct LayerStream {
     return count;
   }
 
-  static la_ssize_t read(archive*, void* data, const void** block) { return static_cast<LayerStream*>(data)->next(block); }
+  static la_ssize_t read(archive*, void* data, const void** block) {
+    return static_cast<LayerStream*>(data)->next(block);
+  }
 
   // Reads what libarchive left (tar's end padding, trailing bytes) through the hash.
   bool drain() {
@@ -190,8 +198,7 @@ struct LayerStream {
 // Why the layer's bytes are not the manifest's, or "" when they are (or nothing was declared).
 std::string content_mismatch(LayerStream& stream) {
   const RootfsLayer& layer = *stream.layer;
-  if (stream.too_long)
-    return "it holds more than the " + std::to_string(layer.size) + " bytes its descriptor declares";
+  if (stream.too_long) return "it holds more than the " + std::to_string(layer.size) + " bytes its descriptor declares";
   if (layer.size >= 0 && stream.bytes != layer.size)
     return "it holds " + std::to_string(stream.bytes) + " bytes, its descriptor declares " + std::to_string(layer.size);
   if (!layer.digest.empty()) {
@@ -220,7 +227,7 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
   archive_read_support_format_tar(reader.handle);
   archive_read_support_format_gnutar(reader.handle);
   if (archive_read_open(reader.handle, &stream, nullptr, &LayerStream::read, nullptr) != ARCHIVE_OK)
-    return read_failure("cannot read " + name_of_layer + ": " + archive_error_string(reader.handle));
+    return read_failure("cannot read " + name_of_layer + ": " + error_of(reader.handle));
   ArchiveWriter writer;
   archive_write_disk_set_options(writer.handle, kExtractFlags);
   archive_write_disk_set_standard_lookup(writer.handle);
@@ -260,23 +267,23 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
       fs::remove_all(root / name, ec);
     }
     if (archive_write_header(writer.handle, entry) != ARCHIVE_OK)
-      return fail(where + dq(raw) + ": " + archive_error_string(writer.handle) + "; refusing the layer");
+      return fail(where + dq(raw) + ": " + error_of(writer.handle) + "; refusing the layer");
     const void* block;
     size_t size;
     la_int64_t offset;
     int data_rc;
     while ((data_rc = archive_read_data_block(reader.handle, &block, &size, &offset)) == ARCHIVE_OK) {
       if (archive_write_data_block(writer.handle, block, size, offset) != ARCHIVE_OK)
-        return fail(where + dq(raw) + ": " + archive_error_string(writer.handle));
+        return fail(where + dq(raw) + ": " + error_of(writer.handle));
     }
-    if (data_rc != ARCHIVE_EOF) return read_failure(where + dq(raw) + ": " + archive_error_string(reader.handle));
+    if (data_rc != ARCHIVE_EOF) return read_failure(where + dq(raw) + ": " + error_of(reader.handle));
     if (archive_write_finish_entry(writer.handle) != ARCHIVE_OK)
-      return fail(where + dq(raw) + ": " + archive_error_string(writer.handle));
+      return fail(where + dq(raw) + ": " + error_of(writer.handle));
   }
   if (rc != ARCHIVE_EOF)
-    return read_failure("cannot read " + name_of_layer + ": " + archive_error_string(reader.handle));
+    return read_failure("cannot read " + name_of_layer + ": " + error_of(reader.handle));
   if (archive_write_close(writer.handle) != ARCHIVE_OK)
-    return fail(name_of_layer + ": " + archive_error_string(writer.handle));
+    return fail(name_of_layer + ": " + error_of(writer.handle));
   if (!stream.drain()) return read_failure("cannot read " + name_of_layer);
   if (std::string why = content_mismatch(stream); !why.empty())
     return fail(name_of_layer + ": " + why + "; refusing the layer");

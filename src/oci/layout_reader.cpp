@@ -108,8 +108,8 @@ Result<fs::path> LayoutReader::sized_blob_file(const Descriptor& descriptor) con
   const std::uintmax_t actual = fs::file_size(path.value(), ec);
   if (ec) return fail("cannot read " + path.value().string() + ": " + ec.message());
   if (actual != static_cast<std::uintmax_t>(descriptor.size))
-    return fail("the blob " + path.value().string() + " holds " + std::to_string(actual) + " bytes, but its descriptor (" +
-                descriptor.digest + ") declares " + std::to_string(descriptor.size) +
+    return fail("the blob " + path.value().string() + " holds " + std::to_string(actual) +
+                " bytes, but its descriptor (" + descriptor.digest + ") declares " + std::to_string(descriptor.size) +
                 "; the layout is damaged or was altered");
   return path;
 }

@@ -298,9 +298,9 @@ TEST_F(LayoutBaseTest, ALayerThatDoesNotMatchItsDigestIsFoundBeforeAnythingIsBui
   EXPECT_EQ(pull_failure(),
             cannot_use("linux/amd64: the blob " + blob.string() + " does not match its digest " + layout.layer_digest));
   ASSERT_TRUE(write_file_atomic(blob, "tampered").ok());
-  EXPECT_EQ(pull_failure(), cannot_use("linux/amd64: the blob " + blob.string() + " holds 8 bytes, but its descriptor (" +
-                                       layout.layer_digest + ") declares " + std::to_string(size) +
-                                       "; the layout is damaged or was altered"));
+  EXPECT_EQ(pull_failure(), cannot_use("linux/amd64: the blob " + blob.string() +
+                                       " holds 8 bytes, but its descriptor (" + layout.layer_digest + ") declares " +
+                                       std::to_string(size) + "; the layout is damaged or was altered"));
 }
 
 }  // namespace
