@@ -280,10 +280,8 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
     if (archive_write_finish_entry(writer.handle) != ARCHIVE_OK)
       return fail(where + dq(raw) + ": " + error_of(writer.handle));
   }
-  if (rc != ARCHIVE_EOF)
-    return read_failure("cannot read " + name_of_layer + ": " + error_of(reader.handle));
-  if (archive_write_close(writer.handle) != ARCHIVE_OK)
-    return fail(name_of_layer + ": " + error_of(writer.handle));
+  if (rc != ARCHIVE_EOF) return read_failure("cannot read " + name_of_layer + ": " + error_of(reader.handle));
+  if (archive_write_close(writer.handle) != ARCHIVE_OK) return fail(name_of_layer + ": " + error_of(writer.handle));
   if (!stream.drain()) return read_failure("cannot read " + name_of_layer);
   if (std::string why = content_mismatch(stream); !why.empty())
     return fail(name_of_layer + ": " + why + "; refusing the layer");

@@ -36,10 +36,10 @@ Status extract_layers(const std::vector<RootfsLayer>& layers, const std::filesys
 
 // Where an emulated target's root filesystem comes from and where it ends up.
 struct RootfsPlan {
-  std::filesystem::path dir;                  // what the sandbox chroots into
-  std::string image;                          // oci: the image's manifest digest; empty for a directory
-  std::vector<RootfsLayer> layers;              // oci: unpacked into `dir` when it does not exist yet
-  std::string description;                    // made or pulled by the run: what, for the plan
+  std::filesystem::path dir;        // what the sandbox chroots into
+  std::string image;                // oci: the image's manifest digest; empty for a directory
+  std::vector<RootfsLayer> layers;  // oci: unpacked into `dir` when it does not exist yet
+  std::string description;          // made or pulled by the run: what, for the plan
 };
 
 // A `rootfs` value: "DIR" (see resolve_rootfs_dir) or "oci:DIR[:TAG]", the image for `platform`
