@@ -215,10 +215,16 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
   stream.layer = &layer;
   stream.fd = ::open(layer.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (stream.fd < 0) return fail("cannot read " + name_of_layer + ": " + std::strerror(errno));
-  // A failed read (or a layer longer than declared) says why in our terms, not libarchive's.
+  // A failed read says why in our terms when it can: a layer longer than declared, a read
+  // error, or (the rest of the file read through the hash) content that is not the manifest's,
+  // which libarchive would only call a damaged archive.
   auto read_failure = [&](const std::string& libarchive_says) -> Status {
     if (stream.too_long) return fail(name_of_layer + ": " + content_mismatch(stream) + "; refusing the layer");
     if (stream.read_errno) return fail("cannot read " + name_of_layer + ": " + std::strerror(stream.read_errno));
+    if (stream.drain())
+      if (std::string why = content_mismatch(stream); !why.empty())
+        return fail(name_of_layer + ": " + why + "; refusing the layer");
+    if (stream.too_long) return fail(name_of_layer + ": " + content_mismatch(stream) + "; refusing the layer");
     return fail(libarchive_says);
   };
 
@@ -282,7 +288,7 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
   }
   if (rc != ARCHIVE_EOF) return read_failure("cannot read " + name_of_layer + ": " + error_of(reader.handle));
   if (archive_write_close(writer.handle) != ARCHIVE_OK) return fail(name_of_layer + ": " + error_of(writer.handle));
-  if (!stream.drain()) return read_failure("cannot read " + name_of_layer);
+  if (!stream.drain()) return read_failure("cannot read " + name_of_layer + ": " + std::strerror(stream.read_errno));
   if (std::string why = content_mismatch(stream); !why.empty())
     return fail(name_of_layer + ": " + why + "; refusing the layer");
   return Ok{};

@@ -222,6 +222,11 @@ TEST_F(RootfsTest, ALayerMustBeWhatItsDescriptorSays) {
                                                                 std::to_string(size + 512) + "; refusing the layer");
   expect_refused_layers({{other, good_digest, 100}},
                         name + "it holds more than the 100 bytes its descriptor declares; refusing the layer");
+  // Not a tar at all: still named for what it is, not as a damaged archive.
+  fs::path junk = scratch_.write("junk.tar", std::string(static_cast<std::size_t>(size), 'j'));
+  expect_refused_layers({{junk, good_digest, size}}, "layer " + junk.string() + " (" + good_digest +
+                                                         "): its content is " + sha256_file(junk).value() +
+                                                         ", not the digest its descriptor names; refusing the layer");
   // The second layer's failure takes the first one's files with it.
   expect_refused_layers(
       {{good, good_digest, size}, {other, good_digest, size}},
