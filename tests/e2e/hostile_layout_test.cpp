@@ -1,6 +1,9 @@
 // Hostile OCI layouts, generated here, against every consumer of a layout or an image: an
-// emulated target's `rootfs = "oci:DIR:TAG"` (unpacked by the run), `[image] from =
-// "oci:DIR:TAG"`, `[image] from` pulled from a real registry, and `xbuild merge`. The corpus:
+// emulated target's `rootfs = "oci:DIR:TAG"` and `rootfs = "HOST/REPO:TAG"` (pulled from a real
+// registry, then unpacked by the run), `[image] from = "oci:DIR:TAG"`, `[image] from` pulled from
+// the registry, and `xbuild merge`. (Debian's sysroots and root filesystems are made by
+// mmdebstrap from packages, not from OCI layers: their directories' modes are make_tree's unit
+// tests'.) The corpus:
 // path escapes ("../", absolute), a symlink then a write through it, a hard link to outside,
 // a device node, whiteouts naming no entry (".wh...", "sub/.wh.."), a blob swapped for
 // another's content of the same size, blobs shorter than declared, and declared sizes of 1 TB
@@ -268,6 +271,54 @@ TEST_F(HostileLayout, EmulatedRootfs) {
     expect_nothing_unpacked(size.dump());
   }
   EXPECT_EQ(canary_state(), before);
+}
+
+// Pushes a layout's image to the registry with the distribution API (python3's urllib), the
+// manifest as written (whatever sizes it declares).
+CommandResult push_raw(const fs::path& layout, const std::string& target);
+
+// rootfs = "HOST/REPO:1" of an emulated target: pulled into the cache, then unpacked by the same
+// checks as an oci: layout.
+TEST_F(HostileLayout, PulledEmulatedRootfs) {
+  XB_REQUIRE_ROOT("for the emulate strategy");
+  XB_REQUIRE_TOOLS("qemu-aarch64-static", "docker-registry", "python3");
+  struct HandlerGuard {
+    bool registered_here = !fs::exists("/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64");
+    ~HandlerGuard() {
+      if (registered_here && fs::exists("/proc/sys/fs/binfmt_misc/xbuild-qemu-aarch64"))
+        (void)xbuild({"binfmt", "uninstall", "--arch", "aarch64"});
+    }
+  } guard;
+  LocalRegistry registry(scratch_ / "registry");
+  ASSERT_TRUE(registry.ok()) << registry.error();
+  const std::string before = canary_state();
+  const Layer base = honest(base_layer());
+  int number = 0;
+  for (const EntryCase& hostile : entry_cases(scratch_ / "outside")) {
+    const std::string repository = "rootfs" + std::to_string(++number);
+    const Layer top = honest(tar_of(hostile.entries));
+    write_layout(scratch_ / "layout", "arm64", {base, top});
+    CommandResult pushed = push_raw(scratch_ / "layout", registry.host() + "/" + repository);
+    ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+    scratch_.write("project/xbuild.toml",
+                   "[project]\nname = \"hostile\"\n\n[targets]\nplatforms = [\"linux/arm64\"]\n\n"
+                   "[stage.build]\nrun = \"true\"\n\n[platform.\"linux/arm64\"]\n"
+                   "strategy = \"emulate\"\nrootfs = \"" +
+                       registry.host() + "/" + repository + ":1\"\n");
+    CommandResult ran =
+        xbuild({"run", "--no-cache", "xbuild.toml"}, project(), {{"XBUILD_CACHE_DIR", (scratch_ / "cache").string()}});
+    EXPECT_EQ(ran.exit_code, 1) << hostile.name << "\n" << ran.err;
+    EXPECT_NE(ran.err.find("xbuild: error: cannot unpack the root filesystem of linux/arm64: layer "),
+              std::string::npos)
+        << ran.err;
+    EXPECT_NE(ran.err.find(" (" + top.digest + "): " + hostile.says), std::string::npos) << hostile.name << "\n"
+                                                                                         << ran.err;
+    EXPECT_EQ(canary_state(), before) << hostile.name;
+    std::vector<std::string> roots;
+    for (const fs::directory_entry& entry : fs::directory_iterator(project() / ".xbuild/rootfs"))
+      roots.push_back(entry.path().filename().string());
+    EXPECT_EQ(roots, std::vector<std::string>{"other-root"}) << hostile.name;
+  }
 }
 
 // The project of the [image] from and pull cases: one native stage.
