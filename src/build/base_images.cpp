@@ -65,6 +65,8 @@ Result<LayoutImage> open_layout_image(const LayoutBase& base) {
       if (entry.platform && !entry.platform->os.empty() && entry.platform->os != "unknown")
         offered.push_back(*entry.platform);
   } else {
+    if (Result<std::filesystem::path> sized = reader.value().sized_blob_file(top.value().config); !sized)
+      return fail(sized.error());
     Result<std::string> config = reader.value().blob(top.value().config.digest);
     if (!config) return fail(config.error());
     Result<Platform> platform = oci::platform_of_config(config.value(), "the image " + root.value().digest);

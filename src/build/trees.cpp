@@ -248,7 +248,7 @@ ResolvedTrees resolve_trees(const Config& config, const Plan& plan, const TreeOp
     rootfs.dir = options.state_dir / "rootfs" / hex_of(manifest.digest);
     fs::path layout = options.cache_dir / "images" / hex_of(manifest.digest);
     for (const oci::Descriptor& layer : manifest.layers)
-      rootfs.layers.push_back(layout / "blobs" / "sha256" / hex_of(layer.digest));
+      rootfs.layers.push_back({layout / "blobs" / "sha256" / hex_of(layer.digest), layer.digest, layer.size});
     std::error_code ec;
     const bool pulled = fs::is_directory(rootfs.dir, ec) || fs::is_directory(layout, ec);
     rootfs.description = "the image " + image.text + " for " + image.platform + " (" + manifest.digest + ")" +

@@ -6,7 +6,9 @@
 // the step that makes the tree exist. The use lock is what callers hold, shared, while they
 // use a finished tree; `cache prune` removes a tree only when it gets it exclusively. Making
 // never waits for the use lock, so a second process making the same tree is not held up by a
-// first one that made it and is now building with it.
+// first one that made it and is now building with it. The directory holding a kind's trees is
+// kept 0700 (made so, tightened on each use): a root filesystem's setuid files and open
+// directories stay out of other users' reach.
 #include <unistd.h>
 
 #include <ctime>
@@ -16,6 +18,7 @@
 #include "debian/tree.h"
 #include "debian/tree_record.h"
 #include "util/fs.h"
+#include "util/private_dir.h"
 #include "util/strings.h"
 
 namespace xb::debian {
@@ -79,8 +82,6 @@ Status make_locked(const ResolvedTree& tree, const MakeOptions& options, std::st
     return fail("mmdebstrap is not installed, and making " + describe(spec) +
                 " needs it: install the Debian package \"mmdebstrap\" (apt-get install mmdebstrap)");
   std::error_code error;
-  fs::create_directories(tree.dir.parent_path(), error);
-  if (error) return fail("cannot create " + tree.dir.parent_path().string() + ": " + error.message());
   if (Status cleaned = remove_leftovers(tree); !cleaned) return cleaned;
   Result<fs::path> temp = make_sibling_temp_dir(tree.dir);
   if (!temp) return fail(temp.error());
@@ -140,6 +141,7 @@ Status make_locked(const ResolvedTree& tree, const MakeOptions& options, std::st
 
 Result<TreeMade> make_tree(const ResolvedTree& tree, const MakeOptions& options, std::string* unknown_package) {
   if (unknown_package) unknown_package->clear();
+  if (Status kept = make_private_directory(tree.dir.parent_path()); !kept) return fail(kept.error());
   auto on_wait = [&] {
     if (options.on_line) options.on_line("waiting for another xbuild making " + describe(tree.spec) + " to finish");
   };

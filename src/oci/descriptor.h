@@ -37,6 +37,10 @@ inline constexpr const char* kAnnotationCreated = "org.opencontainers.image.crea
 // "localhost/<tag>:latest").
 inline constexpr const char* kAnnotationImageName = "io.containerd.image.name";
 
+// The largest blob a descriptor may declare (256 GiB): more than any layer a registry takes, so a
+// larger size (or a negative one) is a damaged or hostile document, refused where it is read.
+inline constexpr std::int64_t kMaxBlobSize = std::int64_t{256} << 30;
+
 struct Descriptor {
   std::string media_type;
   std::string digest;  // "sha256:<hex>"

@@ -53,6 +53,9 @@ Result<Descriptor> descriptor_from_json(const Json& object, const std::string& w
   descriptor.size = object["size"].get<std::int64_t>();
   if (!starts_with(descriptor.digest, "sha256:") || descriptor.digest.size() != 71)
     return fail(where + ": unsupported digest \"" + descriptor.digest + "\" (only sha256 is supported)");
+  if (descriptor.size < 0 || descriptor.size > kMaxBlobSize)
+    return fail(where + ": the descriptor of " + descriptor.digest + " declares a size of " + object["size"].dump() +
+                " bytes; a blob's size is 0 to " + std::to_string(kMaxBlobSize) + " bytes (256 GiB)");
   if (object.contains("platform") && object["platform"].is_object())
     descriptor.platform = platform_from_json(object["platform"]);
   descriptor.annotations = string_map(object, "annotations");

@@ -181,7 +181,12 @@ Result<TarLayer> list_layer(const fs::path& blob) {
       continue;
     }
     if (name.rfind(kWhiteoutPrefix, 0) == 0) {
-      layer.whiteouts.insert(join(directory, name.substr(std::string(kWhiteoutPrefix).size())));
+      // As rootfs extraction refuses them: a whiteout must name an entry of its directory.
+      std::string hidden = name.substr(std::string(kWhiteoutPrefix).size());
+      if (hidden.empty() || hidden == "." || hidden == "..")
+        return fail("the base layer " + blob.string() + ": entry \"" + std::string(raw ? raw : "") +
+                    "\" is a whiteout of \"" + hidden + "\", which is not the name of an entry in its directory");
+      layer.whiteouts.insert(join(directory, hidden));
       layer.add_parents(path);
       continue;
     }

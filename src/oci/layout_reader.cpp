@@ -98,6 +98,27 @@ Result<std::string> LayoutReader::blob(const std::string& digest) const {
   return content;
 }
 
+Result<fs::path> LayoutReader::sized_blob_file(const Descriptor& descriptor) const {
+  Result<fs::path> path = blob_path(descriptor.digest);
+  if (!path) return fail(path.error());
+  std::error_code ec;
+  if (!fs::is_regular_file(path.value(), ec))
+    return fail("the layout " + directory_.string() + " lacks the blob " + descriptor.digest + ": " +
+                path.value().string() + " is not a file");
+  const std::uintmax_t actual = fs::file_size(path.value(), ec);
+  if (ec) return fail("cannot read " + path.value().string() + ": " + ec.message());
+  if (actual != static_cast<std::uintmax_t>(descriptor.size))
+    return fail("the blob " + path.value().string() + " holds " + std::to_string(actual) +
+                " bytes, but its descriptor (" + descriptor.digest + ") declares " + std::to_string(descriptor.size) +
+                "; the layout is damaged or was altered");
+  return path;
+}
+
+Result<fs::path> LayoutReader::verified_blob_file(const Descriptor& descriptor) const {
+  if (Result<fs::path> sized = sized_blob_file(descriptor); !sized) return fail(sized.error());
+  return verified_blob_file(descriptor.digest);
+}
+
 Result<fs::path> LayoutReader::verified_blob_file(const std::string& digest) const {
   Result<fs::path> path = blob_path(digest);
   if (!path) return fail(path.error());
@@ -109,6 +130,8 @@ Result<fs::path> LayoutReader::verified_blob_file(const std::string& digest) con
 }
 
 Result<Manifest> LayoutReader::manifest(const Descriptor& descriptor) const {
+  // The size first: a descriptor declaring less than the file is not read into memory.
+  if (Result<fs::path> sized = sized_blob_file(descriptor); !sized) return fail(sized.error());
   Result<std::string> content = blob(descriptor.digest);
   if (!content) return fail(content.error());
   return parse_manifest(std::move(content).value(), descriptor.media_type,
@@ -161,7 +184,9 @@ Result<ImageLayers> find_image_layers(const fs::path& layout, const std::string&
                   layer.digest +
                   " that the layout does not hold (it is downloaded from its urls only); use a root "
                   "filesystem image whose layers are all in the layout");
+    if (Result<fs::path> sized = reader.value().sized_blob_file(layer); !sized) return fail(sized.error());
     result.layers.push_back(file.value());
+    result.descriptors.push_back(layer);
   }
   return result;
 }
@@ -172,6 +197,7 @@ Result<BaseImage> LayoutReader::base_image(const Descriptor& descriptor, const s
   if (!manifest) return fail(manifest.error());
   if (manifest.value().is_index())
     return fail(name + ": " + descriptor.digest + " in " + directory_.string() + " is an index, not an image");
+  if (Result<fs::path> sized = sized_blob_file(manifest.value().config); !sized) return fail(sized.error());
   Result<std::string> config_text = blob(manifest.value().config.digest);
   if (!config_text) return fail(config_text.error());
   std::string where = name + " (config " + manifest.value().config.digest + ")";
@@ -187,7 +213,7 @@ Result<BaseImage> LayoutReader::base_image(const Descriptor& descriptor, const s
       base.layer_files.emplace_back();
       continue;
     }
-    Result<fs::path> file = verify_layers ? verified_blob_file(layer.digest) : blob_path(layer.digest);
+    Result<fs::path> file = verify_layers ? verified_blob_file(layer) : sized_blob_file(layer);
     if (!file) return fail(file.error());
     base.layer_files.push_back(file.value());
   }

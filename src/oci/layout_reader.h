@@ -45,9 +45,14 @@ class LayoutReader {
   Result<std::filesystem::path> blob_path(const std::string& digest) const;
   // The blob's content, checked against its digest.
   Result<std::string> blob(const std::string& digest) const;
+  // The blob a descriptor points at, its file there and of the size the descriptor declares
+  // (a stat, nothing read): fails naming the file and the descriptor.
+  Result<std::filesystem::path> sized_blob_file(const Descriptor& descriptor) const;
   // The blob's file, its content checked against its digest without reading it into memory.
   Result<std::filesystem::path> verified_blob_file(const std::string& digest) const;
-  // The manifest or index a descriptor points at, checked against its digest.
+  // The same, its size checked against the descriptor's first.
+  Result<std::filesystem::path> verified_blob_file(const Descriptor& descriptor) const;
+  // The manifest or index a descriptor points at, checked against its size and digest.
   Result<Manifest> manifest(const Descriptor& descriptor) const;
   // The entry of `index` for `platform`: same os and architecture, and the same variant when
   // both name one; the first of several. Fails listing the platforms the index has.
@@ -66,13 +71,15 @@ class LayoutReader {
 struct ImageLayers {
   std::string manifest_digest;                // "sha256:<hex>"
   std::vector<std::filesystem::path> layers;  // blobs/sha256/<hex>, in order
+  std::vector<Descriptor> descriptors;        // the manifest's descriptor of each layer: what to verify it against
 };
 
 // In the layout `layout`, the index.json entry named `tag` (org.opencontainers.image.ref.name;
 // with an empty tag, the only entry), then — through an image index — the manifest for
-// `platform`: its digest and the layer blobs to unpack, bottom layer first. Errors say what is
-// missing and what is there; a non-distributable layer the layout does not hold is refused by
-// name (it cannot be unpacked).
+// `platform`: its digest and the layer blobs to unpack, bottom layer first, each file there and
+// of its declared size (its digest is checked as it is unpacked). Errors say what is missing and
+// what is there; a non-distributable layer the layout does not hold is refused by name (it
+// cannot be unpacked).
 Result<ImageLayers> find_image_layers(const std::filesystem::path& layout, const std::string& tag,
                                       const Platform& platform);
 

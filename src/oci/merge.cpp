@@ -80,14 +80,15 @@ Result<Input> read_input(const fs::path& layout) {
   return input;
 }
 
-// Hard-links (or copies) one verified blob into the output; false when it was there already.
-Result<bool> transfer_blob(const Input& input, const std::string& digest, LayoutWriter& out) {
-  Result<fs::path> source = input.reader.blob_path(digest);
+// Hard-links (or copies) one blob, verified against its descriptor's size and digest, into the
+// output; false when it was there already.
+Result<bool> transfer_blob(const Input& input, const Descriptor& blob, LayoutWriter& out) {
+  Result<fs::path> source = input.reader.blob_path(blob.digest);
   if (!source) return fail(source.error());
-  fs::path target = out.blobs_dir() / "sha256" / digest.substr(7);
+  fs::path target = out.blobs_dir() / "sha256" / blob.digest.substr(7);
   std::error_code ec;
   if (fs::exists(target, ec)) return false;
-  Result<fs::path> verified = input.reader.verified_blob_file(digest);
+  Result<fs::path> verified = input.reader.verified_blob_file(blob);
   if (!verified) return fail(verified.error());
   fs::create_hard_link(source.value(), target, ec);
   if (ec) {
@@ -103,12 +104,12 @@ Result<bool> transfer_blob(const Input& input, const std::string& digest, Layout
 Result<std::size_t> transfer_image(const Chosen& chosen, LayoutWriter& out) {
   Result<Manifest> manifest = chosen.input->reader.manifest(chosen.descriptor);
   if (!manifest) return fail(manifest.error());
-  std::vector<std::string> digests = {chosen.descriptor.digest};
-  if (!manifest.value().is_index()) digests.push_back(manifest.value().config.digest);
+  std::vector<Descriptor> blobs = {chosen.descriptor};
+  if (!manifest.value().is_index()) blobs.push_back(manifest.value().config);
   for (const Descriptor& layer : manifest.value().layers)
-    if (!is_non_distributable(layer.media_type)) digests.push_back(layer.digest);
+    if (!is_non_distributable(layer.media_type)) blobs.push_back(layer);
   std::size_t added = 0;
-  for (const std::string& blob : digests) {
+  for (const Descriptor& blob : blobs) {
     Result<bool> moved = transfer_blob(*chosen.input, blob, out);
     if (!moved) return fail(moved.error());
     added += moved.value() ? 1 : 0;

@@ -49,7 +49,7 @@ struct EmulationPlan {
   std::filesystem::path rootfs;
   std::string
       rootfs_image;  // what names its content: an image's manifest digest, a made tree's key; "" for a directory
-  std::vector<std::filesystem::path> rootfs_layers;  // ... and its layers, unpacked into `rootfs` by the run
+  std::vector<RootfsLayer> rootfs_layers;  // ... and its layers, unpacked into `rootfs` by the run
   // The root filesystem is shared (made from packages, unpacked from an image): never written,
   // each stage sees it through an overlay of its own, mounted on `overlay` (an empty directory).
   std::filesystem::path overlay;

@@ -32,6 +32,9 @@
   X(int, archive_read_support_format_tar, (archive* a), (a))                                                       \
   X(int, archive_read_support_format_gnutar, (archive* a), (a))                                                    \
   X(int, archive_read_open_filename, (archive* a, const char* name, size_t block_size), (a, name, block_size))     \
+  X(int, archive_read_open,                                                                                        \
+    (archive* a, void* data, archive_open_callback* open, archive_read_callback* read, archive_close_callback* close), \
+    (a, data, open, read, close))                                                                                  \
   X(int, archive_read_next_header, (archive* a, archive_entry** entry), (a, entry))                                \
   X(int, archive_read_data_block, (archive* a, const void** block, size_t* size, la_int64_t* offset),              \
     (a, block, size, offset))                                                                                      \

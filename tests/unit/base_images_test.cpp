@@ -291,11 +291,16 @@ TEST_F(LayoutBaseTest, ALayerThatDoesNotMatchItsDigestIsFoundBeforeAnythingIsBui
   WrittenLayout layout = write_layout(scratch_, "layout", {"linux/amd64", "linux/arm64"}, "1");
   fs::path blob = layout.directory / "blobs/sha256" / layout.layer_digest.substr(7);
   fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
-  ASSERT_TRUE(write_file_atomic(blob, "tampered").ok());
+  const std::uintmax_t size = fs::file_size(blob);
+  ASSERT_TRUE(write_file_atomic(blob, std::string(size, 'x')).ok());  // same size, other content
   use(layout.directory, "1");
   check_base_image(config_, plan_, serving(registry_));  // the platforms only: no layer read
   EXPECT_EQ(pull_failure(),
             cannot_use("linux/amd64: the blob " + blob.string() + " does not match its digest " + layout.layer_digest));
+  ASSERT_TRUE(write_file_atomic(blob, "tampered").ok());
+  EXPECT_EQ(pull_failure(), cannot_use("linux/amd64: the blob " + blob.string() +
+                                       " holds 8 bytes, but its descriptor (" + layout.layer_digest + ") declares " +
+                                       std::to_string(size) + "; the layout is damaged or was altered"));
 }
 
 }  // namespace

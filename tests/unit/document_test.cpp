@@ -51,6 +51,31 @@ TEST(Document, ParsesAnImageManifestWithItsExactBytes) {
   EXPECT_EQ(parsed.value().annotations.at(kAnnotationCreated), "2023-11-14T22:13:20Z");
 }
 
+// A size below 0 or beyond any blob a registry takes is a damaged or hostile document,
+// refused where it is read, naming the document and the descriptor.
+TEST(Document, ASizeOutOfRangeIsRefusedNamingTheDescriptor) {
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  for (const std::string& size :
+       {std::string("-1"), std::string("1000000000000"), std::string("18446744073709551615")}) {
+    std::string index = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+                        R"("digest":")" +
+                        digest + R"(","size":)" + size + "}]}";
+    EXPECT_EQ(parse_layout_index(index, "dir/index.json").error(),
+              "dir/index.json: the descriptor of " + digest + " declares a size of " + size +
+                  " bytes; a blob's size is 0 to 274877906944 bytes (256 GiB)");
+    std::string manifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+                           R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                           digest +
+                           R"(","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar",)"
+                           R"("digest":")" +
+                           digest + R"(","size":)" + size + "}]}";
+    EXPECT_EQ(parse_manifest(manifest, "", "r.example/x:1").error(),
+              "r.example/x:1: the descriptor of " + digest + " declares a size of " + size +
+                  " bytes; a blob's size is 0 to 274877906944 bytes (256 GiB)");
+  }
+  EXPECT_TRUE(parse_layout_index(R"({"manifests":[{"digest":")" + digest + R"(","size":274877906944}]})", "i").ok());
+}
+
 TEST(Document, ParsesAnIndexWithPlatformsAndArtifactTypes) {
   Descriptor image{kMediaTypeManifest, kDigestA, 10, Platform{"windows", "amd64", "", "10.0.20348.2582"}, {}};
   Descriptor firmware{kMediaTypeManifest, kDigestB, 20, Platform{"none", "arm", "cortex-m3", ""}, {}};

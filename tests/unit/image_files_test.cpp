@@ -144,6 +144,22 @@ TEST_F(ImageFilesTest, WhiteoutsAndOpaqueDirectoriesHideWhatLiesBelow) {
   EXPECT_EQ(resolved_path(restored.resolve("/lib/ld-linux-aarch64.so.1")), "/usr/lib/ld-linux-aarch64.so.1");
 }
 
+// As rootfs extraction refuses them: a whiteout of "..", "." or nothing is not a layer's.
+TEST_F(ImageFilesTest, AWhiteoutNamingNoEntryIsRefused) {
+  fs::path base = merged_usr_base();
+  for (const std::string& name : {std::string(".wh..."), std::string("usr/.wh.."), std::string(".wh.")}) {
+    fs::remove_all(scratch_ / "hostile");
+    scratch_.write("hostile/" + name, "");
+    fs::path hostile = layer("hostile");
+    ImageFiles files({}, {base, hostile});
+    Result<std::optional<ImageFile>> resolved = files.resolve("/bin/sh");
+    ASSERT_FALSE(resolved.ok()) << name;
+    const std::string hidden = name.substr(name.rfind(".wh.") + 4);
+    EXPECT_EQ(resolved.error(), "the base layer " + hostile.string() + ": entry \"" + name + "\" is a whiteout of \"" +
+                                    hidden + "\", which is not the name of an entry in its directory");
+  }
+}
+
 TEST_F(ImageFilesTest, AFileInALaterLayerHidesTheDirectoryBelowIt) {
   fs::path base = merged_usr_base();
   scratch_.write("flat/usr", "not a directory any more");

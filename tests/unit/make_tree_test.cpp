@@ -105,6 +105,20 @@ TEST_F(MakeTreeTest, MakesASysrootOnceThenReusesIt) {
   EXPECT_EQ(count_lines(scratch_ / "runs"), 1u) << "the maker ran once";
 }
 
+// The directory of a kind's trees is 0700, made so and tightened on each use: what a tree
+// holds (a root filesystem's setuid files) is out of other users' reach.
+TEST_F(MakeTreeTest, TheTreesDirectoryIsOnlyItsOwners) {
+  auto mode = [&] { return fs::status(tree_.dir.parent_path()).permissions() & fs::perms::all; };
+  Result<TreeMade> made = make_tree(tree_, running(fake_extract(scratch_ / "runs")));
+  ASSERT_TRUE(made.ok()) << made.error();
+  EXPECT_EQ(mode(), fs::perms::owner_all);
+  made.value().in_use = FileLock();
+  fs::permissions(tree_.dir.parent_path(), fs::perms::all);
+  ASSERT_TRUE(make_tree(tree_, running(fake_extract(scratch_ / "runs"))).ok());
+  EXPECT_EQ(mode(), fs::perms::owner_all);
+  EXPECT_EQ(count_lines(scratch_ / "runs"), 1u) << "reused, and tightened";
+}
+
 TEST_F(MakeTreeTest, TheSysrootIsFinishedAndRecorded) {
   ASSERT_TRUE(make_tree(tree_, running(fake_extract(scratch_ / "runs"))).ok());
   EXPECT_EQ(fs::read_symlink(tree_.dir / "usr/lib/aarch64-linux-gnu/libz.so"),

@@ -185,13 +185,20 @@ TEST_F(Merge, RefusesABlobThatDoesNotMatchItsDigest) {
     std::string content = read_file(entry.path()).value();
     if (content.rfind("layer of", 0) == 0) {
       layer_digest = "sha256:" + entry.path().filename().string();
-      ASSERT_TRUE(write_file_atomic(entry.path(), "tampered").ok());
+      ASSERT_TRUE(write_file_atomic(entry.path(), std::string(content.size(), 'x')).ok());  // same size
     }
   }
   Result<MergeResult> merged = merge({a});
   ASSERT_FALSE(merged.ok());
   EXPECT_EQ(merged.error(), "the blob " + (a / "blobs/sha256" / layer_digest.substr(7)).string() +
                                 " does not match its digest " + layer_digest);
+  // Cut short, it is refused by its size before it is read.
+  fs::path blob = a / "blobs/sha256" / layer_digest.substr(7);
+  std::size_t size = fs::file_size(blob);
+  ASSERT_TRUE(write_file_atomic(blob, "short").ok());
+  fs::remove_all(scratch_ / "out");
+  EXPECT_EQ(merge({a}).error(), "the blob " + blob.string() + " holds 5 bytes, but its descriptor (" + layer_digest +
+                                    ") declares " + std::to_string(size) + "; the layout is damaged or was altered");
 }
 
 TEST_F(Merge, RefusesALayoutThatIsNotOneImageIndex) {

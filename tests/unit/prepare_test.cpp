@@ -80,8 +80,12 @@ TEST(Prepare, AnOciRootfsIsUnpackedOnceAndThenReused) {
   Plan plan;
   TargetPlan target;
   target.platform = parse_platform("linux/arm64").value();
-  target.emulation = EmulationPlan{
-      world.state() / "rootfs/abc", "sha256:abc", {world.scratch / "blobs/sha256" / layer.digest.substr(7)}, "", ""};
+  target.emulation =
+      EmulationPlan{world.state() / "rootfs/abc",
+                    "sha256:abc",
+                    {{world.scratch / "blobs/sha256" / layer.digest.substr(7), layer.digest, layer.size}},
+                    "",
+                    ""};
   plan.targets.push_back(target);
   unpack_root_filesystems(plan, {"linux/arm64"}, world.terminal);
   EXPECT_TRUE(fs::is_regular_file(world.state() / "rootfs/abc/bin/sh"));

@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "oci/image.h"
 #include "oci/layout.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
 #include "util/libarchive.h"
+#include "util/sha256.h"
 
 namespace xb {
 namespace {
@@ -25,6 +27,7 @@ struct TarEntry {
   std::string path;
   mode_t type = AE_IFREG;
   std::string content;  // file data, or the symlink / hard link target
+  mode_t perm = 0;      // 0: 0755 for directories, 0644 for files
 };
 
 fs::path write_tar(const fs::path& file, const std::vector<TarEntry>& entries) {
@@ -48,7 +51,7 @@ fs::path write_tar(const fs::path& file, const std::vector<TarEntry>& entries) {
       archive_entry_set_perm(entry, 0644);
     } else {
       archive_entry_set_filetype(entry, item.type);
-      archive_entry_set_perm(entry, item.type == AE_IFDIR ? 0755 : 0644);
+      archive_entry_set_perm(entry, item.perm ? item.perm : item.type == AE_IFDIR ? 0755 : 0644);
       if (item.type == AE_IFCHR) archive_entry_set_rdev(entry, makedev(1, 3));
       if (item.type == AE_IFREG) archive_entry_set_size(entry, static_cast<la_int64_t>(item.content.size()));
     }
@@ -66,22 +69,44 @@ class RootfsTest : public ::testing::Test {
  protected:
   // Extracts one hostile layer and checks that it failed with `message` and left nothing.
   void expect_refused(const std::vector<TarEntry>& entries, const std::string& message) {
-    fs::path layer = write_tar(scratch_ / "layer.tar", entries);
-    std::string before = testing::snapshot_tree(scratch_ / "outside");
-    Status status = extract_layers({layer}, target_);
+    expect_refused_layers({{write_tar(scratch_ / "layer.tar", entries)}},
+                          "layer " + (scratch_ / "layer.tar").string() + ": " + message);
+  }
+
+  // The same for a stack of layers (each with what its manifest says of it), the error whole.
+  void expect_refused_layers(const std::vector<RootfsLayer>& layers, const std::string& error) {
+    std::string before = canaries();
+    Status status = extract_layers(layers, target_);
     ASSERT_FALSE(status.ok());
-    EXPECT_EQ(status.error(), "layer " + layer.string() + ": " + message);
+    EXPECT_EQ(status.error(), error);
     EXPECT_FALSE(fs::exists(target_));
-    EXPECT_EQ(testing::snapshot_tree(scratch_ / "outside"), before);
+    EXPECT_EQ(canaries(), before);
     std::size_t leftovers = 0;
-    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(scratch_ / "cache")) ++leftovers;
+    for (const auto& entry : fs::directory_iterator(scratch_ / "cache"))
+      if (entry.path().filename() != "other-root") ++leftovers;
     EXPECT_EQ(leftovers, 0u) << "a staging directory was left behind";
+  }
+
+  // Every file outside the target (beside it, another unpacked root, and elsewhere) with its
+  // content and modification time.
+  std::string canaries() {
+    std::string state;
+    for (const fs::path& dir : {scratch_ / "outside", scratch_ / "cache" / "other-root"})
+      for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
+        struct stat info;
+        EXPECT_EQ(lstat(entry.path().c_str(), &info), 0);
+        state += entry.path().string() + " " + std::to_string(info.st_mtim.tv_sec) + "." +
+                 std::to_string(info.st_mtim.tv_nsec) + " " +
+                 (entry.is_regular_file() ? read_file(entry.path()).value() : std::string("-")) + "\n";
+      }
+    return state;
   }
 
   void SetUp() override {
     fs::create_directories(scratch_ / "outside");
     fs::create_directories(scratch_ / "cache");
     scratch_.write("outside/keep", "mine");
+    scratch_.write("cache/other-root/etc/passwd", "root:x:0:0");
   }
 
   ScratchDir scratch_;
@@ -101,7 +126,7 @@ TEST_F(RootfsTest, LayersStackAndWhiteoutsDeleteWhatIsBelow) {
                                                   {"var/cache/.wh..wh..opq", AE_IFREG, ""},
                                                   {"var/cache/c", AE_IFREG, "c"},
                                                   {"lib", AE_IFLNK, "/usr/lib"}});
-  ASSERT_TRUE(extract_layers({base, top}, target_).ok());
+  ASSERT_TRUE(extract_layers({{base}, {top}}, target_).ok());
   EXPECT_EQ(read_file(target_ / "bin/sh").value(), "#!shell");
   EXPECT_FALSE(fs::exists(target_ / "etc/gone"));
   EXPECT_TRUE(fs::exists(target_ / "etc/kept"));
@@ -112,7 +137,8 @@ TEST_F(RootfsTest, LayersStackAndWhiteoutsDeleteWhatIsBelow) {
   ASSERT_EQ(stat((target_ / "bin/sh").c_str(), &a), 0);
   ASSERT_EQ(stat((target_ / "usr/bin/sh").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);
-  EXPECT_EQ(extract_layers({base}, target_).error(), "cannot unpack into " + target_.string() + ": it exists already");
+  EXPECT_EQ(extract_layers({{base}}, target_).error(),
+            "cannot unpack into " + target_.string() + ": it exists already");
 }
 
 TEST_F(RootfsTest, RefusesDotDot) {
@@ -139,6 +165,91 @@ TEST_F(RootfsTest, RefusesAHardLinkOutOfTheTree) {
 TEST_F(RootfsTest, RefusesADeviceNode) {
   expect_refused({{"dev", AE_IFDIR, ""}, {"dev/null", AE_IFCHR, ""}},
                  "entry \"dev/null\" is a device node; refusing the layer (the sandbox brings its own /dev)");
+}
+
+// Whiteouts that name no entry of their directory: ".wh..." would remove the directory holding
+// every unpacked root, "sub/.wh.." would empty sub, ".wh." names nothing.
+TEST_F(RootfsTest, RefusesWhiteoutsThatNameNoEntry) {
+  expect_refused({{".wh...", AE_IFREG, ""}},
+                 "entry \".wh...\" is a whiteout of \"..\", which is not the name of an entry in its directory; "
+                 "refusing the layer");
+  expect_refused({{"sub/keep", AE_IFREG, "x"}, {"sub/.wh..", AE_IFREG, ""}},
+                 "entry \"sub/.wh..\" is a whiteout of \".\", which is not the name of an entry in its directory; "
+                 "refusing the layer");
+  expect_refused({{"./.wh.", AE_IFREG, ""}},
+                 "entry \"./.wh.\" is a whiteout of \"\", which is not the name of an entry in its directory; "
+                 "refusing the layer");
+}
+
+// A whiteout (or an opaque one) under a symlink to outside is refused like a write there; a
+// whiteout of a symlink removes the link, never what it points at.
+TEST_F(RootfsTest, WhiteoutsResolveInsideTheTree) {
+  std::string outside = (scratch_ / "outside").string();
+  expect_refused({{"escape", AE_IFLNK, outside}, {"escape/.wh.keep", AE_IFREG, ""}},
+                 "entry \"escape/.wh.keep\" would be written through the symlink \"escape\" (-> \"" + outside +
+                     "\"); refusing the layer");
+  expect_refused({{"escape", AE_IFLNK, outside}, {"escape/.wh..wh..opq", AE_IFREG, ""}},
+                 "entry \"escape/.wh..wh..opq\" would be written through the symlink \"escape\" (-> \"" + outside +
+                     "\"); refusing the layer");
+  fs::path base =
+      write_tar(scratch_ / "base.tar",
+                {{"bin/sh", AE_IFREG, "#!"}, {"keep", AE_IFLNK, outside + "/keep"}, {"dir", AE_IFLNK, outside}});
+  fs::path top = write_tar(scratch_ / "top.tar", {{".wh.keep", AE_IFREG, ""}, {".wh.dir", AE_IFREG, ""}});
+  std::string before = canaries();
+  ASSERT_TRUE(extract_layers({{base}, {top}}, target_).ok());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(target_ / "keep")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(target_ / "dir")));
+  EXPECT_EQ(canaries(), before);
+}
+
+// Each layer is hashed and counted as it unpacks: a blob swapped for another's content, cut
+// short or longer than declared fails before the rename, naming the layer.
+TEST_F(RootfsTest, ALayerMustBeWhatItsDescriptorSays) {
+  fs::path good = write_tar(scratch_ / "good.tar", {{"bin/sh", AE_IFREG, "#!shell"}});
+  fs::path other = write_tar(scratch_ / "other.tar", {{"bin/sh", AE_IFREG, "#!other"}});
+  const std::string good_digest = sha256_file(good).value();
+  const std::string other_digest = sha256_file(other).value();
+  const auto size = static_cast<std::int64_t>(fs::file_size(good));
+  ASSERT_EQ(fs::file_size(other), fs::file_size(good));
+  ASSERT_TRUE(extract_layers({{good, good_digest, size}}, target_).ok());
+  fs::remove_all(target_);
+
+  const std::string name = "layer " + other.string() + " (" + good_digest + "): ";
+  expect_refused_layers({{other, good_digest, size}}, name + "its content is " + other_digest +
+                                                          ", not the digest its descriptor names; refusing the layer");
+  expect_refused_layers({{other, good_digest, size + 512}}, name + "it holds " + std::to_string(size) +
+                                                                " bytes, its descriptor declares " +
+                                                                std::to_string(size + 512) + "; refusing the layer");
+  expect_refused_layers({{other, good_digest, 100}},
+                        name + "it holds more than the 100 bytes its descriptor declares; refusing the layer");
+  // Not a tar at all: still named for what it is, not as a damaged archive.
+  fs::path junk = scratch_.write("junk.tar", std::string(static_cast<std::size_t>(size), 'j'));
+  expect_refused_layers({{junk, good_digest, size}}, "layer " + junk.string() + " (" + good_digest +
+                                                         "): its content is " + sha256_file(junk).value() +
+                                                         ", not the digest its descriptor names; refusing the layer");
+  // The second layer's failure takes the first one's files with it.
+  expect_refused_layers(
+      {{good, good_digest, size}, {other, good_digest, size}},
+      name + "its content is " + other_digest + ", not the digest its descriptor names; refusing the layer");
+}
+
+// Setuid files and open directories of an image are unpacked as they are, in a directory only
+// its owner can enter; a wider one from before is tightened when the tree is used again.
+TEST_F(RootfsTest, UnpackedRootsLiveInADirectoryOnlyItsOwnerEnters) {
+  fs::path layer = write_tar(scratch_ / "layer.tar", {{"bin/su", AE_IFREG, "su", 04755}, {"tmp", AE_IFDIR, "", 01777}});
+  RootfsPlan plan;
+  plan.dir = scratch_ / "state" / "rootfs" / "abc";
+  plan.layers = {{layer, sha256_file(layer).value(), static_cast<std::int64_t>(fs::file_size(layer))}};
+  ASSERT_TRUE(ensure_rootfs(plan).value());
+  auto mode = [](const fs::path& path) { return fs::status(path).permissions() & fs::perms::mask; };
+  EXPECT_EQ(mode(scratch_ / "state" / "rootfs"), fs::perms::owner_all);
+  if (geteuid() == 0) {
+    EXPECT_EQ(mode(plan.dir / "bin/su"), static_cast<fs::perms>(04755));
+  }
+  EXPECT_EQ(mode(plan.dir / "tmp"), static_cast<fs::perms>(01777));
+  fs::permissions(scratch_ / "state" / "rootfs", static_cast<fs::perms>(0755));
+  EXPECT_FALSE(ensure_rootfs(plan).value());
+  EXPECT_EQ(mode(scratch_ / "state" / "rootfs"), fs::perms::owner_all);
 }
 
 TEST(RootfsReferenceTest, RegistryReferencesAreToldFromDirectories) {

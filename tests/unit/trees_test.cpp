@@ -413,7 +413,10 @@ TEST_F(TreesTest, ARootfsReferenceResolvesThePlatformsImageFromTheIndexAndNamesT
   const RootfsPlan& rootfs = trees.rootfs.at("linux/arm64");
   EXPECT_EQ(rootfs.image, image.manifest);
   EXPECT_EQ(rootfs.dir, world_.state() / "rootfs" / hex);
-  EXPECT_EQ(rootfs.layers, std::vector<fs::path>{cache() / "images" / hex / "blobs/sha256" / image.layer.substr(7)});
+  ASSERT_EQ(rootfs.layers.size(), 1u);
+  EXPECT_EQ(rootfs.layers[0].file, cache() / "images" / hex / "blobs/sha256" / image.layer.substr(7));
+  EXPECT_EQ(rootfs.layers[0].digest, image.layer);
+  EXPECT_GT(rootfs.layers[0].size, 0);
   EXPECT_EQ(rootfs.description,
             "the image " + std::string(kImage) + " for linux/arm64 (" + image.manifest + "), pulled by the run");
   ASSERT_EQ(trees.pulls.size(), 1u);
@@ -430,7 +433,7 @@ TEST_F(TreesTest, ARootfsReferenceResolvesThePlatformsImageFromTheIndexAndNamesT
   EXPECT_EQ(
       world_.terminal.lines,
       std::vector<std::string>{"xbuild: rootfs of linux/arm64: pulling r.example/library/debian@" + image.manifest});
-  EXPECT_TRUE(fs::is_regular_file(rootfs.layers[0]));
+  EXPECT_TRUE(fs::is_regular_file(rootfs.layers[0].file));
   trees = resolve(config_text);
   EXPECT_TRUE(trees.pulls.empty());
   EXPECT_EQ(trees.rootfs.at("linux/arm64").description,
