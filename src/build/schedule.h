@@ -15,6 +15,7 @@ struct ScheduleOptions {
   bool keep_going = false;
   std::vector<bool> done;  // parallel to Plan::jobs: restored from the cache, not run
   JobHooks hooks;          // the cache's
+  StageContainment* containment = nullptr;  // the run's (exec/containment.h): stages die with it
 };
 
 // Catches SIGINT and SIGTERM while the jobs run (RunResult::interrupted says which). `packer`
