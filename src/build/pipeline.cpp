@@ -78,7 +78,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run_build(const RunOptions& options, Services& services, Terminal& terminal) {
   auto started = std::chrono::steady_clock::now();
-  InterruptCatcher interrupts;  // SIGINT, SIGTERM: the run stops at its next safe point, exit 130
+  InterruptCatcher interrupts;                  // SIGINT, SIGTERM: the run stops at its next safe point, exit 130
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
   std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options, inputs.config);
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
@@ -94,7 +94,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   say_skipped(skipped, terminal);
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
-  StageContainment contained = contain_stages(inputs.state_dir, services.xbuild_binary, terminal);  // a killed run's stages ended
+  StageContainment contained =
+      contain_stages(inputs.state_dir, services.xbuild_binary, terminal);  // a killed run's stages ended
   remove_stale_temps(inputs.output.path);  // staging a killed run left next to the output
   bool shard = !inputs.index_annotations.empty();
   ShardFailureMark shard_failure(plan, inputs.output, shard,
@@ -109,8 +110,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   register_handlers(plan, services.data_dir, terminal);                  // binfmt_misc, for stages and foreign trees
   TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
   stop_if_interrupted(plan, inputs.output);
-  prepare_state_dir(plan, cache.intact);                                 // cross files, clean $XBUILD_OUT
-  restore_from_cache(plan, cache, terminal);                             // hits replayed into $XBUILD_OUT
+  prepare_state_dir(plan, cache.intact);      // cross files, clean $XBUILD_OUT
+  restore_from_cache(plan, cache, terminal);  // hits replayed into $XBUILD_OUT
   const std::string clean = options.clean ? "--clean" : options.no_cache ? "--no-cache" : "";
   prepare_work_dirs(plan, kept, cache.cached, clean, terminal);                // $XBUILD_WORK: reused or wiped
   unpack_root_filesystems(plan, running, terminal);                            // image root filesystems

@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <string_view>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "run/terminal.h"
 #include "util/fs.h"

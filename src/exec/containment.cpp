@@ -93,6 +93,10 @@ std::size_t kill_cgroup(const fs::path& dir, std::chrono::milliseconds bound) {
   while (true) {
     if (!write_text(dir / "cgroup.kill", "1"))
       for (pid_t pid : cgroup_processes(dir)) ::kill(pid, SIGKILL);
+    // The cgroups of an xbuild run that a stage ran (and that was killed with it) go first.
+    std::error_code listing;
+    for (fs::directory_iterator it(dir, listing); !listing && it != fs::directory_iterator(); it.increment(listing))
+      if (it->is_directory(listing)) kill_cgroup(it->path(), std::chrono::milliseconds(0));
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(kPoll);
@@ -175,7 +179,8 @@ StageContainment::~StageContainment() {
   fs::remove(record_, ignored);
 }
 
-std::vector<std::string> StageContainment::wrap(const std::string& program, const std::vector<std::string>& argv) const {
+std::vector<std::string> StageContainment::wrap(const std::string& program,
+                                                const std::vector<std::string>& argv) const {
   std::vector<std::string> words = {xbuild_.string(), kContainedCommand, std::to_string(::getpid()),
                                     cgroup_.empty() ? "-" : cgroup_.string(), program};
   words.insert(words.end(), argv.begin(), argv.end());
@@ -211,8 +216,8 @@ Result<std::size_t> end_leftovers(const fs::path& record_file, std::chrono::mill
     std::string pids;
     for (pid_t pid : left) pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
     return fail("processes that the stages of a killed xbuild run (pid " + std::to_string(record.owner->pid) +
-                ") started are still running after SIGKILL: " + pids +
-                "; end them, or wait for them, and run again (" + record_file.string() + " lists them)");
+                ") started are still running after SIGKILL: " + pids + "; end them, or wait for them, and run again (" +
+                record_file.string() + " lists them)");
   }
   std::error_code ignored;
   fs::remove(record_file, ignored);

@@ -164,7 +164,7 @@ class UvProcessRunner : public ProcessRunner {
   static void close_handles(Child& child);
 
   uv_loop_t* loop_;
-  StageContainment* containment_;  // null: children start as they are
+  StageContainment* containment_;         // null: children start as they are
   std::map<ProcessId, Child*> children_;  // started and not yet reported
   ProcessId next_id_ = 1;
 };
@@ -197,8 +197,9 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
     if (containment_->wraps()) {
       auto path = spec.env.find("PATH");
       const char* inherited_path = std::getenv("PATH");
-      Result<std::string> resolved = resolve_program(
-          program, path != spec.env.end() ? path->second : inherited_path ? inherited_path : "/usr/bin:/bin");
+      Result<std::string> resolved = resolve_program(program, path != spec.env.end() ? path->second
+                                                              : inherited_path       ? inherited_path
+                                                                                     : "/usr/bin:/bin");
       if (!resolved) return fail(resolved.error());
       argv_words = containment_->wrap(resolved.value(), spec.argv);
       file = "/proc/self/exe";  // this binary, even if its file was replaced or removed meanwhile

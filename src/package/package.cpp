@@ -400,7 +400,8 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
     for (std::optional<Result<oci::LayerBlob>>& layer : state.packed) layers.push_back(std::move(*layer));
     Result<PackageResult> result = package_packed(config, plan, *state.layout, bases, layers);
     if (!result) return result;
-    if (int signal_number = interrupt_signal()) return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
+    if (int signal_number = interrupt_signal())
+      return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
     Status published = publish_output(config, plan, state.layout->root(), output, result.value());
     if (!published) return fail(published.error());
     return result;
@@ -417,7 +418,8 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
   Result<PackageResult> result = package_images(config, plan, layout.value(), bases);
   if (!result) return result;
   // Nothing is published once a run caught SIGINT or SIGTERM (util/interrupt.h).
-  if (int signal_number = interrupt_signal()) return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
+  if (int signal_number = interrupt_signal())
+    return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
   Status published = publish_output(config, plan, staging, output, result.value());
   if (!published) return fail(published.error());
   return result;

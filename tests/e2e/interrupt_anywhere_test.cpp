@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <chrono>
 #include <future>
@@ -108,12 +109,18 @@ TEST(InterruptAnywhere, TwentySignalsThroughStagesPackingAndPublishingEachExit13
   scratch.write("anywhere/xbuild.toml", kConfig);
   fs::path layout = scratch / "layout";
 
-  Outcome good = run_and_signal(project, layout, 0, {});
-  ASSERT_EQ(good.exit_code, 0) << good.err;
+  // The stage's first line to the exit, at its shortest of three runs and less a margin (runs
+  // vary with the machine's load): the span the signals are spread over. A signal after the
+  // run's last safe point would find it done (exit status 0).
+  double shortest = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    Outcome good = run_and_signal(project, layout, 0, {});
+    ASSERT_EQ(good.exit_code, 0) << good.err;
+    shortest = std::min(shortest, good.stage_to_exit);
+  }
   const std::string before = snapshot_tree(layout);
   const std::string index = read_file(layout / "index.json").value();
-  // The stage's first line to the exit: the span the signals are spread over.
-  const double span = good.stage_to_exit;
+  const double span = shortest * 0.85;
   std::printf("a run takes %.2f s after its stage starts\n", span);
 
   std::mt19937 random(std::random_device{}());

@@ -13,11 +13,11 @@
 #include <algorithm>
 #include <boost/process.hpp>
 #include <chrono>
-#include <sstream>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "e2e/e2e_support.h"

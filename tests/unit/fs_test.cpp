@@ -249,8 +249,9 @@ TEST(Fs, RemoveStaleTempsRemovesOnlyWhatAGoneOwnerLeft) {
   std::set<std::string> left;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch.path()))
     left.insert(entry.path().filename().string());
-  EXPECT_EQ(left, (std::set<std::string>{".out.tmp-" + self.str() + "-g7h8i9", ".out.tmp-" + elsewhere.str() + "-j1k2l3",
-                                         ".out.tmp-m4n5o6", ".other.tmp-" + gone.str() + "-p7q8r9", "out"}));
+  EXPECT_EQ(left,
+            (std::set<std::string>{".out.tmp-" + self.str() + "-g7h8i9", ".out.tmp-" + elsewhere.str() + "-j1k2l3",
+                                   ".out.tmp-m4n5o6", ".other.tmp-" + gone.str() + "-p7q8r9", "out"}));
 }
 
 TEST(Proc, IdentityRoundTripsAndTellsALiveProcessFromAGoneOne) {
