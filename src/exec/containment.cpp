@@ -239,7 +239,8 @@ namespace {
         if (pid != ::getpid()) ::kill(static_cast<pid_t>(pid), SIGKILL);
     }
   }
-  ::kill(-::getpgrp(), SIGKILL);
+  // Only the group xbuild made for the stage (this process leads it), never a caller's.
+  if (::getpgrp() == ::getpid()) ::kill(-::getpgrp(), SIGKILL);
   ::_exit(137);
 }
 
@@ -280,7 +281,7 @@ int run_contained(int argc, char** argv) {
   for (int signal_number : {SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&watched, signal_number);
   ::sigprocmask(SIG_BLOCK, &watched, &original);
   ::prctl(PR_SET_PDEATHSIG, SIGHUP);
-  if (::getppid() != xbuild) end_everything(cgroup);  // xbuild died before the line above
+  if (::getppid() != xbuild) return 137;  // xbuild died before the line above: start nothing
 
   pid_t child = ::fork();
   if (child < 0) {
