@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "cli/cli.h"
+#include "exec/containment.h"
 #include "util/error.h"
 
 namespace {
@@ -26,6 +28,8 @@ void ensure_standard_streams() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A stage's supervisor (exec/containment.h): nothing of the command line is read.
+  if (argc > 1 && std::strcmp(argv[1], xb::kContainedCommand) == 0) return xb::run_contained(argc, argv);
   ensure_standard_streams();
   try {
     return xb::run_cli(argc, argv);

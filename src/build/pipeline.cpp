@@ -27,6 +27,8 @@
 #include "emulate/private_binfmt.h"
 #include "run/terminal.h"
 #include "toolchain/toolchain.h"
+#include "util/fs.h"
+#include "util/interrupt.h"
 
 namespace xb {
 
@@ -39,7 +41,9 @@ Services machine_services() {
   services.root = geteuid() == 0;
   std::error_code error;
   services.xbuild_binary = fs::read_symlink("/proc/self/exe", error);
-  services.process_runner = [](uv_loop_t* loop) { return make_uv_process_runner(loop); };
+  services.process_runner = [](uv_loop_t* loop, StageContainment* containment) {
+    return make_uv_process_runner(loop, containment);
+  };
   services.private_binfmt = [xbuild = services.xbuild_binary] { return private_binfmt_supported(xbuild); };
   return services;
 }
@@ -74,6 +78,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run_build(const RunOptions& options, Services& services, Terminal& terminal) {
   auto started = std::chrono::steady_clock::now();
+  InterruptCatcher interrupts;                  // SIGINT, SIGTERM: the run stops at its next safe point, exit 130
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
   std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options, inputs.config);
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
@@ -90,9 +95,13 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   say_skipped(skipped, terminal);
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
+  StageContainment contained =
+      contain_stages(inputs.state_dir, services.xbuild_binary, terminal);  // a killed run's stages ended
+  remove_stale_temps(inputs.output.path);  // staging a killed run left next to the output
   bool shard = !inputs.index_annotations.empty();
   ShardFailureMark shard_failure(plan, inputs.output, shard,
                                  terminal);  // a shard's old image cannot pass for this run's
+  stop_if_interrupted(plan, inputs.output);  // a signal while planning: stopped before anything runs
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
   std::vector<KeptDirectory> kept =
@@ -101,8 +110,9 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   CcacheByPlatform ccache = ccache_before_run(plan, running, terminal);        // counters; a remote down: warned
   register_handlers(plan, services.data_dir, terminal);                  // binfmt_misc, for stages and foreign trees
   TreesInUse in_use = make_trees(trees, running, tree_setup, terminal);  // sysroots, root filesystems
-  prepare_state_dir(plan, cache.intact);                                 // cross files, clean $XBUILD_OUT
-  restore_from_cache(plan, cache, terminal);                             // hits replayed into $XBUILD_OUT
+  stop_if_interrupted(plan, inputs.output);
+  prepare_state_dir(plan, cache.intact);      // cross files, clean $XBUILD_OUT
+  restore_from_cache(plan, cache, terminal);  // hits replayed into $XBUILD_OUT
   const std::string clean = options.clean ? "--clean" : options.no_cache ? "--no-cache" : "";
   prepare_work_dirs(plan, kept, cache.cached, clean, terminal);                // $XBUILD_WORK: reused or wiped
   unpack_root_filesystems(plan, running, terminal);                            // image root filesystems
@@ -111,8 +121,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   compile_firmware_startups(plan, running, terminal);                          // bare metal: the startup objects
   LayerPacker packer(inputs.config, plan, inputs.output);                      // layers packed as targets finish
   CacheRecorder recorder(plan, cache, terminal);                               // jobs that succeed are stored
-  RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks()}, &packer,
-                              services, terminal);  // the rest, on one loop
+  RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks(), &contained},
+                              &packer, services, terminal);  // the rest, on one loop
   record_output_stamps(plan, cache, result);
   ccache = ccache_of_run(plan, ccache);  // this run's hits and misses
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
@@ -134,6 +144,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   shard_failure.done();
   outcome.images = &images;
   report(outcome, terminal);  // summary, metadata, JUnit
+  stop_if_interrupted_after_publishing(inputs.output);
   report_written(plan, images, inputs.output, seconds_since(started), terminal);
   if (options.fail_on_skip && !skipped.empty()) throw skipped_failure(skipped);
   return 0;

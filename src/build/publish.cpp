@@ -13,6 +13,7 @@
 #include "registry/reference.h"
 #include "run/terminal.h"
 #include "util/fs.h"
+#include "util/interrupt.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -97,14 +98,20 @@ std::optional<PackageResult> reusable_package(const PublishRequest& request) {
 }
 
 PackageResult publish(const PublishRequest& request, LayerPacker* packer, Terminal& terminal) {
+  stop_if_interrupted(request.plan, request.output);
   std::optional<PackageResult> images = reusable_package(request);
   if (!images) {
+    // Packing stops between two pieces of a file, and nothing is published once a signal came.
     Result<PackageResult> packaged =
         package_and_publish(request.config, request.plan, request.output, request.bases, packer);
-    if (!packaged) throw Error(packaged.error());
+    if (!packaged) {
+      stop_if_interrupted(request.plan, request.output);
+      throw Error(packaged.error());
+    }
     images = std::move(packaged).value();
     record_package(request, *images);
   }
+  stop_if_interrupted_after_publishing(request.output);
   for (const std::string& warning : images->warnings) terminal.status_line("xbuild: warning: " + warning);
   if (!request.push_references.empty())
     push_layout_step(request.push_references, request.output, request.registry, terminal);
@@ -147,6 +154,24 @@ void ShardFailureMark::mark() {
   if (!armed_) return;
   armed_ = false;
   publish_failed_run(plan_, output_, terminal_);
+}
+
+void stop_if_interrupted(const Plan& plan, const OutputTarget& output) {
+  int signal_number = interrupt_signal();
+  if (signal_number == 0) return;
+  throw Error(fmt::format("interrupted by {}; nothing was published and {} {}", interrupt_signal_name(signal_number),
+                          output.str(),
+                          plan.index_annotations.empty() || output.kind == OutputTarget::Kind::local
+                              ? "is unchanged"
+                              : "holds only this shard's result (failed)"),
+              130);
+}
+
+void stop_if_interrupted_after_publishing(const OutputTarget& output) {
+  int signal_number = interrupt_signal();
+  if (signal_number == 0) return;
+  throw Error(fmt::format("interrupted by {} after {} was written", interrupt_signal_name(signal_number), output.str()),
+              130);
 }
 
 std::string render_output(const Plan& plan, const OutputTarget& output) {

@@ -64,6 +64,13 @@ class ShardFailureMark {
   int exceptions_ = std::uncaught_exceptions();
 };
 
+// The run's safe points for SIGINT and SIGTERM (util/interrupt.h): when one was caught, throws
+// the interruption (exit status 130) saying what became of the output. Before publishing, the
+// output is as it was (a shard's holds only its failed result: ShardFailureMark).
+void stop_if_interrupted(const Plan& plan, const OutputTarget& output);
+// After publishing: the output was written, what was left (the push, the reports) was not done.
+void stop_if_interrupted_after_publishing(const OutputTarget& output);
+
 // What `xbuild plan` shows of the output: "output: <spec>", and for local:DIR the directory
 // of each platform and the summary file, one line each.
 std::string render_output(const Plan& plan, const OutputTarget& output);

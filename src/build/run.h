@@ -75,7 +75,8 @@ struct Services {
   // Compiler versions feed cache keys only: asked and remembered next to the cache, or (with
   // --no-cache) not asked at all. Null: chosen that way from the options.
   ToolFinder* finder = nullptr;
-  std::function<std::unique_ptr<ProcessRunner>(uv_loop_t* loop)> process_runner;  // make_uv_process_runner
+  // make_uv_process_runner; `containment` (the run's, or null) keeps the stages within the run.
+  std::function<std::unique_ptr<ProcessRunner>(uv_loop_t* loop, StageContainment* containment)> process_runner;
   // Whether a stage can have binfmt_misc handlers of its own (emulate/private_binfmt.h): asked
   // only when a crossing target runs its binaries under QEMU. Empty: no.
   std::function<bool()> private_binfmt;

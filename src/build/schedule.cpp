@@ -54,7 +54,7 @@ RunResult schedule(const Plan& plan, const ScheduleOptions& options, LayerPacker
   scheduler.done = options.done;
   scheduler.hooks = packer ? pack_when_done(plan, options.done, options.hooks, *packer) : options.hooks;
   UvLoop loop;
-  std::unique_ptr<ProcessRunner> runner = services.process_runner(loop.get());
+  std::unique_ptr<ProcessRunner> runner = services.process_runner(loop.get(), options.containment);
   result = run_jobs(loop.get(), plan, *runner, terminal, scheduler);
   runner.reset();
   loop.run();

@@ -13,8 +13,9 @@ namespace xb {
 struct ScheduleOptions {
   unsigned jobs = 0;  // 0: the number of cores
   bool keep_going = false;
-  std::vector<bool> done;  // parallel to Plan::jobs: restored from the cache, not run
-  JobHooks hooks;          // the cache's
+  std::vector<bool> done;                   // parallel to Plan::jobs: restored from the cache, not run
+  JobHooks hooks;                           // the cache's
+  StageContainment* containment = nullptr;  // the run's (exec/containment.h): stages die with it
 };
 
 // Catches SIGINT and SIGTERM while the jobs run (RunResult::interrupted says which). `packer`

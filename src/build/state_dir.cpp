@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "run/terminal.h"
 #include "util/fs.h"
@@ -45,6 +47,17 @@ FileLock lock_state_dir(const fs::path& state_dir, Terminal& terminal) {
   });
   if (!lock) throw Error(lock.error());
   return std::move(lock).value();
+}
+
+StageContainment contain_stages(const fs::path& state_dir, const fs::path& xbuild, Terminal& terminal) {
+  const fs::path record = state_dir / "live-pgids";
+  Result<std::size_t> ended = end_leftovers(record);
+  if (!ended) throw Error(ended.error());
+  if (ended.value() > 0)
+    terminal.status_line(fmt::format("xbuild: ended {} process{} that the stages of a killed xbuild run left running",
+                                     ended.value(), ended.value() == 1 ? "" : "es"));
+  const char* cgroup = std::getenv("XBUILD_STAGE_CGROUP");
+  return StageContainment(record, xbuild, cgroup == nullptr || std::string_view(cgroup) != "0");
 }
 
 void prepare_state_dir(const Plan& plan, const std::vector<bool>& keep_output) {

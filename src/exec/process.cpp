@@ -16,6 +16,12 @@
 //
 // Callbacks may call back into the runner (start another child, terminate one): a child is
 // removed from the table before its on_exit runs, and handles are closed only after it returns.
+//
+// With a StageContainment (exec/containment.h), each child is its supervisor, `xbuild
+// __contained`, which starts the program: the program is looked up on PATH here first, so that a
+// missing one still fails start() as uv_spawn would ("could not start ...: no such file or
+// directory"). Every child carries the run's marker, and the containment records each child's
+// process group while it runs.
 #include "exec/process.h"
 
 #include <signal.h>
@@ -24,8 +30,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 #include <utility>
+
+#include "exec/containment.h"
 
 extern char** environ;
 
@@ -46,6 +55,7 @@ struct OutputStream {
 
 struct Child {
   UvProcessRunner* runner = nullptr;  // null once the runner is gone: report nothing
+  StageContainment* containment = nullptr;
   ProcessId id = 0;
   int pid = 0;
   ProcessCallbacks callbacks;
@@ -100,13 +110,39 @@ std::vector<char*> c_strings(std::vector<std::string>& words) {
   return pointers;
 }
 
+// Where execvp would find `program` with `path` (PATH's value): the program itself when it holds a
+// '/', else the first executable match; or the libuv error uv_spawn would give.
+Result<std::string> resolve_program(const std::string& program, const std::string& path) {
+  auto check = [](const std::string& file) -> int {
+    if (::access(file.c_str(), X_OK) == 0 && !std::filesystem::is_directory(file)) return 0;
+    return errno == ENOENT || errno == ENOTDIR ? UV_ENOENT : UV_EACCES;
+  };
+  if (program.find('/') != std::string::npos) {
+    if (int error = check(program); error != 0) return fail(spawn_error_message(program, error));
+    return program;
+  }
+  int error = UV_ENOENT;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = end > begin ? path.substr(begin, end - begin) : ".";
+    std::string candidate = dir + "/" + program;
+    int found = check(candidate);
+    if (found == 0) return candidate;
+    if (found == UV_EACCES && ::access(candidate.c_str(), F_OK) == 0) error = UV_EACCES;
+    begin = end + 1;
+  }
+  return fail(spawn_error_message(program, error));
+}
+
 void signal_group(int pid, int signal_number) {
   if (pid > 0) uv_kill(-pid, signal_number);  // ESRCH (nothing left) is fine
 }
 
 class UvProcessRunner : public ProcessRunner {
  public:
-  explicit UvProcessRunner(uv_loop_t* loop) : loop_(loop) {}
+  UvProcessRunner(uv_loop_t* loop, StageContainment* containment) : loop_(loop), containment_(containment) {}
   ~UvProcessRunner() override;
   UvProcessRunner(const UvProcessRunner&) = delete;
   UvProcessRunner& operator=(const UvProcessRunner&) = delete;
@@ -128,6 +164,7 @@ class UvProcessRunner : public ProcessRunner {
   static void close_handles(Child& child);
 
   uv_loop_t* loop_;
+  StageContainment* containment_;         // null: children start as they are
   std::map<ProcessId, Child*> children_;  // started and not yet reported
   ProcessId next_id_ = 1;
 };
@@ -153,8 +190,23 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
   }
 
   std::vector<std::string> argv_words = spec.argv;
+  std::map<std::string, std::string> overrides = spec.env;
+  std::string file = program;
+  if (containment_ != nullptr) {
+    overrides[kOwnerVariable] = containment_->marker_value();
+    if (containment_->wraps()) {
+      auto path = spec.env.find("PATH");
+      const char* inherited_path = std::getenv("PATH");
+      Result<std::string> resolved = resolve_program(program, path != spec.env.end() ? path->second
+                                                              : inherited_path       ? inherited_path
+                                                                                     : "/usr/bin:/bin");
+      if (!resolved) return fail(resolved.error());
+      argv_words = containment_->wrap(resolved.value(), spec.argv);
+      file = "/proc/self/exe";  // this binary, even if its file was replaced or removed meanwhile
+    }
+  }
   std::vector<char*> argv = c_strings(argv_words);
-  std::vector<std::string> env_words = make_environment(spec.env, spec.inherit);
+  std::vector<std::string> env_words = make_environment(overrides, spec.inherit);
   std::vector<char*> env = c_strings(env_words);
   std::string cwd = spec.working_directory.string();
 
@@ -178,7 +230,7 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
 
   uv_process_options_t options{};
   options.exit_cb = &UvProcessRunner::on_process_exit;
-  options.file = argv[0];
+  options.file = file.c_str();
   options.args = argv.data();
   options.env = env.data();
   options.cwd = cwd.empty() ? nullptr : cwd.c_str();
@@ -197,6 +249,8 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
 
   child->id = next_id_++;
   child->pid = child->process.pid;
+  child->containment = containment_;
+  if (containment_ != nullptr) containment_->started(child->pid);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&child->out.pipe), &UvProcessRunner::on_alloc,
                 &UvProcessRunner::on_read);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&child->err.pipe), &UvProcessRunner::on_alloc,
@@ -273,6 +327,7 @@ void UvProcessRunner::on_process_exit(uv_process_t* process, std::int64_t exit_s
   uv_timer_stop(&child->kill_timer);
   // The job is over: nothing it started may outlive it (nor hold its pipes open).
   signal_group(child->pid, SIGKILL);
+  if (child->containment != nullptr && child->runner != nullptr) child->containment->ended(child->pid);
   finish_if_done(*child);
 }
 
@@ -308,8 +363,8 @@ void UvProcessRunner::on_handle_closed(uv_handle_t* handle) {
 
 }  // namespace
 
-std::unique_ptr<ProcessRunner> make_uv_process_runner(uv_loop_t* loop) {
-  return std::make_unique<UvProcessRunner>(loop);
+std::unique_ptr<ProcessRunner> make_uv_process_runner(uv_loop_t* loop, StageContainment* containment) {
+  return std::make_unique<UvProcessRunner>(loop, containment);
 }
 
 }  // namespace xb

@@ -56,7 +56,10 @@ class ProcessRunner {
   virtual std::size_t running() const = 0;
 };
 
-// The real runner, on a libuv loop that the caller owns and runs.
-std::unique_ptr<ProcessRunner> make_uv_process_runner(uv_loop_t* loop);
+class StageContainment;
+
+// The real runner, on a libuv loop that the caller owns and runs. With `containment`
+// (exec/containment.h), every child is a stage of a run that must not outlive it.
+std::unique_ptr<ProcessRunner> make_uv_process_runner(uv_loop_t* loop, StageContainment* containment = nullptr);
 
 }  // namespace xb

@@ -28,6 +28,7 @@
 
 #include "oci/layout_reader.h"
 #include "util/fs.h"
+#include "util/interrupt.h"
 #include "util/libarchive.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -114,6 +115,11 @@ struct TreeWriter {
           done += put;
       }
       if (!status) break;
+      // A safe point of a run's SIGINT or SIGTERM: the tree is staged, DIR not yet replaced.
+      if (int signal_number = interrupt_signal()) {
+        status = fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
+        break;
+      }
     }
     if (status && got < 0) status = fail("cannot read " + name + " from the layer: " + archive_error_string(archive));
     if (status && ::fchmod(fd, mode) != 0)
@@ -186,6 +192,8 @@ Status write_layer_files(const fs::path& layer, bool windows, TreeWriter& tree) 
   archive_entry* entry = nullptr;
   int rc = 0;
   while ((rc = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK) {
+    if (int signal_number = interrupt_signal())
+      return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
     std::optional<std::string> name = file_name(archive_entry_pathname(entry));
     if (!name || name->empty()) continue;
     if (std::string why = unsafe_name(*name, tree.root); !why.empty())

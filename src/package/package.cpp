@@ -23,6 +23,7 @@
 #include "package/entrypoint_check.h"
 #include "package/local_output.h"
 #include "util/fs.h"
+#include "util/interrupt.h"
 #include "util/thread_pool.h"
 
 namespace xb {
@@ -399,6 +400,8 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
     for (std::optional<Result<oci::LayerBlob>>& layer : state.packed) layers.push_back(std::move(*layer));
     Result<PackageResult> result = package_packed(config, plan, *state.layout, bases, layers);
     if (!result) return result;
+    if (int signal_number = interrupt_signal())
+      return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
     Status published = publish_output(config, plan, state.layout->root(), output, result.value());
     if (!published) return fail(published.error());
     return result;
@@ -414,6 +417,9 @@ Result<PackageResult> package_and_publish(const Config& config, const Plan& plan
   if (!layout) return fail(layout.error());
   Result<PackageResult> result = package_images(config, plan, layout.value(), bases);
   if (!result) return result;
+  // Nothing is published once a run caught SIGINT or SIGTERM (util/interrupt.h).
+  if (int signal_number = interrupt_signal())
+    return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
   Status published = publish_output(config, plan, staging, output, result.value());
   if (!published) return fail(published.error());
   return result;

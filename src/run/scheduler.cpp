@@ -27,9 +27,12 @@
 // failed job, directly or through others, never become ready and end as skipped "because <it>,
 // which it needs, failed". Either way each gets its job_finished, so every output names it.
 //
-// With handle_interrupts, SIGINT and SIGTERM are caught by uv_signal_t handles on the loop
-// while the jobs run: the run stops as on a first failure (every running job's group gets
-// SIGTERM, then SIGKILL after kill_grace) and RunResult::interrupted records the signal.
+// With handle_interrupts, SIGINT and SIGTERM are caught (util/interrupt.h: the run's catcher, or
+// one of the scheduler's own) and wake the loop through a uv_async_t: the run stops as on a
+// first failure (every running job's group gets SIGTERM, then SIGKILL after kill_grace) and
+// RunResult::interrupted records the signal. A signal caught before the loop started (while the
+// run prepared) stops it before any job starts. Not uv_signal_t: closing its last handle resets
+// the signal to its default action, and the run must keep catching it while it packs.
 #include "run/scheduler.h"
 
 #include <csignal>
@@ -42,6 +45,8 @@
 #include <functional>
 #include <memory>
 #include <system_error>
+
+#include "util/interrupt.h"
 
 namespace xb {
 namespace {
@@ -140,7 +145,12 @@ class Scheduler {
     terminal_.run_started(plan_.jobs.size());
     for (std::size_t index = 0; index < options_.done.size() && index < runs_.size(); ++index)
       if (options_.done[index]) terminal_.job_finished(info(index), "cached", 0, -1, "");
-    if (options_.handle_interrupts) watch_signals();
+    std::optional<InterruptCatcher> catcher;
+    if (options_.handle_interrupts) {
+      catcher.emplace();
+      watch_signals();
+      if (int signum = interrupt_signal()) interrupt(signum);  // caught while the run prepared
+    }
     // The terminal's clock. Unreferenced: it alone does not keep the loop alive.
     uv_timer_t clock{};
     uv_timer_init(loop_, &clock);
@@ -155,8 +165,10 @@ class Scheduler {
       if (uv_run(loop_, UV_RUN_ONCE) == 0 && running_ > 0) break;
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&clock), nullptr);
-    for (uv_signal_t& handle : signals_)
-      if (handle.data) uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
+    if (wakeup_.data) {
+      set_interrupt_wakeup(nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
+    }
     uv_run(loop_, UV_RUN_NOWAIT);  // let any handle closed in the last iteration finish
     end_jobs_never_started();
     terminal_.run_finished();
@@ -319,15 +331,14 @@ class Scheduler {
   }
 
   void watch_signals() {
-    const int watched[2] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; ++i) {
-      uv_signal_init(loop_, &signals_[i]);
-      signals_[i].data = this;
-      uv_signal_start(&signals_[i], &Scheduler::on_signal, watched[i]);
-    }
+    uv_async_init(loop_, &wakeup_, &Scheduler::on_wakeup);
+    wakeup_.data = this;
+    set_interrupt_wakeup(&wakeup_);
   }
 
-  static void on_signal(uv_signal_t* handle, int signum) { static_cast<Scheduler*>(handle->data)->interrupt(signum); }
+  static void on_wakeup(uv_async_t* handle) {
+    if (int signum = interrupt_signal()) static_cast<Scheduler*>(handle->data)->interrupt(signum);
+  }
 
   void interrupt(int signum) {
     if (result_.interrupted) return;
@@ -404,7 +415,7 @@ class Scheduler {
   bool stopping_ = false;
   std::string stop_reason_;  // why the run stopped: "because linux/arm64 build failed"
   Clock::time_point run_began_;
-  uv_signal_t signals_[2] = {};  // SIGINT, SIGTERM (data is null when not watched)
+  uv_async_t wakeup_ = {};  // sent by the interrupt handler (data is null when not watched)
 };
 
 }  // namespace

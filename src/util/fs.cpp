@@ -12,9 +12,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
+
+#include "util/interrupt.h"
+#include "util/proc.h"
 
 namespace xb {
 
@@ -24,10 +28,11 @@ namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// The template mkstemp/mkdtemp fill in: "<directory>/.<name>.tmp-XXXXXX".
+// The template mkstemp/mkdtemp fill in: "<directory>/.<name>.tmp-<owner>-XXXXXX", the owner
+// being this process (util/proc.h), so that remove_stale_temps can tell whether it is gone.
 std::string temp_template(const fs::path& directory, std::string_view name) {
   std::string pattern = (directory / ".").string();
-  pattern.append(name).append(".tmp-XXXXXX");
+  pattern.append(name).append(".tmp-").append(self_identity().str()).append("-XXXXXX");
   return pattern;
 }
 
@@ -97,6 +102,11 @@ Status read_file_into(const fs::path& path, std::int64_t size,
       ::close(fd);
       return fail(n == 0 ? changed : "cannot read " + path.string() + ": " + errno_text(error));
     }
+    // A safe point of a run's SIGINT or SIGTERM: packing a big file stops within a piece.
+    if (int signal_number = interrupt_signal()) {
+      ::close(fd);
+      return fail(std::string("interrupted by ") + interrupt_signal_name(signal_number));
+    }
     if (Status written = sink(buffer.data(), static_cast<std::size_t>(n)); !written) {
       ::close(fd);
       return written;
@@ -152,6 +162,24 @@ Result<fs::path> make_sibling_temp_dir(const fs::path& target) {
     return fail("cannot chmod " + pattern + ": " + errno_text(error));
   }
   return fs::path(pattern);
+}
+
+std::size_t remove_stale_temps(const fs::path& target) {
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  std::size_t removed = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(parent_or_current(target), error); !error && it != fs::directory_iterator();
+       it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() < prefix.size() + 7 || name[name.size() - 7] != '-') continue;
+    std::optional<ProcessIdentity> owner =
+        ProcessIdentity::parse(std::string_view(name).substr(prefix.size(), name.size() - 7 - prefix.size()));
+    // No owner (an older version's), another pid namespace's, or one still running: not ours to judge.
+    if (!owner || liveness(*owner) != Liveness::gone) continue;
+    std::error_code ignored;
+    if (fs::remove_all(it->path(), ignored) > 0) ++removed;
+  }
+  return removed;
 }
 
 bool is_temp_name(std::string_view file_name) {

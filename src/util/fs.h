@@ -1,8 +1,9 @@
 // Filesystem helpers: whole-file reads, atomic writes and atomic directory replacement.
 // Every write that a user can see goes through a temporary sibling and a rename, so a failed
 // or interrupted command leaves what was there before. Temporary files and directories are
-// all named ".<name>.tmp-XXXXXX" by mkstemp/mkdtemp (safe from any thread), next to the
-// <name> they will replace.
+// all named ".<name>.tmp-<owner>-XXXXXX" by mkstemp/mkdtemp (safe from any thread), next to the
+// <name> they will replace; <owner> is the process that made it ("<pid>.<start>.<pid namespace>",
+// util/proc.h), so that what a killed process left can be told from a live one's.
 #pragma once
 
 #include <sys/types.h>
@@ -38,6 +39,11 @@ Status sync_files(const std::vector<std::filesystem::path>& files);
 // target), with mode 0755 less the umask. Its name starts with ".<target name>.tmp-".
 Result<std::filesystem::path> make_sibling_temp_dir(const std::filesystem::path& target);
 
+// Removes the temporary files and directories next to `target` (".<target name>.tmp-*") whose
+// owner is gone: what a process killed while writing left. Those of a live process, of another
+// pid namespace and of older versions (no owner in the name) are left alone. Returns how many.
+std::size_t remove_stale_temps(const std::filesystem::path& target);
+
 // Whether a directory entry is a temporary file or directory of ours (".<name>.tmp-XXXXXX",
 // or the ".tmp-..." of older versions): listings of published files skip them.
 bool is_temp_name(std::string_view file_name);
@@ -46,10 +52,10 @@ bool is_temp_name(std::string_view file_name);
 // then it is removed when the object goes (an error, an early return, an exception).
 class TempFile {
  public:
-  // ".<target name>.tmp-XXXXXX" next to `target`, with permission bits `mode` (fchmod: the
+  // ".<target name>.tmp-<owner>-XXXXXX" next to `target`, with permission bits `mode` (fchmod: the
   // umask does not apply). The failure says "cannot create a temporary file next to <target>".
   static Result<TempFile> create(const std::filesystem::path& target, mode_t mode = 0644);
-  // ".<name>.tmp-XXXXXX" in `directory`, for a file whose final name is known only at the end
+  // ".<name>.tmp-<owner>-XXXXXX" in `directory`, for a file whose final name is known only at the end
   // (a blob named by its digest). The failure says "cannot create a temporary file in <dir>".
   static Result<TempFile> create_in(const std::filesystem::path& directory, std::string_view name, mode_t mode = 0644);
 
@@ -82,7 +88,8 @@ class TempFile {
 Status replace_directory(const std::filesystem::path& staged, const std::filesystem::path& target);
 
 // Opens `path` (not following a last symlink) and hands its bytes to `sink` in pieces, exactly
-// `size` of them: a file of another size "changed while it was being <doing>" ("packed").
+// `size` of them: a file of another size "changed while it was being <doing>" ("packed"). Once a
+// run caught SIGINT or SIGTERM (util/interrupt.h), fails "interrupted by ..." between pieces.
 Status read_file_into(const std::filesystem::path& path, std::int64_t size,
                       const std::function<Status(const char* data, std::size_t size)>& sink, std::string_view doing);
 

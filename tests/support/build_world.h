@@ -50,7 +50,7 @@ class BuildWorld {
     services.root = false;
     services.xbuild_binary = "/usr/bin/xbuild";
     services.finder = &finder;
-    services.process_runner = [this](uv_loop_t* loop) {
+    services.process_runner = [this](uv_loop_t* loop, StageContainment*) {
       auto runner = std::make_unique<FakeProcessRunner>(loop);
       FakeProcessRunner::Script writes_its_output;
       writes_its_output.effect = [](const ProcessSpec& spec) {

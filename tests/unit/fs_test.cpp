@@ -1,4 +1,5 @@
 #include "util/fs.h"
+#include "util/proc.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -73,10 +74,10 @@ TEST(Fs, ReplaceDirectoryCreatesAMissingTarget) {
   EXPECT_TRUE(fs::is_directory(scratch / "out"));
 }
 
-// ".<name>.tmp-" and six characters that mkstemp/mkdtemp chose.
+// ".<name>.tmp-<this process>-" and six characters that mkstemp/mkdtemp chose.
 bool is_temp_of(const fs::path& path, const std::string& name) {
   std::string file_name = path.filename().string();
-  std::string prefix = "." + name + ".tmp-";
+  std::string prefix = "." + name + ".tmp-" + self_identity().str() + "-";
   return file_name.rfind(prefix, 0) == 0 && file_name.size() == prefix.size() + 6;
 }
 
@@ -215,6 +216,57 @@ TEST(Sha256, DigestsAreOciFormatted) {
   EXPECT_EQ(incremental.digest(), sha256_digest("abc"));
   ScratchDir scratch;
   EXPECT_EQ(sha256_file(scratch.write("f", "abc")).value(), sha256_digest("abc"));
+}
+
+}  // namespace
+}  // namespace xb
+
+namespace xb {
+namespace {
+
+TEST(Fs, TemporaryDirectoriesNameTheirOwner) {
+  ScratchDir scratch;
+  fs::path staged = make_sibling_temp_dir(scratch / "layout").value();
+  EXPECT_TRUE(is_temp_of(staged, "layout")) << staged;
+  EXPECT_TRUE(is_temp_name(staged.filename().string()));
+}
+
+// What a gone process left goes; a live one's, another pid namespace's, an older version's (no
+// owner) and other names stay.
+TEST(Fs, RemoveStaleTempsRemovesOnlyWhatAGoneOwnerLeft) {
+  ScratchDir scratch;
+  const ProcessIdentity& self = self_identity();
+  ProcessIdentity gone{self.pid, self.start + 1, self.pid_namespace};  // the same pid, started later
+  ProcessIdentity elsewhere{self.pid, self.start + 1, self.pid_namespace + 1};
+  scratch.write(".out.tmp-" + gone.str() + "-a1b2c3/oci/index.json", "{}");
+  scratch.write(".out.tmp-" + gone.str() + "-d4e5f6", "a file");
+  scratch.write(".out.tmp-" + self.str() + "-g7h8i9/x", "mine");
+  scratch.write(".out.tmp-" + elsewhere.str() + "-j1k2l3/x", "another namespace's");
+  scratch.write(".out.tmp-m4n5o6/x", "an older version's");
+  scratch.write(".other.tmp-" + gone.str() + "-p7q8r9/x", "another target's");
+  scratch.write("out/index.json", "{}");
+  EXPECT_EQ(remove_stale_temps(scratch / "out"), 2u);
+  std::set<std::string> left;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch.path()))
+    left.insert(entry.path().filename().string());
+  EXPECT_EQ(left,
+            (std::set<std::string>{".out.tmp-" + self.str() + "-g7h8i9", ".out.tmp-" + elsewhere.str() + "-j1k2l3",
+                                   ".out.tmp-m4n5o6", ".other.tmp-" + gone.str() + "-p7q8r9", "out"}));
+}
+
+TEST(Proc, IdentityRoundTripsAndTellsALiveProcessFromAGoneOne) {
+  const ProcessIdentity& self = self_identity();
+  EXPECT_EQ(self.pid, ::getpid());
+  EXPECT_GT(self.start, 0u);
+  std::optional<ProcessIdentity> parsed = ProcessIdentity::parse(self.str());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->str(), self.str());
+  EXPECT_EQ(liveness(self), Liveness::alive);
+  EXPECT_EQ(liveness({self.pid, self.start + 1, self.pid_namespace}), Liveness::gone);
+  EXPECT_EQ(liveness({self.pid, self.start, self.pid_namespace + 1}), Liveness::unknown);
+  EXPECT_FALSE(ProcessIdentity::parse("12.34"));
+  EXPECT_FALSE(ProcessIdentity::parse("a.1.2"));
+  EXPECT_FALSE(ProcessIdentity::parse("0.1.2"));
 }
 
 }  // namespace

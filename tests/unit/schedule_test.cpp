@@ -36,7 +36,7 @@ TEST_F(SchedulePassTest, OnlyTheJobsNotDoneRun) {
 
 TEST_F(SchedulePassTest, WithEveryJobDoneNothingStarts) {
   bool made = false;
-  world_.services.process_runner = [&](uv_loop_t* loop) -> std::unique_ptr<ProcessRunner> {
+  world_.services.process_runner = [&](uv_loop_t* loop, StageContainment*) -> std::unique_ptr<ProcessRunner> {
     made = true;
     return std::make_unique<testing::FakeProcessRunner>(loop);
   };
