@@ -25,8 +25,9 @@ struct Diagnostic {
   bool source_continues = false;
 
   // Keeps `line`, or when it is longer than fits on a terminal line, the part of it around
-  // location.column (the caret's context) that render() shows between "…" marks.
-  void set_source_line(std::string_view line);
+  // location.column (the caret's context) that render() shows between "…" marks. `ascii`: the
+  // line is known to hold no multi-byte character (columns are bytes).
+  void set_source_line(std::string_view line, bool ascii = false);
   // "file:line:col: error: message", then the line in a numbered gutter and a caret under
   // the column:   "   20 | nedes = [...]" / "      | ^". A --set's: "xbuild: --set KEY=VALUE: message".
   // Control characters in the text are shown escaped ("\x1b", "\0"; tabs kept), so that the

@@ -15,6 +15,7 @@
 // blanks in the caret's padding as it takes columns; and ConfigErrors prints kShown diagnostics,
 // then how many more there are.
 #include <algorithm>
+#include <climits>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -111,17 +112,18 @@ std::string shown_message(std::string_view message) {
 
 }  // namespace
 
-void Diagnostic::set_source_line(std::string_view line) {
-  const int length = code_points(line);
+void Diagnostic::set_source_line(std::string_view line, bool ascii) {
   source_first_column = 1;
   source_continues = false;
+  // A character is a byte in an ASCII line: no walk over a long line for each of its errors.
+  const int length = ascii ? static_cast<int>(std::min<std::size_t>(line.size(), INT_MAX)) : code_points(line);
   if (length <= kWindow) {
     source_line = std::string(line);
     return;
   }
   int first = std::max(1, std::min(location.column - kWindowBefore, length - kWindow + 1));
-  std::size_t begin = offset_of(line, first - 1);
-  std::size_t end = begin + offset_of(line.substr(begin), kWindow);
+  std::size_t begin = ascii ? static_cast<std::size_t>(first - 1) : offset_of(line, first - 1);
+  std::size_t end = ascii ? begin + kWindow : begin + offset_of(line.substr(begin), kWindow);
   source_line = std::string(line.substr(begin, end - begin));
   source_first_column = first;
   source_continues = end < line.size();

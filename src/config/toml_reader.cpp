@@ -106,8 +106,14 @@ void TomlReader::report(TomlPosition at, std::string message) {
   diagnostic.location = location(at);
   diagnostic.message = std::move(message);
   diagnostic.setting = at.setting;
-  if (at.setting == 0 && at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size())
-    diagnostic.set_source_line(lines_[static_cast<std::size_t>(at.line) - 1]);
+  if (at.setting == 0 && at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size()) {
+    const std::size_t index = static_cast<std::size_t>(at.line) - 1;
+    if (line_is_ascii_.size() != lines_.size()) line_is_ascii_.assign(lines_.size(), 0);
+    if (line_is_ascii_[index] == 0)
+      line_is_ascii_[index] =
+          std::all_of(lines_[index].begin(), lines_[index].end(), [](unsigned char c) { return c < 0x80; }) ? 1 : 2;
+    diagnostic.set_source_line(lines_[index], line_is_ascii_[index] == 1);
+  }
   diagnostics_.push_back(std::move(diagnostic));
 }
 
