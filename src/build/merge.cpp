@@ -157,6 +157,7 @@ int merge_build(const MergeOptions& options, Terminal& terminal) {
   if (!options.push.empty()) {
     registry::RegistryOptions registry;
     registry.insecure_registries = options.insecure_registries;
+    registry::set_timeouts(registry, options.registry_connect_timeout, options.registry_timeout);
     push_layout_step(options.push, output.value(), registry, terminal);
   }
   terminal.output_line(fmt::format("xbuild: merged {} layout{} ({} platform{}); wrote {} (tag {})", inputs.size(),

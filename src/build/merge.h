@@ -19,6 +19,8 @@ struct MergeOptions {
   std::vector<std::string> expect;   // platforms, comma-separated or repeated
   bool allow_partial = false;
   std::vector<std::string> insecure_registries;
+  unsigned registry_connect_timeout = 0;  // --registry-connect-timeout, seconds (0: the default)
+  unsigned registry_timeout = 0;          // --registry-timeout, seconds (0: the default)
   // One JUnit and one metadata file of the whole run, made of the ones each shard's run wrote
   // into its layout (kShardJunitFile, kShardMetadataFile of build/shard.h): the merged shards'
   // and, with --allow-partial, the failed ones' (their failures belong in the report).

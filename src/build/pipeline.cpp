@@ -80,6 +80,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   // --size-baseline, read before anything runs
   SizeBaseline baseline = read_size_baseline(options.size_baseline, inputs.config);
   registry::RegistryOptions registry = registry_options(options.insecure_registries, services);
+  registry::set_timeouts(registry, options.registry_connect_timeout, options.registry_timeout);
   TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
                                         inputs.state_dir, registry, services);
   ResolvedTrees trees;

@@ -32,8 +32,10 @@ struct RunOptions {
   bool keep_going = false;
   bool push = false;  // --push: to image.name, every tag
   std::vector<std::string> insecure_registries;
-  bool no_cache = false;  // --no-cache: run every stage, store nothing
-  bool clean = false;     // --clean: kept directories start empty, every stage runs (and is stored)
+  unsigned registry_connect_timeout = 0;  // --registry-connect-timeout, seconds (0: the default)
+  unsigned registry_timeout = 0;          // --registry-timeout, seconds (0: the default)
+  bool no_cache = false;                  // --no-cache: run every stage, store nothing
+  bool clean = false;                     // --clean: kept directories start empty, every stage runs (and is stored)
   std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())
   std::optional<std::filesystem::path> metadata_file;  // --metadata-file: digests as JSON
   std::optional<std::filesystem::path> junit_file;     // --junit: a testcase per test a log reports, else per stage

@@ -42,19 +42,33 @@ std::string hex_of(const std::string& digest) { return digest.rfind("sha256:", 0
 
 Result<FileLock> lock_cache(const fs::path& dir, FileLock::Mode mode) { return FileLock::acquire(dir / "lock", mode); }
 
-// Copies `source` to objects/<hex> unless it is there already.
+// Copies `source` to a new file `target` through a temporary name, with permission bits `mode`.
+// Not std::filesystem::copy_file: after a short sendfile (a full disk) libstdc++ falls back to a
+// stream copy and reports EIO; here the failed write's own errno, ENOSPC, reaches the message,
+// with the path written.
+Status copy_through_temp(const fs::path& source, const fs::path& target, mode_t mode) {
+  std::error_code error;
+  std::uintmax_t size = fs::file_size(source, error);
+  if (error) return fail("cannot read " + source.string() + ": " + error.message());
+  Result<TempFile> temp = TempFile::create(target, mode);
+  if (!temp) return fail(temp.error());
+  Status copied = read_file_into(
+      source, static_cast<std::int64_t>(size),
+      [&](const char* data, std::size_t length) { return temp.value().write(std::string_view(data, length)); },
+      "copied");
+  if (!copied) return copied;
+  return temp.value().commit(target);
+}
+
+// Copies `source` to objects/<hex> (with the source's mode) unless it is there already.
 Status store_object(const fs::path& objects, const fs::path& source, const std::string& hex) {
   fs::path object = objects / hex;
   if (fs::exists(object)) return Ok{};
-  auto failed = [&](const std::string& why) {
-    return fail("cannot store " + source.string() + " in the cache " + objects.parent_path().string() + ": " + why);
-  };
-  Result<TempFile> temp = TempFile::create(object);
-  if (!temp) return failed(temp.error());
   std::error_code error;
-  fs::copy_file(source, temp.value().path(), fs::copy_options::overwrite_existing, error);  // with the source's mode
-  if (error) return failed(error.message());
-  if (Status committed = temp.value().commit(object); !committed) return failed(committed.error());
+  auto mode = static_cast<mode_t>(fs::status(source, error).permissions() & fs::perms::mask);
+  if (Status copied = copy_through_temp(source, object, error ? 0644 : mode); !copied)
+    return fail("cannot store " + source.string() + " in the cache " + objects.parent_path().string() + ": " +
+                copied.error());
   return Ok{};
 }
 
@@ -208,10 +222,9 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
     if (!error) fs::create_directories(path.parent_path(), error);
   };
   auto copy_object = [&](const std::string& hex, const fs::path& destination) -> Status {
-    fs::copy_file(dir_ / "objects" / hex, destination, fs::copy_options::overwrite_existing, error);
-    if (error)
+    if (Status copied = copy_through_temp(dir_ / "objects" / hex, destination, 0644); !copied)
       return fail("cannot restore " + destination.string() + " from the cache " + dir_.string() + ": " +
-                  error.message());
+                  copied.error());
     return Ok{};
   };
   for (std::size_t index = 1; index < lines.size(); ++index) {

@@ -134,6 +134,7 @@ int run_cli(int argc, char** argv) {
   run_app->add_flag("--push", run.push, "Also push every platform's image, then the index, to image.name for each tag");
   run_app->add_option("--insecure-registry", run.insecure_registries,
                       "Use plain http for this registry (HOST or HOST:PORT)");
+  add_registry_timeout_options(run_app, run.registry_connect_timeout, run.registry_timeout);
   run_app->add_flag("--no-cache", run.no_cache,
                     "Run every stage; neither read nor write the cache (kept directories start empty)");
   run_app->add_flag("--clean", run.clean,

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "build/merge.h"
+#include "cli/registry_commands.h"
 #include "run/terminal.h"
 
 namespace xb {
@@ -29,6 +30,7 @@ std::function<int()> add_merge_command(CLI::App& app) {
                     "Also write the shards' metadata files (each in its layout) as one, with the merged index");
   merge->add_option("--insecure-registry", options->insecure_registries,
                     "Use plain http for this registry (HOST or HOST:PORT)");
+  add_registry_timeout_options(merge, options->registry_connect_timeout, options->registry_timeout);
   return [merge, options]() {
     if (!merge->parsed()) return -1;
     std::unique_ptr<Terminal> terminal = make_stdout_terminal();

@@ -31,6 +31,8 @@ struct RegistryCommandOptions {
   bool raw = false;
   bool dry_run = false;
   std::vector<std::string> insecure_registries;
+  unsigned connect_timeout = 0;  // seconds; 0: the default
+  unsigned timeout = 0;
 };
 
 Reference reference_or_throw(const std::string& text) {
@@ -45,17 +47,17 @@ fs::path layout_or_throw(const std::string& text, const std::string& what) {
   return fs::absolute(text.substr(4));
 }
 
-registry::RegistryOptions registry_options(const std::vector<std::string>& insecure) {
+registry::RegistryOptions registry_options(const RegistryCommandOptions& command) {
   registry::RegistryOptions options;
-  options.insecure_registries = insecure;
+  options.insecure_registries = command.insecure_registries;
+  registry::set_timeouts(options, command.connect_timeout, command.timeout);
   return options;
 }
 
 int push_command(const RegistryCommandOptions& options) {
   fs::path layout = layout_or_throw(options.source, "the source");
   Reference target = reference_or_throw(options.reference);
-  Result<registry::PushSummary> pushed =
-      registry::push_layout(layout, {target}, registry_options(options.insecure_registries));
+  Result<registry::PushSummary> pushed = registry::push_layout(layout, {target}, registry_options(options));
   if (!pushed) throw Error(pushed.error());
   std::printf("xbuild: pushed %s (%s)\n  %s\n", target.str().c_str(), pushed.value().root.digest.c_str(),
               registry::describe_push(pushed.value()).c_str());
@@ -71,8 +73,7 @@ int pull_command(const RegistryCommandOptions& options) {
     platform = parsed.value();
   }
   fs::path output = layout_or_throw(options.output, "the output");
-  Result<registry::PullSummary> pulled =
-      registry::pull_image(reference, platform, output, registry_options(options.insecure_registries));
+  Result<registry::PullSummary> pulled = registry::pull_image(reference, platform, output, registry_options(options));
   if (!pulled) throw Error(pulled.error());
   std::string skipped;
   if (pulled.value().non_distributable > 0)
@@ -135,7 +136,7 @@ int inspect_command(const RegistryCommandOptions& options) {
     }
   } else {
     Reference reference = reference_or_throw(options.reference);
-    registry::RegistryOptions registry = registry_options(options.insecure_registries);
+    registry::RegistryOptions registry = registry_options(options);
     Result<oci::Manifest> fetched = registry::fetch_manifest(reference, registry);
     if (!fetched) throw Error(fetched.error());
     manifest = std::move(fetched).value();
@@ -174,8 +175,7 @@ int create_command(const RegistryCommandOptions& options) {
   Reference target = reference_or_throw(options.reference);
   std::vector<registry::IndexSource> sources;
   for (const std::string& text : options.sources) sources.push_back(index_source(text));
-  Result<oci::Manifest> index =
-      registry::create_index(target, sources, options.dry_run, registry_options(options.insecure_registries));
+  Result<oci::Manifest> index = registry::create_index(target, sources, options.dry_run, registry_options(options));
   if (!index) throw Error(index.error());
   if (options.dry_run) {
     std::printf("%s\n", index.value().body.c_str());
@@ -192,9 +192,29 @@ int create_command(const RegistryCommandOptions& options) {
 void add_insecure_option(CLI::App* command, RegistryCommandOptions& options) {
   command->add_option("--insecure-registry", options.insecure_registries,
                       "Use plain http for this registry (HOST or HOST:PORT); localhost needs no flag");
+  add_registry_timeout_options(command, options.connect_timeout, options.timeout);
 }
 
 }  // namespace
+
+void add_registry_timeout_options(CLI::App* command, unsigned& connect_seconds, unsigned& stall_seconds) {
+  registry::HttpClientOptions defaults;
+  connect_seconds = static_cast<unsigned>(defaults.connect_timeout.count());
+  stall_seconds = static_cast<unsigned>(defaults.low_speed_timeout.count());
+  command
+      ->add_option("--registry-connect-timeout", connect_seconds,
+                   "Seconds to wait for a connection to a registry before trying once more, then failing")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str()
+      ->envname("XBUILD_REGISTRY_CONNECT_TIMEOUT");
+  command
+      ->add_option("--registry-timeout", stall_seconds,
+                   "Seconds a registry may send nothing (no answer, or a transfer stalled) before a request is "
+                   "tried once more, then fails")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str()
+      ->envname("XBUILD_REGISTRY_TIMEOUT");
+}
 
 std::function<int()> add_registry_commands(CLI::App& app) {
   auto options = std::make_shared<RegistryCommandOptions>();

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "registry/url.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -193,27 +194,30 @@ Result<std::string> release_digest(const std::string& mirror, const std::string&
   if (unreachable) *unreachable = false;
   if (Status checked = check_suite_name(suite); !checked) return fail(checked.error());
   const std::string url = mirror + "/dists/" + suite + "/InRelease";
+  // What messages show: a mirror's password (http://user:password@host) never.
+  const std::string shown_mirror = registry::redact_credentials(mirror);
+  const std::string shown_url = registry::redact_credentials(url);
   auto cannot_reach = [&](const std::string& why) {
     if (unreachable) *unreachable = true;
-    return fail("cannot reach the Debian mirror " + mirror + ": " + why);
+    return fail("cannot reach the Debian mirror " + shown_mirror + ": " + why);
   };
   Result<registry::HttpResponse> response = registry::http_get_response(url, http);
   if (!response) {
-    const std::string prefix = "cannot reach " + url + ": ";
+    const std::string prefix = "cannot reach " + shown_url + ": ";
     std::string why = response.error();
     if (starts_with(why, prefix)) why = why.substr(prefix.size());
     return cannot_reach(why);
   }
   long status = response.value().status;
   if (status == 404 || status == 410)
-    return fail("the Debian mirror " + mirror + " has no suite \"" + suite + "\" (" + url + ": HTTP " +
+    return fail("the Debian mirror " + shown_mirror + " has no suite \"" + suite + "\" (" + shown_url + ": HTTP " +
                 std::to_string(status) + "): check the suite's name (bookworm, trixie, sid, ...)");
-  if (status >= 500) return cannot_reach(url + ": HTTP " + std::to_string(status));
+  if (status >= 500) return cannot_reach(shown_url + ": HTTP " + std::to_string(status));
   if (status < 200 || status >= 300)
-    return fail("the Debian mirror " + mirror + " refused " + url + ": HTTP " + std::to_string(status));
+    return fail("the Debian mirror " + shown_mirror + " refused " + shown_url + ": HTTP " + std::to_string(status));
   const std::string& body = response.value().body;
   if (!starts_with(body, "-----BEGIN PGP SIGNED MESSAGE-----"))
-    return cannot_reach(url + " is not a signed Debian release file (a proxy's or a captive portal's page?)");
+    return cannot_reach(shown_url + " is not a signed Debian release file (a proxy's or a captive portal's page?)");
   return sha256_digest(body);
 }
 

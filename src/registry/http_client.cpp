@@ -6,6 +6,11 @@
 // no thread: every transfer progresses while the loop also runs processes and timers.
 // A request body is read from a string or a file range through CURLOPT_READFUNCTION; a 2xx
 // response body goes to a file when asked (other bodies, error texts, stay in memory).
+// A body that cannot be written keeps the errno of the failed write (libcurl only knows that the
+// callback refused the bytes), so a full disk is reported as such, with the file's path. A
+// failed transfer is described from what arrived: no connection, no answer, a stall or a close
+// after N of M bytes. A poll error is handed to libcurl as readable and writable, so that its
+// own recv()/send() meet the socket's error (a reset, an early close) and say which.
 // A finished transfer's headers are read with curl_easy_nextheader (those of the last response,
 // after redirects) into a map by lowercase name.
 //
@@ -14,7 +19,9 @@
 #include "registry/http_client.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "registry/libcurl.h"
@@ -38,6 +45,8 @@ struct Transfer {
   std::int64_t upload_left = 0;
   std::size_t upload_offset = 0;  // into request.body
   std::FILE* download = nullptr;
+  int write_errno = 0;          // of the response_file write that failed
+  bool body_too_large = false;  // an in-memory body passed kMaxInMemoryBody
   char error[CURL_ERROR_SIZE] = {0};
 
   ~Transfer() {
@@ -182,11 +191,20 @@ class CurlHttpClient final : public HttpClient {
     long status = 0;
     curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
     if (!transfer->request.response_file.empty() && status >= 200 && status < 300) {
+      errno = 0;
       if (!transfer->download) transfer->download = std::fopen(transfer->request.response_file.c_str(), "wb");
-      if (!transfer->download) return 0;
-      return std::fwrite(data, 1, bytes, transfer->download);
+      if (!transfer->download) {
+        transfer->write_errno = errno != 0 ? errno : EIO;
+        return 0;
+      }
+      std::size_t written = std::fwrite(data, 1, bytes, transfer->download);
+      if (written != bytes) transfer->write_errno = errno != 0 ? errno : EIO;
+      return written;
     }
-    if (transfer->response.body.size() + bytes > kMaxInMemoryBody) return 0;
+    if (transfer->response.body.size() + bytes > kMaxInMemoryBody) {
+      transfer->body_too_large = true;
+      return 0;
+    }
     transfer->response.body.append(data, bytes);
     return bytes;
   }
@@ -233,7 +251,7 @@ class CurlHttpClient final : public HttpClient {
     uv_poll_start(&watch->poll, events, [](uv_poll_t* poll, int status, int ready) {
       auto* fired = static_cast<SocketWatch*>(poll->data);
       int flags = 0;
-      if (status < 0) flags = CURL_CSELECT_ERR;
+      if (status < 0) flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;  // libcurl's recv/send find the error
       if (ready & UV_READABLE) flags |= CURL_CSELECT_IN;
       if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
       CurlHttpClient* owner = fired->client;
@@ -275,6 +293,42 @@ class CurlHttpClient final : public HttpClient {
     return headers;
   }
 
+  static std::string bytes_of(std::int64_t received, std::int64_t expected) {
+    return std::to_string(received) + (expected >= 0 ? " of " + std::to_string(expected) : "") + " bytes";
+  }
+
+  // What ended a failed transfer, from what arrived (see the top of the file); fills in the
+  // response's byte counts.
+  std::string describe_failure(const Transfer& transfer, CURLcode code, HttpResponse& response) const {
+    if (transfer.write_errno != 0)
+      return "writing " + transfer.request.response_file.string() + ": " + std::strerror(transfer.write_errno);
+    if (transfer.body_too_large)
+      return "the answer is larger than " + std::to_string(kMaxInMemoryBody / (1024 * 1024)) + " MiB";
+    curl_off_t received = 0;
+    curl_off_t expected = -1;
+    curl_off_t connected_after = 0;
+    long status = 0;
+    curl().easy_getinfo(transfer.easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
+    curl().easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+    curl().easy_getinfo(transfer.easy, CURLINFO_CONNECT_TIME_T, &connected_after);
+    curl().easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    response.received = received;
+    response.expected = expected;
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      if (connected_after == 0) {
+        response.connect_timed_out = true;
+        return "no connection within " + std::to_string(options_.connect_timeout.count()) + " s";
+      }
+      std::string seconds = std::to_string(options_.low_speed_timeout.count()) + " s";
+      if (status == 0) return "no answer within " + seconds;
+      return "no data for " + seconds + " after " + bytes_of(received, expected);
+    }
+    if (code == CURLE_GOT_NOTHING) return "the connection closed without an answer";
+    if ((code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR) && status != 0)
+      return "the connection closed after " + bytes_of(received, expected);
+    return transfer.error[0] ? transfer.error : curl().easy_strerror(code);
+  }
+
   void collect_finished() {
     int left = 0;
     while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
@@ -292,15 +346,21 @@ class CurlHttpClient final : public HttpClient {
         response.status = 0;
         response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
         // Certificate and protocol errors stay errors; resets, timeouts and refusals may pass.
-        response.transient = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_CONNECT ||
-                             code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
-                             code == CURLE_PARTIAL_FILE || code == CURLE_READ_ERROR;
-        response.transport_error = transfer->error[0] ? transfer->error : curl().easy_strerror(code);
+        // A file that cannot be written fails the same way on every try.
+        response.write_failed = transfer->write_errno != 0;
+        response.transient = !response.write_failed &&
+                             (code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_CONNECT ||
+                              code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
+                              code == CURLE_PARTIAL_FILE || code == CURLE_READ_ERROR);
+        response.transport_error = describe_failure(*transfer, code, response);
         response.body.clear();
       }
+      errno = 0;
       if (transfer->download && std::fclose(transfer->download) != 0 && response.transport_error.empty()) {
         response.status = 0;
-        response.transport_error = "cannot write " + transfer->request.response_file.string();
+        response.write_failed = true;
+        response.transport_error =
+            "writing " + transfer->request.response_file.string() + ": " + std::strerror(errno != 0 ? errno : EIO);
       }
       transfer->download = nullptr;
       HttpCallback done = std::move(transfer->done);

@@ -35,8 +35,13 @@ struct HttpResponse {
   std::string transport_error;                 // connection reset, timeout, TLS ... (status 0)
   std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
-  bool timed_out = false;
-  bool transient = false;  // a transport failure worth retrying (reset, timeout, refused)
+  bool timed_out = false;          // no connection within connect_timeout, or no data for low_speed_timeout
+  bool connect_timed_out = false;  // the first of those
+  bool transient = false;          // a transport failure worth retrying (reset, timeout, refused)
+  bool write_failed = false;       // response_file could not be written (transport_error says why)
+  std::int64_t received = 0;       // body bytes of a failed transfer that arrived before it ended
+  std::int64_t expected = -1;      // the Content-Length of that body, -1 when none came
+  int attempts = 1;                // how many times the request was sent (set by whoever retried it)
 
   std::string header(const std::string& lowercase_name) const {
     auto it = headers.find(lowercase_name);
@@ -54,9 +59,12 @@ class HttpClient {
   virtual void after(std::chrono::milliseconds delay, std::function<void()> callback) = 0;
 };
 
+// A transport failure's transport_error says what happened in words a user can act on: "no
+// connection within 10 s", "no answer within 30 s", "no data for 30 s after 1000 of 4000 bytes",
+// "the connection closed after 1000 of 4000 bytes", "writing PATH: No space left on device".
 struct HttpClientOptions {
-  std::chrono::seconds connect_timeout{15};
-  std::chrono::seconds low_speed_timeout{60};  // abort a transfer slower than 1 byte/s this long
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds low_speed_timeout{30};  // no first byte, or less than 1 byte/s, this long
   std::string user_agent = "xbuild";
 };
 

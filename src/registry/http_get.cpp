@@ -4,6 +4,7 @@
 #include <optional>
 #include <random>
 
+#include "registry/url.h"
 #include "util/uv_loop.h"
 
 namespace xb::registry {
@@ -26,15 +27,18 @@ struct Attempts {
   HttpRequest request;
   const RetryPolicy& retry;
   int attempt = 0;
+  int timeouts = 0;
   std::optional<HttpResponse> answer;
 
   void send() {
     ++attempt;
     http.send(request, [this](HttpResponse response) {
+      response.attempts = attempt;
+      if (response.timed_out) ++timeouts;
       std::optional<std::chrono::milliseconds> delay =
           retry.delay_after(attempt, retry_status(response), response.header("retry-after"), jitter(),
                             static_cast<std::int64_t>(std::time(nullptr)));
-      if (!delay) {
+      if (!delay || timeouts >= retry.max_timeout_attempts) {
         answer.emplace(std::move(response));
         return;
       }
@@ -65,9 +69,13 @@ Result<HttpResponse> http_get_response(const std::string& url, const HttpGetOpti
   }
   http.reset();  // closes its handles before the loop closes
   loop.run();
-  if (!attempts.answer) return fail("cannot reach " + url + ": the transfer ended without an answer");
+  if (!attempts.answer)
+    return fail("cannot reach " + redact_credentials(url) + ": the transfer ended without an answer");
   HttpResponse& response = *attempts.answer;
-  if (response.status == 0) return fail("cannot reach " + url + ": " + response.transport_error);
+  if (response.status == 0) {
+    std::string tries = response.attempts > 1 ? " (" + std::to_string(response.attempts) + " attempts)" : "";
+    return fail("cannot reach " + redact_credentials(url) + ": " + response.transport_error + tries);
+  }
   return std::move(response);
 }
 
@@ -75,7 +83,7 @@ Result<std::string> http_get(const std::string& url, const HttpGetOptions& optio
   Result<HttpResponse> response = http_get_response(url, options);
   if (!response) return fail(response.error());
   if (response.value().status < 200 || response.value().status >= 300)
-    return fail(url + ": HTTP " + std::to_string(response.value().status));
+    return fail(redact_credentials(url) + ": HTTP " + std::to_string(response.value().status));
   return std::move(response.value().body);
 }
 

@@ -28,7 +28,7 @@ constexpr std::size_t kParallel = 8;
 class LoopSession {
  public:
   LoopSession(const std::string& registry, const RegistryOptions& options) {
-    http_ = options.http_client ? options.http_client(loop_.get()) : make_curl_http_client(loop_.get());
+    http_ = options.http_client ? options.http_client(loop_.get()) : make_curl_http_client(loop_.get(), options.http);
     client_ = std::make_unique<RegistryClient>(*http_, registry, options);
   }
   ~LoopSession() {

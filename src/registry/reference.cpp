@@ -5,6 +5,7 @@
 // holds both rules); a digest follows '@'.
 #include "registry/reference.h"
 
+#include "registry/url.h"
 #include "util/image_name.h"
 #include "util/strings.h"
 
@@ -54,10 +55,23 @@ Reference Reference::with_digest(const std::string& new_digest) const {
 }
 
 Result<Reference> parse_reference(std::string_view text) {
+  // The text is echoed with any password in it masked (registry/url.h).
   auto invalid = [&](const std::string& why) {
-    return fail("invalid image reference \"" + std::string(text) + "\": " + why);
+    return fail("invalid image reference \"" + redact_credentials(text) + "\": " + why);
   };
   if (text.empty()) return invalid("it is empty; write [HOST[:PORT]/]REPOSITORY[:TAG][@DIGEST]");
+  std::size_t scheme = text.find("://");
+  std::string_view after_scheme = scheme == std::string_view::npos ? text : text.substr(scheme + 3);
+  std::size_t at_sign = after_scheme.find('@');
+  if (at_sign != std::string_view::npos && after_scheme.substr(0, at_sign).find('/') == std::string_view::npos &&
+      after_scheme.substr(at_sign + 1).find('/') != std::string_view::npos)
+    return invalid("a reference holds no credentials; remove \"" +
+                   redact_credentials(after_scheme.substr(0, at_sign + 1)) + "\" and give them with `docker login " +
+                   std::string(after_scheme.substr(at_sign + 1, after_scheme.find('/', at_sign) - at_sign - 1)) +
+                   "` (docker's config.json and credential helpers are read)");
+  if (scheme != std::string_view::npos)
+    return invalid("a reference has no scheme; write it without \"" + std::string(text.substr(0, scheme + 3)) +
+                   "\": [HOST[:PORT]/]REPOSITORY[:TAG][@DIGEST]");
   Reference reference;
   std::string rest(text);
   if (std::size_t at = rest.find('@'); at != std::string::npos) {

@@ -34,6 +34,7 @@ struct RegistryClient::Call {
   std::vector<std::string> extra_scopes;
   bool retry = true;
   int attempt = 0;
+  int timeouts = 0;
   bool reauthorized = false;
   std::string sent_authorization;
   std::function<void(HttpResponse)> done;
@@ -44,6 +45,7 @@ struct UploadState {
   BlobUpload blob;
   std::string mount_from;
   int attempt = 0;
+  int timeouts = 0;
   std::function<void(Result<BlobOutcome>)> done;
 };
 
@@ -87,7 +89,14 @@ RegistryClient::RegistryClient(HttpClient& http, std::string registry, RegistryO
 std::string RegistryClient::url(const std::string& path) const { return base_url_ + path; }
 
 std::string RegistryClient::failure_text(const std::string& what, const HttpResponse& response) const {
-  if (!response.transport_error.empty()) return what + ": " + response.transport_error;
+  if (!response.transport_error.empty()) {
+    std::string tries = response.attempts > 1 ? " (" + std::to_string(response.attempts) + " attempts)" : "";
+    std::string text = redact_credentials(what + ": " + response.transport_error) + tries;
+    if (response.connect_timed_out)
+      return text + "; wait longer with --registry-connect-timeout SECONDS or XBUILD_REGISTRY_CONNECT_TIMEOUT";
+    if (response.timed_out) return text + "; wait longer with --registry-timeout SECONDS or XBUILD_REGISTRY_TIMEOUT";
+    return text;
+  }
   std::string detail = registry_error_text(response.body);
   // A short plain-text body says more than the status alone ("Client sent an HTTP request to an
   // HTTPS server.").
@@ -113,6 +122,8 @@ void RegistryClient::request(std::shared_ptr<Call> call) {
   call->sent_authorization = current_authorization(call->repository);
   if (!call->sent_authorization.empty()) sent.headers.push_back("Authorization: " + call->sent_authorization);
   http_.send(std::move(sent), [this, call](HttpResponse response) {
+    response.attempts = call->attempt;
+    if (response.timed_out) ++call->timeouts;
     // Another request got a newer token while this one was on the way: use it.
     std::string current = current_authorization(call->repository);
     if (response.status == 401 && !current.empty() && current != call->sent_authorization) {
@@ -125,7 +136,7 @@ void RegistryClient::request(std::shared_ptr<Call> call) {
       return;
     }
     bool failed = (response.status == 0 && response.transient) || RetryPolicy::retryable_status(response.status);
-    if (call->retry && failed) {
+    if (call->retry && failed && call->timeouts < options_.retry.max_timeout_attempts) {
       std::optional<std::chrono::milliseconds> delay = options_.retry.delay_after(
           call->attempt, response.status, response.header("retry-after"), jitter(), now_seconds());
       if (delay) {
@@ -190,7 +201,9 @@ void RegistryClient::authorize(std::shared_ptr<Call> call, const HttpResponse& r
       token_request.body = form_encode(form);
     } else {
       Result<std::string> token_url = add_query(realm->second, parameters);
-      if (!token_url) return give_up(response, "cannot get a token from " + realm->second + ": " + token_url.error());
+      if (!token_url)
+        return give_up(response,
+                       redact_credentials("cannot get a token from " + realm->second + ": " + token_url.error()));
       token_request.url = token_url.value();
       if (credentials_) token_request.headers.push_back("Authorization: " + basic_authorization(*credentials_));
     }
@@ -204,7 +217,7 @@ void RegistryClient::authorize(std::shared_ptr<Call> call, const HttpResponse& r
       token_waiters_.erase(key);
       std::string error;
       if (answer.status != 200) {
-        error = failure_text("cannot get a token from " + realm_url, answer);
+        error = redact_credentials(failure_text("cannot get a token from " + realm_url, answer));
       } else if (Result<std::string> token = parse_token_response(answer.body); !token) {
         error = token.error();
       } else {
@@ -276,12 +289,12 @@ void RegistryClient::start_upload(std::shared_ptr<UploadState> state) {
                               state->mount_from + " into " + state->repository));
     if (response.status != 202 || location.empty())
       return upload_failed(state, failure_text("cannot start the upload of " + state->blob.digest, response),
-                           retry_status(response), response.header("retry-after"));
+                           retry_status(response), response.header("retry-after"), response.timed_out);
     Result<std::string> upload = resolve_url(sent, location);
     if (!upload)
       return upload_failed(
-          state, "cannot start the upload of " + state->blob.digest + ": the Location header " + upload.error(), -1,
-          "");
+          state, "cannot start the upload of " + state->blob.digest + ": the Location header " + upload.error(), -1, "",
+          false);
     if (state->blob.size > options_.chunk_threshold && !state->blob.path.empty())
       send_chunk(state, upload.value(), 0);
     else
@@ -306,11 +319,11 @@ void RegistryClient::send_chunk(std::shared_ptr<UploadState> state, const std::s
     std::string next = response.header("location");
     if (response.status != 202 || next.empty())
       return upload_failed(state, failure_text("cannot upload " + state->blob.digest, response), retry_status(response),
-                           response.header("retry-after"));
+                           response.header("retry-after"), response.timed_out);
     Result<std::string> upload = resolve_url(location, next);
     if (!upload)
       return upload_failed(state, "cannot upload " + state->blob.digest + ": the Location header " + upload.error(), -1,
-                           "");
+                           "", false);
     if (offset + length >= state->blob.size) return finish_upload(state, upload.value(), false);
     send_chunk(state, upload.value(), offset + length);
   };
@@ -321,7 +334,8 @@ void RegistryClient::finish_upload(std::shared_ptr<UploadState> state, const std
   auto call = std::make_shared<Call>();
   call->request.method = "PUT";
   Result<std::string> put_url = add_query(location, {{"digest", state->blob.digest}});
-  if (!put_url) return upload_failed(state, "cannot upload " + state->blob.digest + ": " + put_url.error(), -1, "");
+  if (!put_url)
+    return upload_failed(state, "cannot upload " + state->blob.digest + ": " + put_url.error(), -1, "", false);
   call->request.url = put_url.value();
   call->request.headers = {"Content-Type: application/octet-stream"};
   if (with_body) {
@@ -335,7 +349,7 @@ void RegistryClient::finish_upload(std::shared_ptr<UploadState> state, const std
   call->done = [this, state](HttpResponse response) {
     if (response.status != 201)
       return upload_failed(state, failure_text("cannot upload " + state->blob.digest, response), retry_status(response),
-                           response.header("retry-after"));
+                           response.header("retry-after"), response.timed_out);
     std::string answered = response.header("docker-content-digest");
     if (!answered.empty() && answered != state->blob.digest)
       return state->done(fail("the registry stored " + state->blob.digest + " under the digest " + answered));
@@ -345,10 +359,11 @@ void RegistryClient::finish_upload(std::shared_ptr<UploadState> state, const std
 }
 
 void RegistryClient::upload_failed(std::shared_ptr<UploadState> state, const std::string& message, long status,
-                                   const std::string& retry_after) {
+                                   const std::string& retry_after, bool timed_out) {
+  if (timed_out) ++state->timeouts;
   std::optional<std::chrono::milliseconds> delay =
       options_.retry.delay_after(state->attempt, status, retry_after, jitter(), now_seconds());
-  if (!delay) return state->done(fail(message));
+  if (!delay || state->timeouts >= options_.retry.max_timeout_attempts) return state->done(fail(message));
   http_.after(*delay, [this, state] { start_upload(state); });
 }
 

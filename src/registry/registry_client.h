@@ -22,6 +22,9 @@ namespace xb::registry {
 struct RegistryOptions {
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
   RetryPolicy retry;
+  // Connect and first-byte/stall timeouts of every transfer (--registry-connect-timeout,
+  // --registry-timeout); messages about a timeout name those flags.
+  HttpClientOptions http;
   std::int64_t chunk_threshold = 32 * 1024 * 1024;  // blobs above this go up in PATCH chunks
   std::int64_t chunk_size = 16 * 1024 * 1024;
   // Credentials for a registry; default: docker's config.json and credential helpers.
@@ -32,6 +35,12 @@ struct RegistryOptions {
   // Tests put a fake here.
   std::function<std::unique_ptr<HttpClient>(uv_loop_t* loop)> http_client;
 };
+
+// Sets the timeouts given in seconds; 0 keeps the default.
+inline void set_timeouts(RegistryOptions& options, unsigned connect_seconds, unsigned stall_seconds) {
+  if (connect_seconds > 0) options.http.connect_timeout = std::chrono::seconds(connect_seconds);
+  if (stall_seconds > 0) options.http.low_speed_timeout = std::chrono::seconds(stall_seconds);
+}
 
 // A blob to upload: a file (or, when `path` is empty, `content`) with its digest and size.
 struct BlobUpload {
@@ -77,7 +86,7 @@ class RegistryClient {
   void send_chunk(std::shared_ptr<struct UploadState> state, const std::string& location, std::int64_t offset);
   void finish_upload(std::shared_ptr<struct UploadState> state, const std::string& location, bool with_body);
   void upload_failed(std::shared_ptr<struct UploadState> state, const std::string& message, long status,
-                     const std::string& retry_after);
+                     const std::string& retry_after, bool timed_out);
 
   HttpClient& http_;
   std::string registry_;

@@ -1,6 +1,8 @@
 // When to try a request again: on 408, 429 and 5xx answers, on connection resets and on
 // timeouts, up to a number of attempts, waiting an exponentially growing delay with jitter,
-// or what the server's Retry-After says (seconds or an HTTP date) when it says so.
+// or what the server's Retry-After says (seconds or an HTTP date) when it says so. A request that
+// timed out is tried at most max_timeout_attempts times: a host that does not answer fails
+// within that many timeouts, not max_attempts of them.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,7 @@ struct RetryPolicy {
   int max_attempts = 6;                        // the first try included
   std::chrono::milliseconds base_delay{200};   // before the 2nd attempt; doubles each time
   std::chrono::milliseconds max_delay{10000};  // cap of the backoff and of Retry-After
+  int max_timeout_attempts = 2;                // of those, the ones that may end in a timeout
 
   static bool retryable_status(long status) { return status == 408 || status == 429 || status >= 500; }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,5 +22,10 @@ Result<std::string> resolve_url(const std::string& base, const std::string& refe
 Result<std::string> add_query(const std::string& url, const UrlParameters& parameters);
 // An application/x-www-form-urlencoded body: "name=value&...", each percent-encoded.
 std::string form_encode(const UrlParameters& fields);
+
+// `text` with the password of every "user:password@host" in it (URLs, image references typed
+// with credentials) written as "***", and a bare "scheme://token@host" as "scheme://***@host":
+// what a message may echo of what a user typed. "name@sha256:..." (a digest) stays as it is.
+std::string redact_credentials(std::string_view text);
 
 }  // namespace xb::registry

@@ -218,6 +218,23 @@ TEST(ReleaseDigest, ServerErrorsAndPagesThatAreNotReleaseFilesCountAsUnreachable
   EXPECT_TRUE(unreachable);
 }
 
+TEST(ReleaseDigest, AMirrorsPasswordIsNeverShown) {
+  std::vector<std::string> urls;
+  const std::string mirror = "http://apt:Pw-93e1@mirror.example/debian";
+  Result<std::string> missing = release_digest(mirror, "bookwrom", answering({404, {}, ""}, &urls));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(),
+            "the Debian mirror http://apt:***@mirror.example/debian has no suite \"bookwrom\" "
+            "(http://apt:***@mirror.example/debian/dists/bookwrom/InRelease: HTTP 404): check the suite's name "
+            "(bookworm, trixie, sid, ...)");
+  Result<std::string> down = release_digest(mirror, "bookworm", answering({502, {}, ""}, &urls));
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error(),
+            "cannot reach the Debian mirror http://apt:***@mirror.example/debian: "
+            "http://apt:***@mirror.example/debian/dists/bookworm/InRelease: HTTP 502");
+  EXPECT_EQ(urls.front(), mirror + "/dists/bookwrom/InRelease");  // the request itself keeps them
+}
+
 TEST(ReleaseDigest, AnInvalidSuiteIsNotAskedFor) {
   std::vector<std::string> urls;
   Result<std::string> digest = release_digest(kMirror, "../x", answering({200, {}, kInRelease}, &urls));

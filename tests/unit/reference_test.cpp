@@ -73,8 +73,33 @@ TEST(Reference, ErrorsSayWhatIsWrong) {
             "lowercase hex digits");
   EXPECT_EQ(parse_error("localhost:5000/"),
             "invalid image reference \"localhost:5000/\": the repository name is missing");
+  EXPECT_EQ(parse_error("https://localhost:5000/app:1"),
+            "invalid image reference \"https://localhost:5000/app:1\": a reference has no scheme; write it without "
+            "\"https://\": [HOST[:PORT]/]REPOSITORY[:TAG][@DIGEST]");
   parse_error("a//b");
   parse_error("a..b");
+}
+
+TEST(Reference, CredentialsAreRefusedAndTheirPasswordNotEchoed) {
+  const std::string login =
+      "; give them with `docker login r.example:5000` (docker's config.json and credential "
+      "helpers are read)";
+  EXPECT_EQ(parse_error("https://alice:s3cret@r.example:5000/app:1"),
+            "invalid image reference \"https://alice:***@r.example:5000/app:1\": a reference holds no credentials; "
+            "remove \"alice:***@\" and" +
+                login.substr(1));
+  EXPECT_EQ(parse_error("alice:s3cret@r.example:5000/team/app"),
+            "invalid image reference \"alice:***@r.example:5000/team/app\": a reference holds no credentials; "
+            "remove \"alice:***@\" and" +
+                login.substr(1));
+  EXPECT_EQ(parse_error("alice@r.example:5000/app"),
+            "invalid image reference \"alice@r.example:5000/app\": a reference holds no credentials; remove "
+            "\"alice@\" and" +
+                login.substr(1));
+  // Bad otherwise, still masked.
+  EXPECT_EQ(parse_error("alice:s3cret@Bad"),
+            "invalid image reference \"alice:***@Bad\": the digest \"Bad\" is not "
+            "sha256: followed by 64 lowercase hex digits");
 }
 
 TEST(Reference, PlainHttpOnlyForLoopbackAndNamedRegistries) {
