@@ -40,15 +40,23 @@ bool is_tag(std::string_view tag) {
 }
 
 bool is_repository_component(std::string_view part) {
-  if (part.empty() || !is_lower_alnum(part.front()) || !is_lower_alnum(part.back())) return false;
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    char c = part[i];
-    if (is_lower_alnum(c)) continue;
-    if (c != '.' && c != '_' && c != '-') return false;
-    // Separators: ".", "_", "__", or any run of "-" (the last character is alphanumeric, so
-    // part[i + 1] and, after "__", part[i + 2] exist).
-    if (c == '.' && !is_lower_alnum(part[i + 1])) return false;
-    if (c == '_' && part[i + 1] == '_' && !is_lower_alnum(part[i + 2])) return false;
+  if (part.empty() || !is_lower_alnum(part.front())) return false;
+  for (std::size_t i = 0; i < part.size();) {
+    if (is_lower_alnum(part[i])) {
+      ++i;
+      continue;
+    }
+    // One separator: ".", "_", "__" or a run of "-", then an alphanumeric again.
+    if (part[i] == '.') {
+      ++i;
+    } else if (part[i] == '_') {
+      i += i + 1 < part.size() && part[i + 1] == '_' ? 2 : 1;
+    } else if (part[i] == '-') {
+      while (i < part.size() && part[i] == '-') ++i;
+    } else {
+      return false;
+    }
+    if (i == part.size() || !is_lower_alnum(part[i])) return false;
   }
   return true;
 }
