@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "registry/reference.h"
 #include "util/fs.h"
+#include "util/image_name.h"
 #include "util/probe.h"
 #include "util/strings.h"
 
@@ -64,19 +65,22 @@ void apply_command_line(Config& config, const std::vector<std::string>& platform
     std::erase_if(config.platforms, [&](const Platform& platform) {
       return std::find(chosen.begin(), chosen.end(), platform) == chosen.end();
     });
-  for (const std::string& tag : tags)
-    if (!is_tag(tag))
+  for (auto tag = tags.begin(); tag != tags.end(); ++tag) {
+    if (!is_tag(*tag))
       throw Error(fmt::format("-t/--tag \"{}\" is not a valid tag: use letters, digits, '_', '.' and '-' (at most "
                               "128, not starting with '.' or '-')",
-                              tag),
+                              *tag),
                   2);
+    if (std::find(tags.begin(), tag, *tag) != tag)
+      throw Error(fmt::format("-t/--tag \"{}\" is given twice: name each tag once", *tag), 2);
+  }
   if (!tags.empty()) config.image.tags = tags;
 }
 
 Config read_config(const fs::path& file, const std::vector<std::string>& settings) {
   ConfigResult result = load_config(file, settings);
   if (auto* errors = std::get_if<ConfigErrors>(&result)) {
-    for (const Diagnostic& diagnostic : errors->diagnostics) std::fputs(diagnostic.render().c_str(), stderr);
+    std::fputs(errors->render_shown().c_str(), stderr);
     throw Error(errors->count() + "; nothing was run", 2);
   }
   return std::get<Config>(std::move(result));

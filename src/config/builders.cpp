@@ -37,6 +37,11 @@ void read_builders(TomlReader& reader, const TomlTable& root, Config& config) {
     }
     reader.check_keys(*body, kBuilderKeys, scope);
     builder.ssh = reader.required_string(*body, "ssh", scope).value_or("");
+    if (starts_with(builder.ssh, "-"))
+      reader.report(*body->get("ssh"), "\"ssh\" " + in_scope(scope) + " must be a destination, [USER@]HOST, not " +
+                                           in_quotes(builder.ssh) +
+                                           ", which ssh would read as an option; give options in an ssh_config file "
+                                           "(ssh_config = \"...\")");
     if (std::optional<std::int64_t> port =
             reader.integer(*body, "port", scope, 1, 65535, "a TCP port number from 1 to 65535"))
       builder.port = static_cast<int>(*port);
@@ -56,9 +61,10 @@ void read_builders(TomlReader& reader, const TomlTable& root, Config& config) {
     reader.required(*body, "platforms", scope);
     for (const TomlString& specifier : reader.strings(*body, "platforms", scope).value_or(std::vector<TomlString>{})) {
       Result<Platform> platform = parse_platform(specifier.value);
-      if (!platform) {
+      std::string variant;
+      if (!platform || !is_known_variant(platform.value(), &variant)) {
         reader.report(specifier.at, "unknown platform " + in_quotes(specifier.value) + " in " + scope +
-                                        " platforms: " + platform.error());
+                                        " platforms: " + (platform ? variant : platform.error()));
         continue;
       }
       std::string name = platform.value().str();

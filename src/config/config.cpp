@@ -17,7 +17,13 @@
 // mistyped stage name far more often than a new stage, which needs its `run`.
 #include "config/config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -109,6 +115,68 @@ void apply_setting(TomlReader& reader, TomlTable& root, const std::string& text,
                                : ""));
 }
 
+// What the file is when it is not a regular file, for "cannot read X: it is ...".
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (a named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The file's text, when it is a regular file of at most kMaxConfigBytes. It is opened without
+// blocking (a FIFO with no writer would wait forever) and judged by fstat before a byte is read,
+// so that a path to /dev/zero or a pipe costs nothing; the read stops at the bound too, should
+// the file grow meanwhile.
+Result<std::string> read_config_file(const fs::path& file) {
+  const std::string cannot = "cannot read " + file.string() + ": ";
+  const std::string bound = "; a config is a regular file of at most " + std::to_string(kMaxConfigBytes >> 20) + " MiB";
+  int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(cannot + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    int error = errno;
+    ::close(fd);
+    return fail(cannot + std::strerror(error));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    return fail(cannot + "it is a directory; name the config file in it, such as -f " +
+                (file / "xbuild.toml").string());
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return fail(cannot + "it is " + file_kind(info.st_mode) + bound);
+  }
+  if (static_cast<std::uintmax_t>(info.st_size) > kMaxConfigBytes) {
+    ::close(fd);
+    return fail(cannot + "it is " + std::to_string(info.st_size) + " bytes" + bound);
+  }
+  std::string text(static_cast<std::size_t>(info.st_size) + 1, '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (text.size() > kMaxConfigBytes) break;
+      text.resize(std::min<std::size_t>(text.size() * 2, kMaxConfigBytes + 1));
+    }
+    ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      return fail(cannot + std::strerror(error));
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (used > kMaxConfigBytes)
+    return fail(cannot + "it grew past " + std::to_string(kMaxConfigBytes) + " bytes" + bound);
+  text.resize(used);
+  return text;
+}
+
 }  // namespace
 
 // Every need names another existing stage, once; then the graph must be acyclic.
@@ -164,10 +232,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file, const std
 }
 
 ConfigResult load_config(const fs::path& file, const std::vector<std::string>& settings) {
-  std::error_code error;
-  Result<std::string> text = fs::is_directory(file, error)
-                                 ? Result<std::string>(fail("cannot read " + file.string() + ": Is a directory"))
-                                 : read_file(file);
+  Result<std::string> text = read_config_file(file);
   if (!text) {
     Diagnostic diagnostic;
     diagnostic.location.file = file.string();

@@ -1,7 +1,9 @@
 // [image]: the image each platform's output becomes. Every key is optional: the name defaults
 // to the project's, the tags to ["latest"], the base to "scratch", and without a copy list the
-// whole output directory goes to "/". Tags follow the OCI distribution spec's grammar; copy
-// entries must stay inside the output directory and land at absolute paths. A base of the form
+// whole output directory goes to "/". The name and the tags follow the OCI distribution spec's
+// grammar (util/image_name.h, the registry's rules), checked here rather than when pushing, each
+// tag once; copy entries must stay inside the output directory and land at absolute paths inside
+// the image; label keys are not empty. A base of the form
 // "oci:DIR[:TAG]" is an OCI layout on disk: the last ":" that no "/" follows starts the tag (as
 // in emulate's rootfs = "oci:..."), DIR is made absolute against the project directory, and
 // only the syntax is checked here (the layout itself by `xbuild plan` / `xbuild run`).
@@ -9,20 +11,15 @@
 #include <cctype>
 #include <cstdint>
 #include <optional>
+#include <set>
 
 #include "config/sections.h"
+#include "util/image_name.h"
 #include "util/strings.h"
 
 namespace xb {
 
 namespace fs = std::filesystem;
-
-bool is_tag(std::string_view tag) {
-  if (tag.empty() || tag.size() > 128) return false;
-  auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
-  if (!word(static_cast<unsigned char>(tag.front()))) return false;
-  return std::all_of(tag.begin(), tag.end(), [&](unsigned char c) { return word(c) || c == '.' || c == '-'; });
-}
 
 namespace {
 
@@ -111,10 +108,14 @@ void read_copy(TomlReader& reader, const TomlTable& image, std::vector<CopySpec>
       copy.from = *from;
     }
     if (std::optional<std::string> to = reader.required_string(*entry, "to", scope)) {
+      fs::path path(*to);
       if (!starts_with(*to, "/")) {
         reader.report(*entry->get("to"), "\"to\" " + in_scope(scope) +
                                              " must be an absolute path in the image (starting with \"/\"), got " +
                                              in_quotes(*to));
+      } else if (std::find(path.begin(), path.end(), fs::path("..")) != path.end()) {
+        reader.report(*entry->get("to"), "\"to\" " + in_scope(scope) + " must stay inside the image: " +
+                                             in_quotes(*to) + " contains \"..\"; write the path without it");
       }
       copy.to = *to;
     }
@@ -133,17 +134,25 @@ void read_image(TomlReader& reader, const TomlTable& root, Config& config) {
   if (!table) return;
   reader.check_keys(*table, kImageKeys, scope);
 
-  if (std::optional<std::string> name = reader.non_blank_string(*table, "name", scope)) image.name = *name;
+  if (std::optional<std::string> name = reader.non_blank_string(*table, "name", scope)) {
+    if (std::string problem = image_name_problem(*name); !problem.empty())
+      reader.report(*table->get("name"), "invalid image name " + in_quotes(*name) + " in [image]: it " + problem +
+                                             "; for example name = \"registry.example:5000/team/app\"");
+    image.name = *name;
+  }
   if (std::optional<std::vector<TomlString>> tags = reader.strings(*table, "tags", scope)) {
     if (table->get("tags")->is_empty_array()) {
       reader.report(*table->get("tags"),
                     "\"tags\" in [image] must not be empty: remove it for the default [\"latest\"]");
     }
+    std::set<std::string> seen;
     for (const TomlString& tag : *tags) {
       if (!is_tag(tag.value)) {
         reader.report(tag.at, "invalid tag " + in_quotes(tag.value) +
                                   " in [image] tags: a tag is 1 to 128 letters, digits, '_', '.' and '-', "
                                   "and does not start with '.' or '-'");
+      } else if (!seen.insert(tag.value).second) {
+        reader.report(tag.at, "duplicate tag " + in_quotes(tag.value) + " in [image] tags: list each tag once");
       }
     }
     if (!tags->empty()) image.tags = values_of(*tags);
@@ -176,6 +185,12 @@ void read_image(TomlReader& reader, const TomlTable& root, Config& config) {
   }
   image.user = reader.string(*table, "user", scope).value_or("");
   image.labels = reader.string_table(*table, "labels", scope);
+  if (const TomlValue* labels = table->get("labels"); labels && labels->as_table())
+    for (const TomlEntry& entry : labels->as_table()->entries())
+      if (entry.key.empty())
+        reader.report(entry.key_position,
+                      "empty label key in [image] labels: name each label, such as "
+                      "\"org.opencontainers.image.source\"");
   if (std::optional<std::int64_t> level =
           reader.integer(*table, "compression_level", scope, 0, 9, "a gzip level from 0 (stored) to 9 (smallest)"))
     image.compression_level = static_cast<int>(*level);

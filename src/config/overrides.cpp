@@ -166,8 +166,9 @@ void read_overrides(TomlReader& reader, const TomlTable& root, Config& config) {
     override_spec.location = reader.location(entry->key_position);
 
     Result<Platform> platform = parse_platform(specifier);
-    if (!platform) {
-      reader.report(entry->key_position, "invalid override " + scope + ": " + platform.error());
+    std::string variant;
+    if (!platform || !is_known_variant(platform.value(), &variant)) {
+      reader.report(entry->key_position, "invalid override " + scope + ": " + (platform ? variant : platform.error()));
       continue;
     }
     std::string name = platform.value().str();

@@ -212,6 +212,14 @@ void read_ccache(TomlReader& reader, const TomlTable& table, const std::string& 
   ccache.remote = *remote;
 }
 
+// The project's name becomes a directory of each builder's (rsync --delete writes there), so it
+// is one plain path component.
+bool is_project_name(const std::string& name) {
+  return !name.empty() && name.size() <= 128 && std::isalnum(static_cast<unsigned char>(name.front())) &&
+         std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
 }  // namespace
 
 void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& project) {
@@ -221,6 +229,10 @@ void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& projec
   if (!table) return;
   reader.check_keys(*table, kProjectKeys, scope);
   project.name = reader.required_string(*table, "name", scope).value_or("");
+  if (!project.name.empty() && !is_project_name(project.name))
+    reader.report(*table->get("name"), "invalid project name " + in_quotes(project.name) +
+                                           " in [project]: use 1 to 128 letters, digits, '.', '_' and '-', starting "
+                                           "with a letter or digit (it names directories on the builders)");
   project.version = reader.string(*table, "version", scope).value_or("");
 }
 
@@ -268,9 +280,10 @@ void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
     }
     for (const TomlString& specifier : *specifiers) {
       Result<Platform> platform = parse_platform(specifier.value);
-      if (!platform) {
+      std::string variant;
+      if (!platform || !is_known_variant(platform.value(), &variant)) {
         reader.report(specifier.at, "unknown platform " + in_quotes(specifier.value) +
-                                        " in [targets] platforms: " + platform.error());
+                                        " in [targets] platforms: " + (platform ? variant : platform.error()));
         continue;
       }
       add(specifier, platform.value(), "platforms");

@@ -30,6 +30,15 @@ std::vector<std::string> split_source_lines(std::string_view text) {
   return lines;
 }
 
+// The longest text in_quotes() quotes whole: a value of a kilobyte says no more in a message.
+constexpr std::size_t kMaxQuoted = 100;
+
+// A NUL in a string ends it for every program xbuild hands it to (a command, an environment
+// variable, a path, a label), so that the rest would be dropped without a word.
+bool holds_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
+const std::string kNulFix = " holds a NUL character, where the text would end: remove it";
+
 }  // namespace
 
 std::vector<std::string> values_of(const std::vector<TomlString>& strings) {
@@ -39,7 +48,12 @@ std::vector<std::string> values_of(const std::vector<TomlString>& strings) {
   return out;
 }
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string in_quotes(std::string_view text) {
+  if (text.size() <= kMaxQuoted) return "\"" + std::string(text) + "\"";
+  std::size_t end = kMaxQuoted;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // a whole UTF-8 sequence
+  return "\"" + std::string(text.substr(0, end)) + "\xE2\x80\xA6\"";
+}
 
 std::string in_quotes_list(const std::vector<std::string>& words, std::string_view last) {
   std::string out;
@@ -92,8 +106,14 @@ void TomlReader::report(TomlPosition at, std::string message) {
   diagnostic.location = location(at);
   diagnostic.message = std::move(message);
   diagnostic.setting = at.setting;
-  if (at.setting == 0 && at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size())
-    diagnostic.source_line = lines_[static_cast<std::size_t>(at.line) - 1];
+  if (at.setting == 0 && at.line >= 1 && static_cast<std::size_t>(at.line) <= lines_.size()) {
+    const std::size_t index = static_cast<std::size_t>(at.line) - 1;
+    if (line_is_ascii_.size() != lines_.size()) line_is_ascii_.assign(lines_.size(), 0);
+    if (line_is_ascii_[index] == 0)
+      line_is_ascii_[index] =
+          std::all_of(lines_[index].begin(), lines_[index].end(), [](unsigned char c) { return c < 0x80; }) ? 1 : 2;
+    diagnostic.set_source_line(lines_[index], line_is_ascii_[index] == 1);
+  }
   diagnostics_.push_back(std::move(diagnostic));
 }
 
@@ -152,7 +172,11 @@ const TomlTable* TomlReader::required_table(const TomlTable& root, std::string_v
 std::optional<std::string> TomlReader::string(const TomlTable& table, std::string_view key, const std::string& scope) {
   const TomlValue* value = table.get(key);
   if (!value) return std::nullopt;
-  if (const std::string* text = value->as_string()) return *text;
+  if (const std::string* text = value->as_string()) {
+    if (!holds_nul(*text)) return *text;
+    report(*value, in_quotes(key) + " " + in_scope(scope) + kNulFix);
+    return std::nullopt;
+  }
   wrong_type(*value, key, scope, "a string");
   return std::nullopt;
 }
@@ -208,9 +232,10 @@ std::optional<std::vector<TomlString>> TomlReader::read_strings(const TomlTable&
   const TomlValue* value = table.get(key);
   if (!value) return std::nullopt;
   std::string_view expected = one_string_allowed ? "a string or an array of strings" : "an array of strings";
-  if (one_string_allowed) {
-    if (const std::string* text = value->as_string())
-      return std::vector<TomlString>{TomlString{*text, value->position()}};
+  if (one_string_allowed && value->as_string()) {
+    std::optional<std::string> text = string(table, key, scope);
+    if (!text) return std::nullopt;
+    return std::vector<TomlString>{TomlString{*text, value->position()}};
   }
   const std::vector<TomlValue>* array = value->as_array();
   if (!array) {
@@ -221,7 +246,10 @@ std::optional<std::vector<TomlString>> TomlReader::read_strings(const TomlTable&
   for (std::size_t i = 0; i < array->size(); ++i) {
     const TomlValue& element = (*array)[i];
     if (const std::string* text = element.as_string()) {
-      strings.push_back(TomlString{*text, element.position()});
+      if (holds_nul(*text))
+        report(element, in_quotes(key) + " " + in_scope(scope) + ": element " + std::to_string(i + 1) + kNulFix);
+      else
+        strings.push_back(TomlString{*text, element.position()});
     } else {
       report(element, in_quotes(key) + " " + in_scope(scope) + ": expected " + std::string(expected) +
                           ", but element " + std::to_string(i + 1) + " is " + element.type_name());
@@ -256,8 +284,16 @@ std::map<std::string, std::string> TomlReader::read_string_table(const TomlTable
                                      " " + std::string(key) +
                                      ": use letters, digits and '_', and do not start with a digit");
     }
-    if (const std::string* text = entry.value.as_string()) {
-      out[entry.key] = *text;
+    if (holds_nul(entry.key)) {
+      if (!environment_names)  // else reported as no variable name above
+        report(entry.key_position,
+               in_quotes(key) + " " + in_scope(scope) + ": the key " + in_quotes(entry.key) + kNulFix);
+    } else if (const std::string* text = entry.value.as_string()) {
+      if (holds_nul(*text))
+        report(entry.value,
+               in_quotes(key) + " " + in_scope(scope) + ": the value of " + in_quotes(entry.key) + kNulFix);
+      else
+        out[entry.key] = *text;
     } else {
       report(entry.value, in_quotes(key) + " " + in_scope(scope) + ": expected a table of strings, but " +
                               in_quotes(entry.key) + " is " + entry.value.type_name());

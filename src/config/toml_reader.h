@@ -132,6 +132,7 @@ class TomlReader {
   std::string text_;
   std::string file_name_;
   std::vector<std::string> lines_;
+  std::vector<char> line_is_ascii_;  // by line: 0 not known yet, 1 yes, 2 no (report() finds out once)
   std::vector<std::string> settings_;
   std::vector<Diagnostic> diagnostics_;
 };

@@ -24,6 +24,19 @@ const std::vector<std::string>& known_architectures() {
   return architectures;
 }
 
+// Each architecture's variants, after normalize(): the empty variant is always known.
+const std::vector<std::string>& known_variants(std::string_view architecture) {
+  static const std::vector<std::string> arm = {"v5", "v6", "v7", "v8"};
+  static const std::vector<std::string> arm64 = {"v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8",
+                                                 "v8.9", "v9",   "v9.1", "v9.2", "v9.3", "v9.4", "v9.5"};
+  static const std::vector<std::string> amd64 = {"v2", "v3", "v4"};
+  static const std::vector<std::string> none;
+  if (architecture == "arm") return arm;
+  if (architecture == "arm64") return arm64;
+  if (architecture == "amd64") return amd64;
+  return none;
+}
+
 bool is_known_os(std::string_view os) {
   const auto& oses = known_oses();
   return std::find(oses.begin(), oses.end(), to_lower(os)) != oses.end() || to_lower(os) == "macos";
@@ -78,6 +91,22 @@ Platform normalize(Platform platform) {
   platform.architecture = arch;
   platform.variant = variant;
   return platform;
+}
+
+bool is_known_variant(const Platform& platform, std::string* problem) {
+  if (platform.variant.empty() || platform.os == "none") return true;
+  const std::vector<std::string>& variants = known_variants(platform.architecture);
+  if (std::find(variants.begin(), variants.end(), platform.variant) != variants.end()) return true;
+  if (problem) {
+    *problem = "unknown variant \"" + platform.variant + "\" of " + platform.architecture;
+    if (variants.empty()) {
+      *problem += ", which has no variants: write " + platform.os + "/" + platform.architecture;
+    } else {
+      std::string hint = closest_match(platform.variant, variants);
+      *problem += hint.empty() ? "; its variants are " + join(variants, ", ") : "; did you mean \"" + hint + "\"?";
+    }
+  }
+  return false;
 }
 
 Result<Platform> parse_platform(std::string_view specifier) {

@@ -33,6 +33,12 @@ Platform normalize(Platform platform);
 // The result is normalized. Errors name the specifier and what is wrong with it.
 Result<Platform> parse_platform(std::string_view specifier);
 
+// The variants OCI and containerd define for a normalized platform's architecture: arm v5 to v8,
+// arm64 v8.1 to v8.9 and v9 to v9.5 (plain v8 is no variant), amd64 v2 to v4 (v1 is none); other
+// architectures have none. Bare metal (os "none") names its CPU as its variant, so any is known.
+// `problem` says, when the variant is not known, which ones are.
+bool is_known_variant(const Platform& platform, std::string* problem = nullptr);
+
 // The platform this binary runs on (normalized).
 Platform host_platform();
 

@@ -1,10 +1,12 @@
 // Reference parsing follows docker's distribution/reference grammar: the first path component
 // is a registry host only when it holds a '.' or a ':' or is "localhost"; the repository is
 // lowercase components ([a-z0-9]+ joined by '.', '_', '__' or '-') separated by '/'; a tag is
-// [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} after the last ':' of the last component; a digest follows '@'.
+// [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} after the last ':' of the last component (util/image_name.h
+// holds both rules); a digest follows '@'.
 #include "registry/reference.h"
 
 #include "registry/url.h"
+#include "util/image_name.h"
 #include "util/strings.h"
 
 namespace xb::registry {
@@ -12,31 +14,6 @@ namespace xb::registry {
 namespace {
 
 constexpr const char* kDockerHub = "docker.io";
-
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
-bool valid_component(std::string_view part) {
-  if (part.empty() || !is_lower_alnum(part.front()) || !is_lower_alnum(part.back())) return false;
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    char c = part[i];
-    if (is_lower_alnum(c)) continue;
-    if (c != '.' && c != '_' && c != '-') return false;
-    // Separators: ".", "_", "__", or any run of "-".
-    if (c == '.' && !is_lower_alnum(part[i + 1])) return false;
-    if (c == '_' && part[i + 1] == '_' && !is_lower_alnum(part[i + 2])) return false;
-  }
-  return true;
-}
-
-bool valid_tag(std::string_view tag) {
-  if (tag.empty() || tag.size() > 128) return false;
-  for (std::size_t i = 0; i < tag.size(); ++i) {
-    char c = tag[i];
-    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (!word && (i == 0 || (c != '.' && c != '-'))) return false;
-  }
-  return true;
-}
 
 bool valid_digest(std::string_view digest) {
   if (!starts_with(digest, "sha256:") || digest.size() != 7 + 64) return false;
@@ -108,7 +85,7 @@ Result<Reference> parse_reference(std::string_view text) {
   if (colon != std::string::npos && (last_slash == std::string::npos || colon > last_slash)) {
     reference.tag = rest.substr(colon + 1);
     rest.resize(colon);
-    if (!valid_tag(reference.tag))
+    if (!is_tag(reference.tag))
       return invalid("the tag \"" + reference.tag +
                      "\" may hold only letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')");
   }
@@ -128,7 +105,7 @@ Result<Reference> parse_reference(std::string_view text) {
     reference.repository = "library/" + reference.repository;
   if (reference.repository.empty()) return invalid("the repository name is missing");
   for (const std::string& component : split(reference.repository, '/'))
-    if (!valid_component(component))
+    if (!is_repository_component(component))
       return invalid("the repository \"" + reference.repository +
                      "\" must be lowercase letters and digits, separated by '/', '.', '_' or '-'");
   if (reference.tag.empty() && reference.digest.empty()) reference.tag = "latest";

@@ -11,6 +11,7 @@
 
 #include "build_paths.h"
 #include "support/scratch_dir.h"
+#include "util/fs.h"
 
 namespace xb {
 namespace {
@@ -495,8 +496,31 @@ TEST(ConfigErrorsTest, ADirectoryIsNotAFile) {
   fs::create_directories(directory);
   ConfigResult result = load_config(directory);
   ASSERT_TRUE(std::holds_alternative<ConfigErrors>(result));
-  EXPECT_EQ(std::get<ConfigErrors>(result).render(), directory.string() + ": error: cannot read " + directory.string() +
-                                                         ": Is a directory\n1 error in " + directory.string() + "\n");
+  EXPECT_EQ(std::get<ConfigErrors>(result).render(),
+            directory.string() + ": error: cannot read " + directory.string() +
+                ": it is a directory; name the config file in it, such as -f " + (directory / "xbuild.toml").string() +
+                "\n1 error in " + directory.string() + "\n");
+}
+
+TEST(ConfigErrorsTest, ADeviceOrAnOversizedFileIsRefusedUnread) {
+  testing::ScratchDir scratch;
+  fs::path zero = scratch / "xbuild.toml";
+  fs::create_symlink("/dev/zero", zero);
+  ConfigResult device = load_config(zero);
+  ASSERT_TRUE(std::holds_alternative<ConfigErrors>(device));
+  EXPECT_EQ(std::get<ConfigErrors>(device).diagnostics.at(0).message,
+            "cannot read " + zero.string() + ": it is a character device; a config is a regular file of at most 4 MiB");
+  fs::path big = scratch / "big.toml";
+  ASSERT_TRUE(write_file_atomic(big, "").ok());
+  fs::resize_file(big, kMaxConfigBytes + 1);
+  ConfigResult oversized = load_config(big);
+  ASSERT_TRUE(std::holds_alternative<ConfigErrors>(oversized));
+  EXPECT_EQ(std::get<ConfigErrors>(oversized).diagnostics.at(0).message,
+            "cannot read " + big.string() + ": it is 4194305 bytes; a config is a regular file of at most 4 MiB");
+  fs::resize_file(big, kMaxConfigBytes);  // the bound itself is read (and is no TOML: NULs)
+  ConfigResult at_bound = load_config(big);
+  ASSERT_TRUE(std::holds_alternative<ConfigErrors>(at_bound));
+  EXPECT_EQ(std::get<ConfigErrors>(at_bound).diagnostics.at(0).location.line, 1);
 }
 
 TEST(ConfigErrorsTest, DiagnosticRendering) {
