@@ -46,6 +46,8 @@ struct Transfer {
   std::size_t upload_offset = 0;  // into request.body
   std::FILE* download = nullptr;
   int write_errno = 0;          // of the response_file write that failed
+  std::int64_t written = 0;     // to response_file so far
+  bool longer_than_declared = false;  // response_file passed request.max_response_bytes
   bool body_too_large = false;  // an in-memory body passed kMaxInMemoryBody
   char error[CURL_ERROR_SIZE] = {0};
 
@@ -197,6 +199,12 @@ class CurlHttpClient final : public HttpClient {
         transfer->write_errno = errno != 0 ? errno : EIO;
         return 0;
       }
+      if (transfer->request.max_response_bytes >= 0 &&
+          transfer->written + static_cast<std::int64_t>(bytes) > transfer->request.max_response_bytes) {
+        transfer->longer_than_declared = true;  // stop now, not after a hostile server's terabytes
+        return 0;
+      }
+      transfer->written += static_cast<std::int64_t>(bytes);
       std::size_t written = std::fwrite(data, 1, bytes, transfer->download);
       if (written != bytes) transfer->write_errno = errno != 0 ? errno : EIO;
       return written;
@@ -302,6 +310,9 @@ class CurlHttpClient final : public HttpClient {
   std::string describe_failure(const Transfer& transfer, CURLcode code, HttpResponse& response) const {
     if (transfer.write_errno != 0)
       return "writing " + transfer.request.response_file.string() + ": " + std::strerror(transfer.write_errno);
+    if (transfer.longer_than_declared)
+      return "the answer is longer than the " + std::to_string(transfer.request.max_response_bytes) +
+             " bytes its descriptor declares";
     if (transfer.body_too_large)
       return "the answer is larger than " + std::to_string(kMaxInMemoryBody / (1024 * 1024)) + " MiB";
     curl_off_t received = 0;
@@ -348,7 +359,7 @@ class CurlHttpClient final : public HttpClient {
         // Certificate and protocol errors stay errors; resets, timeouts and refusals may pass.
         // A file that cannot be written fails the same way on every try.
         response.write_failed = transfer->write_errno != 0;
-        response.transient = !response.write_failed &&
+        response.transient = !response.write_failed && !transfer->longer_than_declared &&
                              (code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_CONNECT ||
                               code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
                               code == CURLE_PARTIAL_FILE || code == CURLE_READ_ERROR);

@@ -25,9 +25,10 @@ struct HttpRequest {
   std::string body;                  // sent when body_file is empty
   std::filesystem::path body_file;   // send bytes [body_offset, body_offset + body_length)
   std::int64_t body_offset = 0;
-  std::int64_t body_length = -1;        // -1: to the end of the file
-  std::filesystem::path response_file;  // when set, a 2xx body is written there instead
-  bool follow_redirects = false;        // GETs of blobs may be redirected to storage
+  std::int64_t body_length = -1;         // -1: to the end of the file
+  std::filesystem::path response_file;   // when set, a 2xx body is written there instead
+  std::int64_t max_response_bytes = -1;  // a 2xx body to response_file longer than this fails at once
+  bool follow_redirects = false;         // GETs of blobs may be redirected to storage
 };
 
 struct HttpResponse {

@@ -417,6 +417,7 @@ void RegistryClient::get_blob(const std::string& repository, const oci::Descript
   fs::path partial = path.string() + ".partial";
   call->request.url = url("/v2/" + repository + "/blobs/" + blob.digest);
   call->request.response_file = partial;
+  call->request.max_response_bytes = blob.size;
   call->request.follow_redirects = true;
   call->repository = repository;
   std::string what = "cannot get " + registry_ + "/" + repository + "@" + blob.digest;

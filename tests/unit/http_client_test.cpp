@@ -221,5 +221,19 @@ TEST_F(HttpClientTest, AFileThatCannotBeWrittenIsNamedWithItsErrnoAndNotRetried)
   EXPECT_FALSE(response.transient);
 }
 
+TEST_F(HttpClientTest, ABodyLongerThanDeclaredStopsAtOnceAndIsNotRetried) {
+  RawServer server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'), true);
+  HttpRequest request;
+  request.url = server.url();
+  request.response_file = scratch_ / "blob";
+  request.max_response_bytes = 10;
+  HttpResponse response = send(request);
+  EXPECT_EQ(response.status, 0);
+  EXPECT_EQ(response.transport_error, "the answer is longer than the 10 bytes its descriptor declares");
+  EXPECT_FALSE(response.transient);
+  std::error_code ec;
+  EXPECT_LE(fs::file_size(scratch_ / "blob", ec), 10u);
+}
+
 }  // namespace
 }  // namespace xb::registry
