@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -129,17 +130,21 @@ void Diagnostic::set_source_line(std::string_view line, bool ascii) {
   source_continues = end < line.size();
 }
 
+// Everything a diagnostic echoes of what the user typed goes through redact_credentials: a
+// password typed into a name or URL is never shown.
 std::string Diagnostic::render() const {
-  if (setting > 0) return "xbuild: " + shown_text(location.file) + ": " + shown_message(message) + "\n";
-  const std::string file = shown_text(location.file);
-  if (location.line <= 0) return file + ": error: " + shown_message(message) + "\n";
-  std::string out = file + ":" + std::to_string(location.line) + ":" + std::to_string(location.column) +
-                    ": error: " + shown_message(message) + "\n";
+  const std::string said = redact_credentials(shown_message(message));
+  const std::string file = redact_credentials(shown_text(location.file));
+  if (setting > 0) return "xbuild: " + file + ": " + said + "\n";
+  if (location.line <= 0) return file + ": error: " + said + "\n";
+  std::string out =
+      file + ":" + std::to_string(location.line) + ":" + std::to_string(location.column) + ": error: " + said + "\n";
+  const std::string line = redact_credentials(source_line);
   std::string shown = source_first_column > 1 ? kCut : "";
   std::string padding = source_first_column > 1 ? " " : "";
   int column = source_first_column;
-  for (std::size_t i = 0, length = 0; i < source_line.size(); i += length, ++column) {
-    std::string character = shown_character(source_line, i, length);
+  for (std::size_t i = 0, length = 0; i < line.size(); i += length, ++column) {
+    std::string character = shown_character(line, i, length);
     if (column < location.column) padding += character == "\t" ? "\t" : std::string(columns_of(character), ' ');
     shown += character;
   }

@@ -9,7 +9,6 @@
 #include <map>
 #include <set>
 
-#include "registry/url.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -195,8 +194,8 @@ Result<std::string> release_digest(const std::string& mirror, const std::string&
   if (Status checked = check_suite_name(suite); !checked) return fail(checked.error());
   const std::string url = mirror + "/dists/" + suite + "/InRelease";
   // What messages show: a mirror's password (http://user:password@host) never.
-  const std::string shown_mirror = registry::redact_credentials(mirror);
-  const std::string shown_url = registry::redact_credentials(url);
+  const std::string shown_mirror = redact_credentials(mirror);
+  const std::string shown_url = redact_credentials(url);
   auto cannot_reach = [&](const std::string& why) {
     if (unreachable) *unreachable = true;
     return fail("cannot reach the Debian mirror " + shown_mirror + ": " + why);

@@ -24,7 +24,6 @@
 #include <cstdlib>
 #include <set>
 
-#include "registry/url.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -185,7 +184,7 @@ MakeFailure explain_failure(const TreeSpec& spec, const CommandExit& exit, const
               package};
     }
     if (starts_with(line, "E: The repository '") && line.find("does not have a Release file") != std::string::npos)
-      return {"the Debian mirror " + registry::redact_credentials(spec.mirror) + " has no suite \"" + spec.suite +
+      return {"the Debian mirror " + redact_credentials(spec.mirror) + " has no suite \"" + spec.suite +
                   "\": check the suite's name (bookworm, trixie, sid, ...)",
               ""};
     if (line.find("can neither be executed natively nor via qemu user emulation") != std::string::npos)

@@ -16,7 +16,6 @@
 
 #include "debian/archive.h"
 #include "debian/tree_record.h"
-#include "registry/url.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -126,8 +125,7 @@ Result<TreeSpec> normalize_spec(TreeSpec spec) {
   if (spec.architecture.empty()) return fail("a Debian tree needs an architecture (arm64, armhf, riscv64, ...)");
   while (spec.mirror.size() > 1 && spec.mirror.back() == '/') spec.mirror.pop_back();
   if (!starts_with(spec.mirror, "http://") && !starts_with(spec.mirror, "https://"))
-    return fail("the Debian mirror \"" + registry::redact_credentials(spec.mirror) +
-                "\" is not an http:// or https:// URL");
+    return fail("the Debian mirror \"" + redact_credentials(spec.mirror) + "\" is not an http:// or https:// URL");
   for (const std::string& package : spec.packages)
     if (!valid_package_name(package))
       return fail("\"" + package + "\" is not a Debian package name: names are lowercase letters, digits and " +

@@ -45,10 +45,10 @@ struct Transfer {
   std::int64_t upload_left = 0;
   std::size_t upload_offset = 0;  // into request.body
   std::FILE* download = nullptr;
-  int write_errno = 0;          // of the response_file write that failed
-  std::int64_t written = 0;     // to response_file so far
+  int write_errno = 0;                // of the response_file write that failed
+  std::int64_t written = 0;           // to response_file so far
   bool longer_than_declared = false;  // response_file passed request.max_response_bytes
-  bool body_too_large = false;  // an in-memory body passed kMaxInMemoryBody
+  bool body_too_large = false;        // an in-memory body passed kMaxInMemoryBody
   char error[CURL_ERROR_SIZE] = {0};
 
   ~Transfer() {

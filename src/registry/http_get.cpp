@@ -5,6 +5,7 @@
 #include <random>
 
 #include "registry/url.h"
+#include "util/strings.h"
 #include "util/uv_loop.h"
 
 namespace xb::registry {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "registry/libcurl.h"
+#include "util/strings.h"
 
 namespace xb::registry {
 
@@ -68,40 +69,6 @@ std::string form_encode(const UrlParameters& fields) {
   for (const auto& [name, value] : fields)
     body += (body.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(value);
   return body;
-}
-
-namespace {
-
-// Where the word holding position `at` starts: after a space, quote or bracket, and after a
-// scheme's "://".
-std::size_t word_start(std::string_view text, std::size_t at) {
-  std::size_t start = text.find_last_of(" \t\n\"'<>()[]{},=", at);
-  start = start == std::string_view::npos ? 0 : start + 1;
-  std::size_t scheme = text.substr(0, at).rfind("://");
-  if (scheme != std::string_view::npos && scheme + 3 > start) start = scheme + 3;
-  return start;
-}
-
-}  // namespace
-
-std::string redact_credentials(std::string_view text) {
-  std::string out;
-  std::size_t copied = 0;
-  for (std::size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
-    std::size_t start = word_start(text, at);
-    std::string_view userinfo = text.substr(start, at - start);
-    bool after_scheme = start >= 3 && text.substr(start - 3, 3) == "://";
-    if (userinfo.empty() || userinfo.find('/') != std::string_view::npos || text.substr(at + 1, 7) == "sha256:")
-      continue;
-    std::size_t colon = userinfo.find(':');
-    if (colon == std::string_view::npos && !after_scheme) continue;  // "name@host": no secret
-    std::size_t secret = colon == std::string_view::npos ? start : start + colon + 1;
-    out.append(text.substr(copied, secret - copied));
-    out += "***";
-    copied = at;
-  }
-  out.append(text.substr(copied));
-  return out;
 }
 
 }  // namespace xb::registry

@@ -23,9 +23,4 @@ Result<std::string> add_query(const std::string& url, const UrlParameters& param
 // An application/x-www-form-urlencoded body: "name=value&...", each percent-encoded.
 std::string form_encode(const UrlParameters& fields);
 
-// `text` with the password of every "user:password@host" in it (URLs, image references typed
-// with credentials) written as "***", and a bare "scheme://token@host" as "scheme://***@host":
-// what a message may echo of what a user typed. "name@sha256:..." (a digest) stays as it is.
-std::string redact_credentials(std::string_view text);
-
 }  // namespace xb::registry

@@ -67,6 +67,9 @@ std::string image_name_problem(std::string_view name) {
   std::size_t first = 0;
   const std::string& head = parts.front();
   const bool dots = head.find_first_not_of('.') == std::string::npos;  // "." and "..": a path, not a host
+  if (const std::size_t at = head.find('@'); at != std::string::npos && parts.size() > 1)
+    return "holds credentials (\"" + redact_credentials(head.substr(0, at + 1)) + "\"): give them with `docker login " +
+           head.substr(at + 1) + "`, not in the name";
   if (parts.size() > 1 && !dots &&
       (head.find('.') != std::string::npos || head.find(':') != std::string::npos || head == "localhost")) {
     if (!is_host(head))

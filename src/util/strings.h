@@ -33,4 +33,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word` if it is close enough to be a likely typo, else "".
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
+// `text` with the password of every "user:password@host" in it (URLs, image references typed
+// with credentials) written as "***", and a bare "scheme://token@host" as "scheme://***@host":
+// what a message may echo of what a user typed. "name@sha256:..." (a digest) stays as it is.
+std::string redact_credentials(std::string_view text);
+
 }  // namespace xb

@@ -49,5 +49,20 @@ TEST(Strings, JsonQuoteEscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json_quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
 }
 
+TEST(Strings, PasswordsAreNeverEchoed) {
+  EXPECT_EQ(redact_credentials("https://alice:s3cret@r.example/v2/"), "https://alice:***@r.example/v2/");
+  EXPECT_EQ(redact_credentials("alice:s3cret@r.example:5000/app:1"), "alice:***@r.example:5000/app:1");
+  EXPECT_EQ(redact_credentials("https://ghp_token@r.example/x"), "https://***@r.example/x");
+  EXPECT_EQ(redact_credentials("cannot reach \"http://u:p@a/x\" or http://v:q@b/y"),
+            "cannot reach \"http://u:***@a/x\" or http://v:***@b/y");
+  EXPECT_EQ(redact_credentials("https://p:w:x@h/"), "https://p:***@h/");
+  // No secret: a user name alone, a digest, a path with an '@'.
+  EXPECT_EQ(redact_credentials("alice@r.example/app"), "alice@r.example/app");
+  EXPECT_EQ(redact_credentials("app:1@sha256:ab12"), "app:1@sha256:ab12");
+  EXPECT_EQ(redact_credentials("r.example/app@sha256:ab12"), "r.example/app@sha256:ab12");
+  EXPECT_EQ(redact_credentials("https://r.example/a/b:c@d"), "https://r.example/a/b:c@d");
+  EXPECT_EQ(redact_credentials("no at sign"), "no at sign");
+}
+
 }  // namespace
 }  // namespace xb
