@@ -394,9 +394,8 @@ urllib.request.urlopen(urllib.request.Request(f"http://{host}/v2/{repo}/manifest
 }
 
 // [image] from a registry: the pull stops a blob at its declared size and checks its digest as it
-// lands; a blob the
-// registry's storage swapped under its digest, or a manifest declaring another size, fails
-// naming the blob, and nothing is built.
+// lands; a blob the registry's storage swapped under its digest, or a manifest declaring another
+// size, fails naming the blob, and nothing is built.
 TEST_F(HostileLayout, PulledBaseImage) {
   XB_REQUIRE_TOOLS("docker-registry", "python3", "x86_64-linux-gnu-gcc");
   LocalRegistry registry(scratch_ / "registry");
