@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Counts what `meson test` ran: every GoogleTest case (from the XML reports the gtest protocol
-writes) and every other test as one. Prints failures and skips by name, then the last line
-"N passed, N failed[, N skipped]". With CI=true a skipped test counts as failed: CI installs
+"""Counts what `meson test` ran: every GoogleTest case (from the XML report each test binary
+writes as <build>/<test>.xml, tests/meson.build) and every other test as one. Prints failures
+and skips by name, then the last line "N passed, N failed[, N skipped]"; a test meson lists (for
+the selection given after the build directory) that has no result is a failure. With CI=true a skipped test counts as failed: CI installs
 every tool, so a skip there means a missing install step. Exit status 1 if anything failed."""
 import json
 import os
 import pathlib
+import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -17,11 +20,31 @@ entries = [json.loads(line) for line in log.read_text().splitlines() if line.str
 if not entries:
     print("no test ran (meson-logs/testlog.json is missing or empty)")
     failed.append("<no tests>")
+
+
+def read_cases(report):
+    """The <testcase> elements of a GoogleTest report. A failure message may hold bytes that are
+    not UTF-8 or characters XML forbids (a test echoing a binary's output): they are replaced,
+    so that one odd message cannot hide every other result."""
+    text = report.read_bytes().decode("utf-8", errors="replace")
+    text = re.sub("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", "?", text)
+    return ET.fromstring(text).iter("testcase")
+
+
+# Every test meson knows must have a result: one missing means `meson test` itself stopped.
+# The arguments after the build directory are the ones `meson test` was given (a selection).
+listed = subprocess.run(["meson", "test", "-C", str(build), "--list", "--no-rebuild", *sys.argv[2:]],
+                        capture_output=True, text=True)
+recorded = {entry["name"] for entry in entries}
+for name in listed.stdout.split():
+    if name not in recorded:
+        failed.append(f"{name}: meson test recorded no result (see meson-logs/testlog.txt)")
+
 for entry in entries:
     name, result = entry["name"], entry["result"]
     report = build / f"{name}.xml"
     if entry.get("protocol") == "gtest" or report.exists():
-        cases = ET.parse(report).getroot().iter("testcase") if report.exists() else []
+        cases = read_cases(report) if report.exists() else []
         counted = 0
         for case in cases:
             counted += 1

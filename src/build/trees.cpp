@@ -12,6 +12,7 @@
 #include "plan/planner.h"
 #include "registry/operations.h"
 #include "run/terminal.h"
+#include "util/interrupt.h"
 #include "util/probe.h"
 #include "util/strings.h"
 #include "util/thread_pool.h"
@@ -326,6 +327,10 @@ TreesInUse make_trees(const ResolvedTrees& trees, const std::set<std::string>& r
   std::vector<std::string> failed;
   for (const std::string& error : errors)
     if (!error.empty()) failed.push_back(error);
+  if (int signal_number = interrupt_signal(); signal_number != 0)  // what was made is kept; nothing ran
+    throw Error(std::string("interrupted by ") + interrupt_signal_name(signal_number) +
+                    " while making sysroots and root filesystems; nothing was run or published",
+                130);
   if (!failed.empty()) throw Error(join(failed, "\n"));
   TreesInUse in_use;
   for (std::optional<FileLock>& lock : held)

@@ -96,6 +96,7 @@ Status make_locked(const ResolvedTree& tree, const MakeOptions& options, std::st
                 : spec.kind == TreeSpec::Kind::sysroot ? kSysrootTimeout
                                                        : kRootfsTimeout;
   run.kill_grace = std::chrono::seconds(10);  // mmdebstrap unmounts what it mounted on SIGTERM
+  run.stop_on_interrupt = true;               // a cancelled CI job does not wait for apt
   run.on_line = [&](std::string_view line) {
     if (starts_with(line, "E: ")) error_lines.emplace_back(line);
     if (!trim(line).empty()) {
@@ -106,6 +107,7 @@ Status make_locked(const ResolvedTree& tree, const MakeOptions& options, std::st
   };
   Result<CommandExit> ran = run_sync(argv, run);
   if (!ran) return fail("cannot make " + describe(spec) + ": " + ran.error());
+  if (ran.value().interrupted) return fail("interrupted while making " + describe(spec));
   if (!ran.value().success()) {
     MakeFailure failure = explain_failure(spec, ran.value(), error_lines, last_lines.empty() ? "" : last_lines.back(),
                                           std::chrono::duration_cast<std::chrono::seconds>(run.timeout));

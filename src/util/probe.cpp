@@ -34,6 +34,7 @@
 #include <system_error>
 #include <thread>
 
+#include "util/interrupt.h"
 #include "util/strings.h"
 
 namespace xb {
@@ -233,13 +234,15 @@ CommandExit wait_for_exit(int pid, Stream& out, Stream& err, const CommandOption
   int drain_rounds = 0;  // reads after the deadline, bounded against a writer that never stops
   while (!(exited && out.eof && err.eof)) {
     Clock::time_point now = Clock::now();
-    if (!exited && !result.timed_out && !result.idle_timed_out) {
+    if (!exited && !result.timed_out && !result.idle_timed_out && !result.interrupted) {
       const bool over = has_deadline && now >= deadline;
       if (has_idle && now >= idle_deadline && (!over || idle_deadline <= deadline))
         result.idle_timed_out = true;
       else if (over)
         result.timed_out = true;
-      if (result.timed_out || result.idle_timed_out) {
+      else if (options.stop_on_interrupt && interrupt_signal() != 0)
+        result.interrupted = true;
+      if (result.timed_out || result.idle_timed_out || result.interrupted) {
         if (options.kill_grace.count() > 0) {
           ::kill(-pid, SIGTERM);
           kill_at = now + options.kill_grace;
@@ -253,7 +256,7 @@ CommandExit wait_for_exit(int pid, Stream& out, Stream& err, const CommandOption
       kill_at = kNever;
     }
     const bool past_deadline = (has_deadline && now >= deadline) || result.idle_timed_out;
-    const bool stopping = result.timed_out || result.idle_timed_out;
+    const bool stopping = result.timed_out || result.idle_timed_out || result.interrupted;
 
     int wait_ms = -1;
     if (exited) {
@@ -267,6 +270,8 @@ CommandExit wait_for_exit(int pid, Stream& out, Stream& err, const CommandOption
         wait_ms = wait_ms < 0 ? ms_until(idle_deadline) : std::min(wait_ms, ms_until(idle_deadline));
       if (kill_at != kNever) wait_ms = wait_ms < 0 ? ms_until(kill_at) : std::min(wait_ms, ms_until(kill_at));
       if (pidfd < 0) wait_ms = wait_ms < 0 ? 10 : std::min(wait_ms, 10);
+      // The signal may reach another thread and leave this poll() asleep: look now and then.
+      if (options.stop_on_interrupt && !stopping) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
     }
     std::array<pollfd, 3> fds{};
     nfds_t count = 0;

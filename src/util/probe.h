@@ -34,6 +34,9 @@ struct CommandOptions {
   std::function<void(std::string_view line)> on_line;
   // When set, stdout is kept here as it is, and only stderr's lines go to on_line.
   std::string* stdout_text = nullptr;
+  // Ended as at the timeout once the run's catcher (util/interrupt.h) has caught SIGINT or
+  // SIGTERM; the exit then says interrupted. For the long commands a run waits for off the loop.
+  bool stop_on_interrupt = false;
 };
 
 struct CommandExit {
@@ -41,7 +44,8 @@ struct CommandExit {
   int term_signal = 0;           // the signal that ended it, or 0
   bool timed_out = false;        // the timeout ended it (exit_status and term_signal say how)
   bool idle_timed_out = false;   // the idle timeout ended it (timed_out is then false)
-  bool success() const { return !timed_out && !idle_timed_out && exit_status == 0 && term_signal == 0; }
+  bool interrupted = false;      // a caught SIGINT/SIGTERM ended it (stop_on_interrupt)
+  bool success() const { return !timed_out && !idle_timed_out && !interrupted && exit_status == 0 && term_signal == 0; }
 };
 
 // The file `name` names on the search path `path_variable` ("dir:dir:..."): as it is when it

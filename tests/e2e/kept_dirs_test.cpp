@@ -150,7 +150,7 @@ cp "$XBUILD_WORK/build/hello" "$XBUILD_OUT/"
 };
 
 TEST_F(KeptDirKeys, ACompilerStrategyOrPackageChangeWipesSayingWhyAndAnEditDoesNot) {
-  XB_REQUIRE_TOOLS({"cmake", "ninja", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "mmdebstrap"});
+  XB_REQUIRE_TOOLS("cmake", "ninja", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "mmdebstrap");
   ReportedRun first = run_here();
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_EQ(first.out.find("wiped"), std::string::npos) << first.out;
@@ -228,7 +228,7 @@ TEST_F(KeptDirKeys, ACompilerStrategyOrPackageChangeWipesSayingWhyAndAnEditDoesN
 // Two runs at once on one project: the second waits for the first's lock on the state directory,
 // which covers the kept directories, and both build what their sources say.
 TEST_F(KeptDirKeys, TwoRunsAtOnceTakeTurnsOnTheKeptDirectories) {
-  XB_REQUIRE_TOOLS({"cmake", "ninja", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc"});
+  XB_REQUIRE_TOOLS("cmake", "ninja", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc");
   auto one = std::async(std::launch::async, [&] { return run_here(); });
   auto other = std::async(std::launch::async, [&] { return run_here(); });
   ReportedRun a = one.get();

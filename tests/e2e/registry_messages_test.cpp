@@ -124,7 +124,7 @@ class RegistryMessagesE2E : public ::testing::Test {
     scratch_.reset();
   }
   void SetUp() override {
-    XB_REQUIRE_TOOLS({"docker-registry", "python3"});
+    XB_REQUIRE_TOOLS("docker-registry", "python3");
     ASSERT_TRUE(registry_->ok()) << registry_->error();
     ASSERT_EQ(pushed_.exit_code, 0) << pushed_.out << pushed_.err;
   }
@@ -243,7 +243,7 @@ TEST_F(RegistryMessagesE2E, ASilentRegistryFailsWithinItsTimeoutNamingHowToChang
 
 TEST_F(RegistryMessagesE2E, ABlackholedRegistryFailsWithinItsConnectTimeout) {
   XB_REQUIRE_ROOT("to add an iptables rule");
-  XB_REQUIRE_TOOLS({"iptables"});
+  XB_REQUIRE_TOOLS("iptables");
   ScratchDir scratch;
   int port = free_port();
   DropRule drop(port);
