@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <functional>
 
 #include "report/stage_reports.h"
@@ -163,15 +164,18 @@ CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSet
 void restore_from_cache(const Plan& plan, CacheLookup& cache, Terminal& terminal) {
   if (!cache.store) return;
   std::vector<std::size_t> order = dependency_order(plan);
+  cache.restore_seconds.assign(plan.jobs.size(), 0.0);
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     const fs::path& output_dir = plan.targets[target].output_dir;
     Status restored = Ok{};
     for (std::size_t index : order) {
       if (plan.jobs[index].target != target || !cache.cached[index] || !restored) continue;
+      auto started = std::chrono::steady_clock::now();
       if (cache.intact[target])
         cache.store->touch(cache.keys.jobs[index]);  // its result is in place already
       else
         restored = cache.store->restore(cache.keys.jobs[index], output_dir, job_logs(plan.jobs[index]));
+      cache.restore_seconds[index] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     if (!restored) {
       terminal.status_line(fmt::format("xbuild: warning: {}; running {} instead", restored.error(),

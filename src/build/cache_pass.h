@@ -28,6 +28,8 @@ struct CacheLookup {
   std::optional<CacheStore> store;  // empty with --no-cache: nothing is restored or stored
   CacheKeys keys;
   std::vector<bool> cached;  // parallel to Plan::jobs: restored from the cache
+  // Parallel to Plan::jobs: how long restoring each cached job took (its duration in the metadata).
+  std::vector<double> restore_seconds;
   // Parallel to Plan::targets: every job cached, and $XBUILD_OUT and the logs exactly as the
   // last run left them (its output stamp): nothing to empty or restore.
   std::vector<bool> intact;

@@ -127,6 +127,17 @@ OutputTarget read_output(const std::optional<std::string>& text, const fs::path&
   return output.value();
 }
 
+std::optional<PlatformCosts> read_shard_durations(const std::optional<fs::path>& file,
+                                                  const std::optional<Shard>& shard) {
+  if (!file) return std::nullopt;
+  if (!shard)
+    throw Error(
+        fmt::format("--durations {} packs the shards of a sharded run: add --shard I/N, or leave --durations out",
+                    file->string()),
+        2);
+  return read_durations(*file);
+}
+
 RunInputs read_run_inputs(const RunOptions& options) {
   check_report_file("--metadata-file", options.metadata_file);
   check_report_file("--junit", options.junit_file);
@@ -138,10 +149,12 @@ RunInputs read_run_inputs(const RunOptions& options) {
         "--push with --shard would tag an index of one shard; merge the shards, then push: xbuild merge "
         "LAYOUT... -o oci:DIR --push REF",
         2);
+  std::optional<PlatformCosts> costs = read_shard_durations(options.durations, shard);
   RunInputs inputs;
   inputs.config = read_config(options.config_file, options.settings);
   apply_command_line(inputs.config, options.platforms, options.tags);
-  if (shard) inputs.index_annotations = shard_step(inputs.config, *shard);
+  if (costs) inputs.shard_line = shard_run_line(inputs.config.platforms, *shard, *costs, *options.durations);
+  if (shard) inputs.index_annotations = shard_step(inputs.config, *shard, costs ? &*costs : nullptr);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
   inputs.source_date_epoch = source_date_epoch(inputs.config.directory);
   // What the command line sets over the file (not what it selects: --shard, --platform).

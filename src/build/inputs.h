@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "build/run.h"
+#include "build/shard.h"
 #include "config/model.h"
 #include "package/package.h"
 
@@ -17,6 +18,7 @@ namespace xb {
 struct RunInputs {
   Config config;                                         // with the shard's platforms only
   std::map<std::string, std::string> index_annotations;  // run --shard: for `xbuild merge`
+  std::string shard_line;                                // run --shard --durations: how the shard was chosen
   std::filesystem::path state_dir;                       // absolute
   long long source_date_epoch = 0;
   OutputTarget output;
@@ -46,6 +48,11 @@ long long source_date_epoch(const std::filesystem::path& project_dir);
 // -o as given (absent: oci:<state dir>/oci), parsed and checked on disk (check_output), or an
 // xb::Error with exit status 2.
 OutputTarget read_output(const std::optional<std::string>& text, const std::filesystem::path& state_dir);
+
+// --durations FILE without --shard is an xb::Error with exit status 2; else the costs it records
+// (build/shard.h read_durations), nullopt without it.
+std::optional<PlatformCosts> read_shard_durations(const std::optional<std::filesystem::path>& file,
+                                                  const std::optional<Shard>& shard);
 
 // The config, the shard's platforms, the state directory, the output, the push references; and
 // the directories of --metadata-file, --junit, --report-html and --report-markdown must exist.

@@ -80,6 +80,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   auto started = std::chrono::steady_clock::now();
   InterruptCatcher interrupts;                  // SIGINT, SIGTERM: the run stops at its next safe point, exit 130
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
+  if (!inputs.shard_line.empty()) terminal.status_line(inputs.shard_line);  // --durations: how it was chosen
   std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options, inputs.config);
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
   // --size-baseline, read before anything runs
@@ -128,6 +129,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
   outcome.ccache = &ccache;
   outcome.skipped = &skipped;
+  outcome.restore_seconds = &cache.restore_seconds;  // the durations of cached stages
   if (shard && inputs.output.kind == OutputTarget::Kind::layout) outcome.layout_reports = inputs.output.path;
   outcome.html_file = options.html_file;
   outcome.markdown_file = options.markdown_file;
@@ -152,9 +154,13 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
 
 int plan_build(const PlanCommandOptions& options, Services& services) {
   std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
+  std::optional<PlatformCosts> costs = read_shard_durations(options.durations, shard);
   Config config = read_config(options.config_file, options.settings);
   apply_command_line(config, options.platforms, options.tags);
-  if (shard) std::fputs(shard_plan_line(config, *shard).c_str(), stdout);
+  if (shard)
+    std::fputs((costs ? shard_plan_lines(config, *shard, *costs, *options.durations) : shard_plan_line(config, *shard))
+                   .c_str(),
+               stdout);
   fs::path state_dir = options.state_dir ? fs::absolute(*options.state_dir) : config.directory / ".xbuild";
   OutputTarget output = read_output(options.output, state_dir);
   std::unique_ptr<ToolFinder> finder = make_system_tool_finder();

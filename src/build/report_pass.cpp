@@ -15,7 +15,7 @@ namespace xb {
 
 void report(const ReportRequest& request, Terminal& terminal) {
   BuildReport report = make_build_report(request.config, request.plan, request.result, request.cached, request.images,
-                                         request.firmware_sizes, request.ccache);
+                                         request.firmware_sizes, request.ccache, request.restore_seconds);
   for (const std::string& warning : report.warnings) terminal.status_line("xbuild: warning: " + warning);
   if (request.skipped) add_skipped_platforms(report, *request.skipped);
   std::string table = render_summary(report);

@@ -31,6 +31,7 @@ struct ReportRequest {
   const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr;  // by platform; null: none measured
   const std::map<std::string, CcacheCounts>* ccache = nullptr;             // this run's, by platform
   const std::vector<SkippedPlatform>* skipped = nullptr;                   // left out by --skip-unavailable; null: none
+  const std::vector<double>* restore_seconds = nullptr;  // parallel to Plan::jobs: a cached job's restore
   // run --shard with oci:DIR: DIR, which gets a copy of both reports for `xbuild merge`
   // (kShardMetadataFile, kShardJunitFile of build/shard.h).
   std::optional<std::filesystem::path> layout_reports;

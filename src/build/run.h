@@ -41,6 +41,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> junit_file;     // --junit: a testcase per test a log reports, else per stage
   std::string progress = "auto";                       // --progress auto|tty|plain|json
   std::optional<std::string> shard;                    // --shard I/N: only that shard's platforms
+  std::optional<std::filesystem::path> durations;      // --durations: an earlier --metadata-file, packs the shards
   std::optional<std::filesystem::path> size_baseline;  // --size-baseline: firmware sizes to compare with
   std::optional<std::filesystem::path> html_file;      // --report-html: matrix, timeline, failures as a page
   std::optional<std::filesystem::path> markdown_file;  // --report-markdown: the matrix as Markdown
@@ -55,6 +56,7 @@ struct PlanCommandOptions {
   std::filesystem::path config_file = "xbuild.toml";
   std::optional<std::filesystem::path> state_dir;
   std::optional<std::string> shard;                // --shard I/N: the plan of that shard
+  std::optional<std::filesystem::path> durations;  // --durations, as `run` takes it: every shard shown
   std::optional<std::filesystem::path> cache_dir;  // where the trees the plan names are
   std::optional<std::string> output;               // -o as `run` takes it: shown, and checked
   std::vector<std::string> platforms;              // --platform, as `run` takes it

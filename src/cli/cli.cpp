@@ -108,6 +108,8 @@ int run_cli(int argc, char** argv) {
   plan_app->add_option("--state-dir", plan.state_dir, "Logs, outputs and generated files (default: <project>/.xbuild)")
       ->envname("XBUILD_STATE_DIR");
   plan_app->add_option("--shard", plan.shard, "Only the platforms of shard I of N (I/N)");
+  plan_app->add_option("--durations", plan.durations,
+                       "With --shard: pack the shards by an earlier run's --metadata-file and show every shard");
   plan_app->add_flag("--skip-unavailable", plan.skip_unavailable,
                      "Exit status 0 when some platforms can be built here, naming the ones a run would skip");
   plan_app->add_flag("--fail-on-skip", plan.fail_on_skip,
@@ -162,6 +164,9 @@ int run_cli(int argc, char** argv) {
   std::function<int()> firmware_command = add_firmware_commands(app);
   run_app->add_option("--shard", run.shard,
                       "Build only shard I of N of the platforms (I/N); merge the layouts with xbuild merge");
+  run_app->add_option("--durations", run.durations,
+                      "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
+                      "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
 
   std::vector<std::string> args = with_aliases(std::vector<std::string>(argv, argv + argc));

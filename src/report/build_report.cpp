@@ -56,7 +56,8 @@ void read_reports(StageReport& stage, const JobPlan& job, const TargetPlan& targ
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
                               const std::vector<bool>& cached, const PackageResult* images,
                               const std::map<std::string, firmware::Sizes>* firmware_sizes,
-                              const std::map<std::string, CcacheCounts>* ccache) {
+                              const std::map<std::string, CcacheCounts>* ccache,
+                              const std::vector<double>* restore_seconds) {
   BuildReport report;
   report.started_at = result.started_at;
   report.wall_seconds = result.wall_seconds;
@@ -72,6 +73,7 @@ BuildReport make_build_report(const Config& config, const Plan& plan, const RunR
       stage.log_file = job.log_file;
       if (index < cached.size() && cached[index]) {
         stage.result = "cached";
+        if (restore_seconds && index < restore_seconds->size()) stage.restore_seconds = (*restore_seconds)[index];
       } else if (index < result.jobs.size()) {
         const JobResult& job_result = result.jobs[index];
         stage.result = job_state_name(job_result.state);

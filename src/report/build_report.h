@@ -17,11 +17,13 @@ namespace xb {
 
 // `cached` is parallel to Plan::jobs; `images` is null when nothing was packaged; `firmware_sizes`
 // (by platform, "none/arm/cortex-m4") null when none were measured; `ccache` (by platform) what
-// the run's compiles did, null or without a platform when it has no ccache.
+// the run's compiles did, null or without a platform when it has no ccache; `restore_seconds`
+// (parallel to Plan::jobs, null: not measured) how long restoring each cached job took.
 BuildReport make_build_report(const Config& config, const Plan& plan, const RunResult& result,
                               const std::vector<bool>& cached, const PackageResult* images,
                               const std::map<std::string, firmware::Sizes>* firmware_sizes = nullptr,
-                              const std::map<std::string, CcacheCounts>* ccache = nullptr);
+                              const std::map<std::string, CcacheCounts>* ccache = nullptr,
+                              const std::vector<double>* restore_seconds = nullptr);
 
 // A platform left out of the run because this machine cannot build it (--skip-unavailable): its
 // stages, each reported "skipped" with the reason ("missing riscv64-linux-gnu-gcc (install

@@ -1,6 +1,6 @@
-// Reading --metadata-file documents back: for their firmware sizes (a --size-baseline), and
-// for `xbuild merge --metadata-file` (merge_metadata of report/merged_reports.h). nlohmann/json
-// stays in this file: the rest of report/ writes JSON with fmt.
+// Reading --metadata-file documents back: for their firmware sizes (a --size-baseline), their
+// stage durations (`--shard I/N --durations FILE`), and for `xbuild merge --metadata-file` (merge_metadata of
+// report/merged_reports.h). nlohmann/json stays in this file: the rest of report/ writes JSON with fmt.
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -38,6 +38,29 @@ Result<std::vector<firmware::SizeRow>> metadata_firmware_sizes(std::string_view 
                 " is a metadata file without firmware sizes: use the --metadata-file of a run that built "
                 "firmware targets (xbuild run --metadata-file FILE)");
   return rows;
+}
+
+Result<std::map<std::string, double>> metadata_durations(std::string_view text, const std::string& file) {
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded() || !document.is_object() || !document.contains("platforms") ||
+      !document["platforms"].is_object())
+    return fail(file + " is not the --metadata-file of an xbuild run (no \"platforms\" object)");
+  std::map<std::string, double> costs;
+  for (const auto& [platform, entry] : document["platforms"].items()) {
+    if (!entry.is_object() || !entry.contains("durations")) continue;
+    const nlohmann::json& durations = entry["durations"];
+    if (!durations.is_object())
+      return fail(file + ": \"durations\" of " + platform + " is not an object of stage names and seconds");
+    double sum = 0;
+    for (const auto& [stage, seconds] : durations.items()) {
+      if (!seconds.is_number() || seconds.get<double>() < 0)
+        return fail(file + ": \"durations\" of " + platform + ": \"" + stage + "\" is " + seconds.dump() +
+                    ", not a number of seconds >= 0");
+      sum += seconds.get<double>();
+    }
+    costs[platform] = sum;
+  }
+  return costs;
 }
 
 Result<std::string> merge_metadata(const std::vector<MetadataSource>& sources, const MergedIndex& index) {

@@ -126,6 +126,12 @@ std::string render_metadata(const BuildReport& report) {
         details += fmt::format("{}\n        {}: {}", details.empty() ? "" : ",", json_quote(stage.stage),
                                json_quote(stage.detail));
     if (!details.empty()) out += ",\n      \"details\": {" + details + "\n      }";
+    std::string durations;
+    for (const StageReport& stage : platform.stages)
+      if (timed(stage) || stage.result == "cached")
+        durations += fmt::format("{}\n        {}: {:.3f}", durations.empty() ? "" : ",", json_quote(stage.stage),
+                                 stage.result == "cached" ? stage.restore_seconds : stage.seconds);
+    if (!durations.empty()) out += ",\n      \"durations\": {" + durations + "\n      }";
     out += "\n    }";
   }
   out += report.platforms.empty() ? "}\n}\n" : "\n  }\n}\n";

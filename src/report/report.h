@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct StageReport {
   std::vector<firmware::TestCase> tests;  // the tests its log reports (Unity, GoogleTest, CppUTest lines)
   double start_offset = 0;                // seconds after the run began (stages that ran)
   std::vector<ReportedTest> reported;     // from the reports its `reports` globs name
+  double restore_seconds = 0;             // cached: how long restoring it from the cache took
 };
 
 struct PlatformReport {
@@ -89,7 +91,9 @@ std::string numbered_excerpt(std::string_view log, std::size_t tail_lines, std::
 // {"containerimage.digest": <index>, "containerimage.descriptor": {...}, "image.name": ...,
 //  "platforms": {"linux/amd64": {"containerimage.digest": <manifest>, "stages": {"build": "ok", ...},
 //  "details": {"test": "because linux/arm64 build failed"}}, ...}} ("details": the stages not ok or
-// cached that say why, when there are any).
+// cached that say why, when there are any; "durations": {"build": 12.345, ...}, the seconds each
+// stage took in this run, a cached one its restore, a stage that never started left out: what
+// `--shard I/N --durations FILE` packs shards by).
 // A firmware target's entry also holds "firmware.size": {"text": N, "data": N, "bss": N}; a
 // target compiled through ccache "ccache": {"hits": N, "misses": N, "remote_hits": N}.
 std::string render_metadata(const BuildReport& report);
@@ -98,6 +102,12 @@ std::string render_metadata(const BuildReport& report);
 // by target (a --size-baseline). A file that is no JSON, or holds no firmware sizes, is an error
 // naming `file`.
 Result<std::vector<firmware::SizeRow>> metadata_firmware_sizes(std::string_view text, const std::string& file);
+
+// The "durations" of a --metadata-file (a run's or a merge's) summed per platform: seconds, by
+// platform name. A platform without "durations" (an older file's) is left out. A file that is
+// not JSON or has no "platforms" object, or a duration that is not a number of seconds >= 0, is
+// an error naming `file`.
+Result<std::map<std::string, double>> metadata_durations(std::string_view text, const std::string& file);
 
 struct JunitOptions {
   std::size_t context_lines = 40;          // a failure's body: the log's first errors and this many last lines

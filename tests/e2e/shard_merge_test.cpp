@@ -6,9 +6,12 @@
 // files are merged into one (read back with python3's XML parser). Each layout's index.json
 // records the run's result and identity (config digest, git commit and dirty flag, created).
 // The merged layout is pushed to a real registry and read back with skopeo, and unpacked with
-// umoci.
+// umoci. Shards packed by the durations an unsharded run measured (--durations) merge to the same
+// index, and plan shows their assignment.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
@@ -434,6 +437,145 @@ TEST_F(ShardMerge, BadShardValuesAndArgumentsAreRefusedBeforeAnythingRuns) {
   EXPECT_EQ(not_layout.err,
             "xbuild: error: " + (scratch_ / "nowhere").string() + " is not an OCI layout (no index.json there)\n");
   EXPECT_EQ(snapshot_tree(scratch_.path()), before);
+}
+
+// The platforms of each shard as plan prints them ("shard I/3: a, b (expected N.N s)"), by shard
+// number.
+std::map<int, std::vector<std::string>> planned_shards(const std::string& out) {
+  std::map<int, std::vector<std::string>> shards;
+  for (const std::string& line : split(out, '\n')) {
+    if (!starts_with(line, "shard ") || line.find("/3: ") == std::string::npos) continue;
+    int index = std::stoi(line.substr(6));
+    std::string list = line.substr(line.find(": ") + 2);
+    list = list.substr(0, list.find(" (expected"));
+    for (const std::string& name : split(list, ',')) shards[index].push_back(std::string(trim(name)));
+  }
+  return shards;
+}
+
+// A quick build for every platform but linux/riscv64, which sleeps 3 s: the unsharded run
+// measures that, and the packed shards give riscv64 a shard of its own where round-robin pairs it
+// with linux/amd64. The shards, each on an empty cache, merge to the unsharded run's index, and
+// so does the merge's metadata, a durations file for the next night.
+TEST_F(ShardMerge, ShardsPackedByMeasuredDurationsMergeToTheUnshardedIndex) {
+  XB_REQUIRE_TOOLS(kCrossCompilers);
+  project_ = hello_project(scratch_);
+  std::string config = slurp(project_ / "xbuild.toml");
+  config.insert(config.find("[image]"),
+                "[platform.\"linux/riscv64\".stage.build]\n"
+                "run = 'sleep 3 && make -s -C src CC=\"$CC\" OUT=\"$XBUILD_OUT\"'\n\n");
+  scratch_.write("hello/xbuild.toml", config);
+
+  fs::path durations = scratch_ / "durations.json";
+  CommandResult whole =
+      xbuild({"run", "--no-cache", "-o", "oci:" + (scratch_ / "whole").string(), "--metadata-file", durations.string()},
+             project_);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  json measured = json::parse(slurp(durations));
+  for (const char* platform : {"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"}) {
+    ASSERT_TRUE(measured["platforms"][platform]["durations"]["build"].is_number()) << measured;
+    EXPECT_GT(measured["platforms"][platform]["durations"]["build"].get<double>(), 0) << platform;
+  }
+  EXPECT_GE(measured["platforms"]["linux/riscv64"]["durations"]["build"].get<double>(), 3.0) << measured;
+
+  // plan: how the shards were chosen, every shard with its expected time, the selected one marked.
+  CommandResult plan = xbuild({"plan", "--shard", "2/3", "--durations", durations.string()}, project_);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_EQ(plan.out.rfind("shards packed by the durations in " + durations.string() +
+                               " (longest first onto the least-loaded shard; 5 of 5 platforms measured)\n"
+                               "shard 1/3: linux/riscv64 (expected ",
+                           0),
+            0u)
+      << plan.out;
+  EXPECT_NE(plan.out.find(" <- this shard\n"), std::string::npos) << plan.out;
+  std::map<int, std::vector<std::string>> shards = planned_shards(plan.out);
+  ASSERT_EQ(shards.size(), 3u) << plan.out;
+  EXPECT_EQ(shards[1], (std::vector<std::string>{"linux/riscv64"})) << plan.out;
+  EXPECT_EQ(shards[2].size() + shards[3].size(), 4u) << plan.out;
+  // Then the selected shard's plan, as without --durations: its platforms and no other.
+  for (const std::string& platform : shards[1])
+    EXPECT_EQ(plan.out.find("\n" + platform + " "), std::string::npos) << plan.out;
+
+  // Each shard on its own empty cache, as CI runners are: the shard plan said, merged to the
+  // unsharded index.
+  for (int i = 1; i <= 3; ++i) {
+    CommandResult shard = xbuild({"run", "--no-cache", "--shard", std::to_string(i) + "/3", "--durations",
+                                  durations.string(), "-o", "oci:" + shard_dir(i).string()},
+                                 project_);
+    ASSERT_EQ(shard.exit_code, 0) << shard.err;
+    // On stderr, with xbuild's other messages, before the stages.
+    EXPECT_EQ(
+        shard.err.rfind("xbuild: shard " + std::to_string(i) + "/3 packed by the durations in " + durations.string() +
+                            " (longest first onto the least-loaded shard; 5 of 5 platforms "
+                            "measured): ",
+                        0),
+        0u)
+        << shard.err;
+    std::vector<std::string> built = platforms_of(shard_dir(i)), expected = shards[i];
+    std::sort(built.begin(), built.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(built, expected) << "shard " << i;
+  }
+  fs::path merged = scratch_ / "merged";
+  fs::path merged_metadata = scratch_ / "merged-metadata.json";
+  CommandResult merge = xbuild({"merge", shard_dir(1).string(), shard_dir(2).string(), shard_dir(3).string(), "-o",
+                                "oci:" + merged.string(), "--metadata-file", merged_metadata.string()});
+  ASSERT_EQ(merge.exit_code, 0) << merge.err;
+  EXPECT_EQ(json::parse(slurp(merged_metadata))["containerimage.digest"], measured["containerimage.digest"]);
+  EXPECT_EQ(snapshot_tree(merged), snapshot_tree(scratch_ / "whole"));
+
+  // The merge's metadata keeps every shard's durations: the next night packs by it.
+  json night = json::parse(slurp(merged_metadata));
+  for (const char* platform : {"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"})
+    EXPECT_TRUE(night["platforms"][platform]["durations"]["build"].is_number()) << night;
+  CommandResult next = xbuild({"plan", "--shard", "1/3", "--durations", merged_metadata.string()}, project_);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(planned_shards(next.out)[1], (std::vector<std::string>{"linux/riscv64"})) << next.out;
+}
+
+// --durations without --shard, or naming a file that is not a run's metadata: exit status 2
+// before anything runs, nothing written.
+TEST_F(ShardMerge, ABadDurationsFileIsRefusedBeforeAnythingRuns) {
+  XB_REQUIRE_TOOLS(kCrossCompilers);
+  project_ = hello_project(scratch_);
+  fs::path junit = scratch_.write("junit.xml", "<testsuites/>\n");
+  fs::path missing = scratch_ / "missing.json";
+  std::string before = snapshot_tree(scratch_.path());
+  const std::string fix =
+      "; pass the --metadata-file of an earlier run or of xbuild merge (xbuild run --metadata-file FILE), or leave "
+      "--durations out to deal the shards round-robin by name\n";
+  for (const char* command : {"run", "plan"}) {
+    CommandResult alone = xbuild({command, "--durations", junit.string()}, project_);
+    EXPECT_EQ(alone.exit_code, 2) << command;
+    EXPECT_EQ(alone.err, "xbuild: error: --durations " + junit.string() +
+                             " packs the shards of a sharded run: add --shard I/N, or leave --durations out\n")
+        << command;
+    CommandResult absent = xbuild({command, "--shard", "1/2", "--durations", missing.string()}, project_);
+    EXPECT_EQ(absent.exit_code, 2) << command;
+    EXPECT_EQ(absent.err, "xbuild: error: --durations " + missing.string() + ": cannot read " + missing.string() +
+                              ": No such file or directory" + fix)
+        << command;
+    CommandResult malformed = xbuild({command, "--shard", "1/2", "--durations", junit.string()}, project_);
+    EXPECT_EQ(malformed.exit_code, 2) << command;
+    EXPECT_EQ(malformed.err, "xbuild: error: --durations " + junit.string() +
+                                 " is not the --metadata-file of an xbuild run (no \"platforms\" object)" + fix)
+        << command;
+  }
+  EXPECT_EQ(snapshot_tree(scratch_.path()), before);
+
+  // A file that knows none of the platforms: round-robin, and plan says so.
+  fs::path strangers = scratch_.write(
+      "strangers.json", R"({"platforms": {"windows/amd64": {"stages": {"build": "ok"}, "durations": {"build": 9}}}})");
+  CommandResult plan = xbuild({"plan", "--shard", "2/3", "--durations", strangers.string()}, project_);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_EQ(plan.out.rfind("shards dealt round-robin by name: " + strangers.string() +
+                               " measured none of these 5 platforms\n"
+                               "shard 1/3: linux/arm64, linux/386\n"
+                               "shard 2/3: linux/amd64, linux/riscv64 <- this shard\n"
+                               "shard 3/3: linux/arm/v7\n",
+                           0),
+            0u)
+      << plan.out;
 }
 
 TEST_F(ShardMerge, MergePushesTheMergedIndexToARegistry) {

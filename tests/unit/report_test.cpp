@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "support/scratch_dir.h"
 
@@ -23,6 +24,8 @@ BuildReport two_platforms() {
       {"linux/amd64", "native", {{"build", "ok", 1.3, "", {}}, {"test", "ok", 0.5, "", {}}}, kAmd64, 500},
       {"linux/arm64", "cross", {{"build", "cached", 0, "", {}}, {"test", "cached", 0, "", {}}}, kArm64, 501},
   };
+  report.platforms[1].stages[0].restore_seconds = 0.0123;
+  report.platforms[1].stages[1].restore_seconds = 0.0004;
   report.index_digest = kIndex;
   report.index_size = 700;
   report.image_name = "localhost:5000/hello:1.0";
@@ -101,6 +104,9 @@ TEST(Report, MetadataSaysWhyAStageDidNotEndOk) {
                                          "      \"details\": {\n"
                                          "        \"build\": \"exit status 2\",\n"
                                          "        \"test\": \"because linux/arm64 build, which it needs, failed\"\n"
+                                         "      },\n"
+                                         "      \"durations\": {\n"
+                                         "        \"build\": 0.500\n"
                                          "      }\n"
                                          "    },\n"),
             std::string::npos)
@@ -161,6 +167,10 @@ TEST(Report, MetadataIsBuildxLike) {
                 "      \"stages\": {\n"
                 "        \"build\": \"ok\",\n"
                 "        \"test\": \"ok\"\n"
+                "      },\n"
+                "      \"durations\": {\n"
+                "        \"build\": 1.300,\n"
+                "        \"test\": 0.500\n"
                 "      }\n"
                 "    },\n"
                 "    \"linux/arm64\": {\n"
@@ -171,10 +181,47 @@ TEST(Report, MetadataIsBuildxLike) {
                 "      \"stages\": {\n"
                 "        \"build\": \"cached\",\n"
                 "        \"test\": \"cached\"\n"
+                "      },\n"
+                "      \"durations\": {\n"
+                "        \"build\": 0.012,\n"
+                "        \"test\": 0.000\n"
                 "      }\n"
                 "    }\n"
                 "  }\n"
                 "}\n");
+}
+
+// "durations": what each stage took in this run (a cached one its restore), the stages that never
+// started left out; read back summed per platform, as `--shard I/N --durations FILE` packs by.
+TEST(Report, MetadataRecordsEachStagesDurationThatReadsBackAsCosts) {
+  BuildReport report = every_state();
+  report.platforms[0].stages[0].restore_seconds = 0.02;
+  const std::string metadata = render_metadata(report);
+  EXPECT_NE(metadata.find("      \"durations\": {\n"
+                          "        \"build\": 0.020,\n"
+                          "        \"test\": 1.040\n"
+                          "      }\n"),
+            std::string::npos)
+      << metadata;
+  EXPECT_NE(metadata.find("      \"durations\": {\n"
+                          "        \"build\": 2.000,\n"
+                          "        \"test\": 0.700\n"
+                          "      }\n"),
+            std::string::npos)
+      << metadata;
+  Result<std::map<std::string, double>> costs = metadata_durations(metadata, "meta.json");
+  ASSERT_TRUE(costs.ok()) << costs.error();
+  ASSERT_EQ(costs.value().size(), 3u);
+  EXPECT_NEAR(costs.value().at("linux/amd64"), 1.06, 1e-9);
+  EXPECT_NEAR(costs.value().at("linux/arm64"), 0.5, 1e-9);
+  EXPECT_NEAR(costs.value().at("linux/s390x"), 2.7, 1e-9);
+  // A platform whose stages all never started has no durations: unknown, not free.
+  BuildReport skipped;
+  skipped.platforms = {{"linux/riscv64", "cross", {{"build", "skipped", 0, "missing gcc", {}}}, "", 0}};
+  EXPECT_EQ(render_metadata(skipped).find("durations"), std::string::npos) << render_metadata(skipped);
+  EXPECT_TRUE(metadata_durations(render_metadata(skipped), "meta.json").value().empty());
+  EXPECT_EQ(metadata_durations("[]", "meta.json").error(),
+            "meta.json is not the --metadata-file of an xbuild run (no \"platforms\" object)");
 }
 
 // [targets] ccache: a column of each platform's hits in this run, and the counts in the metadata.
