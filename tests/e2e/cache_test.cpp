@@ -51,6 +51,14 @@ TEST(Cache, ARerunWithNothingChangedRunsNoStageAndWritesTheSameDigests) {
   json arm64 = warm.platform("linux/arm64");
   EXPECT_EQ(arm64["strategy"], "cross") << warm.metadata;
   EXPECT_EQ(arm64["stages"], json({{"build", "cached"}, {"test", "cached"}})) << warm.metadata;
+  // Each stage's duration: what it took to run cold, what restoring it took warm (next to nothing).
+  for (const char* stage : {"build", "test"}) {
+    json ran = cold.platform("linux/arm64")["durations"][stage], restored = arm64["durations"][stage];
+    ASSERT_TRUE(ran.is_number() && restored.is_number()) << cold.metadata << warm.metadata;
+    EXPECT_GT(ran.get<double>(), 0) << stage;
+    EXPECT_GE(restored.get<double>(), 0) << stage;
+    EXPECT_LT(restored.get<double>(), 1) << stage;
+  }
   EXPECT_TRUE(starts_with(arm64.value("containerimage.digest", ""), "sha256:")) << warm.metadata;
   EXPECT_EQ(warm.index_digest(), cold.index_digest());
   EXPECT_FALSE(warm.index_digest().empty());
