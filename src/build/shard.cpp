@@ -38,7 +38,8 @@ std::optional<unsigned> whole_number(std::string_view text) {
 
 using Millis = long long;
 
-Millis to_millis(double seconds) { return std::max<Millis>(1, std::llround(seconds * 1000)); }
+// At most 10^9 s (a file may hold any number): sums of thousands of platforms stay exact.
+Millis to_millis(double seconds) { return std::max<Millis>(1, std::llround(std::min(seconds, 1e9) * 1000)); }
 
 std::string seconds_text(double seconds) { return fmt::format("{:.1f} s", seconds); }
 

@@ -341,6 +341,17 @@ TEST(ShardPacking, ZeroCostsLeaveNoShardEmpty) {
             (std::vector<std::vector<std::string>>{{"linux/amd64"}, {"linux/arm64"}, {"linux/riscv64"}}));
 }
 
+// A cost beyond any real stage (a hand-edited file) is capped, not an overflow.
+TEST(ShardPacking, AHugeCostIsCapped) {
+  std::vector<Platform> all = platforms({"linux/amd64", "linux/arm64", "linux/riscv64"});
+  PlatformCosts costs = {{"linux/amd64", 1e300}, {"linux/arm64", 1e12}, {"linux/riscv64", 2}};
+  // Both capped at 10^9 s, equal: amd64 -> 1 and arm64 -> 2 by name; riscv64 -> 1 (a tie).
+  ShardAssignment assignment = assign_shards(all, 2, &costs);
+  EXPECT_EQ(shard_names(assignment),
+            (std::vector<std::vector<std::string>>{{"linux/amd64", "linux/riscv64"}, {"linux/arm64"}}));
+  EXPECT_EQ(loads(assignment), (std::vector<long long>{1000000002000LL, 1000000000000LL}));
+}
+
 std::string durations_error(const std::filesystem::path& file) {
   try {
     read_durations(file);
