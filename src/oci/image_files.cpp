@@ -21,7 +21,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-
 namespace xb::oci {
 
 namespace fs = std::filesystem;

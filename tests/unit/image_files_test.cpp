@@ -15,7 +15,6 @@ using testing::ScratchDir;
 
 class ImageFilesTest : public ::testing::Test {
  protected:
-
   // A base layer holding the tree under scratch_/<name>, as a gzip blob.
   fs::path layer(const std::string& name) {
     Result<LayerBlob> blob = write_layer({{scratch_ / name, "/"}}, 0, scratch_ / "blobs");
