@@ -14,8 +14,15 @@ namespace fs = std::filesystem;
 
 // Runs `argv` with the source tree hidden and without $XBUILD_DATA_DIR.
 CommandResult run_without_source_tree(const std::vector<std::string>& argv, const fs::path& cwd) {
-  std::vector<std::string> command = {"unshare", "-m",   "sh", "-c", "mount -t tmpfs none \"$0\" && exec \"$@\"",
-                                      fs::canonical(source_root()).string(), "env", "-u", "XBUILD_DATA_DIR"};
+  std::vector<std::string> command = {"unshare",
+                                      "-m",
+                                      "sh",
+                                      "-c",
+                                      "mount -t tmpfs none \"$0\" && exec \"$@\"",
+                                      fs::canonical(source_root()).string(),
+                                      "env",
+                                      "-u",
+                                      "XBUILD_DATA_DIR"};
   command.insert(command.end(), argv.begin(), argv.end());
   return run(command, {{"SOURCE_DATE_EPOCH", "1700000000"}}, cwd);
 }
@@ -26,9 +33,8 @@ TEST(Install, AMovedInstallReadsItsOwnDataAndNoBuildPath) {
   fs::path build_dir = xbuild_binary().parent_path();
   ASSERT_TRUE(fs::exists(build_dir / "meson-info")) << build_dir << " is not a meson build directory";
   ScratchDir scratch;
-  CommandResult installed =
-      run({"meson", "install", "-C", build_dir.string(), "--no-rebuild", "--strip", "--destdir",
-           (scratch / "stage").string()});
+  CommandResult installed = run({"meson", "install", "-C", build_dir.string(), "--no-rebuild", "--strip", "--destdir",
+                                 (scratch / "stage").string()});
   ASSERT_EQ(installed.exit_code, 0) << installed.out << installed.err;
   // The prefix is the one directory under the staging directory that holds bin/xbuild.
   fs::path staged;
