@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "util/libarchive.h"
 #include "util/uv_loop.h"
 
 namespace xb {
@@ -45,8 +44,6 @@ RunResult schedule(const Plan& plan, const ScheduleOptions& options, LayerPacker
       terminal.job_finished({job.platform, job.stage, job.label()}, "cached", 0, -1, "");
     return result;
   }
-  // Stages to run mean layers to pack: a missing libarchive is said before they run, not after.
-  if (Status loaded = require_libarchive(); !loaded) throw Error(loaded.error());
   SchedulerOptions scheduler;
   scheduler.jobs = options.jobs ? options.jobs : std::max(1u, uv_available_parallelism());
   scheduler.keep_going = options.keep_going;

@@ -31,7 +31,6 @@
 
 #include "oci/layout_reader.h"
 #include "util/fs.h"
-#include "util/libarchive.h"
 #include "util/private_dir.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -297,7 +296,6 @@ Status extract_layer(const RootfsLayer& layer, const fs::path& root) {
 }  // namespace
 
 Status extract_layers(const std::vector<RootfsLayer>& layers, const fs::path& target) {
-  if (Status loaded = require_libarchive(); !loaded) return loaded;
   std::error_code ec;
   if (fs::exists(target, ec)) return fail("cannot unpack into " + target.string() + ": it exists already");
   if (Status parent = make_private_directory(target.parent_path()); !parent) return parent;

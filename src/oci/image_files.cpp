@@ -21,8 +21,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "util/libarchive.h"
-
 namespace xb::oci {
 
 namespace fs = std::filesystem;
@@ -292,7 +290,6 @@ Result<std::optional<ImageFile>> ImageFiles::resolve(const std::string& path) {
   if (std::optional<ImageFile> file = walk(sources_, nullptr, path)) return file;
   if (base_layers_.empty()) return std::optional<ImageFile>();
   if (!listing_) {
-    if (Status loaded = require_libarchive(); !loaded) return fail(loaded.error());
     auto listing = std::make_unique<BaseListing>();
     for (auto layer = base_layers_.rbegin(); layer != base_layers_.rend(); ++layer) {
       Result<TarLayer> listed = list_layer(*layer);

@@ -27,7 +27,6 @@
 #include "oci/layer_entries.h"
 #include "oci/pax_tar.h"
 #include "util/fs.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -242,10 +241,6 @@ Result<LayerBlob> write_layer(const std::vector<LayerSource>& sources, std::int6
                               LayerFormat format, int gzip_level) {
   if (gzip_level < 0 || gzip_level > 9)
     return fail("gzip level " + std::to_string(gzip_level) + " is not a level from 0 to 9");
-  // Before anything is written: the Windows format is written without libarchive.
-  if (format == LayerFormat::linux) {
-    if (Status loaded = require_libarchive(); !loaded) return fail(loaded.error());
-  }
   Result<EntryMap> entries = collect_entries(sources);
   if (!entries) return fail(entries.error());
   std::vector<std::pair<std::string, const Entry*>> ordered;

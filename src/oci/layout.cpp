@@ -19,7 +19,6 @@
 
 #include "oci/image.h"
 #include "util/fs.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -166,7 +165,6 @@ Status LayoutWriter::finish_empty(const std::map<std::string, std::string>& anno
 Status publish_layout(const fs::path& staging, const fs::path& target) { return replace_directory(staging, target); }
 
 Status publish_archive(const fs::path& staging, const fs::path& target) {
-  if (Status loaded = require_libarchive(); !loaded) return loaded;
   std::vector<TreeEntry> entries;
   Status listed = list_tree(staging, staging, entries);
   if (!listed) return listed;

@@ -29,7 +29,6 @@
 #include "oci/layout_reader.h"
 #include "util/fs.h"
 #include "util/interrupt.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -175,7 +174,6 @@ struct TreeWriter {
 };
 
 Status write_layer_files(const fs::path& layer, bool windows, TreeWriter& tree) {
-  if (Status loaded = require_libarchive(); !loaded) return loaded;
   std::unique_ptr<struct archive, ReaderDeleter> reader(archive_read_new());
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_tar(reader.get());

@@ -13,9 +13,6 @@
 // own recv()/send() meet the socket's error (a reset, an early close) and say which.
 // A finished transfer's headers are read with curl_easy_nextheader (those of the last response,
 // after redirects) into a map by lowercase name.
-//
-// libcurl is loaded when the first client is made (registry/libcurl.h); every call goes
-// through its table.
 #include "registry/http_client.h"
 
 #include <algorithm>
@@ -54,8 +51,8 @@ struct Transfer {
   ~Transfer() {
     if (upload) std::fclose(upload);
     if (download) std::fclose(download);
-    if (headers) curl().slist_free_all(headers);
-    if (easy) curl().easy_cleanup(easy);
+    if (headers) curl_slist_free_all(headers);
+    if (easy) curl_easy_cleanup(easy);
   }
 };
 
@@ -74,13 +71,13 @@ struct DelayedCall {
 class CurlHttpClient final : public HttpClient {
  public:
   CurlHttpClient(uv_loop_t* loop, const HttpClientOptions& options) : loop_(loop), options_(options) {
-    const CurlApi& api = curl();  // first: throws before anything is made when libcurl is unusable
-    multi_ = api.multi_init();
-    api.multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::on_socket);
-    api.multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    api.multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::on_curl_timer);
-    api.multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    api.multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    initialise_libcurl();  // first: throws before anything is made when libcurl cannot start
+    multi_ = curl_multi_init();
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::on_curl_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     timer_ = new uv_timer_t;
     uv_timer_init(loop_, timer_);
     timer_->data = this;
@@ -89,10 +86,10 @@ class CurlHttpClient final : public HttpClient {
   ~CurlHttpClient() override {
     closing_ = true;
     for (Transfer* transfer : transfers_) {
-      curl().multi_remove_handle(multi_, transfer->easy);
+      curl_multi_remove_handle(multi_, transfer->easy);
       delete transfer;
     }
-    curl().multi_cleanup(multi_);
+    curl_multi_cleanup(multi_);
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
     for (DelayedCall* call : delayed_)
@@ -112,7 +109,7 @@ class CurlHttpClient final : public HttpClient {
       return;
     }
     transfers_.insert(transfer);
-    curl().multi_add_handle(multi_, transfer->easy);
+    curl_multi_add_handle(multi_, transfer->easy);
   }
 
   void after(std::chrono::milliseconds delay, std::function<void()> callback) override {
@@ -135,34 +132,33 @@ class CurlHttpClient final : public HttpClient {
 
  private:
   bool configure(Transfer& transfer) {
-    const CurlApi& api = curl();
     const HttpRequest& request = transfer.request;
-    CURL* easy = transfer.easy = api.easy_init();
-    api.easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    api.easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-    api.easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
-    api.easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    api.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    api.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
-    api.easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    api.easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_timeout.count()));
-    api.easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    api.easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    api.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    api.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlHttpClient::on_body);
-    api.easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    CURL* easy = transfer.easy = curl_easy_init();
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlHttpClient::on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     if (request.follow_redirects) {
       // curl drops our Authorization header when a redirect leaves the host.
-      api.easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-      api.easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+      curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
     }
-    transfer.headers = api.slist_append(transfer.headers, "Expect:");
+    transfer.headers = curl_slist_append(transfer.headers, "Expect:");
     for (const std::string& header : request.headers)
-      transfer.headers = api.slist_append(transfer.headers, header.c_str());
-    api.easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
+      transfer.headers = curl_slist_append(transfer.headers, header.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
 
     if (request.method == "HEAD") {
-      api.easy_setopt(easy, CURLOPT_NOBODY, 1L);
+      curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
       std::int64_t length = static_cast<std::int64_t>(request.body.size());
       if (!request.body_file.empty()) {
@@ -178,11 +174,11 @@ class CurlHttpClient final : public HttpClient {
         }
       }
       transfer.upload_left = length;
-      api.easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-      api.easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
-      api.easy_setopt(easy, CURLOPT_READFUNCTION, &CurlHttpClient::on_read);
-      api.easy_setopt(easy, CURLOPT_READDATA, &transfer);
-      api.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, &CurlHttpClient::on_read);
+      curl_easy_setopt(easy, CURLOPT_READDATA, &transfer);
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     return true;
   }
@@ -191,7 +187,7 @@ class CurlHttpClient final : public HttpClient {
     auto* transfer = static_cast<Transfer*>(user);
     std::size_t bytes = size * count;
     long status = 0;
-    curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
     if (!transfer->request.response_file.empty() && status >= 200 && status < 300) {
       errno = 0;
       if (!transfer->download) transfer->download = std::fopen(transfer->request.response_file.c_str(), "wb");
@@ -243,7 +239,7 @@ class CurlHttpClient final : public HttpClient {
         uv_poll_stop(&watch->poll);
         uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
                  [](uv_handle_t* handle) { delete static_cast<SocketWatch*>(handle->data); });
-        curl().multi_assign(client->multi_, socket, nullptr);
+        curl_multi_assign(client->multi_, socket, nullptr);
       }
       return 0;
     }
@@ -251,7 +247,7 @@ class CurlHttpClient final : public HttpClient {
       watch = new SocketWatch{{}, socket, client};
       uv_poll_init_socket(client->loop_, &watch->poll, socket);
       watch->poll.data = watch;
-      curl().multi_assign(client->multi_, socket, watch);
+      curl_multi_assign(client->multi_, socket, watch);
     }
     int events = 0;
     if (action != CURL_POLL_OUT) events |= UV_READABLE;
@@ -264,7 +260,7 @@ class CurlHttpClient final : public HttpClient {
       if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
       CurlHttpClient* owner = fired->client;
       int running = 0;
-      curl().multi_socket_action(owner->multi_, fired->socket, flags, &running);
+      curl_multi_socket_action(owner->multi_, fired->socket, flags, &running);
       owner->collect_finished();
     });
     return 0;
@@ -282,7 +278,7 @@ class CurlHttpClient final : public HttpClient {
         [](uv_timer_t* timer) {
           auto* owner = static_cast<CurlHttpClient*>(timer->data);
           int running = 0;
-          curl().multi_socket_action(owner->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+          curl_multi_socket_action(owner->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
           owner->collect_finished();
         },
         static_cast<std::uint64_t>(timeout_ms), 0);
@@ -294,7 +290,7 @@ class CurlHttpClient final : public HttpClient {
   static std::map<std::string, std::string> headers_of(CURL* easy) {
     std::map<std::string, std::string> headers;
     curl_header* previous = nullptr;
-    while (curl_header* header = curl().easy_nextheader(easy, CURLH_HEADER, -1, previous)) {
+    while (curl_header* header = curl_easy_nextheader(easy, CURLH_HEADER, -1, previous)) {
       headers[to_lower(header->name)] = std::string(trim(header->value));
       previous = header;
     }
@@ -319,10 +315,10 @@ class CurlHttpClient final : public HttpClient {
     curl_off_t expected = -1;
     curl_off_t connected_after = 0;
     long status = 0;
-    curl().easy_getinfo(transfer.easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
-    curl().easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
-    curl().easy_getinfo(transfer.easy, CURLINFO_CONNECT_TIME_T, &connected_after);
-    curl().easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(transfer.easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
+    curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+    curl_easy_getinfo(transfer.easy, CURLINFO_CONNECT_TIME_T, &connected_after);
+    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     response.received = received;
     response.expected = expected;
     if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -337,22 +333,22 @@ class CurlHttpClient final : public HttpClient {
     if (code == CURLE_GOT_NOTHING) return "the connection closed without an answer";
     if ((code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR) && status != 0)
       return "the connection closed after " + bytes_of(received, expected);
-    return transfer.error[0] ? transfer.error : curl().easy_strerror(code);
+    return transfer.error[0] ? transfer.error : curl_easy_strerror(code);
   }
 
   void collect_finished() {
     int left = 0;
-    while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
+    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
-      curl().easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
       CURLcode code = message->data.result;
-      curl().multi_remove_handle(multi_, transfer->easy);
+      curl_multi_remove_handle(multi_, transfer->easy);
       transfers_.erase(transfer);
       HttpResponse response = std::move(transfer->response);
       response.headers = headers_of(transfer->easy);
       if (code == CURLE_OK) {
-        curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
+        curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
       } else {
         response.status = 0;
         response.timed_out = code == CURLE_OPERATION_TIMEDOUT;

@@ -12,7 +12,7 @@ std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::strtoll(value.c_str(), nullptr, 10);
   // An HTTP date, in any of the three forms RFC 9110 allows.
-  time_t when = curl().getdate(value.c_str(), nullptr);
+  time_t when = curl_getdate(value.c_str(), nullptr);
   if (when == -1) return std::nullopt;
   return std::max<std::int64_t>(0, static_cast<std::int64_t>(when) - now_seconds);
 }

@@ -10,30 +10,30 @@ namespace xb::registry {
 namespace {
 
 struct UrlHandle {
-  void operator()(CURLU* url) const { curl().url_cleanup(url); }
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
 };
 using Url = std::unique_ptr<CURLU, UrlHandle>;
 
 Result<Url> parse(const std::string& text) {
-  Url url(curl().url());
-  if (!url || curl().url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK)
+  Url url(curl_url());
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK)
     return fail("\"" + redact_credentials(text) + "\" is not a URL");
   return url;
 }
 
 Result<std::string> text_of(const Url& url) {
   char* text = nullptr;
-  if (curl().url_get(url.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return fail("cannot write a URL");
+  if (curl_url_get(url.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return fail("cannot write a URL");
   std::string out(text);
-  curl().free(text);
+  curl_free(text);
   return out;
 }
 
 std::string percent_encode(const std::string& text) {
-  char* encoded = curl().easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  char* encoded = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   if (!encoded) throw Error("out of memory encoding a URL parameter");
   std::string out(encoded);
-  curl().free(encoded);
+  curl_free(encoded);
   return out;
 }
 
@@ -42,7 +42,7 @@ std::string percent_encode(const std::string& text) {
 Result<std::string> resolve_url(const std::string& base, const std::string& reference) {
   Result<Url> url = parse(base);
   if (!url) return fail(url.error());
-  if (curl().url_set(url.value().get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK)
+  if (curl_url_set(url.value().get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK)
     return fail("\"" + reference + "\" is not a URL or a URL reference");
   return text_of(url.value());
 }
@@ -53,9 +53,9 @@ Result<std::string> add_query(const std::string& url, const UrlParameters& param
   if (!parsed) return fail(parsed.error());
   std::string query;
   char* existing = nullptr;
-  if (curl().url_get(parsed.value().get(), CURLUPART_QUERY, &existing, 0) == CURLUE_OK) {
+  if (curl_url_get(parsed.value().get(), CURLUPART_QUERY, &existing, 0) == CURLUE_OK) {
     query = existing;
-    curl().free(existing);
+    curl_free(existing);
   }
   for (const auto& [name, value] : parameters)
     query += (query.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(value);

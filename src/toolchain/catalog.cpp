@@ -18,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "build_paths.h"
 #include "config/config.h"
 #include "config/toml_reader.h"
 #include "toolchain/toolchain.h"
@@ -198,9 +197,14 @@ const Toolchain* ToolchainCatalog::find(const Platform& platform) const {
 fs::path data_directory() {
   const char* configured = std::getenv("XBUILD_DATA_DIR");
   if (configured && *configured) return fs::path(configured);
-  fs::path installed = XBUILD_INSTALL_DATA_DIR;
-  if (has_toolchains(installed)) return installed;
-  return fs::path(XBUILD_SOURCE_DATA_DIR);
+  // Relative to the binary, never a path of the machine it was built on: an install moved to
+  // another prefix keeps working, and a build tree's binary reads its own checkout.
+  std::error_code error;
+  fs::path binary_dir = fs::read_symlink("/proc/self/exe", error).parent_path();
+  fs::path installed = (binary_dir / ".." / "share" / "xbuild").lexically_normal();
+  if (error || has_toolchains(installed)) return installed;
+  if (fs::path build_tree = binary_dir / "xbuild-data"; has_toolchains(build_tree)) return build_tree;
+  return installed;
 }
 
 }  // namespace xb

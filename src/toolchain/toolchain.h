@@ -103,8 +103,9 @@ class ToolchainCatalog {
   std::vector<Toolchain> toolchains_;
 };
 
-// Where xbuild's data (toolchains/, qemu/) lives: $XBUILD_DATA_DIR, else the installed share
-// directory, else the source tree this binary was built from.
+// Where xbuild's data (toolchains/, qemu/) lives: $XBUILD_DATA_DIR, else <prefix>/share/xbuild
+// for the binary's <prefix>/bin (an install, wherever it was moved), else the `xbuild-data` link
+// next to the binary (a build tree: meson makes it, pointing at the checkout).
 std::filesystem::path data_directory();
 
 }  // namespace xb

@@ -1,4 +1,4 @@
-// Incremental SHA-256 (OpenSSL libcrypto), printed the way OCI digests are: "sha256:<hex>".
+// Incremental SHA-256 (OpenSSL libcrypto, EVP), printed the way OCI digests are: "sha256:<hex>".
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,6 @@
 #include "support/fake_http_client.h"
 #include "support/scratch_dir.h"
 #include "util/fs.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb {
@@ -28,7 +27,6 @@ constexpr const char* kRegistry = "https://r.example/v2/library/base";
 class FakeBaseRegistry {
  public:
   FakeBaseRegistry(const ScratchDir& scratch, const std::vector<std::string>& platforms) {
-    EXPECT_TRUE(require_libarchive().ok());
     scratch.write("layer/etc/os-release", "ID=base\n");
     fs::create_directories(scratch / "blobs");
     oci::LayerBlob layer = oci::write_layer({{scratch / "layer", "/"}}, 0, scratch / "blobs").value();
@@ -156,7 +154,6 @@ struct WrittenLayout {
 
 WrittenLayout write_layout(const ScratchDir& scratch, const std::string& dir, const std::vector<std::string>& platforms,
                            const std::string& tag, bool single = false) {
-  EXPECT_TRUE(require_libarchive().ok());
   WrittenLayout written;
   written.directory = scratch / dir;
   scratch.write(dir + "-layer/etc/os-release", "ID=layout\n");

@@ -8,7 +8,6 @@
 #include "emulate/elf_probe.h"
 #include "support/scratch_dir.h"
 #include "support/tiny_elf.h"
-#include "util/libarchive.h"
 
 namespace xb {
 namespace {
@@ -29,7 +28,6 @@ class EntrypointCheckTest : public ::testing::Test {
     config_.platform = parse_platform("linux/arm64").value();
     config_.entrypoint = {"/app/hello"};
   }
-  void SetUp() override { ASSERT_TRUE(require_libarchive().ok()); }
 
   void dynamic_program(const std::string& relative = "out/hello") {
     scratch_.write(relative, tiny_elf(true, false, 0xb7, kLoader));

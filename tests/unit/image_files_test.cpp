@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "support/scratch_dir.h"
-#include "util/libarchive.h"
 
 namespace xb::oci {
 namespace {
@@ -16,8 +15,6 @@ using testing::ScratchDir;
 
 class ImageFilesTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(require_libarchive().ok()); }
-
   // A base layer holding the tree under scratch_/<name>, as a gzip blob.
   fs::path layer(const std::string& name) {
     Result<LayerBlob> blob = write_layer({{scratch_ / name, "/"}}, 0, scratch_ / "blobs");

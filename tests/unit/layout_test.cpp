@@ -14,7 +14,6 @@
 #include "oci/image.h"
 #include "oci/layer.h"
 #include "support/scratch_dir.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb::oci {
@@ -41,10 +40,6 @@ struct ArchiveEntry {
 };
 
 std::vector<ArchiveEntry> read_archive(const fs::path& path) {
-  if (Status loaded = require_libarchive(); !loaded) {
-    ADD_FAILURE() << loaded.error();
-    return {};
-  }
   std::vector<ArchiveEntry> entries;
   struct archive* archive = archive_read_new();
   archive_read_support_format_tar(archive);

@@ -15,7 +15,6 @@
 #include "oci/layer.h"
 #include "support/scratch_dir.h"
 #include "support/tiny_elf.h"
-#include "util/libarchive.h"
 #include "util/sha256.h"
 
 namespace xb {
@@ -33,10 +32,6 @@ std::string read_bytes(const fs::path& path) {
 std::string hex(const std::string& digest) { return digest.substr(7); }
 
 std::vector<std::string> archive_names(const fs::path& path) {
-  if (Status loaded = require_libarchive(); !loaded) {
-    ADD_FAILURE() << loaded.error();
-    return {};
-  }
   std::vector<std::string> names;
   struct archive* archive = archive_read_new();
   archive_read_support_filter_all(archive);

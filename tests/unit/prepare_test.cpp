@@ -5,7 +5,6 @@
 
 #include "oci/layer.h"
 #include "support/build_world.h"
-#include "util/libarchive.h"
 
 namespace xb {
 namespace {
@@ -74,7 +73,6 @@ TEST(Prepare, AFailedSetupNamesItsLog) {
 // binfmt_misc handlers (root, the kernel) are the e2e tests' (emulate_test.cpp).
 TEST(Prepare, AnOciRootfsIsUnpackedOnceAndThenReused) {
   BuildWorld world;
-  ASSERT_TRUE(require_libarchive().ok());
   world.scratch.write("image/bin/sh", "#!/bin/true\n");
   oci::LayerBlob layer = oci::write_layer({{world.scratch / "image", "/"}}, 0, world.scratch / "blobs").value();
   Plan plan;
