@@ -216,8 +216,14 @@ void finish_transfer(const CacheTransfer& transfer, const std::string& what) {
                 "answers, or check the ref and --insecure-registry");
 }
 
+CacheRef parsed_ref(const std::string& text, bool for_upload) {
+  Result<CacheRef> ref = parse_cache_ref(text, for_upload);
+  if (!ref) throw Error(ref.error(), 2);
+  return std::move(ref).value();
+}
+
 int cache_push_command(const CacheCommandOptions& options) {
-  CacheRef ref = parse_cache_ref(options.ref, true).value_or_throw();
+  CacheRef ref = parsed_ref(options.ref, true);
   CacheStore store = open_store(options);
   std::vector<std::string> keys = options.keys;
   if (keys.empty())
@@ -244,7 +250,7 @@ int cache_push_command(const CacheCommandOptions& options) {
 }
 
 int cache_pull_command(const CacheCommandOptions& options) {
-  CacheRef ref = parse_cache_ref(options.ref, false).value_or_throw();
+  CacheRef ref = parsed_ref(options.ref, false);
   CacheStore store = open_store(options);
   registry::RegistryOptions registry = registry_options(options);
   auto start = std::chrono::steady_clock::now();
