@@ -92,6 +92,23 @@ std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t
   return output_stamp(job_keys, plan.targets[target].output_dir, logs);
 }
 
+// The keys worth asking a registry cache for: of each target the store cannot restore whole (by
+// its target entry, or by all its jobs' entries), the target key and the jobs' keys it lacks.
+std::vector<std::string> keys_to_fetch(const Plan& plan, const CacheLookup& cache) {
+  std::vector<std::string> keys;
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (cache.store->contains(cache.keys.targets[target])) continue;
+    std::vector<std::string> lacking;
+    for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+      if (plan.jobs[index].target == target && !cache.store->contains(cache.keys.jobs[index]))
+        lacking.push_back(cache.keys.jobs[index]);
+    if (lacking.empty()) continue;
+    keys.push_back(cache.keys.targets[target]);
+    keys.insert(keys.end(), lacking.begin(), lacking.end());
+  }
+  return keys;
+}
+
 // What of the config goes into the images: [image], [firmware], the platforms' own os_version and
 // entrypoint. A comment, or an edit of a stage, packages nothing again.
 std::string packaging_config(const Config& config) {
@@ -153,10 +170,7 @@ CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSet
   cache.keys =
       compute_cache_keys(plan, config.directory, inputs.value(), process_environment(), root_filesystem_stamps(plan));
   if (settings.read && settings.fetch_missing) {
-    std::vector<std::string> missing;
-    for (const std::vector<std::string>* keys : {&cache.keys.jobs, &cache.keys.targets})
-      for (const std::string& key : *keys)
-        if (!cache.store->contains(key)) missing.push_back(key);
+    std::vector<std::string> missing = keys_to_fetch(plan, cache);
     if (!missing.empty()) settings.fetch_missing(missing, *cache.store);
   }
   for (std::size_t index : dependency_order(plan)) {

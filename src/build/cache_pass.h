@@ -23,9 +23,10 @@ struct CacheSettings {
   bool enabled = true;                       // --no-cache turns it off
   bool read = true;                          // --clean: every job runs, and those that succeed are stored
   std::optional<std::filesystem::path> dir;  // --cache-dir, else default_cache_dir()
-  // Called, when the cache is read, with every key (the jobs' and the targets') the store lacks,
-  // before the hits are decided: the registry cache fetches what it holds of them into the store
-  // (build/registry_cache_pass.h). Empty: nothing is fetched.
+  // Called, when the cache is read, before the hits are decided, with the keys the store lacks of
+  // each target it cannot restore whole (the target's key and its jobs' keys): the registry cache
+  // fetches what it holds of them into the store (build/registry_cache_pass.h). Not called when
+  // the store lacks nothing. Empty: nothing is fetched.
   std::function<void(const std::vector<std::string>& keys, CacheStore& store)> fetch_missing;
 };
 

@@ -20,16 +20,9 @@ namespace xb {
 
 namespace {
 
-// At most this many warnings of one transfer are printed; an unreachable cache would otherwise
-// say the same thing once per key.
-constexpr std::size_t kMaxWarnings = 5;
-
+// The transfers bound their warnings themselves (an unreachable cache is said once).
 void print_warnings(const std::vector<std::string>& warnings, Terminal& terminal) {
-  for (std::size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i)
-    terminal.status_line("xbuild: warning: " + warnings[i]);
-  if (warnings.size() > kMaxWarnings)
-    terminal.status_line(
-        fmt::format("xbuild: warning: and {} more problems with the registry cache", warnings.size() - kMaxWarnings));
+  for (const std::string& warning : warnings) terminal.status_line("xbuild: warning: " + warning);
 }
 
 // "(2 blobs, 1.5 MiB in 0.3 s)"

@@ -282,29 +282,43 @@ TEST_F(RegistryCacheRun, TwoShardsWriteOneCacheAtOnceAndAThirdMachineHitsEveryEn
   }
 }
 
-// Drops and 503s on most requests while uploading: the run succeeds, says what went wrong, and
-// whatever reached the registry restores correctly on another machine.
+// Drops and 503s while uploading: on every request, the run succeeds, uploads nothing and says
+// why; on most of them (retried), the run succeeds, and whatever reached the registry restores
+// correctly on another machine.
 TEST_F(RegistryCacheRun, FaultsDuringUploadNeverFailTheRunNorLeaveACorruptEntry) {
   const std::string config = traced(kTwoPlatformConfig, trace());
   Machine a = make_machine(scratch_, "a", config);
-  int port = start_proxy(60, 1000, 0);
-  const std::string via_proxy = "127.0.0.1:" + std::to_string(port) + "/team/faulty";
-  ReportedRun cold = a.run({"--cache-to", via_proxy + ",mode=max"});
+  int port = start_proxy(100, 100000, 0);
+  std::string via_proxy = "127.0.0.1:" + std::to_string(port) + "/team/faulty";
+  ReportedRun refused = a.run({"--cache-to", via_proxy + ",mode=max"});
+  stop_proxy();
+  ASSERT_EQ(refused.exit_code, 0) << refused.err;
+  EXPECT_EQ(lines_starting(refused.err, "cache: 0 entries uploaded to " + via_proxy + " (").size(), 1u) << refused.err;
+  EXPECT_FALSE(lines_starting(refused.err, "xbuild: warning: registry cache " + via_proxy + ": ").empty())
+      << refused.err;
+  EXPECT_EQ(stored_tags(scratch_ / "registry", "team/faulty"), std::set<std::string>{});
+
+  Machine b = make_machine(scratch_, "b", config);
+  port = start_proxy(50, 1000, 0);
+  via_proxy = "127.0.0.1:" + std::to_string(port) + "/team/faulty";
+  ReportedRun cold = b.run({"--cache-to", via_proxy + ",mode=max"});
   stop_proxy();
   ASSERT_EQ(cold.exit_code, 0) << cold.err;
   EXPECT_EQ(lines_starting(cold.err, "cache: ").size(), 1u) << cold.err;
   EXPECT_NE(read_file(proxy_log_).value().find("fault "), std::string::npos);
+  EXPECT_EQ(cold.index_digest(), refused.index_digest());
 
-  Machine b = make_machine(scratch_, "b", config);
+  Machine c = make_machine(scratch_, "c", config);
   clear_trace();
-  ReportedRun warm = b.run({"--cache-from", cache("team/faulty")});
+  ReportedRun warm = c.run({"--cache-from", cache("team/faulty")});
   ASSERT_EQ(warm.exit_code, 0) << warm.err;
   EXPECT_EQ(warm.index_digest(), cold.index_digest()) << warm.err;
+  std::vector<std::string> ran = lines_of(trace());
   for (const std::string& platform : kTwoPlatforms) {
     json stages = warm.platform(platform)["stages"];
     for (const std::string stage : {"build", "test"}) {
-      bool ran = std::count(lines_of(trace()).begin(), lines_of(trace()).end(), platform + " " + stage) > 0;
-      EXPECT_EQ(stages[stage], ran ? "ok" : "cached") << platform << " " << stage;
+      bool did_run = std::count(ran.begin(), ran.end(), platform + " " + stage) > 0;
+      EXPECT_EQ(stages[stage], did_run ? "ok" : "cached") << platform << " " << stage;
     }
   }
 }
