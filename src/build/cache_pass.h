@@ -27,7 +27,8 @@ struct CacheSettings {
   // each target it cannot restore whole (the target's key and its jobs' keys): the registry cache
   // fetches what it holds of them into the store (build/registry_cache_pass.h). Not called when
   // the store lacks nothing. Empty: nothing is fetched.
-  std::function<void(const std::vector<std::string>& keys, CacheStore& store)> fetch_missing;
+  using Fetch = std::function<void(const std::vector<std::string>& keys, CacheStore& store)>;
+  Fetch fetch_missing;
 };
 
 struct CacheLookup {
