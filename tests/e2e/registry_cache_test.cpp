@@ -138,14 +138,21 @@ TEST_F(RegistryCacheE2E, PushThenPullIntoAnEmptyCacheHoldsTheSameBytes) {
   CommandResult info = xbuild({"cache", "info", "--cache-dir", cache_b.string()});
   EXPECT_EQ(info.exit_code, 0) << info.err;
   EXPECT_EQ(info.out.rfind("cache: " + cache_b.string() + "\nentries: 2\nobjects: 3\nsize: ", 0), 0u) << info.out;
-  EXPECT_NE(info.out.find("\n  PLATFORM  STAGE  KEY           SIZE"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("\n  PLATFORM     STAGE  KEY           SIZE"), std::string::npos) << info.out;
   json listed_a = listing(cache_a());
   for (std::size_t index = 0; index < 2; ++index) {
     std::string key = listed["list"][index]["key"];
     EXPECT_EQ(key, listed_a["list"][index]["key"]);
     EXPECT_EQ(listed["list"][index]["bytes"], listed_a["list"][index]["bytes"]);
-    EXPECT_NE(info.out.find("  " + key.substr(7, 12) + "  "), std::string::npos) << info.out;
+    std::string stage = listed["list"][index]["stage"];
+    EXPECT_NE(
+        info.out.find("\n  linux/amd64  " + stage + std::string(7 - stage.size(), ' ') + key.substr(7, 12) + "  "),
+        std::string::npos)
+        << info.out;
   }
+  std::vector<std::string> stages = {listed["list"][0]["stage"], listed["list"][1]["stage"]};
+  std::sort(stages.begin(), stages.end());
+  EXPECT_EQ(stages, (std::vector<std::string>{"build", "test"}));
 
   // skopeo reads an entry's manifest: an artifact of the entry's key.
   std::string key = listed["list"][0]["key"];
@@ -158,8 +165,8 @@ TEST_F(RegistryCacheE2E, PushThenPullIntoAnEmptyCacheHoldsTheSameBytes) {
   EXPECT_EQ(manifest["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
   EXPECT_EQ(manifest["config"]["size"], 2);
   EXPECT_EQ(manifest["annotations"]["dev.xbuild.cache.key"], key);
-  EXPECT_TRUE(manifest["annotations"].contains("dev.xbuild.cache.platform"));
-  EXPECT_TRUE(manifest["annotations"].contains("dev.xbuild.cache.stage"));
+  EXPECT_EQ(manifest["annotations"]["dev.xbuild.cache.platform"], "linux/amd64");
+  EXPECT_EQ(manifest["annotations"]["dev.xbuild.cache.stage"], listed["list"][0]["stage"]);
   EXPECT_TRUE(manifest["annotations"].contains("dev.xbuild.cache.seconds"));
   EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.xbuild.cache.entry.v1+text");
   for (std::size_t index = 1; index < manifest["layers"].size(); ++index)
@@ -181,7 +188,7 @@ TEST_F(RegistryCacheE2E, ABlobRewrittenInTheRegistrysStorageLeavesItsEntryOut) {
   EXPECT_EQ(pulled.exit_code, 1);
   std::string key = key_naming(hex);
   EXPECT_EQ(pulled.err, "xbuild: warning: registry cache " + ref + ": entry xb-" + key.substr(7) +
-                            " not used: cannot get " + ref + "@sha256:" + hex +
+                            " (linux/amd64 build) not used: cannot get " + ref + "@sha256:" + hex +
                             ": the downloaded content does not match its digest and size (" +
                             std::to_string(content.size()) + " bytes)\nxbuild: error: cache pull from " + ref +
                             " did not copy every entry (the warnings above say why); run it again once the registry "
@@ -209,7 +216,7 @@ TEST_F(RegistryCacheE2E, AResetDuringAPullLeavesThatEntryOutAndSaysWhy) {
   std::string hex = binary_hex();
   std::string key = key_naming(hex);
   EXPECT_EQ(pulled.err, "xbuild: warning: registry cache " + via_proxy + ": entry xb-" + key.substr(7) +
-                            " not used: cannot get " + via_proxy + "@sha256:" + hex +
+                            " (linux/amd64 build) not used: cannot get " + via_proxy + "@sha256:" + hex +
                             ": the connection closed after 100000 of " +
                             std::to_string(fs::file_size(cache_a() / "objects" / hex)) +
                             " bytes (6 attempts)\nxbuild: error: cache pull from " + via_proxy +
