@@ -34,6 +34,15 @@ std::vector<CachedLog> job_logs(const JobPlan& job) {
   return logs;
 }
 
+// The logs of every stage of `target`: what its target entry holds.
+std::vector<CachedLog> target_logs(const Plan& plan, std::size_t target) {
+  std::vector<CachedLog> logs;
+  for (const JobPlan& job : plan.jobs)
+    if (job.target == target)
+      for (CachedLog& log : job_logs(job)) logs.push_back(std::move(log));
+  return logs;
+}
+
 // The plan's job indices, each after every job it needs (needs may point forward in the plan).
 std::vector<std::size_t> dependency_order(const Plan& plan) {
   std::vector<std::size_t> order;
@@ -82,6 +91,23 @@ std::string output_stamp_of(const Plan& plan, const CacheKeys& keys, std::size_t
     if (!plan.jobs[index].log_file.empty()) logs.push_back(plan.jobs[index].log_file);
   }
   return output_stamp(job_keys, plan.targets[target].output_dir, logs);
+}
+
+// The keys worth asking a registry cache for: of each target the store cannot restore whole (by
+// its target entry, or by all its jobs' entries), the target key and the jobs' keys it lacks.
+std::vector<std::string> keys_to_fetch(const Plan& plan, const CacheLookup& cache) {
+  std::vector<std::string> keys;
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (cache.store->contains(cache.keys.targets[target])) continue;
+    std::vector<std::string> lacking;
+    for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+      if (plan.jobs[index].target == target && !cache.store->contains(cache.keys.jobs[index]))
+        lacking.push_back(cache.keys.jobs[index]);
+    if (lacking.empty()) continue;
+    keys.push_back(cache.keys.targets[target]);
+    keys.insert(keys.end(), lacking.begin(), lacking.end());
+  }
+  return keys;
 }
 
 // What of the config goes into the images: [image], [firmware], the platforms' own os_version and
@@ -137,22 +163,33 @@ CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSet
   CacheLookup cache;
   cache.cached.assign(plan.jobs.size(), false);
   cache.intact.assign(plan.targets.size(), false);
+  cache.whole.assign(plan.targets.size(), false);
   if (!settings.enabled) return cache;
   cache.store.emplace(settings.dir ? fs::absolute(*settings.dir) : default_cache_dir());
   Result<std::map<std::string, std::string>> inputs = hash_stage_inputs(config, plan.state_dir);
   if (!inputs) throw Error(inputs.error());
   cache.keys =
       compute_cache_keys(plan, config.directory, inputs.value(), process_environment(), root_filesystem_stamps(plan));
+  if (settings.read && settings.fetch_missing) {
+    std::vector<std::string> missing = keys_to_fetch(plan, cache);
+    if (!missing.empty()) settings.fetch_missing(missing, *cache.store);
+  }
   for (std::size_t index : dependency_order(plan)) {
     bool hit = settings.read && cache.store->contains(cache.keys.jobs[index]);
     for (std::size_t need : plan.jobs[index].needs) hit = hit && cache.cached[need];
     cache.cached[index] = hit;
   }
+  cache.whole.assign(plan.targets.size(), false);
   cache.stamps = read_output_stamps(plan);
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     bool all_cached = true;
     for (std::size_t index = 0; index < plan.jobs.size(); ++index)
       if (plan.jobs[index].target == target) all_cached = all_cached && cache.cached[index];
+    if (!all_cached && settings.read && cache.store->contains(cache.keys.targets[target])) {
+      cache.whole[target] = all_cached = true;
+      for (std::size_t index = 0; index < plan.jobs.size(); ++index)
+        if (plan.jobs[index].target == target) cache.cached[index] = true;
+    }
     auto recorded = cache.stamps.find(plan.targets[target].platform.str());
     cache.intact[target] =
         all_cached && recorded != cache.stamps.end() && recorded->second == output_stamp_of(plan, cache.keys, target);
@@ -168,7 +205,15 @@ void restore_from_cache(const Plan& plan, CacheLookup& cache, Terminal& terminal
   for (std::size_t target = 0; target < plan.targets.size(); ++target) {
     const fs::path& output_dir = plan.targets[target].output_dir;
     Status restored = Ok{};
+    if (cache.whole[target]) {
+      const std::string& key = cache.keys.targets[target];
+      if (cache.intact[target])
+        cache.store->touch(key);
+      else
+        restored = cache.store->restore(key, output_dir, target_logs(plan, target));
+    }
     for (std::size_t index : order) {
+      if (cache.whole[target]) break;
       if (plan.jobs[index].target != target || !cache.cached[index] || !restored) continue;
       auto started = std::chrono::steady_clock::now();
       if (cache.intact[target])
@@ -185,6 +230,7 @@ void restore_from_cache(const Plan& plan, CacheLookup& cache, Terminal& terminal
       fs::create_directories(output_dir, error);
       for (std::size_t index = 0; index < plan.jobs.size(); ++index)
         if (plan.jobs[index].target == target) cache.cached[index] = false;
+      cache.whole[target] = false;
       continue;
     }
     std::string cached = stage_list(plan, target, cache.cached, true);
@@ -213,14 +259,43 @@ JobHooks CacheRecorder::hooks() {
     if (result.state != JobState::succeeded || !before_[index]) return;
     const JobPlan& job = plan_.jobs[index];
     if (!job.reports.empty()) keep_reports_copy(job, plan_.targets[job.target]);
-    Status stored = cache_.store->store(cache_.keys.jobs[index], plan_.targets[job.target].output_dir, job_logs(job),
-                                        &*before_[index]);
+    const TargetPlan& target = plan_.targets[job.target];
+    Status stored = cache_.store->store(cache_.keys.jobs[index], target.output_dir, job_logs(job), &*before_[index],
+                                        EntryMeta{target.platform.str(), job.stage, result.seconds});
     before_[index].reset();
     if (!stored)
       terminal_.status_line(
           fmt::format("xbuild: warning: {}; the next run runs {} again", stored.error(), job.label()));
   };
   return hooks;
+}
+
+std::vector<std::string> store_target_entries(const Plan& plan, CacheLookup& cache, const RunResult& result,
+                                              Terminal& terminal) {
+  std::vector<std::string> stored;
+  if (!cache.store) return stored;
+  std::vector<bool> done(plan.targets.size(), true);
+  std::vector<double> seconds(plan.targets.size(), 0);
+  for (std::size_t index = 0; index < plan.jobs.size(); ++index) {
+    if (result.jobs[index].state != JobState::succeeded) done[plan.jobs[index].target] = false;
+    seconds[plan.jobs[index].target] += result.jobs[index].seconds;
+  }
+  for (std::size_t target = 0; target < plan.targets.size(); ++target) {
+    if (!done[target]) continue;
+    const std::string& key = cache.keys.targets[target];
+    if (!cache.store->contains(key)) {
+      const TargetPlan& plan_target = plan.targets[target];
+      Status written = cache.store->store(key, plan_target.output_dir, target_logs(plan, target), nullptr,
+                                          EntryMeta{plan_target.platform.str(), "", seconds[target]});
+      if (!written) {
+        terminal.status_line(fmt::format("xbuild: warning: {}; {} is not in the cache as a whole", written.error(),
+                                         plan_target.platform.str()));
+        continue;
+      }
+    }
+    stored.push_back(key);
+  }
+  return stored;
 }
 
 void record_output_stamps(const Plan& plan, const CacheLookup& cache, const RunResult& result) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,12 @@ struct CacheSettings {
   bool enabled = true;                       // --no-cache turns it off
   bool read = true;                          // --clean: every job runs, and those that succeed are stored
   std::optional<std::filesystem::path> dir;  // --cache-dir, else default_cache_dir()
+  // Called, when the cache is read, before the hits are decided, with the keys the store lacks of
+  // each target it cannot restore whole (the target's key and its jobs' keys): the registry cache
+  // fetches what it holds of them into the store (build/registry_cache_pass.h). Not called when
+  // the store lacks nothing. Empty: nothing is fetched.
+  using Fetch = std::function<void(const std::vector<std::string>& keys, CacheStore& store)>;
+  Fetch fetch_missing;
 };
 
 struct CacheLookup {
@@ -30,6 +37,10 @@ struct CacheLookup {
   std::vector<bool> cached;  // parallel to Plan::jobs: restored from the cache
   // Parallel to Plan::jobs: how long restoring each cached job took (its duration in the metadata).
   std::vector<double> restore_seconds;
+  // Parallel to Plan::targets: restored whole from the target's entry (keyed by its target key,
+  // the $XBUILD_OUT and logs of all its stages, written for --cache-to mode=min), because the
+  // stages' own entries could not restore them all. Every job of such a target is cached.
+  std::vector<bool> whole;
   // Parallel to Plan::targets: every job cached, and $XBUILD_OUT and the logs exactly as the
   // last run left them (its output stamp): nothing to empty or restore.
   std::vector<bool> intact;
@@ -40,7 +51,8 @@ struct CacheLookup {
 };
 
 // Every job's key, and which jobs are restored: those whose entry is stored and whose needs
-// are all restored too (a job whose needs run again must run after them).
+// are all restored too (a job whose needs run again must run after them); a target whose jobs
+// cannot all be restored so, but whose target entry is stored, is restored whole from that.
 CacheLookup look_up_cache(const Config& config, const Plan& plan, const CacheSettings& settings);
 
 // Replays each target's restored jobs into its (prepared) output directory in dependency order,
@@ -65,6 +77,13 @@ class CacheRecorder {
   Terminal& terminal_;
   std::vector<std::optional<OutputSnapshot>> before_;  // parallel to Plan::jobs
 };
+
+// The target entries of --cache-to mode=min: for each target whose jobs all succeeded (ran or
+// restored) and whose target key the store lacks, its whole $XBUILD_OUT and every stage's log,
+// stored under the target key. Returns the targets' keys now stored (stored before included);
+// a target that cannot be stored is a warning.
+std::vector<std::string> store_target_entries(const Plan& plan, CacheLookup& cache, const RunResult& result,
+                                              Terminal& terminal);
 
 // Records the output stamps of the targets whose jobs all succeeded (the file is rewritten only
 // when they changed; an intact target keeps the stamp it had).

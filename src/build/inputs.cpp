@@ -168,6 +168,8 @@ RunInputs read_run_inputs(const RunOptions& options) {
                    inputs.source_date_epoch, inputs.index_annotations);
   inputs.output = read_output(options.output, inputs.state_dir);
   if (options.push) inputs.push_references = push_references(inputs.config, inputs.output);
+  inputs.registry_cache = registry_cache_refs(inputs.config.cache, options.cache_from, options.cache_to,
+                                              options.no_cache, inputs.config.file.string());
   return inputs;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "build/registry_cache_pass.h"
 #include "build/run.h"
 #include "build/shard.h"
 #include "config/model.h"
@@ -25,6 +26,7 @@ struct RunInputs {
   std::vector<std::string> push_references;  // run --push: image.name:TAG for every tag
   // The run's identity, for the output layout's index.json (build/shard.h run_identity).
   std::map<std::string, std::string> layout_annotations;
+  RegistryCacheRefs registry_cache;  // --cache-from/--cache-to, else [cache]; none with --no-cache
 };
 
 // A report file to write (`option` names it, e.g. "--junit"): a file name whose directory

@@ -17,6 +17,7 @@
 #include "build/planning.h"
 #include "build/prepare.h"
 #include "build/publish.h"
+#include "build/registry_cache_pass.h"
 #include "build/report_pass.h"
 #include "build/schedule.h"
 #include "build/shard.h"
@@ -104,7 +105,13 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
                                  terminal);  // a shard's old image cannot pass for this run's
   stop_if_interrupted(plan, inputs.output);  // a signal while planning: stopped before anything runs
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
-  CacheLookup cache = look_up_cache(inputs.config, plan, {!options.no_cache, !options.clean, options.cache_dir});
+  RegistryCacheRun shared{inputs.registry_cache.from, inputs.registry_cache.to, registry, {}};
+  CacheSettings cache_settings{!options.no_cache, !options.clean, options.cache_dir, {}};
+  if (!shared.from.empty())
+    cache_settings.fetch_missing = [&](const std::vector<std::string>& keys, CacheStore& store) {
+      fetch_from_registry_caches(shared, keys, store, terminal);  // --cache-from: what the local store lacks
+    };
+  CacheLookup cache = look_up_cache(inputs.config, plan, cache_settings);  // local first, then the registry
   std::vector<KeptDirectory> kept =
       kept_directories(plan, inputs.config.directory, process_environment());  // [stage] keep, keyed
   std::set<std::string> running = running_platforms(plan, cache.cached);       // with stages the cache lacks
@@ -125,7 +132,8 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   RunResult result = schedule(plan, {options.jobs, options.keep_going, cache.cached, recorder.hooks(), &contained},
                               &packer, services, terminal);  // the rest, on one loop
   record_output_stamps(plan, cache, result);
-  ccache = ccache_of_run(plan, ccache);  // this run's hits and misses
+  upload_to_registry_cache(shared, plan, cache, result, terminal);  // --cache-to, a failed run's too
+  ccache = ccache_of_run(plan, ccache);                             // this run's hits and misses
   ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
   outcome.ccache = &ccache;
   outcome.skipped = &skipped;

@@ -37,6 +37,8 @@ struct RunOptions {
   bool no_cache = false;                  // --no-cache: run every stage, store nothing
   bool clean = false;                     // --clean: kept directories start empty, every stage runs (and is stored)
   std::optional<std::filesystem::path> cache_dir;      // --cache-dir (default: default_cache_dir())
+  std::vector<std::string> cache_from;                 // --cache-from: registry caches read (replace [cache] from)
+  std::optional<std::string> cache_to;                 // --cache-to: the registry cache written (replaces [cache] to)
   std::optional<std::filesystem::path> metadata_file;  // --metadata-file: digests as JSON
   std::optional<std::filesystem::path> junit_file;     // --junit: a testcase per test a log reports, else per stage
   std::string progress = "auto";                       // --progress auto|tty|plain|json

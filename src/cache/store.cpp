@@ -1,7 +1,8 @@
 // The cache store. Storing an entry walks the output tree in sorted order; each regular file
 // is hashed and, unless objects/<hex> already exists, copied to a temporary name in objects/
 // and renamed into place. The entry itself is a text manifest, one line per item, fields
-// separated by tabs:
+// separated by tabs, after the header and the entry's meta (header 3 on):
+//   meta  platform <platform> / meta stage <stage> / meta seconds <seconds, %.3f>
 //   gone  <path>                 (removed by the stage; these come first)
 //   dir   <mode> <path>
 //   file  <mode> <hex> <path>
@@ -35,8 +36,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kEntryHeader = "xbuild-cache-entry-2";
+constexpr std::string_view kEntryHeader = "xbuild-cache-entry-3";
+constexpr std::string_view kEntryHeader2 = "xbuild-cache-entry-2";    // no meta lines
 constexpr std::string_view kOldEntryHeader = "xbuild-cache-entry-1";  // whole targets, no "gone" lines
+
+bool known_header(const std::string& line) {
+  return line == kEntryHeader || line == kEntryHeader2 || line == kOldEntryHeader;
+}
+
+bool is_object_name(const std::string& hex) {
+  return hex.size() == 64 &&
+         std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 std::string hex_of(const std::string& digest) { return digest.rfind("sha256:", 0) == 0 ? digest.substr(7) : digest; }
 
@@ -148,7 +159,7 @@ fs::path CacheStore::entry_path(const std::string& key) const { return dir_ / "e
 bool CacheStore::contains(const std::string& key) const { return fs::exists(entry_path(key)); }
 
 Status CacheStore::store(const std::string& key, const fs::path& output_dir, const std::vector<CachedLog>& logs,
-                         const OutputSnapshot* since) {
+                         const OutputSnapshot* since, const EntryMeta& meta) {
   std::error_code error;
   fs::create_directories(dir_ / "objects", error);
   fs::create_directories(dir_ / "entries", error);
@@ -158,7 +169,10 @@ Status CacheStore::store(const std::string& key, const fs::path& output_dir, con
   Result<OutputSnapshot> now = snapshot_output(output_dir);
   if (!now) return fail(now.error());
 
-  std::string manifest = std::string(kEntryHeader) + "\n";
+  if (!valid_field(meta.platform) || !valid_field(meta.stage))
+    return fail("cannot cache the stage \"" + meta.stage + "\" of " + meta.platform + ": a tab or newline in its name");
+  std::string manifest = fmt::format("{}\nmeta\tplatform\t{}\nmeta\tstage\t{}\nmeta\tseconds\t{:.3f}\n", kEntryHeader,
+                                     meta.platform, meta.stage, meta.seconds);
   if (since) {
     for (const auto& [relative, item] : since->items) {
       if (now.value().items.count(relative)) continue;
@@ -209,8 +223,7 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
   Result<std::string> manifest = read_file(entry);
   if (!manifest) return fail(manifest.error());
   std::vector<std::string> lines = split(manifest.value(), '\n');
-  if (lines.empty() || (lines[0] != kEntryHeader && lines[0] != kOldEntryHeader))
-    return fail("the cache entry " + entry.string() + " is damaged");
+  if (lines.empty() || !known_header(lines[0])) return fail("the cache entry " + entry.string() + " is damaged");
   std::error_code error;
   // What a stage replaced (a file by a directory, a link by a file) goes first. An entry names
   // only the directories its stage changed; the others come from the stages before it, or are
@@ -231,7 +244,9 @@ Status CacheStore::restore(const std::string& key, const fs::path& output_dir, c
     if (lines[index].empty()) continue;
     std::vector<std::string> fields = split(lines[index], '\t');
     const std::string& kind = fields[0];
-    if (kind == "gone" && fields.size() == 2) {
+    if (kind == "meta" && fields.size() == 3) {
+      continue;
+    } else if (kind == "gone" && fields.size() == 2) {
       fs::remove_all(output_dir / fields[1], error);
     } else if (kind == "dir" && fields.size() == 3) {
       fs::path path = output_dir / fields[2];
@@ -270,6 +285,99 @@ Result<CacheInfo> CacheStore::info() const {
   CacheInfo info;
   info.bytes = tree_size(dir_ / "objects", &info.objects) + tree_size(dir_ / "entries", &info.entries);
   return info;
+}
+
+Result<EntryListing> parse_entry_text(const std::string& key, const std::string& text) {
+  std::vector<std::string> lines = split(text, '\n');
+  if (lines.empty() || !known_header(lines[0]))
+    return fail("the cache entry " + key + " does not start with a known header (" + std::string(kEntryHeader) + ")");
+  EntryListing listing;
+  listing.key = key;
+  auto add_object = [&listing](const std::string& hex) {
+    if (std::find(listing.objects.begin(), listing.objects.end(), hex) == listing.objects.end())
+      listing.objects.push_back(hex);
+  };
+  for (std::size_t index = 1; index < lines.size(); ++index) {
+    if (lines[index].empty()) continue;
+    std::vector<std::string> fields = split(lines[index], '\t');
+    const std::string& kind = fields[0];
+    std::string object = kind == "file" && fields.size() == 4  ? fields[2]
+                         : kind == "log" && fields.size() == 3 ? fields[2]
+                                                               : "";
+    bool ok = true;
+    if (kind == "meta" && fields.size() == 3) {
+      if (fields[1] == "platform") {
+        listing.meta.platform = fields[2];
+      } else if (fields[1] == "stage") {
+        listing.meta.stage = fields[2];
+      } else if (fields[1] == "seconds") {
+        char* end = nullptr;
+        listing.meta.seconds = std::strtod(fields[2].c_str(), &end);
+        ok = !fields[2].empty() && end && *end == '\0' && listing.meta.seconds >= 0;
+      }  // other meta fields are for later versions
+    } else if (!object.empty()) {
+      ok = is_object_name(object);
+      if (ok) add_object(object);
+    } else {
+      ok = (kind == "gone" && fields.size() == 2) || (kind == "dir" && fields.size() == 3) ||
+           (kind == "link" && fields.size() == 3);
+    }
+    if (!ok) return fail("the cache entry " + key + " is damaged (line " + std::to_string(index + 1) + ")");
+  }
+  return listing;
+}
+
+fs::path CacheStore::object_path(const std::string& hex) const { return dir_ / "objects" / hex; }
+
+Result<std::string> CacheStore::entry_text(const std::string& key) const { return read_file(entry_path(key)); }
+
+std::optional<EntryListing> CacheStore::entry(const std::string& key) const {
+  std::error_code error;
+  fs::path path = entry_path(key);
+  fs::file_time_type used = fs::last_write_time(path, error);
+  if (error) return std::nullopt;
+  Result<std::string> text = read_file(path);
+  if (!text) return std::nullopt;
+  Result<EntryListing> listing = parse_entry_text(key, text.value());
+  if (!listing) return std::nullopt;
+  listing.value().used = used;
+  listing.value().bytes = text.value().size();
+  for (const std::string& hex : listing.value().objects) {
+    std::uintmax_t size = fs::file_size(object_path(hex), error);
+    if (!error) listing.value().bytes += size;
+  }
+  return std::move(listing).value();
+}
+
+std::vector<EntryListing> CacheStore::entries() const {
+  std::vector<std::string> keys;
+  std::error_code error;
+  for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator();
+       it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (is_object_name(name)) keys.push_back("sha256:" + name);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<EntryListing> listings;
+  for (const std::string& key : keys)
+    if (std::optional<EntryListing> listing = entry(key)) listings.push_back(std::move(*listing));
+  return listings;
+}
+
+Status CacheStore::import_entry(const std::string& key, const std::string& entry_text) {
+  Result<EntryListing> listing = parse_entry_text(key, entry_text);
+  if (!listing) return fail(listing.error());
+  if (!is_object_name(hex_of(key))) return fail("cannot import the cache entry \"" + key + "\": not a sha256 key");
+  std::error_code error;
+  fs::create_directories(dir_ / "entries", error);
+  if (error) return fail("cannot create the cache directory " + dir_.string() + ": " + error.message());
+  Result<FileLock> lock = lock_cache(dir_, FileLock::Mode::shared);
+  if (!lock) return fail(lock.error());
+  for (const std::string& hex : listing.value().objects)
+    if (!fs::is_regular_file(object_path(hex), error))
+      return fail("cannot import the cache entry " + key + ": its object " + hex + " is not in " +
+                  (dir_ / "objects").string());
+  return write_file_atomic(entry_path(key), entry_text);
 }
 
 Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes, const std::vector<OtherItem>& others) {

@@ -54,6 +54,28 @@ Result<OutputSnapshot> snapshot_output(const std::filesystem::path& output_dir);
 std::string output_stamp(std::string_view keys, const std::filesystem::path& output_dir,
                          const std::vector<std::filesystem::path>& files);
 
+// What an entry says of itself (entry header 3 on): the platform and stage it holds ("" for a
+// whole target's entry) and how long the stage ran. Older entries read as empty.
+struct EntryMeta {
+  std::string platform;
+  std::string stage;
+  double seconds = 0;
+  bool operator==(const EntryMeta&) const = default;
+};
+
+// One entry of the store as `cache info` and the registry cache see it.
+struct EntryListing {
+  std::string key;  // "sha256:<hex>"
+  EntryMeta meta;
+  std::uint64_t bytes = 0;  // the entry and its objects (each object once)
+  std::filesystem::file_time_type used;
+  std::vector<std::string> objects;  // hex names, each once, in the order the entry names them
+};
+
+// Parses an entry's text: its meta and the objects it names (each a 64-hex name). Fails,
+// naming the key and the line, on anything else.
+Result<EntryListing> parse_entry_text(const std::string& key, const std::string& text);
+
 struct CacheInfo {
   std::size_t entries = 0;
   std::size_t objects = 0;
@@ -69,8 +91,9 @@ class CacheStore {
   // Records every file, symlink and directory under `output_dir`, and the logs. With `since`,
   // only what differs from that snapshot: new and changed items, and the paths it held that
   // are gone.
+  // `meta` is recorded in the entry.
   Status store(const std::string& key, const std::filesystem::path& output_dir, const std::vector<CachedLog>& logs,
-               const OutputSnapshot* since = nullptr);
+               const OutputSnapshot* since = nullptr, const EntryMeta& meta = {});
   // Applies the recorded result inside `output_dir` (which exists): removes the paths recorded
   // as gone, recreates the recorded items over what is there, and writes each log whose stage
   // is recorded to its `file`. Marks the entry as used (for prune).
@@ -79,6 +102,16 @@ class CacheStore {
   void touch(const std::string& key);
 
   Result<CacheInfo> info() const;
+  // Every readable entry, sorted by key (a damaged one is left out).
+  std::vector<EntryListing> entries() const;
+  std::optional<EntryListing> entry(const std::string& key) const;
+  Result<std::string> entry_text(const std::string& key) const;
+  // objects/<hex>: where an object is (whether or not it is there).
+  std::filesystem::path object_path(const std::string& hex) const;
+  // Adds an entry whose objects are in objects/ already (a registry cache put them there):
+  // the text must parse and every object it names exist, else nothing is written.
+  Status import_entry(const std::string& key, const std::string& entry_text);
+
   // Something else the cache directory holds, weighed against the entries by its last use
   // (the Debian trees of debian/tree.h): its size, when it was used, and how to remove it.
   struct OtherItem {

@@ -1,19 +1,25 @@
-// `xbuild cache info` (where the cache is, its entries and size, then the Debian sysroots and
-// root filesystems made there, then each target's ccache and its hit rate) and `xbuild cache
-// prune` (least recently used entries and trees first).
+// `xbuild cache info` (where the cache is, its entries and size and a row per entry, then the
+// Debian sysroots and root filesystems made there, then each target's ccache and its hit rate),
+// `xbuild cache prune` (least recently used entries and trees first), and `xbuild cache push|pull
+// REF`, which copy entries to and from a registry cache (shared_cache/registry_cache.h).
 #include "cli/cache_commands.h"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "cache/store.h"
+#include "cli/registry_commands.h"
 #include "debian/tree.h"
+#include "shared_cache/registry_cache.h"
 #include "toolchain/ccache.h"
 #include "util/strings.h"
 
@@ -26,7 +32,16 @@ namespace {
 struct CacheCommandOptions {
   std::optional<fs::path> dir;
   std::string max_size = "0";
+  bool json = false;
+  std::string ref;                // push, pull
+  std::vector<std::string> keys;  // push --key
+  std::vector<std::string> insecure_registries;
+  unsigned connect_timeout = 0, timeout = 0;
 };
+
+CacheStore open_store(const CacheCommandOptions& options) {
+  return CacheStore(options.dir ? fs::absolute(*options.dir) : default_cache_dir());
+}
 
 // "2026-12-04 20:31 UTC"
 std::string format_used(fs::file_time_type used) {
@@ -81,11 +96,70 @@ void print_ccache(const fs::path& root) {
     if (!line.empty()) std::printf("  %s\n", line.c_str());
 }
 
+// A JSON string: quotes, backslashes and control characters escaped.
+std::string json_string(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      quoted += std::string("\\") + c;
+    else if (static_cast<unsigned char>(c) < 0x20)
+      quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    else
+      quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string stage_column(const EntryListing& entry) {
+  if (entry.meta.platform.empty()) return "-";  // written before entries recorded their stage
+  return entry.meta.stage.empty() ? "(target)" : entry.meta.stage;
+}
+
+// After the totals, a row per entry, least recently used last:
+//     PLATFORM     STAGE  KEY           SIZE      LAST-USE
+//     linux/amd64  build  3f2a9c0b1d7e  12.0 KiB  2026-12-04 20:31 UTC
+void print_entries(const std::vector<EntryListing>& entries) {
+  if (entries.empty()) return;
+  std::vector<const EntryListing*> order;
+  for (const EntryListing& entry : entries) order.push_back(&entry);
+  std::stable_sort(order.begin(), order.end(), [](const EntryListing* a, const EntryListing* b) {
+    return std::tie(a->meta.platform, a->meta.stage) < std::tie(b->meta.platform, b->meta.stage);
+  });
+  std::vector<std::vector<std::string>> rows = {{"PLATFORM", "STAGE", "KEY", "SIZE", "LAST-USE"}};
+  for (const EntryListing* entry : order)
+    rows.push_back({entry->meta.platform.empty() ? "-" : entry->meta.platform, stage_column(*entry),
+                    entry->key.substr(entry->key.rfind(':') + 1, 12), format_size(entry->bytes),
+                    format_used(entry->used)});
+  for (const std::string& line : split(render_columns(rows), '\n'))
+    if (!line.empty()) std::printf("  %s\n", line.c_str());
+}
+
+// `cache info --json`: the totals and every entry, one object.
+void print_info_json(const CacheStore& store, const CacheInfo& info, const std::vector<EntryListing>& entries) {
+  std::string text = fmt::format("{{\"cache\":{},\"entries\":{},\"objects\":{},\"bytes\":{},\"list\":[",
+                                 json_string(store.dir().string()), info.entries, info.objects, info.bytes);
+  for (std::size_t index = 0; index < entries.size(); ++index) {
+    const EntryListing& entry = entries[index];
+    text += fmt::format(
+        "{}{{\"key\":{},\"platform\":{},\"stage\":{},\"seconds\":{:.3f},\"bytes\":{},\"objects\":{},"
+        "\"last_use\":{}}}",
+        index ? "," : "", json_string(entry.key), json_string(entry.meta.platform), json_string(entry.meta.stage),
+        entry.meta.seconds, entry.bytes, entry.objects.size(), json_string(format_used(entry.used)));
+  }
+  std::printf("%s]}\n", text.c_str());
+}
+
 int cache_info_command(const CacheCommandOptions& options) {
-  CacheStore store(options.dir ? fs::absolute(*options.dir) : default_cache_dir());
+  CacheStore store = open_store(options);
   CacheInfo info = store.info().value_or_throw();
+  std::vector<EntryListing> entries = store.entries();
+  if (options.json) {
+    print_info_json(store, info, entries);
+    return 0;
+  }
   std::printf("cache: %s\nentries: %zu\nobjects: %zu\nsize: %s\n", store.dir().c_str(), info.entries, info.objects,
               format_size(info.bytes).c_str());
+  print_entries(entries);
   print_trees(debian::list_trees(store.dir()));
   print_ccache(store.dir() / "ccache");
   return 0;
@@ -98,7 +172,7 @@ int cache_prune_command(const CacheCommandOptions& options) {
                             "or T (for example 500M)",
                             options.max_size),
                 2);
-  CacheStore store(options.dir ? fs::absolute(*options.dir) : default_cache_dir());
+  CacheStore store = open_store(options);
   if (Status cleaned = debian::remove_unfinished_trees(store.dir()); !cleaned) throw Error(cleaned.error());
   std::vector<debian::TreeRecord> trees = debian::list_trees(store.dir());
   std::vector<CacheStore::OtherItem> others;
@@ -121,23 +195,111 @@ int cache_prune_command(const CacheCommandOptions& options) {
   return 0;
 }
 
+registry::RegistryOptions registry_options(const CacheCommandOptions& command) {
+  registry::RegistryOptions options;
+  options.insecure_registries = command.insecure_registries;
+  registry::set_timeouts(options, command.connect_timeout, command.timeout);
+  return options;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Prints the warnings of a transfer, and fails when an entry could not be moved: these commands
+// exist to copy entries, so unlike `run` they do not carry on quietly.
+void finish_transfer(const CacheTransfer& transfer, const std::string& what) {
+  for (const std::string& warning : transfer.warnings) std::fprintf(stderr, "xbuild: warning: %s\n", warning.c_str());
+  if (!transfer.warnings.empty())
+    throw Error(what +
+                " did not copy every entry (the warnings above say why); run it again once the registry "
+                "answers, or check the ref and --insecure-registry");
+}
+
+CacheRef parsed_ref(const std::string& text, bool for_upload) {
+  Result<CacheRef> ref = parse_cache_ref(text, for_upload);
+  if (!ref) throw Error(ref.error(), 2);
+  return std::move(ref).value();
+}
+
+int cache_push_command(const CacheCommandOptions& options) {
+  CacheRef ref = parsed_ref(options.ref, true);
+  CacheStore store = open_store(options);
+  std::vector<std::string> keys = options.keys;
+  if (keys.empty())
+    for (const EntryListing& entry : store.entries()) keys.push_back(entry.key);
+  for (std::string& key : keys) {
+    if (key.rfind("sha256:", 0) != 0) key = "sha256:" + key;
+    if (!store.contains(key))
+      throw Error("--key " + key + ": the cache " + store.dir().string() +
+                      " holds no such entry; `xbuild cache info --json` lists the keys it holds",
+                  2);
+  }
+  if (keys.empty()) {
+    std::printf("xbuild: the cache %s holds no entries; nothing to push to %s\n", store.dir().c_str(),
+                ref.name().c_str());
+    return 0;
+  }
+  auto start = std::chrono::steady_clock::now();
+  CacheTransfer transfer = upload_cache_entries(ref, keys, store, registry_options(options));
+  std::printf("xbuild: pushed %zu of %zu cache %s to %s (%zu blobs uploaded, %s, in %.1f s)\n", transfer.entries,
+              keys.size(), keys.size() == 1 ? "entry" : "entries", ref.name().c_str(), transfer.blobs,
+              format_size(transfer.bytes).c_str(), seconds_since(start));
+  finish_transfer(transfer, "cache push to " + ref.name());
+  return 0;
+}
+
+int cache_pull_command(const CacheCommandOptions& options) {
+  CacheRef ref = parsed_ref(options.ref, false);
+  CacheStore store = open_store(options);
+  registry::RegistryOptions registry = registry_options(options);
+  auto start = std::chrono::steady_clock::now();
+  Result<std::vector<std::string>> keys = list_cache_keys(ref, registry);
+  if (!keys)
+    throw Error("cannot read the registry cache " + ref.name() + ": " + keys.error() +
+                "\n  check that the registry runs and the ref is right (plain http needs --insecure-registry HOST)");
+  std::size_t present = 0;
+  for (const std::string& key : keys.value()) present += store.contains(key) ? 1 : 0;
+  CacheTransfer transfer = fetch_cache_entries({ref}, keys.value(), store, registry);
+  std::printf("xbuild: pulled %zu cache %s from %s (%zu blobs, %s, in %.1f s); %zu already here\n", transfer.entries,
+              transfer.entries == 1 ? "entry" : "entries", ref.name().c_str(), transfer.blobs,
+              format_size(transfer.bytes).c_str(), seconds_since(start), present);
+  finish_transfer(transfer, "cache pull from " + ref.name());
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> add_cache_commands(CLI::App& app) {
   auto options = std::make_shared<CacheCommandOptions>();
-  CLI::App* cache = app.add_subcommand("cache", "Show or shrink the cache of stage outputs and Debian trees");
+  CLI::App* cache = app.add_subcommand("cache", "Show, shrink or share the cache of stage outputs and Debian trees");
   cache->require_subcommand(1);
   cache->add_option("--cache-dir", options->dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
   CLI::App* info = cache->add_subcommand(
       "info",
       "Where the cache is, its entries and its size, its sysroots and root filesystems, each target's ccache hit rate");
+  info->add_flag("--json", options->json, "One JSON object: the totals and every entry");
   CLI::App* prune =
       cache->add_subcommand("prune", "Remove the least recently used entries, sysroots and root filesystems");
   prune->add_option("--max-size", options->max_size, "Keep at most this much (500M, 2G; default 0: empty it)")
       ->capture_default_str();
+  CLI::App* push = cache->add_subcommand("push", "Copy the cache's entries to a registry cache");
+  CLI::App* pull = cache->add_subcommand("pull", "Copy the entries of a registry cache that this cache lacks");
+  push->add_option("ref", options->ref, "The registry cache: HOST[:PORT]/PATH")->required();
+  push->add_option("--key", options->keys, "Only this entry (a key as `cache info --json` lists it); repeatable");
+  pull->add_option("ref", options->ref, "The registry cache: HOST[:PORT]/PATH")->required();
+  for (CLI::App* command : {info, prune, push, pull})
+    command->add_option("--cache-dir", options->dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
+  for (CLI::App* command : {push, pull}) {
+    command->add_option("--insecure-registry", options->insecure_registries,
+                        "Use plain http for this registry (HOST or HOST:PORT); localhost needs no flag");
+    add_registry_timeout_options(command, options->connect_timeout, options->timeout);
+  }
   return [=]() -> int {
     if (info->parsed()) return cache_info_command(*options);
     if (prune->parsed()) return cache_prune_command(*options);
+    if (push->parsed()) return cache_push_command(*options);
+    if (pull->parsed()) return cache_pull_command(*options);
     return -1;
   };
 }

@@ -1,4 +1,4 @@
-// `xbuild cache info|prune`. CLI11 is only named here, not included.
+// `xbuild cache info|prune|push|pull`. CLI11 is only named here, not included.
 #pragma once
 
 #include <functional>
@@ -9,7 +9,7 @@ class App;
 
 namespace xb {
 
-// Adds `cache` (info, prune) to `app`; the returned function runs it when it was parsed and
+// Adds `cache` (info, prune, push, pull) to `app`; the returned function runs it when it was parsed and
 // returns its exit status, or -1 when it was not.
 std::function<int()> add_cache_commands(CLI::App& app);
 

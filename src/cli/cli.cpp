@@ -143,6 +143,14 @@ int run_cli(int argc, char** argv) {
                     "A clean build: kept directories start empty and every stage runs (the cache is written, not "
                     "read)");
   run_app->add_option("--cache-dir", run.cache_dir, "The cache (default: $XBUILD_CACHE_DIR or ~/.cache/xbuild)");
+  run_app
+      ->add_option("--cache-from", run.cache_from,
+                   "Also look stages up in this registry cache, HOST[:PORT]/PATH (repeatable, first hit wins; "
+                   "replaces [cache] from)")
+      ->allow_extra_args(false);
+  run_app->add_option("--cache-to", run.cache_to,
+                      "Upload this run's cache entries to HOST[:PORT]/PATH[,mode=min|max] (min: one entry per "
+                      "platform, max: one per stage; replaces [cache] to)");
   run_app->add_option("--metadata-file", run.metadata_file, "Write the image digests as JSON to this file");
   run_app->add_option("--junit", run.junit_file,
                       "Write a JUnit XML report (a testcase per test a stage's log reports: Unity, GoogleTest, "

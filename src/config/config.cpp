@@ -50,8 +50,8 @@ std::vector<std::string> stage_names(const std::vector<StageSpec>& stages) {
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"project",  "targets", "stage",   "image",
-                                                "platform", "builder", "firmware"};
+const std::vector<std::string> kTopLevelKeys = {"project",  "targets", "stage",    "image",
+                                                "platform", "builder", "firmware", "cache"};
 
 enum class Mark { unvisited, on_path, finished };
 
@@ -224,6 +224,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file, const std
     read_overrides(reader, *root, config);
     read_builders(reader, *root, config);
     read_firmware(reader, *root, config);
+    read_cache(reader, *root, config);
     check_needs(reader, config.stages, needs);
   }
   std::vector<Diagnostic> diagnostics = reader.take_diagnostics();

@@ -178,6 +178,14 @@ struct CcacheSpec {
   std::string remote;  // "redis://HOST:PORT", "redis+unix:///PATH", "http(s)://..."; empty: none
 };
 
+// [cache]: the registry cache of `xbuild run`, as written (checked by config/cache.cpp); the
+// command line's --cache-from / --cache-to replace these.
+struct RegistryCacheSpec {
+  std::vector<std::string> from;  // read in order, the first hit wins
+  std::string to;                 // written; empty: none (may carry ",mode=...")
+  std::string mode;               // "min", "max"; empty: as `to` says, else "min"
+};
+
 struct Config {
   std::filesystem::path file;       // the xbuild.toml that was read (absolute)
   std::filesystem::path directory;  // its directory: the project's source directory
@@ -190,6 +198,7 @@ struct Config {
   std::vector<BuilderSpec> builders;                  // [builder.NAME], in the order written
   FirmwareSpec firmware;
   CcacheSpec ccache;
+  RegistryCacheSpec cache;
 };
 
 // Whether `platform` compiles through ccache: its [platform.X] ccache, else [targets] ccache.

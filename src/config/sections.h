@@ -41,6 +41,9 @@ void read_overrides(TomlReader& reader, const TomlTable& root, Config& config);
 // builders.cpp: [builder.NAME].
 void read_builders(TomlReader& reader, const TomlTable& root, Config& config);
 
+// cache.cpp: [cache] (the registry cache: from, to, mode).
+void read_cache(TomlReader& reader, const TomlTable& root, Config& config);
+
 // packages.cpp: `packages` (Debian package names), `suite` and `mirror` of a table.
 std::vector<std::string> read_packages(TomlReader& reader, const TomlTable& table, const std::string& scope);
 std::optional<std::string> read_suite(TomlReader& reader, const TomlTable& table, const std::string& scope);

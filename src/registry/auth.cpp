@@ -230,4 +230,17 @@ std::string registry_error_text(std::string_view body) {
   return join(texts, "; ");
 }
 
+Result<std::vector<std::string>> parse_tag_list(std::string_view body) {
+  Json document = Json::parse(body, nullptr, false);
+  if (!document.is_object()) return fail("the tag list is not a JSON object");
+  std::vector<std::string> tags;
+  if (!document.contains("tags") || document["tags"].is_null()) return tags;
+  if (!document["tags"].is_array()) return fail("the tag list's \"tags\" is not an array");
+  for (const Json& tag : document["tags"]) {
+    if (!tag.is_string()) return fail("the tag list holds a tag that is not a string");
+    tags.push_back(tag.get<std::string>());
+  }
+  return tags;
+}
+
 }  // namespace xb::registry

@@ -65,5 +65,8 @@ Result<std::string> parse_token_response(std::string_view body);
 
 // The message of a registry's error body ({"errors":[{"code":..,"message":..}]}), or "".
 std::string registry_error_text(std::string_view body);
+// The tags of a /tags/list answer ({"name": ..., "tags": [...]}; "tags" may be null); fails on
+// anything else.
+Result<std::vector<std::string>> parse_tag_list(std::string_view body);
 
 }  // namespace xb::registry

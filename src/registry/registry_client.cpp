@@ -17,6 +17,7 @@
 #include "registry/registry_client.h"
 
 #include <ctime>
+#include <fstream>
 #include <random>
 
 #include "registry/reference.h"
@@ -391,12 +392,26 @@ void RegistryClient::put_manifest(const std::string& repository, const std::stri
 
 void RegistryClient::get_manifest(const std::string& repository, const std::string& reference,
                                   std::function<void(Result<oci::Manifest>)> done) {
+  read_manifest(repository, reference, false, [done](Result<std::optional<oci::Manifest>> found) {
+    if (!found) return done(fail(found.error()));
+    done(std::move(*found.value()));
+  });
+}
+
+void RegistryClient::find_manifest(const std::string& repository, const std::string& reference,
+                                   std::function<void(Result<std::optional<oci::Manifest>>)> done) {
+  read_manifest(repository, reference, true, std::move(done));
+}
+
+void RegistryClient::read_manifest(const std::string& repository, const std::string& reference, bool missing_ok,
+                                   std::function<void(Result<std::optional<oci::Manifest>>)> done) {
   auto call = std::make_shared<Call>();
   call->request.url = url("/v2/" + repository + "/manifests/" + reference);
   call->request.headers = {manifest_accept_header()};
   call->repository = repository;
   std::string where = registry_ + "/" + repository + (starts_with(reference, "sha256:") ? "@" : ":") + reference;
-  call->done = [this, done, where, reference](HttpResponse response) {
+  call->done = [this, done, where, reference, missing_ok](HttpResponse response) {
+    if (missing_ok && response.status == 404) return done(std::optional<oci::Manifest>());
     if (response.status != 200) return done(fail(failure_text("cannot get " + where, response)));
     Result<oci::Manifest> manifest =
         oci::parse_manifest(std::move(response.body), response.header("content-type"), where);
@@ -406,7 +421,57 @@ void RegistryClient::get_manifest(const std::string& repository, const std::stri
         (!answered.empty() && answered != manifest.value().digest))
       return done(fail(where + ": the manifest's content does not match its digest " +
                        (answered.empty() ? reference : answered)));
-    done(std::move(manifest));
+    done(std::optional<oci::Manifest>(std::move(manifest).value()));
+  };
+  request(call);
+}
+
+namespace {
+
+// The target of a Link header's rel="next" (RFC 8288: `<URL>; rel="next"`), or "".
+std::string next_link(const std::string& link) {
+  for (const std::string& part : split(link, ',')) {
+    std::size_t open = part.find('<'), close = part.find('>');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::string params = part.substr(close + 1);
+    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+      return part.substr(open + 1, close - open - 1);
+  }
+  return "";
+}
+
+// A registry whose pages never end (a link back to an earlier page) would keep us here for ever.
+constexpr std::size_t kMaxTags = 10'000'000;
+
+}  // namespace
+
+void RegistryClient::list_tags(const std::string& repository,
+                               std::function<void(Result<std::vector<std::string>>)> done) {
+  list_tags_page(repository, url("/v2/" + repository + "/tags/list"), std::make_shared<std::vector<std::string>>(),
+                 std::move(done));
+}
+
+void RegistryClient::list_tags_page(const std::string& repository, const std::string& page_url,
+                                    std::shared_ptr<std::vector<std::string>> tags,
+                                    std::function<void(Result<std::vector<std::string>>)> done) {
+  auto call = std::make_shared<Call>();
+  call->request.url = page_url;
+  call->repository = repository;
+  std::string what = "cannot list the tags of " + registry_ + "/" + repository;
+  call->done = [this, repository, page_url, tags, done, what](HttpResponse response) {
+    // distribution answers NAME_UNKNOWN for a repository nothing was pushed to yet.
+    if (response.status == 404 && tags->empty()) return done(std::vector<std::string>());
+    if (response.status != 200) return done(fail(failure_text(what, response)));
+    Result<std::vector<std::string>> page = parse_tag_list(response.body);
+    if (!page) return done(fail(what + ": " + page.error()));
+    tags->insert(tags->end(), page.value().begin(), page.value().end());
+    std::string next = next_link(response.header("link"));
+    if (next.empty()) return done(std::move(*tags));
+    Result<std::string> next_url = resolve_url(page_url, next);
+    if (!next_url) return done(fail(what + ": the Link header " + next_url.error()));
+    if (tags->size() > kMaxTags || next_url.value() == page_url)
+      return done(fail(what + ": the registry's pages do not end"));
+    list_tags_page(repository, next_url.value(), tags, done);
   };
   request(call);
 }
@@ -427,6 +492,8 @@ void RegistryClient::get_blob(const std::string& repository, const oci::Descript
       fs::remove(partial, ec);
       return done(fail(failure_text(what, response)));
     }
+    // An empty body writes nothing, so no file was made for an empty blob.
+    if (!fs::exists(partial, ec)) std::ofstream(partial, std::ios::binary);
     Result<std::string> digest = sha256_file(partial);
     std::int64_t size = static_cast<std::int64_t>(fs::file_size(partial, ec));
     if (!digest || ec || digest.value() != blob.digest || size != blob.size) {

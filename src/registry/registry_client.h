@@ -71,6 +71,12 @@ class RegistryClient {
   // GET /v2/<repo>/manifests/<reference>; verifies the digest when the reference is one.
   void get_manifest(const std::string& repository, const std::string& reference,
                     std::function<void(Result<oci::Manifest>)> done);
+  // The same, with a missing manifest (HTTP 404: no such tag or repository) as no manifest.
+  void find_manifest(const std::string& repository, const std::string& reference,
+                     std::function<void(Result<std::optional<oci::Manifest>>)> done);
+  // GET /v2/<repo>/tags/list, following the Link rel="next" pages; a repository the registry
+  // does not know has no tags.
+  void list_tags(const std::string& repository, std::function<void(Result<std::vector<std::string>>)> done);
   // GET a blob into `path` (through a temporary name), verifying size and digest.
   void get_blob(const std::string& repository, const oci::Descriptor& blob, const std::filesystem::path& path,
                 std::function<void(Status)> done);
@@ -78,6 +84,11 @@ class RegistryClient {
  private:
   struct Call;
   void request(std::shared_ptr<Call> call);
+  void read_manifest(const std::string& repository, const std::string& reference, bool missing_ok,
+                     std::function<void(Result<std::optional<oci::Manifest>>)> done);
+  void list_tags_page(const std::string& repository, const std::string& page_url,
+                      std::shared_ptr<std::vector<std::string>> tags,
+                      std::function<void(Result<std::vector<std::string>>)> done);
   void authorize(std::shared_ptr<Call> call, const HttpResponse& response);
   std::string current_authorization(const std::string& repository) const;
   std::string url(const std::string& path) const;

@@ -7,6 +7,7 @@
 
 #include "support/scratch_dir.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 
 namespace xb {
 namespace {
@@ -206,6 +207,92 @@ TEST(CacheSize, ParsesBinaryUnitsAndRejectsTheRest) {
   EXPECT_FALSE(parse_size("5X").has_value());
   EXPECT_EQ(format_size(512), "512 B");
   EXPECT_EQ(format_size(1536), "1.5 KiB");
+}
+
+TEST(CacheStore, AnEntryRecordsItsMetaAndListsItsObjectsOnce) {
+  ScratchDir scratch;
+  scratch.write("out/a", "same");
+  scratch.write("out/b", "same");
+  scratch.write("logs/build.log", "log\n");
+  CacheStore store(scratch / "cache");
+  ASSERT_TRUE(store
+                  .store(kKey, scratch / "out", {{"build", scratch / "logs/build.log"}}, nullptr,
+                         {"linux/arm/v7", "build", 2.5})
+                  .ok());
+  ASSERT_TRUE(store.store(kOtherKey, scratch / "out", {}, nullptr, {"linux/amd64", "", 0}).ok());
+  std::string same = sha256_file(scratch / "out/a").value().substr(7);
+  std::string log = sha256_file(scratch / "logs/build.log").value().substr(7);
+  EXPECT_EQ(store.entry_text(kKey).value(),
+            "xbuild-cache-entry-3\nmeta\tplatform\tlinux/arm/v7\nmeta\tstage\tbuild\n"
+            "meta\tseconds\t2.500\nfile\t644\t" +
+                same + "\ta\nfile\t644\t" + same + "\tb\nlog\tbuild\t" + log + "\n");
+  std::vector<EntryListing> entries = store.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].key, kKey);
+  EXPECT_EQ(entries[0].meta, (EntryMeta{"linux/arm/v7", "build", 2.5}));
+  EXPECT_EQ(entries[0].objects, (std::vector<std::string>{same, log}));
+  EXPECT_EQ(entries[0].bytes, store.entry_text(kKey).value().size() + 4 + 4);
+  EXPECT_EQ(entries[1].key, kOtherKey);
+  EXPECT_EQ(entries[1].meta, (EntryMeta{"linux/amd64", "", 0}));
+  EXPECT_EQ(store.object_path(same), scratch / "cache/objects" / same);
+  EXPECT_FALSE(store.entry("sha256:" + std::string(64, 'c')));
+
+  // The meta lines change nothing of what is restored.
+  fs::create_directories(scratch / "restored");
+  ASSERT_TRUE(store.restore(kKey, scratch / "restored", {}).ok());
+  EXPECT_EQ(snapshot_tree(scratch / "restored"), snapshot_tree(scratch / "out"));
+}
+
+TEST(CacheStore, EntryTextsOfEarlierVersionsStillParse) {
+  std::string hex(64, 'e');
+  Result<EntryListing> two = parse_entry_text(kKey, "xbuild-cache-entry-2\ngone\told\ndir\t755\tbin\nfile\t755\t" +
+                                                        hex + "\tbin/x\nlink\tx\ty\nlog\tbuild\t" + hex + "\n");
+  ASSERT_TRUE(two.ok()) << two.error();
+  EXPECT_EQ(two.value().key, kKey);
+  EXPECT_EQ(two.value().meta, EntryMeta{});
+  EXPECT_EQ(two.value().objects, std::vector<std::string>{hex});
+  EXPECT_TRUE(parse_entry_text(kKey, "xbuild-cache-entry-1\nfile\t644\t" + hex + "\ta\n").ok());
+}
+
+TEST(CacheStore, AMalformedEntryTextIsRefusedNamingTheLine) {
+  auto error = [](const std::string& text) {
+    Result<EntryListing> parsed = parse_entry_text(kKey, text);
+    return parsed.ok() ? std::string("accepted") : parsed.error();
+  };
+  EXPECT_EQ(error("xbuild-cache-entry-9\n"),
+            "the cache entry " + kKey + " does not start with a known header (xbuild-cache-entry-3)");
+  EXPECT_EQ(error("xbuild-cache-entry-3\nfile\t644\t../../etc/passwd\ta\n"),
+            "the cache entry " + kKey + " is damaged (line 2)");
+  EXPECT_EQ(error("xbuild-cache-entry-3\nmeta\tseconds\tlong\n"), "the cache entry " + kKey + " is damaged (line 2)");
+  EXPECT_EQ(error("xbuild-cache-entry-3\nmeta\tplatform\tlinux/amd64\nexec\trm -rf /\n"),
+            "the cache entry " + kKey + " is damaged (line 3)");
+}
+
+TEST(CacheStore, ImportingAnEntryNeedsEveryObjectItNamesAndWritesNothingElse) {
+  ScratchDir scratch;
+  scratch.write("out/a", "content");
+  CacheStore source(scratch / "source");
+  ASSERT_TRUE(source.store(kKey, scratch / "out", {}, nullptr, {"linux/amd64", "build", 1}).ok());
+  std::string text = source.entry_text(kKey).value();
+  std::string hex = source.entries().front().objects.front();
+
+  CacheStore target(scratch / "target");
+  Status missing = target.import_entry(kKey, text);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "cannot import the cache entry " + kKey + ": its object " + hex + " is not in " +
+                                 (scratch / "target/objects").string());
+  EXPECT_FALSE(target.contains(kKey));
+
+  EXPECT_FALSE(target.import_entry(kKey, "not an entry").ok());
+  EXPECT_FALSE(target.contains(kKey));
+
+  fs::create_directories(scratch / "target/objects");
+  fs::copy_file(source.object_path(hex), target.object_path(hex));
+  ASSERT_TRUE(target.import_entry(kKey, text).ok());
+  EXPECT_EQ(target.entry_text(kKey).value(), text);
+  fs::create_directories(scratch / "restored");
+  ASSERT_TRUE(target.restore(kKey, scratch / "restored", {}).ok());
+  EXPECT_EQ(read_file(scratch / "restored/a").value(), "content");
 }
 
 }  // namespace
