@@ -3,10 +3,10 @@
 # docker-registry of the script's own serves on a free 127.0.0.1 port, its storage in a scratch
 # directory. Each figure is the median of $BENCH_REPEAT runs (default 5).
 #   bench/registry-cache.sh          (docker-registry, skopeo and the example's compilers)
-# Rows:
-#   1. examples/hello (5 platforms): a cold run with --cache-to REF,mode=max vs a run on an EMPTY
-#      local cache with --cache-from REF (goal: at most 10% of cold, plus the transfer). Left out,
-#      with a note, when this build of xbuild has no --cache-from.
+# Rows, for examples/hello and for Debian's cJSON (CMake and ctest; when its source is in the
+# test cache), each on the five platforms:
+#   1. a cold run with --cache-to REF,mode=max vs a run on an EMPTY local cache with
+#      --cache-from REF (goal: at most 10% of cold, plus the transfer);
 #   2. the transfer: `xbuild cache pull REF` of those entries into an empty cache vs `skopeo sync`
 #      of the same tags to dir: (every blob checked by both); each row says the bytes it moved and
 #      the rate.
@@ -84,47 +84,70 @@ row() {  # name, xbuild seconds, baseline name, baseline seconds, goal or note
 }
 mib_per_s() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.1f MiB in %.3f s = %.1f MiB/s", b / 1048576, s, b / 1048576 / s}'; }
 
+# A project's two rows: (1) a cold run with --cache-to REF,mode=max (the registry wiped before
+# each) vs a run on an EMPTY local cache with --cache-from REF; (2) `xbuild cache pull` of the
+# entries the cold run wrote vs `skopeo sync` of the same tags to dir:, with bytes and rates.
+# The goal of (1): at most 10% of cold plus the transfer, (2)'s time.
+measure() {  # name, project directory, run arguments...
+  local name=$1 dir=$2 ref="127.0.0.1:$port/bench/$1-cache"
+  shift 2
+  local project="$dir/xbuild.toml" wipe="rm -rf '$work/registry/storage/docker/registry/v2/repositories/bench/$name-cache'"
+  prepare="$wipe; rm -rf '$dir/.xbuild' '$work/cold-$name'"
+  local t_cold t_warm t_pull t_skopeo entries pull_bytes skopeo_bytes goal
+  t_cold=$(median "$xbuild" run "$@" --cache-dir "$work/cold-$name" --cache-to "$ref,mode=max" "$project")
+  eval "$prepare"
+  "$xbuild" run "$@" --cache-dir "$work/cold-$name" --cache-to "$ref,mode=max" "$project" >/dev/null 2>&1
+  prepare="rm -rf '$dir/.xbuild' '$work/warm-$name'"
+  t_warm=$(median "$xbuild" run "$@" --cache-dir "$work/warm-$name" --cache-from "$ref" "$project")
+  grep -q "restored from" "$work/last.out" || { echo "the warm run restored nothing:" >&2; cat "$work/last.out" >&2; exit 1; }
+  if grep -q "running (" "$work/last.out"; then echo "the warm $name run ran stages:" >&2; cat "$work/last.out" >&2; exit 1; fi
+  entries=$(ls "$work/cold-$name/entries" | wc -l)
+  prepare="rm -rf '$work/pulled'"
+  t_pull=$(median "$xbuild" cache pull "$ref" --cache-dir "$work/pulled")
+  grep -q "pulled $entries cache entr" "$work/last.out" || { echo "the pull did not fetch $entries entries:" >&2; cat "$work/last.out" >&2; exit 1; }
+  pull_bytes=$(du -sb "$work/pulled/entries" "$work/pulled/objects" | awk '{s += $1} END {print s}')
+  prepare="rm -rf '$work/synced'"
+  t_skopeo=$(median skopeo sync --src docker --dest dir --src-tls-verify=false "$ref" "$work/synced")
+  skopeo_bytes=$(du -sb "$work/synced" | awk '{print $1}')
+  prepare=
+  goal=$(awk -v c="$t_cold" -v p="$t_pull" 'BEGIN {printf "%.3f", 0.10 * c + p}')
+  row "$name, empty local cache, --cache-from" "$t_warm" "cold run with --cache-to mode=max" "$t_cold" \
+    "goal <= 0.10x cold + transfer = $goal s"
+  row "$name: cache pull ($entries entries)" "$t_pull" "skopeo sync of the same tags to dir:" "$t_skopeo" \
+    "$(mib_per_s "$pull_bytes" "$t_pull") vs $(mib_per_s "$skopeo_bytes" "$t_skopeo")"
+}
+
 cp -r "$root/examples/hello" "$work/hello"
 rm -rf "$work/hello/.xbuild"
-project="$work/hello/xbuild.toml"
-wipe_registry="rm -rf '$work/registry/storage/docker'"
+measure hello "$work/hello"
 
-# Row 1: cold with --cache-to vs warm from the registry on an empty local cache.
-if "$xbuild" run --help 2>/dev/null | grep -q -- '--cache-from'; then
-  prepare="$wipe_registry; rm -rf '$work/hello/.xbuild' '$work/cold-cache'"
-  t_cold=$(median "$xbuild" run --cache-dir "$work/cold-cache" --cache-to "$ref,mode=max" "$project")
-  eval "$prepare"
-  "$xbuild" run --cache-dir "$work/cold-cache" --cache-to "$ref,mode=max" "$project" >/dev/null 2>&1
-  prepare="rm -rf '$work/hello/.xbuild' '$work/warm-cache'"
-  t_warm=$(median "$xbuild" run --cache-dir "$work/warm-cache" --cache-from "$ref" "$project")
-  grep -q "restored from" "$work/last.out" || { echo "the warm run restored nothing:" >&2; cat "$work/last.out" >&2; exit 1; }
-  warm_row=1
-  cold_seconds=$t_cold
-  seed="$work/cold-cache"
+# A real project: Debian's cJSON (CMake, its ctest suite) on the five platforms, from the source
+# bench/run.sh's cjson row fetched into the test cache.
+cjson=$(ls -d "${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}"/sources/cjson-*/source 2>/dev/null | tail -1 || true)
+if [ -z "$cjson" ]; then
+  echo "note: no cJSON source in ${XBUILD_TEST_CACHE:-/var/cache/xbuild-tests}/sources (BENCH_ROWS=cjson bench/run.sh fetches it); its rows left out" >&2
 else
-  echo "note: $xbuild has no --cache-from; row 1 left out (the transfer rows seed the registry with cache push)" >&2
-  rm -rf "$work/hello/.xbuild"
-  "$xbuild" run --cache-dir "$work/seed-cache" "$project" >/dev/null 2>&1
-  "$xbuild" cache push "$ref" --cache-dir "$work/seed-cache" >/dev/null
-  seed="$work/seed-cache"
-fi
-entries=$(ls "$seed/entries" | wc -l)
+  cp -a "$cjson" "$work/cjson"
+  rm -rf "$work/cjson/.xbuild"
+  cat >"$work/cjson/xbuild.toml" <<'TOML'
+[project]
+name = "cjson"
 
-# Row 2: the same entries pulled by xbuild and synced by skopeo, each into an empty directory.
-prepare="rm -rf '$work/pulled'"
-t_pull=$(median "$xbuild" cache pull "$ref" --cache-dir "$work/pulled")
-grep -q "pulled $entries cache entr" "$work/last.out" || { echo "the pull did not fetch $entries entries:" >&2; cat "$work/last.out" >&2; exit 1; }
-pull_bytes=$(du -sb "$work/pulled/entries" "$work/pulled/objects" | awk '{s += $1} END {print s}')
-prepare="rm -rf '$work/synced'"
-t_skopeo=$(median skopeo sync --src docker --dest dir --src-tls-verify=false "$ref" "$work/synced")
-skopeo_bytes=$(du -sb "$work/synced" | awk '{print $1}')
-if [ -n "${warm_row:-}" ]; then
-  goal=$(awk -v c="$cold_seconds" -v p="$t_pull" 'BEGIN {printf "%.3f", 0.10 * c + p}')
-  row "hello, empty local cache, --cache-from" "$t_warm" "cold run with --cache-to mode=max" "$t_cold" \
-    "goal <= 0.10x + transfer: $goal s"
+[targets]
+platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
+
+[stage.build]
+run = """
+cmake -S . -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
+cmake --build "$XBUILD_OUT/build"
+"""
+
+[stage.test]
+needs = ["build"]
+run = 'ctest --test-dir "$XBUILD_OUT/build" --output-on-failure'
+TOML
+  measure cjson "$work/cjson"
 fi
-row "xbuild cache pull ($entries entries)" "$t_pull" "skopeo sync of the same tags to dir:" "$t_skopeo" \
-  "$(mib_per_s "$pull_bytes" "$t_pull") vs $(mib_per_s "$skopeo_bytes" "$t_skopeo")"
 
 echo "registry cache, $repeat runs each (median), registry at 127.0.0.1:$port, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg):"
 printf '%s\n' "${rows[@]}"

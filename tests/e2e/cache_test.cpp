@@ -361,7 +361,12 @@ TEST(Cache, TwoClonesInDifferentDirectoriesShareTheCacheAndGiveIdenticalDigests)
   ASSERT_FALSE(built_index.empty());
   EXPECT_EQ(built_index, metadata_index_digest(read_metadata(scratch / "b.json")));
   EXPECT_EQ(built_index, metadata_index_digest(read_metadata(scratch / "c.json")));
-  EXPECT_EQ(read_file(scratch / "a.json").value(), read_file(scratch / "c.json").value());
+  // Equal but for how long each stage took.
+  auto without_durations = [](json metadata) {
+    for (auto& [name, platform] : metadata["platforms"].items()) platform.erase("durations");
+    return metadata;
+  };
+  EXPECT_EQ(without_durations(read_metadata(scratch / "a.json")), without_durations(read_metadata(scratch / "c.json")));
   std::string index = read_file(first / ".xbuild/oci/blobs/sha256" / built_index.substr(7)).value();
   EXPECT_NE(index.find("\"2020-09-13T12:26:40Z\""), std::string::npos) << "created is the commit time:\n" << index;
 }
