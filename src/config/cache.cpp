@@ -3,12 +3,12 @@
 // "min" (the default) one entry per target, "max" one per stage. A cache is a repository of a
 // registry, HOST[:PORT]/PATH, written either bare or as buildx writes it
 // (type=registry,ref=HOST/PATH), with ",mode=min|max" after `to`'s only. Only the text is checked
-// here (the image name grammar of util/image_name.h, no tag, no digest); the registry is asked
-// only by a run, which treats a cache it cannot reach as a warning.
+// here (util/cache_ref.h, the command line's grammar too); the registry is asked only by a run,
+// which treats a cache it cannot reach as a warning.
 #include <optional>
 
 #include "config/sections.h"
-#include "util/image_name.h"
+#include "util/cache_ref.h"
 #include "util/strings.h"
 
 namespace xb {
@@ -16,57 +16,6 @@ namespace xb {
 namespace {
 
 const std::vector<std::string> kCacheKeys = {"from", "to", "mode"};
-const std::vector<std::string> kModes = {"min", "max"};
-
-const char* const kForms =
-    "write the registry's repository as \"HOST[:PORT]/PATH\" (or \"type=registry,ref=HOST[:PORT]/PATH\")";
-
-// Why `name` is not a cache's repository, or "".
-std::string repository_problem(const std::string& name) {
-  if (name.empty()) return "names no repository";
-  if (std::size_t at = name.find('@'); at != std::string::npos)
-    return "names a digest (" + name.substr(at) + "): a cache is a repository, each entry is tagged by its key";
-  std::size_t slash = name.rfind('/');
-  if (std::size_t colon = name.rfind(':'); colon != std::string::npos && (slash == std::string::npos || colon > slash))
-    if (slash != std::string::npos)
-      return "names a tag (" + name.substr(colon) + "): a cache is a repository, each entry is tagged by its key";
-  std::string host = name.substr(0, name.find('/'));
-  if (slash == std::string::npos ||
-      (host.find('.') == std::string::npos && host.find(':') == std::string::npos && host != "localhost"))
-    return "names no registry";
-  if (std::string problem = image_name_problem(name); !problem.empty()) return problem;
-  return "";
-}
-
-// Why `text` (a cache as [cache] from or to writes it) is not one, or "".
-std::string cache_ref_problem(const std::string& text, bool for_upload) {
-  std::string repository;
-  bool bare_seen = false;
-  for (const std::string& option : split(text, ',')) {
-    std::size_t equals = option.find('=');
-    if (equals == std::string::npos) {
-      if (bare_seen || !repository.empty()) return "names more than one repository";
-      bare_seen = true;
-      repository = option;
-      continue;
-    }
-    std::string name = option.substr(0, equals), value = option.substr(equals + 1);
-    if (name == "type") {
-      if (value != "registry") return "has type=" + value + ": the only type is \"registry\"";
-    } else if (name == "ref") {
-      if (bare_seen || !repository.empty()) return "names more than one repository";
-      repository = value;
-    } else if (name == "mode") {
-      if (!for_upload) return "has a mode: only the cache written (to) has one";
-      if (value != "min" && value != "max") return "has mode=" + value + ": the mode is \"min\" or \"max\"";
-    } else {
-      return "has an unknown option " + in_quotes(name) + ": the options are \"type\", \"ref\" and \"mode\"";
-    }
-  }
-  if (std::string problem = repository_problem(repository); !problem.empty()) return problem + "; " + kForms;
-  return "";
-}
-
 }  // namespace
 
 void read_cache(TomlReader& reader, const TomlTable& root, Config& config) {
@@ -77,15 +26,15 @@ void read_cache(TomlReader& reader, const TomlTable& root, Config& config) {
   RegistryCacheSpec& cache = config.cache;
   if (std::optional<std::vector<TomlString>> from = reader.string_or_strings(*table, "from", scope)) {
     for (const TomlString& ref : *from) {
-      if (std::string problem = cache_ref_problem(ref.value, false); !problem.empty())
-        reader.report(ref.at, "cache " + in_quotes(ref.value) + " in [cache] from " + problem);
+      if (Result<CacheRefText> parsed = parse_cache_ref_text(ref.value, false); !parsed)
+        reader.report(ref.at, "cache " + in_quotes(ref.value) + " in [cache] from: " + parsed.error());
       else
         cache.from.push_back(ref.value);
     }
   }
   if (std::optional<std::string> to = reader.non_blank_string(*table, "to", scope)) {
-    if (std::string problem = cache_ref_problem(*to, true); !problem.empty())
-      reader.report(*table->get("to"), "cache " + in_quotes(*to) + " in [cache] to " + problem);
+    if (Result<CacheRefText> parsed = parse_cache_ref_text(*to, true); !parsed)
+      reader.report(*table->get("to"), "cache " + in_quotes(*to) + " in [cache] to: " + parsed.error());
     else
       cache.to = *to;
   }

@@ -28,6 +28,7 @@
 #include <set>
 
 #include "oci/image.h"
+#include "util/cache_ref.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strings.h"
@@ -170,64 +171,15 @@ struct Fetch {
 }  // namespace
 
 Result<CacheRef> parse_cache_ref(const std::string& text, bool for_upload) {
-  std::string shown = redact_credentials(text);
-  auto invalid = [&shown](const std::string& why) -> Result<CacheRef> {
-    return fail("invalid cache ref \"" + shown + "\": " + why);
-  };
-  if (text.empty()) return invalid("it is empty; write HOST[:PORT]/PATH, for example localhost:5000/cache");
-  std::vector<std::string> parts = split(text, ',');
+  Result<CacheRefText> parsed = parse_cache_ref_text(text, for_upload);
+  if (!parsed) return fail("invalid cache ref \"" + redact_credentials(text) + "\": " + parsed.error());
+  Result<registry::Reference> reference = registry::parse_reference(parsed.value().repository);
+  if (!reference) return fail("invalid cache ref \"" + redact_credentials(text) + "\": " + reference.error());
   CacheRef ref;
   ref.text = text;
-  std::string location;
-  std::optional<std::string> mode;
-  std::size_t first_option = 1;
-  if (parts.front().find('=') != std::string::npos)
-    first_option = 0;  // buildx: type=registry,ref=...
-  else
-    location = parts.front();
-  bool typed = false;
-  for (std::size_t index = first_option; index < parts.size(); ++index) {
-    const std::string& part = parts[index];
-    std::size_t equals = part.find('=');
-    std::string name = equals == std::string::npos ? part : part.substr(0, equals);
-    std::string value = equals == std::string::npos ? "" : part.substr(equals + 1);
-    if (name == "mode" && equals != std::string::npos) {
-      mode = value;
-    } else if (name == "type" && equals != std::string::npos && first_option == 0) {
-      if (value != "registry")
-        return invalid("type \"" + value + "\" is not supported; xbuild shares its cache through a registry: " +
-                       "type=registry,ref=HOST[:PORT]/PATH");
-      typed = true;
-    } else if (name == "ref" && equals != std::string::npos && first_option == 0) {
-      location = value;
-    } else {
-      return invalid("unknown option \"" + redact_credentials(part) +
-                     "\"; write HOST[:PORT]/PATH[,mode=min|max] or type=registry,ref=HOST[:PORT]/PATH[,mode=min|max]");
-    }
-  }
-  if (first_option == 0 && (!typed || location.empty()))
-    return invalid("buildx's form needs type=registry and ref=HOST[:PORT]/PATH");
-  if (mode) {
-    if (!for_upload) return invalid("mode=" + *mode + " applies only to --cache-to (what is uploaded); remove it here");
-    if (*mode == "min")
-      ref.mode = CacheRef::Mode::min;
-    else if (*mode == "max")
-      ref.mode = CacheRef::Mode::max;
-    else
-      return invalid("mode \"" + *mode + "\" is neither min (one entry per target) nor max (one per stage)");
-  }
-  if (location.find('/') == std::string::npos)
-    return invalid("it names no registry; write HOST[:PORT]/PATH, for example localhost:5000/" + location);
-  if (location.find('@') != std::string::npos)
-    return invalid("a cache is a repository, not a digest; write " + location.substr(0, location.find('@')));
-  std::string last = location.substr(location.rfind('/') + 1);
-  if (last.find(':') != std::string::npos)
-    return invalid("a cache is a repository, not a tag (xbuild tags each entry itself); write " +
-                   location.substr(0, location.rfind(':')));
-  Result<registry::Reference> reference = registry::parse_reference(location);
-  if (!reference) return fail("invalid cache ref \"" + shown + "\": " + reference.error());
   ref.repository = reference.value();
   ref.repository.tag.clear();
+  if (parsed.value().mode == "max") ref.mode = CacheRef::Mode::max;
   return ref;
 }
 
