@@ -96,20 +96,6 @@ void print_ccache(const fs::path& root) {
     if (!line.empty()) std::printf("  %s\n", line.c_str());
 }
 
-// A JSON string: quotes, backslashes and control characters escaped.
-std::string json_string(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      quoted += std::string("\\") + c;
-    else if (static_cast<unsigned char>(c) < 0x20)
-      quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    else
-      quoted += c;
-  }
-  return quoted + "\"";
-}
-
 std::string stage_column(const EntryListing& entry) {
   if (entry.meta.platform.empty()) return "-";  // written before entries recorded their stage
   return entry.meta.stage.empty() ? "(target)" : entry.meta.stage;
@@ -137,14 +123,14 @@ void print_entries(const std::vector<EntryListing>& entries) {
 // `cache info --json`: the totals and every entry, one object.
 void print_info_json(const CacheStore& store, const CacheInfo& info, const std::vector<EntryListing>& entries) {
   std::string text = fmt::format("{{\"cache\":{},\"entries\":{},\"objects\":{},\"bytes\":{},\"list\":[",
-                                 json_string(store.dir().string()), info.entries, info.objects, info.bytes);
+                                 json_quote(store.dir().string()), info.entries, info.objects, info.bytes);
   for (std::size_t index = 0; index < entries.size(); ++index) {
     const EntryListing& entry = entries[index];
     text += fmt::format(
         "{}{{\"key\":{},\"platform\":{},\"stage\":{},\"seconds\":{:.3f},\"bytes\":{},\"objects\":{},"
         "\"last_use\":{}}}",
-        index ? "," : "", json_string(entry.key), json_string(entry.meta.platform), json_string(entry.meta.stage),
-        entry.meta.seconds, entry.bytes, entry.objects.size(), json_string(format_used(entry.used)));
+        index ? "," : "", json_quote(entry.key), json_quote(entry.meta.platform), json_quote(entry.meta.stage),
+        entry.meta.seconds, entry.bytes, entry.objects.size(), json_quote(format_used(entry.used)));
   }
   std::printf("%s]}\n", text.c_str());
 }
