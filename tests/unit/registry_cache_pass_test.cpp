@@ -17,7 +17,7 @@
 #include "build/state_dir.h"
 #include "oci/image.h"
 #include "support/build_world.h"
-#include "support/fake_http_client.h"
+#include "support/memory_registry.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -25,64 +25,8 @@ namespace xb {
 namespace {
 
 namespace fs = std::filesystem;
-using registry::HttpRequest;
-using registry::HttpResponse;
 using testing::BuildWorld;
-using testing::FakeHttpClient;
-
-// A registry in memory: blobs and manifests of one repository, uploads in one PUT.
-struct MemoryRegistry {
-  std::map<std::string, std::string> blobs;      // digest -> content
-  std::map<std::string, std::string> manifests;  // tag -> body
-  std::vector<std::string> log;                  // "METHOD path"
-  bool down = false;                             // every connection is refused
-
-  HttpResponse answer(const HttpRequest& request) {
-    const std::string base = "http://127.0.0.1:5000/v2/team/cache/";
-    std::string path = request.url.rfind(base, 0) == 0 ? request.url.substr(base.size()) : request.url;
-    log.push_back(request.method + " " + path);
-    if (down) return FakeHttpClient::response({0, {}, "", "Connection refused", false});
-    if (starts_with(path, "blobs/uploads/") && request.method == "POST")
-      return FakeHttpClient::response({202, {"Location: " + base + "blobs/uploads/1"}});
-    if (starts_with(path, "blobs/uploads/1?digest=") && request.method == "PUT") {
-      std::string digest = path.substr(path.find('=') + 1);
-      digest.replace(digest.find("%3A"), 3, ":");
-      std::string body = request.body_file.empty() ? request.body : read_file(request.body_file).value();
-      if (sha256_digest(body) != digest) return FakeHttpClient::response({400, {}, "DIGEST_INVALID"});
-      blobs[digest] = body;
-      return FakeHttpClient::response({201, {"Docker-Content-Digest: " + digest}});
-    }
-    if (starts_with(path, "blobs/")) {
-      auto blob = blobs.find(path.substr(6));
-      if (blob == blobs.end()) return FakeHttpClient::response({404});
-      if (request.method == "HEAD") return FakeHttpClient::response({200});
-      if (!request.response_file.empty()) {
-        EXPECT_TRUE(write_file_atomic(request.response_file, blob->second).ok());
-        return FakeHttpClient::response({200});
-      }
-      return FakeHttpClient::response({200, {}, blob->second});
-    }
-    if (starts_with(path, "manifests/")) {
-      std::string tag = path.substr(10);
-      if (request.method == "PUT") {
-        manifests[tag] = request.body;
-        return FakeHttpClient::response({201, {"Docker-Content-Digest: " + sha256_digest(request.body)}});
-      }
-      auto manifest = manifests.find(tag);
-      if (manifest == manifests.end()) return FakeHttpClient::response({404, {}, R"({"errors":[]})"});
-      return FakeHttpClient::response(
-          {200, {"Content-Type: " + std::string(oci::kMediaTypeManifest)}, manifest->second});
-    }
-    return FakeHttpClient::response({404});
-  }
-
-  // Services whose registry operations reach this registry.
-  void serve(BuildWorld& world) {
-    world.services.http_client = [this](uv_loop_t* loop) -> std::unique_ptr<registry::HttpClient> {
-      return std::make_unique<FakeHttpClient>(loop, [this](const HttpRequest& request) { return answer(request); });
-    };
-  }
-};
+using testing::MemoryRegistry;
 
 const std::string kCache = "127.0.0.1:5000/team/cache";
 
@@ -227,7 +171,7 @@ TEST_F(RegistryCachePassTest, MinUploadsTargetEntriesMaxEveryStageAndNothingCome
 TEST(RegistryCachePipeline, ASecondMachineRunsNoStage) {
   MemoryRegistry registry;
   BuildWorld first;
-  registry.serve(first);
+  first.services.http_client = registry.http_client();
   first.options.cache_to = kCache;
   ASSERT_EQ(first.run(), 0);
   EXPECT_EQ(first.started.size(), 4u);
@@ -235,7 +179,7 @@ TEST(RegistryCachePipeline, ASecondMachineRunsNoStage) {
   EXPECT_EQ(registry.manifests.size(), 2u);
 
   BuildWorld second;
-  registry.serve(second);
+  second.services.http_client = registry.http_client();
   second.options.cache_from = {kCache};
   ASSERT_EQ(second.run(), 0);
   EXPECT_EQ(second.started, std::vector<std::string>{});
@@ -248,7 +192,7 @@ TEST(RegistryCachePipeline, AnUnreachableCacheIsAWarningAndEveryStageRuns) {
   MemoryRegistry registry;
   registry.down = true;
   BuildWorld world;
-  registry.serve(world);
+  world.services.http_client = registry.http_client();
   world.options.cache_from = {kCache};
   world.options.cache_to = kCache + ",mode=max";
   ASSERT_EQ(world.run(), 0);
@@ -262,7 +206,7 @@ TEST(RegistryCachePipeline, AnUnreachableCacheIsAWarningAndEveryStageRuns) {
 TEST(RegistryCachePipeline, AFailedRunStillUploadsWhatSucceeded) {
   MemoryRegistry registry;
   BuildWorld world;
-  registry.serve(world);
+  world.services.http_client = registry.http_client();
   world.scripts["test"].exit = ProcessExit{1, 0};
   world.options.cache_to = kCache + ",mode=max";
   EXPECT_THROW(world.run(), Error);
