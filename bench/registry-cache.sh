@@ -129,23 +129,7 @@ if [ -z "$cjson" ]; then
 else
   cp -a "$cjson" "$work/cjson"
   rm -rf "$work/cjson/.xbuild"
-  cat >"$work/cjson/xbuild.toml" <<'TOML'
-[project]
-name = "cjson"
-
-[targets]
-platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
-
-[stage.build]
-run = """
-cmake -S . -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
-cmake --build "$XBUILD_OUT/build"
-"""
-
-[stage.test]
-needs = ["build"]
-run = 'ctest --test-dir "$XBUILD_OUT/build" --output-on-failure'
-TOML
+  cp "$root/bench/projects/cjson.toml" "$work/cjson/xbuild.toml"
   measure cjson "$work/cjson"
 fi
 

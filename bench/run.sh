@@ -109,23 +109,7 @@ elif ! command -v dpkg-source >/dev/null || ! command -v cmake >/dev/null || ! c
   echo "skipping cjson: needs dpkg-dev, cmake and util-linux (scripts/install-deps.sh)" >&2
 elif srcdir=$(debian_source cjson) && [ -n "$srcdir" ]; then
   cp -a "$srcdir" "$work/cjson"
-  cat >"$work/cjson/xbuild.toml" <<'TOML'
-[project]
-name = "cjson"
-
-[targets]
-platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/riscv64"]
-
-[stage.build]
-run = '''
-cmake -S . -B "$XBUILD_OUT/build" -G Ninja $XBUILD_CMAKE_ARGS -DBUILD_SHARED_LIBS=OFF -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
-cmake --build "$XBUILD_OUT/build"
-'''
-
-[stage.test]
-needs = ["build"]
-run = 'ctest --test-dir "$XBUILD_OUT/build" --output-on-failure'
-TOML
+  cp "$root/bench/projects/cjson.toml" "$work/cjson/xbuild.toml"
   prepare="rm -rf '$work/cjson/.xbuild' '$work/seq' '$work/seq2'"
   t_xbuild=$(median "$xbuild" run --no-cache "$work/cjson/xbuild.toml")
   t_seq=$(median "$root/bench/sequential-cjson.sh" "$work/cjson" "$work/seq")
