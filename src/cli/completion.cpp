@@ -33,6 +33,7 @@ struct OptionSpec {
   bool list = false;      // a comma-separated list of values
   bool repeated = false;  // may be given more than once
   std::string description;
+  std::string envname;  // the variable its default comes from, if any
 };
 
 struct CommandSpec {
@@ -76,6 +77,7 @@ OptionSpec option_spec(const CLI::Option& option) {
   spec.list = option.get_description().find("comma-separated") != std::string::npos;
   spec.repeated = option.get_expected_max() > 1;
   spec.description = option.get_description();
+  spec.envname = option.get_envname();
   return spec;
 }
 
@@ -279,7 +281,7 @@ std::string cli_spec(const CLI::App& app) {
     for (const OptionSpec& option : command.options)
       for (const std::string& name : option.names)
         out += "option\t" + command.path + "\t" + name + "\t" + (option.kind == ValueKind::kFlag ? "flag" : "value") +
-               "\n";
+               (option.envname.empty() ? "" : "\t" + option.envname) + "\n";
   }
   return out;
 }

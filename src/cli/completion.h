@@ -24,8 +24,8 @@ struct CompletionWords {
 CompletionWords completion_words();
 
 // One line per command path ("command<TAB>xbuild cache info") and per option name of each
-// ("option<TAB>xbuild cache info<TAB>--json<TAB>flag" or "...<TAB>value"); hidden commands
-// (named "__...") left out.
+// ("option<TAB>xbuild cache info<TAB>--json<TAB>flag", or "...<TAB>value", then "<TAB>VARIABLE"
+// when its default comes from one); hidden commands (named "__...") left out.
 std::string cli_spec(const CLI::App& app);
 std::string bash_completion(const CLI::App& app, const CompletionWords& words);
 std::string zsh_completion(const CLI::App& app, const CompletionWords& words);
