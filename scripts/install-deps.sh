@@ -43,6 +43,8 @@ emulate_deps=(mmdebstrap arch-test gpg debian-archive-keyring)
 registry_deps=(docker-registry apache2-utils openssl)
 # The benchmarks: ninja as the baseline of the job engine (build_deps), GNU time for peak memory.
 bench_deps=(time)
+# xbuild(1) from docs/commands.md (go-md2man), and the real shells its completion tests run.
+doc_deps=(go-md2man bash-completion zsh)
 # Bare-metal ARM firmware (toolchains/firmware/, examples/firmware): the compiler, newlib with
 # semihosting (rdimon), QEMU's system emulator for the Cortex-M boards, and the gdb that
 # `xbuild firmware debug` attaches to QEMU's gdb stub.
@@ -60,7 +62,7 @@ real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
 # tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
 # needed).
 ccache_deps=(ccache redis-server)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${doc_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

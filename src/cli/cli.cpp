@@ -10,6 +10,7 @@
 #include "build_paths.h"
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
+#include "cli/completion.h"
 #include "cli/firmware_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
@@ -56,9 +57,10 @@ std::vector<std::string> with_aliases(std::vector<std::string> args) {
 std::optional<std::string> unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
   if (args.size() < 2 || args[1].empty() || args[1][0] == '-') return std::nullopt;
   std::vector<std::string> names;
-  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
-    names.push_back(command->get_name());
-  if (std::find(names.begin(), names.end(), args[1]) != names.end()) return std::nullopt;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (command->get_name() == args[1]) return std::nullopt;
+    if (command->get_name().rfind("__", 0) != 0) names.push_back(command->get_name());  // hidden ones unnamed
+  }
   std::string meant = closest_match(args[1], names);
   return "\"" + args[1] + "\" is not an xbuild command" + (meant.empty() ? "" : "; did you mean \"" + meant + "\"?") +
          " The commands are " + join(names, ", ") + "; xbuild help COMMAND says more.";
@@ -176,6 +178,8 @@ int run_cli(int argc, char** argv) {
                       "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
                       "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
+  // Last: the completion scripts and __cli-spec describe every command added above.
+  std::function<int()> completion_command = add_completion_commands(app);
 
   std::vector<std::string> args = with_aliases(std::vector<std::string>(argv, argv + argc));
   if (std::optional<std::string> unknown = unknown_command(app, args)) {
@@ -202,6 +206,7 @@ int run_cli(int argc, char** argv) {
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;
   if (int status = merge_command(); status >= 0) return status;
+  if (int status = completion_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {
     for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();
     return binfmt_command(binfmt);
