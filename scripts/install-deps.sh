@@ -60,7 +60,10 @@ real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
 # tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
 # needed).
 ccache_deps=(ccache redis-server)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
+# xbuild.toml(5) is made from docs/config.md by go-md2man at build time (groff checks it); the
+# examples and test configs are validated against docs/xbuild.schema.json with python3-jsonschema.
+docs_deps=(go-md2man groff python3-jsonschema)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${docs_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

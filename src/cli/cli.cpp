@@ -13,6 +13,7 @@
 #include "cli/firmware_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
+#include "cli/schema_command.h"
 #include "run/terminal.h"
 #include "util/strings.h"
 
@@ -176,6 +177,7 @@ int run_cli(int argc, char** argv) {
                       "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
                       "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
+  std::function<int()> schema_command = add_schema_command(app);
 
   std::vector<std::string> args = with_aliases(std::vector<std::string>(argv, argv + argc));
   if (std::optional<std::string> unknown = unknown_command(app, args)) {
@@ -202,6 +204,7 @@ int run_cli(int argc, char** argv) {
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;
   if (int status = merge_command(); status >= 0) return status;
+  if (int status = schema_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {
     for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();
     return binfmt_command(binfmt);
