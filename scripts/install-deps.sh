@@ -43,8 +43,10 @@ emulate_deps=(mmdebstrap arch-test gpg debian-archive-keyring)
 registry_deps=(docker-registry apache2-utils openssl)
 # The benchmarks: ninja as the baseline of the job engine (build_deps), GNU time for peak memory.
 bench_deps=(time)
-# xbuild(1) from docs/commands.md (go-md2man), and the real shells its completion tests run.
-doc_deps=(go-md2man bash-completion zsh)
+# The man pages xbuild(1) and xbuild.toml(5) from docs/commands.md and docs/config.md (go-md2man;
+# groff checks them), the real shells the completion tests run, and python3-jsonschema, which
+# validates the examples and test configs against docs/xbuild.schema.json.
+doc_deps=(go-md2man groff bash-completion zsh python3-jsonschema)
 # Bare-metal ARM firmware (toolchains/firmware/, examples/firmware): the compiler, newlib with
 # semihosting (rdimon), QEMU's system emulator for the Cortex-M boards, and the gdb that
 # `xbuild firmware debug` attaches to QEMU's gdb stub.

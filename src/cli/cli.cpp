@@ -14,6 +14,7 @@
 #include "cli/firmware_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
+#include "cli/schema_command.h"
 #include "run/terminal.h"
 #include "util/strings.h"
 
@@ -178,6 +179,7 @@ int run_cli(int argc, char** argv) {
                       "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
                       "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
+  std::function<int()> schema_command = add_schema_command(app);
   // Last: the completion scripts and __cli-spec describe every command added above.
   std::function<int()> completion_command = add_completion_commands(app);
 
@@ -206,6 +208,7 @@ int run_cli(int argc, char** argv) {
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;
   if (int status = merge_command(); status >= 0) return status;
+  if (int status = schema_command(); status >= 0) return status;
   if (int status = completion_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {
     for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();

@@ -7,18 +7,13 @@
 #include <map>
 #include <optional>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/strings.h"
 
 namespace xb {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-const std::vector<std::string> kBuilderKeys = {"ssh", "port", "platforms", "jobs", "fallback", "ssh_config", "dir"};
-
-}  // namespace
 
 // ssh and platforms required; each platform in [targets] and routed to one builder.
 void read_builders(TomlReader& reader, const TomlTable& root, Config& config) {
@@ -35,7 +30,7 @@ void read_builders(TomlReader& reader, const TomlTable& root, Config& config) {
       reader.wrong_type(entry.value, builder.name, "[builder]", "a table");
       continue;
     }
-    reader.check_keys(*body, kBuilderKeys, scope);
+    reader.check_keys(*body, key_names(kBuilderSection), scope);
     builder.ssh = reader.required_string(*body, "ssh", scope).value_or("");
     if (starts_with(builder.ssh, "-"))
       reader.report(*body->get("ssh"), "\"ssh\" " + in_scope(scope) + " must be a destination, [USER@]HOST, not " +

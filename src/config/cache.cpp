@@ -7,22 +7,18 @@
 // which treats a cache it cannot reach as a warning.
 #include <optional>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/cache_ref.h"
 #include "util/strings.h"
 
 namespace xb {
 
-namespace {
-
-const std::vector<std::string> kCacheKeys = {"from", "to", "mode"};
-}  // namespace
-
 void read_cache(TomlReader& reader, const TomlTable& root, Config& config) {
   const std::string scope = "[cache]";
   const TomlTable* table = reader.table(root, "cache", "");
   if (!table) return;
-  reader.check_keys(*table, kCacheKeys, scope);
+  reader.check_keys(*table, key_names(kCacheSection), scope);
   RegistryCacheSpec& cache = config.cache;
   if (std::optional<std::vector<TomlString>> from = reader.string_or_strings(*table, "from", scope)) {
     for (const TomlString& ref : *from) {

@@ -28,6 +28,7 @@
 #include <system_error>
 #include <utility>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -49,9 +50,6 @@ std::vector<std::string> stage_names(const std::vector<StageSpec>& stages) {
 }
 
 namespace {
-
-const std::vector<std::string> kTopLevelKeys = {"project",  "targets", "stage",    "image",
-                                                "platform", "builder", "firmware", "cache"};
 
 enum class Mark { unvisited, on_path, finished };
 
@@ -216,7 +214,7 @@ ConfigResult parse_config(std::string_view text, const fs::path& file, const std
     for (std::size_t i = 0; i < settings.size(); ++i)
       apply_setting(reader, *root, settings[i], static_cast<int>(i) + 1);
     NeedsByStage needs;
-    reader.check_keys(*root, kTopLevelKeys, "");
+    reader.check_keys(*root, key_names(kTopLevelSection), "");
     read_project(reader, *root, config.project);
     read_targets(reader, *root, config);
     read_stages(reader, *root, config.stages, needs);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/image_name.h"
 #include "util/strings.h"
@@ -22,10 +23,6 @@ namespace xb {
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::vector<std::string> kImageKeys = {"name", "tags",   "from", "entrypoint",       "cmd", "env", "workdir",
-                                             "user", "labels", "copy", "compression_level"};
-const std::vector<std::string> kCopyKeys = {"from", "to"};
 
 // A tag of an OCI layout (org.opencontainers.image.ref.name) as a base image names it: the
 // distribution spec's tag grammar, and also '+' and '@', which layouts written by other tools use.
@@ -92,7 +89,7 @@ void read_copy(TomlReader& reader, const TomlTable& image, std::vector<CopySpec>
       continue;
     }
     const std::string scope = "[image] copy entry " + std::to_string(i + 1);
-    reader.check_keys(*entry, kCopyKeys, scope);
+    reader.check_keys(*entry, key_names(kCopySection), scope);
     CopySpec copy;
     if (std::optional<std::string> from = reader.required_string(*entry, "from", scope)) {
       fs::path path(*from);
@@ -132,7 +129,7 @@ void read_image(TomlReader& reader, const TomlTable& root, Config& config) {
   image.tags = {"latest"};
   const TomlTable* table = reader.table(root, "image", "");
   if (!table) return;
-  reader.check_keys(*table, kImageKeys, scope);
+  reader.check_keys(*table, key_names(kImageSection), scope);
 
   if (std::optional<std::string> name = reader.non_blank_string(*table, "name", scope)) {
     if (std::string problem = image_name_problem(*name); !problem.empty())

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <optional>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/strings.h"
 
@@ -14,10 +15,6 @@ namespace xb {
 
 namespace {
 
-const std::vector<std::string> kOverrideKeys = {"strategy", "env",   "rootfs", "os_version", "entrypoint",
-                                                "packages", "suite", "stage",  "ccache"};
-const std::vector<std::string> kRootfsKeys = {"suite", "packages"};
-const std::vector<std::string> kStageOverrideKeys = {"run", "env"};
 const std::vector<std::string> kStrategies = {"auto", "native", "cross", "emulate"};
 
 // A Windows build number as os.version writes it: "10.0.20348" or "10.0.20348.2582".
@@ -58,7 +55,7 @@ std::optional<RootfsSpec> read_rootfs(TomlReader& reader, const TomlTable& table
     return std::nullopt;
   }
   const std::string rootfs_scope = "the rootfs of " + scope;
-  reader.check_keys(*made, kRootfsKeys, rootfs_scope);
+  reader.check_keys(*made, key_names(kRootfsSection), rootfs_scope);
   RootfsSpec spec;
   spec.suite = read_suite(reader, *made, rootfs_scope);
   spec.packages = read_packages(reader, *made, rootfs_scope);
@@ -86,7 +83,7 @@ void read_stage_overrides(TomlReader& reader, const TomlTable& table, const std:
       reader.report(entry.key_position, stage_scope + " overrides unknown stage " + in_quotes(entry.key) +
                                             (names.empty() ? "" : did_you_mean(entry.key, names, "stages are ")));
     }
-    reader.check_keys(*body, kStageOverrideKeys, stage_scope);
+    reader.check_keys(*body, key_names(kPlatformStageSection), stage_scope);
     StageOverride stage;
     stage.run = reader.non_blank_string(*body, "run", stage_scope);
     stage.env = reader.environment_table(*body, "env", stage_scope);
@@ -97,7 +94,7 @@ void read_stage_overrides(TomlReader& reader, const TomlTable& table, const std:
 PlatformOverride read_override(TomlReader& reader, const TomlTable& table, const std::string& scope,
                                const std::vector<StageSpec>& stages) {
   PlatformOverride result;
-  reader.check_keys(table, kOverrideKeys, scope);
+  reader.check_keys(table, key_names(kPlatformSection), scope);
   result.strategy = read_strategy(reader, table, scope);
   result.env = reader.environment_table(table, "env", scope);
   result.rootfs = read_rootfs(reader, table, scope);

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/strings.h"
 
@@ -19,9 +20,6 @@ namespace xb {
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::vector<std::string> kStageKeys = {"run",   "needs",    "env",  "timeout", "inputs",
-                                             "shell", "pass_env", "keep", "reports"};
 
 // "90s", "10m", "1h", "1h30m", "2h0m5s": seconds (saturated above INT_MAX), or nullopt when the
 // text is not a duration.
@@ -189,7 +187,7 @@ StageSpec read_stage(TomlReader& reader, const TomlEntry& entry, const TomlTable
   StageSpec stage;
   stage.name = entry.key;
   stage.location = reader.location(entry.key_position);
-  reader.check_keys(table, kStageKeys, scope);
+  reader.check_keys(table, key_names(kStageSection), scope);
   stage.run = reader.required_string(table, "run", scope).value_or("");
   std::vector<TomlString> listed = reader.strings(table, "needs", scope).value_or(std::vector<TomlString>{});
   stage.needs = values_of(listed);

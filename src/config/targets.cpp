@@ -8,6 +8,7 @@
 #include <regex>
 #include <system_error>
 
+#include "config/keys.h"
 #include "config/sections.h"
 #include "util/strings.h"
 
@@ -17,15 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kProjectKeys = {"name", "version"};
-const std::vector<std::string> kTargetsKeys = {"platforms", "firmware", "packages",     "suite",
-                                               "mirror",    "ccache",   "ccache_remote"};
 // The remote storages ccache 4.7 has backends for, as its URLs start.
 const std::vector<std::string> kCcacheRemoteSchemes = {"redis://", "redis+unix:", "http://", "https://"};
-const std::vector<std::string> kFirmwareKeys = {"elf",    "name",    "timeout",   "pass_pattern", "hang_timeout",
-                                                "icount", "startup", "max_flash", "max_ram",      "target"};
-const std::vector<std::string> kBoardKeys = {"base",    "cpu",       "qemu_cpu",      "machine",      "cflags",
-                                             "ldflags", "qemu_args", "linker_script", "vector_table", "stack_top"};
 
 // The platform none/arm/<name> of a firmware target's name, or nullopt when <name> cannot be a
 // file name in toolchains/firmware/ (the name becomes the platform's variant as it is).
@@ -142,7 +136,7 @@ std::optional<FirmwareTargetSpec> read_board(TomlReader& reader, const TomlEntry
     reader.report(entry.key_position, "invalid firmware target name " + in_quotes(entry.key) + " in " + scope +
                                           ": use letters, digits, '-', '_' and '.', starting with a letter or digit "
                                           "(it names the platform none/arm/<name> and the state directory's files)");
-  reader.check_keys(*table, kBoardKeys, scope);
+  reader.check_keys(*table, key_names(kFirmwareTargetSection), scope);
   if (std::optional<std::string> base = reader.non_blank_string(*table, "base", scope)) {
     target.base = *base;
     target.base_location = reader.location(table->get("base")->position());
@@ -227,7 +221,7 @@ void read_project(TomlReader& reader, const TomlTable& root, ProjectSpec& projec
   const TomlTable* table =
       reader.required_table(root, "project", "missing [project] table: add [project] with name = \"...\"");
   if (!table) return;
-  reader.check_keys(*table, kProjectKeys, scope);
+  reader.check_keys(*table, key_names(kProjectSection), scope);
   project.name = reader.required_string(*table, "name", scope).value_or("");
   if (!project.name.empty() && !is_project_name(project.name))
     reader.report(*table->get("name"), "invalid project name " + in_quotes(project.name) +
@@ -241,7 +235,7 @@ void read_targets(TomlReader& reader, const TomlTable& root, Config& config) {
   const TomlTable* table = reader.required_table(
       root, "targets", "missing [targets] table: add [targets] with platforms = [\"linux/amd64\", ...]");
   if (!table) return;
-  reader.check_keys(*table, kTargetsKeys, scope);
+  reader.check_keys(*table, key_names(kTargetsSection), scope);
   config.packages.packages = read_packages(reader, *table, scope);
   config.packages.suite = read_suite(reader, *table, scope).value_or("");
   config.packages.mirror = read_mirror(reader, *table, scope);
@@ -350,7 +344,7 @@ void read_firmware(TomlReader& reader, const TomlTable& root, Config& config) {
   const TomlTable* table = reader.table(root, "firmware", "");
   if (!table) return;
   FirmwareSpec& firmware = config.firmware;
-  reader.check_keys(*table, kFirmwareKeys, scope);
+  reader.check_keys(*table, key_names(kFirmwareSection), scope);
   if (std::none_of(config.platforms.begin(), config.platforms.end(), is_bare_metal)) {
     reader.report(table->position(),
                   "[firmware] describes the bare-metal targets, but [targets] names none: add firmware = "

@@ -36,7 +36,17 @@ TEST(CliHabits, HelpAndVersionAliasesAndAMistypedCommand) {
   EXPECT_EQ(
       typo.err,
       "xbuild: error: \"rnu\" is not an xbuild command; did you mean \"run\"? The commands are run, plan, binfmt, "
-      "push, pull, manifest, cache, firmware, merge, completion; xbuild help COMMAND says more.\n");
+      "push, pull, manifest, cache, firmware, merge, schema, completion; xbuild help COMMAND says more.\n");
+}
+
+// `xbuild schema` prints the committed docs/xbuild.schema.json, byte for byte.
+TEST(CliHabits, SchemaPrintsTheCommittedSchema) {
+  CommandResult schema = xbuild({"schema"});
+  EXPECT_EQ(schema.exit_code, 0) << schema.err;
+  EXPECT_EQ(schema.err, "");
+  EXPECT_TRUE(schema.out == read_file(source_root() / "docs/xbuild.schema.json").value())
+      << "run `xbuild schema > docs/xbuild.schema.json`";
+  EXPECT_EQ(nlohmann::json::parse(schema.out)["$schema"], "http://json-schema.org/draft-07/schema#");
 }
 
 TEST(CliHabits, PlatformBuildsASubsetAndTagNamesTheImage) {

@@ -166,8 +166,10 @@ TEST(Completion, ScriptsHoldEveryCommandAndOptionAndAreTheInstalledOnes) {
       if (word != "-h" && word != "--help") completed_options.insert(command + " " + word);
   EXPECT_EQ(completed_commands, spec.commands);
   EXPECT_EQ(completed_options, spec.options);
-  EXPECT_EQ(subcommands["xbuild"], (std::set<std::string>{"run", "plan", "binfmt", "push", "pull", "manifest", "cache",
-                                                          "firmware", "merge", "completion", "help", "version"}));
+  std::set<std::string> top_level = {"help", "version"};  // the aliases of --help and --version
+  for (const std::string& command : spec.commands)
+    if (std::count(command.begin(), command.end(), ' ') == 1) top_level.insert(command.substr(command.find(' ') + 1));
+  EXPECT_EQ(subcommands["xbuild"], top_level);
 
   CommandResult zsh = xbuild({"completion", "zsh"});
   ASSERT_EQ(zsh.exit_code, 0) << zsh.err;
