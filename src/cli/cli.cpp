@@ -11,8 +11,10 @@
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/firmware_command.h"
+#include "cli/init_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
+#include "cli/targets_command.h"
 #include "run/terminal.h"
 #include "util/strings.h"
 
@@ -176,6 +178,13 @@ int run_cli(int argc, char** argv) {
                       "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
                       "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
+  std::function<int()> init_command = add_init_command(app);
+  std::function<int()> targets_command = add_targets_command(app);
+  const char* epoch_help =
+      "The images' creation time and files' mtime: now, git (the last commit's time) or N "
+      "seconds (default: $SOURCE_DATE_EPOCH, else the last commit's time, else 0)";
+  run_app->add_option("--source-date-epoch", run.source_date_epoch, epoch_help);
+  plan_app->add_option("--source-date-epoch", plan.source_date_epoch, epoch_help);
 
   std::vector<std::string> args = with_aliases(std::vector<std::string>(argv, argv + argc));
   if (std::optional<std::string> unknown = unknown_command(app, args)) {
@@ -202,6 +211,8 @@ int run_cli(int argc, char** argv) {
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;
   if (int status = merge_command(); status >= 0) return status;
+  if (int status = init_command(); status >= 0) return status;
+  if (int status = targets_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {
     for (CLI::App* action : binfmt_app->get_subcommands()) binfmt.action = action->get_name();
     return binfmt_command(binfmt);
