@@ -169,6 +169,11 @@ TEST_F(InputsTest, APlatformTheConfigLacksOrABadTagIsAnErrorNamingTheFlag) {
 }  // namespace
 }  // namespace xb
 
+namespace xb {
+namespace {
+
+using testing::ScratchDir;
+
 // --source-date-epoch: checked before anything runs, then now, git or seconds; without it the
 // environment, the last commit, else 0 with a note saying why and how to change it.
 class SourceDateEpochTest : public ::testing::Test {
@@ -233,3 +238,6 @@ TEST_F(SourceDateEpochTest, ABadValueIsAnErrorSayingWhatIsAccepted) {
   }
   EXPECT_NO_THROW(check_source_date_epoch(std::nullopt));
 }
+
+}  // namespace
+}  // namespace xb
