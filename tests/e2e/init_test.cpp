@@ -30,7 +30,7 @@ std::string schema_line() {
 }
 
 TEST(InitCommand, EachTemplateWritesAConfigThatPlanAccepts) {
-  XB_REQUIRE_TOOLS({"cmake", "meson", "make", "aarch64-linux-gnu-gcc", "arm-none-eabi-gcc"});
+  XB_REQUIRE_TOOLS("cmake", "meson", "make", "aarch64-linux-gnu-gcc", "arm-none-eabi-gcc");
   const std::map<std::string, std::pair<std::string, std::string>> projects = {
       {"cmake", {"CMakeLists.txt", "cmake_minimum_required(VERSION 3.13)\nproject(demo C)\n"}},
       {"meson", {"meson.build", "project('demo', 'c')\n"}},
@@ -84,7 +84,7 @@ TEST(InitCommand, NeverOverwritesWithoutForceAndBadOptionsWriteNothing) {
 // passes cJSON's own ctest suite natively and crossing to arm64 (ctest runs the tests by their
 // path: under QEMU there).
 TEST(InitCommand, CjsonBuildsAndPassesItsCtestSuiteWithTheGeneratedFile) {
-  XB_REQUIRE_TOOLS({"apt-get", "dpkg-source", "cmake", "ctest", "aarch64-linux-gnu-gcc", "qemu-aarch64-static"});
+  XB_REQUIRE_TOOLS("apt-get", "dpkg-source", "cmake", "ctest", "aarch64-linux-gnu-gcc", "qemu-aarch64-static");
   DebianSource source = fetch_debian_source("cjson", "bookworm");
   XB_REQUIRE_MACHINE(!source.tree.empty(), source.error);
   ScratchDir scratch;
@@ -146,7 +146,7 @@ std::string created_of(const fs::path& layout) {
 }
 
 TEST(SourceDateEpoch, ChoosesTheImagesCreationTime) {
-  XB_REQUIRE_TOOLS({"make", "cc"});
+  XB_REQUIRE_TOOLS("make", "cc");
   ScratchDir scratch;
   fs::path project = copy_example("hello", scratch / "hello");
   scratch.write("hello/xbuild.toml", kTwoPlatformConfig);
