@@ -179,7 +179,7 @@ using testing::ScratchDir;
 class SourceDateEpochTest : public ::testing::Test {
  protected:
   SourceDateEpochTest() { unsetenv("SOURCE_DATE_EPOCH"); }
-  ~SourceDateEpochTest() override { setenv("SOURCE_DATE_EPOCH", "1700000000", 1); }
+  ~SourceDateEpochTest() override { unsetenv("SOURCE_DATE_EPOCH"); }
   ScratchDir scratch_;
 };
 
