@@ -36,7 +36,7 @@ TEST(CliHabits, HelpAndVersionAliasesAndAMistypedCommand) {
   EXPECT_EQ(
       typo.err,
       "xbuild: error: \"rnu\" is not an xbuild command; did you mean \"run\"? The commands are run, plan, binfmt, "
-      "push, pull, manifest, cache, firmware, merge; xbuild help COMMAND says more.\n");
+      "push, pull, manifest, cache, firmware, merge, init, targets; xbuild help COMMAND says more.\n");
 }
 
 TEST(CliHabits, PlatformBuildsASubsetAndTagNamesTheImage) {
