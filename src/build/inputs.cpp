@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "build/shard.h"
 #include "config/config.h"
@@ -86,20 +87,57 @@ Config read_config(const fs::path& file, const std::vector<std::string>& setting
   return std::get<Config>(std::move(result));
 }
 
-long long source_date_epoch(const fs::path& project_dir) {
-  if (const char* value = std::getenv("SOURCE_DATE_EPOCH"); value && *value) {
-    char* end = nullptr;
-    long long seconds = std::strtoll(value, &end, 10);
-    if (*end != '\0' || seconds < 0)
-      throw Error(fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a non-negative whole number of seconds", value), 2);
-    return seconds;
-  }
+namespace {
+
+// A whole number of seconds, at least 0, or nullopt.
+std::optional<long long> whole_seconds(const std::string& text) {
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::strtoll(text.c_str(), nullptr, 10);
+}
+
+std::optional<long long> last_commit_time(const fs::path& project_dir) {
   ProbeOptions probe;
   probe.working_directory = project_dir;
   Result<std::string> commit_time = probe_output({"git", "log", "-1", "--format=%ct"}, probe);
-  if (commit_time.ok() && !trim(commit_time.value()).empty())
-    return std::strtoll(std::string(trim(commit_time.value())).c_str(), nullptr, 10);
-  return 0;
+  if (!commit_time.ok()) return std::nullopt;
+  return whole_seconds(std::string(trim(commit_time.value())));
+}
+
+}  // namespace
+
+void check_source_date_epoch(const std::optional<std::string>& option) {
+  if (!option || *option == "now" || *option == "git" || whole_seconds(*option)) return;
+  throw Error(fmt::format("--source-date-epoch \"{}\": use now (the current time), git (the time of the last "
+                          "commit) or a whole number of seconds since 1970-01-01 UTC, such as 1700000000",
+                          *option),
+              2);
+}
+
+SourceDateEpoch source_date_epoch(const fs::path& project_dir, const std::optional<std::string>& option) {
+  check_source_date_epoch(option);
+  if (option && *option == "now") return {static_cast<long long>(std::time(nullptr)), ""};
+  if (option && *option == "git") {
+    std::optional<long long> commit = last_commit_time(project_dir);
+    if (!commit)
+      throw Error(fmt::format("--source-date-epoch git: {} is not in a git checkout with a commit; commit first "
+                              "(git init && git add -A && git commit), or use --source-date-epoch now or N",
+                              project_dir.string()),
+                  2);
+    return {*commit, ""};
+  }
+  if (option) return {*whole_seconds(*option), ""};
+  if (const char* value = std::getenv("SOURCE_DATE_EPOCH"); value && *value) {
+    std::optional<long long> seconds = whole_seconds(value);
+    if (!seconds)
+      throw Error(fmt::format("SOURCE_DATE_EPOCH=\"{}\" is not a non-negative whole number of seconds", value), 2);
+    return {*seconds, ""};
+  }
+  if (std::optional<long long> commit = last_commit_time(project_dir)) return {*commit, ""};
+  return {0, "the images are dated 1970-01-01 (SOURCE_DATE_EPOCH 0): " + project_dir.string() +
+                 " is not in a git checkout, whose last commit would date them, and a fixed date keeps two builds of "
+                 "the same sources identical; --source-date-epoch now, git or N (or SOURCE_DATE_EPOCH) sets another"};
 }
 
 std::vector<std::string> push_references(const Config& config, const OutputTarget& output) {
@@ -139,6 +177,7 @@ std::optional<PlatformCosts> read_shard_durations(const std::optional<fs::path>&
 }
 
 RunInputs read_run_inputs(const RunOptions& options) {
+  check_source_date_epoch(options.source_date_epoch);
   check_report_file("--metadata-file", options.metadata_file);
   check_report_file("--junit", options.junit_file);
   check_report_file("--report-html", options.html_file);
@@ -156,7 +195,9 @@ RunInputs read_run_inputs(const RunOptions& options) {
   if (costs) inputs.shard_line = shard_run_line(inputs.config.platforms, *shard, *costs, *options.durations);
   if (shard) inputs.index_annotations = shard_step(inputs.config, *shard, costs ? &*costs : nullptr);
   inputs.state_dir = options.state_dir ? fs::absolute(*options.state_dir) : inputs.config.directory / ".xbuild";
-  inputs.source_date_epoch = source_date_epoch(inputs.config.directory);
+  SourceDateEpoch epoch = source_date_epoch(inputs.config.directory, options.source_date_epoch);
+  inputs.source_date_epoch = epoch.seconds;
+  inputs.source_date_epoch_note = epoch.note;
   // What the command line sets over the file (not what it selects: --shard, --platform).
   std::vector<std::string> settings;
   for (const std::string& setting : options.settings) settings.push_back("--set " + setting);

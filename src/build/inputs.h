@@ -22,6 +22,7 @@ struct RunInputs {
   std::string shard_line;                                // run --shard --durations: how the shard was chosen
   std::filesystem::path state_dir;                       // absolute
   long long source_date_epoch = 0;
+  std::string source_date_epoch_note;  // why it is 0 and how to choose it; empty when chosen
   OutputTarget output;
   std::vector<std::string> push_references;  // run --push: image.name:TAG for every tag
   // The run's identity, for the output layout's index.json (build/shard.h run_identity).
@@ -44,8 +45,25 @@ Config read_config(const std::filesystem::path& file, const std::vector<std::str
 void apply_command_line(Config& config, const std::vector<std::string>& platforms,
                         const std::vector<std::string>& tags);
 
-// SOURCE_DATE_EPOCH from the environment, else the time of the project's last git commit, else 0.
-long long source_date_epoch(const std::filesystem::path& project_dir);
+// The images' creation time and every file's mtime, in seconds since the epoch, and where it
+// came from.
+struct SourceDateEpoch {
+  long long seconds = 0;
+  // Set when nothing chose it (no --source-date-epoch, no SOURCE_DATE_EPOCH, not a git
+  // checkout): why it is 0 and how to choose another.
+  std::string note;
+};
+
+// --source-date-epoch as given: "now", "git", or a whole number of seconds (at least 0);
+// anything else is an xb::Error with exit status 2. Checked before anything runs.
+void check_source_date_epoch(const std::optional<std::string>& option);
+
+// --source-date-epoch: now (the current time), git (the project's last commit: an xb::Error with
+// the fix when the project is not in a git checkout), or N seconds. Without it:
+// SOURCE_DATE_EPOCH from the environment, else the time of the project's last git commit, else
+// 0, with a note.
+SourceDateEpoch source_date_epoch(const std::filesystem::path& project_dir,
+                                  const std::optional<std::string>& option = std::nullopt);
 
 // -o as given (absent: oci:<state dir>/oci), parsed and checked on disk (check_output), or an
 // xb::Error with exit status 2.

@@ -82,6 +82,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   InterruptCatcher interrupts;                  // SIGINT, SIGTERM: the run stops at its next safe point, exit 130
   RunInputs inputs = read_run_inputs(options);  // config, shard, output, push
   if (!inputs.shard_line.empty()) terminal.status_line(inputs.shard_line);  // --durations: how it was chosen
+  if (!inputs.source_date_epoch_note.empty()) terminal.status_line("xbuild: note: " + inputs.source_date_epoch_note);
   std::unique_ptr<ToolFinder> own_finder = services.finder ? nullptr : run_tool_finder(options, inputs.config);
   ToolFinder& finder = services.finder ? *services.finder : *own_finder;
   // --size-baseline, read before anything runs
@@ -161,6 +162,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
 }
 
 int plan_build(const PlanCommandOptions& options, Services& services) {
+  check_source_date_epoch(options.source_date_epoch);
   std::optional<Shard> shard = options.shard ? std::optional<Shard>(parse_shard(*options.shard)) : std::nullopt;
   std::optional<PlatformCosts> costs = read_shard_durations(options.durations, shard);
   Config config = read_config(options.config_file, options.settings);
@@ -175,7 +177,8 @@ int plan_build(const PlanCommandOptions& options, Services& services) {
   registry::RegistryOptions registry = registry_options({}, services);
   TreeOptions tree_setup = tree_options(options.cache_dir ? fs::absolute(*options.cache_dir) : default_cache_dir(),
                                         state_dir, registry, services);
-  PlanRequest request{config, state_dir, source_date_epoch(config.directory), {}, {}};
+  PlanRequest request{
+      config, state_dir, source_date_epoch(config.directory, options.source_date_epoch).seconds, {}, {}};
   request.trees = &tree_setup;
   ResolvedTrees trees;
   Plan plan = plan_targets(request, services, services.finder ? *services.finder : *finder, &trees);

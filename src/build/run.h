@@ -52,6 +52,7 @@ struct RunOptions {
   bool skip_unavailable = false;      // --skip-unavailable: platforms this machine cannot build are reported skipped
   bool fail_on_skip = false;          // --fail-on-skip: exit status 3 when one was
   std::vector<std::string> settings;  // --set KEY=VALUE: over the config file's values
+  std::optional<std::string> source_date_epoch;  // --source-date-epoch now|git|N (default: build/inputs.h)
 };
 
 struct PlanCommandOptions {
@@ -66,6 +67,7 @@ struct PlanCommandOptions {
   bool skip_unavailable = false;                   // --skip-unavailable, as `run` takes it
   bool fail_on_skip = false;                       // --fail-on-skip, as `run` takes it
   std::vector<std::string> settings;               // --set, as `run` takes it
+  std::optional<std::string> source_date_epoch;    // --source-date-epoch, as `run` takes it
 };
 
 // What a run learns from this machine and reaches it through: the real ones by default

@@ -12,9 +12,11 @@
 #include "cli/commands.h"
 #include "cli/completion.h"
 #include "cli/firmware_command.h"
+#include "cli/init_command.h"
 #include "cli/merge_command.h"
 #include "cli/registry_commands.h"
 #include "cli/schema_command.h"
+#include "cli/targets_command.h"
 #include "run/terminal.h"
 #include "util/strings.h"
 
@@ -179,6 +181,13 @@ int run_cli(int argc, char** argv) {
                       "With --shard: pack the shards by the stage durations of an earlier run's --metadata-file "
                       "(longest first onto the least-loaded shard)");
   std::function<int()> merge_command = add_merge_command(app);
+  std::function<int()> init_command = add_init_command(app);
+  std::function<int()> targets_command = add_targets_command(app);
+  const char* epoch_help =
+      "The images' creation time and files' mtime: now, git (the last commit's time) or N "
+      "seconds (default: $SOURCE_DATE_EPOCH, else the last commit's time, else 0)";
+  run_app->add_option("--source-date-epoch", run.source_date_epoch, epoch_help);
+  plan_app->add_option("--source-date-epoch", plan.source_date_epoch, epoch_help);
   std::function<int()> schema_command = add_schema_command(app);
   // Last: the completion scripts and __cli-spec describe every command added above.
   std::function<int()> completion_command = add_completion_commands(app);
@@ -208,6 +217,8 @@ int run_cli(int argc, char** argv) {
   if (int status = cache_command(); status >= 0) return status;
   if (int status = firmware_command(); status >= 0) return status;
   if (int status = merge_command(); status >= 0) return status;
+  if (int status = init_command(); status >= 0) return status;
+  if (int status = targets_command(); status >= 0) return status;
   if (int status = schema_command(); status >= 0) return status;
   if (int status = completion_command(); status >= 0) return status;
   if (binfmt_app->parsed()) {

@@ -189,5 +189,9 @@ Plan make_plan(const Config& config, const ToolchainCatalog& catalog, ToolFinder
 
 // The matrix `xbuild plan` prints.
 std::string render_plan(const Plan& plan);
+// Its cells: the target's compiler and version (or builder, root filesystem), and what runs its
+// binaries here ("the host (directly)", "qemu-aarch64-static -L ...", "wine", ...).
+std::string toolchain_cell(const TargetPlan& target);
+std::string runner_cell(const TargetPlan& target);
 
 }  // namespace xb

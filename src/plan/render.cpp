@@ -7,8 +7,6 @@
 
 namespace xb {
 
-namespace {
-
 std::string toolchain_cell(const TargetPlan& target) {
   if (!target.builder.empty()) return "builder " + target.builder;
   if (target.emulation) return target.emulation->rootfs.empty() ? "-" : "rootfs " + target.emulation->rootfs.string();
@@ -30,8 +28,6 @@ std::string runner_cell(const TargetPlan& target) {
   if (!target.exec_prefix.empty()) return shell_join(target.exec_prefix);
   return target.toolchain ? "the host (directly)" : "-";
 }
-
-}  // namespace
 
 std::string render_plan(const Plan& plan) {
   std::vector<std::vector<std::string>> rows = {{"PLATFORM", "STRATEGY", "TOOLCHAIN", "RUNS TARGET BINARIES WITH"}};

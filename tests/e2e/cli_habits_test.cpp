@@ -36,7 +36,8 @@ TEST(CliHabits, HelpAndVersionAliasesAndAMistypedCommand) {
   EXPECT_EQ(
       typo.err,
       "xbuild: error: \"rnu\" is not an xbuild command; did you mean \"run\"? The commands are run, plan, binfmt, "
-      "push, pull, manifest, cache, firmware, merge, schema, completion; xbuild help COMMAND says more.\n");
+      "push, pull, manifest, cache, firmware, merge, init, targets, schema, completion; xbuild help COMMAND says "
+      "more.\n");
 }
 
 // `xbuild schema` prints the committed docs/xbuild.schema.json, byte for byte.

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 #include "oci/merge.h"
 #include "support/scratch_dir.h"
 
@@ -161,6 +164,79 @@ TEST_F(InputsTest, APlatformTheConfigLacksOrABadTagIsAnErrorNamingTheFlag) {
             "-t/--tag \"-bad\" is not a valid tag: use letters, digits, '_', '.' and '-' (at most 128, not starting "
             "with '.' or '-')");
   EXPECT_FALSE(fs::exists(scratch_ / "p/.xbuild"));
+}
+
+}  // namespace
+}  // namespace xb
+
+namespace xb {
+namespace {
+
+using testing::ScratchDir;
+
+// --source-date-epoch: checked before anything runs, then now, git or seconds; without it the
+// environment, the last commit, else 0 with a note saying why and how to change it.
+class SourceDateEpochTest : public ::testing::Test {
+ protected:
+  SourceDateEpochTest() { unsetenv("SOURCE_DATE_EPOCH"); }
+  ~SourceDateEpochTest() override { unsetenv("SOURCE_DATE_EPOCH"); }
+  ScratchDir scratch_;
+};
+
+TEST_F(SourceDateEpochTest, SecondsNowAndTheDefaultOutsideGit) {
+  EXPECT_EQ(source_date_epoch(scratch_.path(), "1234567890").seconds, 1234567890);
+  EXPECT_EQ(source_date_epoch(scratch_.path(), "0").seconds, 0);
+  long long before = std::time(nullptr);
+  SourceDateEpoch now = source_date_epoch(scratch_.path(), "now");
+  EXPECT_GE(now.seconds, before);
+  EXPECT_LE(now.seconds, std::time(nullptr));
+  EXPECT_EQ(now.note, "");
+  SourceDateEpoch fallback = source_date_epoch(scratch_.path());
+  EXPECT_EQ(fallback.seconds, 0);
+  EXPECT_EQ(fallback.note,
+            "the images are dated 1970-01-01 (SOURCE_DATE_EPOCH 0): " + scratch_.path().string() +
+                " is not in a git checkout, whose last commit would date them, and a fixed date keeps two builds of "
+                "the same sources identical; --source-date-epoch now, git or N (or SOURCE_DATE_EPOCH) sets another");
+  setenv("SOURCE_DATE_EPOCH", "42", 1);
+  EXPECT_EQ(source_date_epoch(scratch_.path()).seconds, 42);
+  EXPECT_EQ(source_date_epoch(scratch_.path()).note, "");
+  EXPECT_EQ(source_date_epoch(scratch_.path(), "7").seconds, 7);  // the option over the environment
+}
+
+TEST_F(SourceDateEpochTest, GitIsTheLastCommitsTimeAndOutsideACheckoutAnErrorWithTheFix) {
+  try {
+    source_date_epoch(scratch_.path(), "git");
+    FAIL() << "no error outside a git checkout";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_EQ(std::string(e.what()), "--source-date-epoch git: " + scratch_.path().string() +
+                                         " is not in a git checkout with a commit; commit first (git init && git add "
+                                         "-A && git commit), or use --source-date-epoch now or N");
+  }
+  std::string dir = scratch_.path().string();
+  ASSERT_EQ(std::system(("cd " + dir +
+                         " && git init -q && GIT_COMMITTER_DATE=@1600000000 git -c user.name=t -c user.email=t@t "
+                         "commit -q --allow-empty -m x")
+                            .c_str()),
+            0);
+  EXPECT_EQ(source_date_epoch(scratch_.path(), "git").seconds, 1600000000);
+  EXPECT_EQ(source_date_epoch(scratch_.path()).seconds, 1600000000);
+}
+
+TEST_F(SourceDateEpochTest, ABadValueIsAnErrorSayingWhatIsAccepted) {
+  for (const char* bad : {"", "yesterday", "-5", "12s", "1e9", "99999999999999999999"}) {
+    try {
+      check_source_date_epoch(std::string(bad));
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_EQ(std::string(e.what()),
+                std::string("--source-date-epoch \"") + bad +
+                    "\": use now (the current time), git (the time of the last commit) or a whole number of seconds "
+                    "since 1970-01-01 UTC, such as 1700000000");
+    }
+  }
+  EXPECT_NO_THROW(check_source_date_epoch(std::nullopt));
 }
 
 }  // namespace
