@@ -64,7 +64,10 @@ real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
 # tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
 # needed).
 ccache_deps=(ccache redis-server)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${doc_deps[@]}")
+# The quality jobs (scripts/quality.sh): clang-format, clang-tidy, and clang with lld and the
+# sanitizer runtimes (libclang-rt-14-dev: libclang_rt.asan/ubsan) for the ASan+UBSan build.
+quality_deps=(clang clang-format clang-tidy lld libclang-rt-14-dev)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${doc_deps[@]}" "${quality_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

@@ -67,6 +67,18 @@ for entry in entries:
     else:
         failed.append(f"{name}: {result}")
 
+# The quality jobs of scripts/quality.sh (format, tidy, sanitizers), one report each in
+# <build>/quality/: every case counts, named after its report.
+for report in sorted((build / "quality").glob("*.xml")):
+    for case in read_cases(report):
+        full = f"{report.stem}: {case.get('classname')}.{case.get('name')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(full)
+        elif case.get("result") == "skipped" or case.find("skipped") is not None:
+            skipped.append(full)
+        else:
+            passed += 1
+
 if in_ci and skipped:
     print("CI=true: skipped tests count as failures (every tool is installed in CI)")
     failed += [f"{s} (skipped)" for s in skipped]

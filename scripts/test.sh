@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything and runs the whole test suite: installs the Debian packages it needs,
-# builds xbuild with warnings as errors, runs the unit and end-to-end tests, and ends with the
+# builds xbuild with warnings as errors, runs the unit and end-to-end tests, then the quality jobs
+# (scripts/quality.sh: format, clang-tidy, ASan+UBSan clang build), and ends with the
 # line "N passed, N failed[, N skipped]". Exit status 0 only when nothing failed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,5 +14,11 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 rm -f "$build"/*.xml  # GoogleTest reports of an earlier run must not pass for this one
+rm -f "$build"/quality/*.xml  # as are the quality jobs' reports
 meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 2 "$@"
+# The quality jobs (scripts/quality.sh: format, clang-tidy, the sanitized clang build; layering is a
+# `meson test`) run with the whole suite only, not for a selection of tests.
+if [ $# -eq 0 ]; then
+  XBUILD_TEST_BUILD_DIR=$build "$root/scripts/quality.sh" format tidy sanitize
+fi
 python3 "$root/scripts/summarize-tests.py" "$build" "$@"

@@ -393,7 +393,7 @@ Result<CacheInfo> CacheStore::prune(std::uint64_t max_bytes, const std::vector<O
   std::vector<Candidate> candidates;
   for (fs::directory_iterator it(dir_ / "entries", error); !error && it != fs::directory_iterator();
        it.increment(error))
-    if (it->path().filename().string().rfind(".", 0) != 0)
+    if (it->path().filename().string().rfind('.', 0) != 0)
       candidates.push_back({it->last_write_time(), it->path(), it->file_size()});
   for (const OtherItem& other : others) candidates.push_back({other.used, {}, other.bytes, &other});
   std::stable_sort(candidates.begin(), candidates.end(),
