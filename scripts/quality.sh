@@ -2,6 +2,7 @@
 # The quality jobs of CI, which scripts/test.sh runs after the test suite; each can run alone:
 #
 #   scripts/quality.sh [JOB...]      JOB: format, layering, tidy, sanitize (none named: all four)
+#   scripts/quality.sh prebuild      only build the sanitized tree (scripts/test.sh, see there)
 #
 #   format    every C++ file of src/ and tests/ formatted per .clang-format (scripts/check-format.sh)
 #   layering  the dependency rule of ARCHITECTURE.md (scripts/check-layering.py; also a `meson test`)
@@ -203,6 +204,14 @@ job_sanitize() {
     run_sanitized sanitize-e2e "$build/tests/e2e_tests" --gtest_filter="$filter") || status=1
   return $status
 }
+
+# prebuild: only builds the sanitized tree (no report), for scripts/test.sh to start at the lowest
+# priority while the test suite runs, on the cores the tests leave idle.
+if [ "${1:-}" = prebuild ]; then
+  mkdir -p "$reports"
+  configure_asan && ninja -C "$asan" -j "$jobs_count" xbuild tests/unit_tests
+  exit
+fi
 
 requested=("$@")
 [ ${#requested[@]} -eq 0 ] && requested=(format layering tidy sanitize)

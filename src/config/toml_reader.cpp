@@ -161,7 +161,7 @@ const TomlTable* TomlReader::table(const TomlTable& parent, std::string_view key
   return nullptr;
 }
 
-const TomlTable* TomlReader::required_table(const TomlTable& root, std::string_view key, std::string missing) {
+const TomlTable* TomlReader::required_table(const TomlTable& root, std::string_view key, const std::string& missing) {
   if (!root.get(key)) {
     report(TomlPosition{1, 1}, missing.empty() ? "missing required table [" + std::string(key) + "]" : missing);
     return nullptr;

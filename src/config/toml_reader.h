@@ -94,7 +94,7 @@ class TomlReader {
   const TomlTable* table(const TomlTable& parent, std::string_view key, const std::string& scope);
   // A top-level table that must be there: "missing required table [key]" at the file's start.
   // `missing`: the message when it is absent (default: "missing required table [KEY]").
-  const TomlTable* required_table(const TomlTable& root, std::string_view key, std::string missing = "");
+  const TomlTable* required_table(const TomlTable& root, std::string_view key, const std::string& missing = "");
 
   std::optional<std::string> string(const TomlTable& table, std::string_view key, const std::string& scope);
   // An optional string that, when given, must not be blank.

@@ -262,11 +262,15 @@ namespace {
 }  // namespace
 
 int run_contained(int argc, char** argv) {
-  if (argc < 6) {
+  // argv[2] is xbuild's pid, checked in full: atol would read a bad one as 0, which getppid()
+  // returns below when the parent is in another pid namespace.
+  char* pid_end = nullptr;
+  const long parent = argc < 6 ? 0 : std::strtol(argv[2], &pid_end, 10);
+  if (argc < 6 || pid_end == argv[2] || *pid_end != '\0' || parent <= 0) {
     std::fputs("xbuild: __contained is how xbuild starts a stage; it is not a command to run\n", stderr);
     return 2;
   }
-  const pid_t xbuild = static_cast<pid_t>(std::atol(argv[2]));
+  const pid_t xbuild = static_cast<pid_t>(parent);
   const std::string cgroup = std::strcmp(argv[3], "-") == 0 ? "" : argv[3];
   const char* program = argv[4];
   char** program_argv = argv + 5;

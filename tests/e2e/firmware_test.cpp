@@ -217,6 +217,13 @@ TEST(FirmwareE2E, BadInputIsAClearError) {
             std::string::npos)
       << result.err;
   EXPECT_FALSE(fs::exists(scratch / "o"));
+  // SOURCE_DATE_EPOCH is checked as `xbuild run` checks it, not read as 0.
+  result = xbuild({"firmware", "pack", "--target", "cortex-m3", "-o", "oci:" + (scratch / "o").string(), elf.string()},
+                  {}, {{"SOURCE_DATE_EPOCH", "yesterday"}});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "xbuild: error: SOURCE_DATE_EPOCH=\"yesterday\" is not a non-negative whole number of seconds\n");
+  EXPECT_FALSE(fs::exists(scratch / "o"));
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch.path()))
     EXPECT_EQ(entry.path().filename().string().find(".o.tmp-"), std::string::npos) << "staging left behind";
 }

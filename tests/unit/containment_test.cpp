@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "support/scratch_dir.h"
 #include "util/fs.h"
@@ -39,6 +41,21 @@ pid_t start_sleeper(const std::string& variable) {
 }
 
 bool ended(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; }
+
+// The supervisor's pid argument is read in full: a bad one is the usage error, and the program is
+// not started (it was read as pid 0, which getppid() gives in a child of another pid namespace).
+TEST(Containment, TheSupervisorRefusesAPidThatIsNotANumber) {
+  ScratchDir scratch;
+  const std::string marker = (scratch / "started").string();
+  for (std::string pid : {"", "abc", "12x", "0", "-1"}) {
+    std::vector<std::string> args = {"xbuild", "__contained", pid, "-", "/bin/touch", marker};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(run_contained(static_cast<int>(args.size()), argv.data()), 2) << "pid \"" << pid << "\"";
+  }
+  EXPECT_FALSE(fs::exists(marker));
+}
 
 TEST(Containment, TheNextRunKillsWhatADeadRunLeftAndRemovesItsRecord) {
   ScratchDir scratch;
