@@ -67,7 +67,7 @@ void pump(const std::shared_ptr<TaskQueue>& queue) {
   while (queue->running < kParallel && queue->next < queue->tasks.size() && !queue->error) {
     Task& task = queue->tasks[queue->next++];
     ++queue->running;
-    task([queue](Status status) {
+    task([queue](const Status& status) {
       --queue->running;
       if (!status && !queue->error) queue->error = status.error();
       pump(queue);
@@ -175,9 +175,11 @@ Result<PushSummary> push_layout(const fs::path& layout, const std::vector<Refere
   summary.non_distributable = static_cast<int>(non_distributable.size());
 
   std::vector<Task> uploads;
-  for (const auto& [digest, blob] : blobs) {
-    uploads.push_back([&session, &summary, &repository, blob](std::function<void(Status)> done) {
-      session.client().upload_blob(repository, blob, "", [&summary, blob, done](Result<BlobOutcome> outcome) {
+  // Not a structured binding: clang before 16 cannot capture one (C++20 allows it).
+  for (const std::pair<const std::string, BlobUpload>& entry : blobs) {
+    const BlobUpload& blob = entry.second;
+    uploads.push_back([&session, &summary, &repository, blob](const std::function<void(Status)>& done) {
+      session.client().upload_blob(repository, blob, "", [&summary, blob, done](const Result<BlobOutcome>& outcome) {
         if (!outcome) return done(fail(outcome.error()));
         if (outcome.value() == BlobOutcome::existed) ++summary.blobs_existed;
         if (outcome.value() == BlobOutcome::mounted) ++summary.blobs_mounted;
@@ -328,10 +330,11 @@ Result<oci::Manifest> create_index(const Reference& target, const std::vector<In
       for (const oci::Descriptor& part : parts) {
         // The source repository does not hold it either; the copied manifest keeps its urls.
         if (oci::is_non_distributable(part.media_type)) continue;
-        mounts.push_back([&session, &target, &from, part](std::function<void(Status)> done) {
-          session.client().upload_blob(
-              target.repository, BlobUpload{part.digest, part.size, {}, {}}, from.repository,
-              [done](Result<BlobOutcome> outcome) { done(outcome ? Status(Ok{}) : Status(fail(outcome.error()))); });
+        mounts.push_back([&session, &target, &from, part](const std::function<void(Status)>& done) {
+          session.client().upload_blob(target.repository, BlobUpload{part.digest, part.size, {}, {}}, from.repository,
+                                       [done](const Result<BlobOutcome>& outcome) {
+                                         done(outcome ? Status(Ok{}) : Status(fail(outcome.error())));
+                                       });
         });
       }
       if (Status mounted = run_tasks(session, std::move(mounts)); !mounted) return fail(mounted.error());
