@@ -141,7 +141,7 @@ job_tidy() {
   echo "tidy: $(printf '%s\n' "$files" | grep -c .) files"
   # One clang-tidy per file, nproc at once; each file's findings in its own log.
   printf '%s\n' "$files" | grep . | (cd "$root" && xargs -P "$jobs_count" -I{} sh -c \
-    'log="$1/$(echo "$2" | tr / _).log"; clang-tidy -p "$3" --quiet "-header-filter=^$4/src/" "$2" >"$log" 2>&1 || echo "exit status $?" >>"$log"' \
+    'log="$1/$(echo "$4" | tr / _).log"; clang-tidy -p "$2" --quiet "-header-filter=^$3/src/" "$4" >"$log" 2>&1 || echo "exit status $?" >>"$log"' \
     _ "$logs" "$asan" "$root" {})
   local args=() failed=0 file log findings
   for file in $files; do

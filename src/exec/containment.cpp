@@ -150,7 +150,12 @@ Record read_record(const std::string& text) {
   for (const std::string& line : split(text, '\n')) {
     if (starts_with(line, "owner ")) record.owner = ProcessIdentity::parse(line.substr(6));
     if (starts_with(line, "cgroup ")) record.cgroup = line.substr(7);
-    if (starts_with(line, "pgid ")) record.groups.insert(static_cast<pid_t>(std::atol(line.c_str() + 5)));
+    if (starts_with(line, "pgid ")) {
+      // A damaged line is no group (atol read it as 0, kill()'s "my own group").
+      char* end = nullptr;
+      const long pgid = std::strtol(line.c_str() + 5, &end, 10);
+      if (end != line.c_str() + 5 && *end == '\0' && pgid > 0) record.groups.insert(static_cast<pid_t>(pgid));
+    }
   }
   return record;
 }
