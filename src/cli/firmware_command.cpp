@@ -217,7 +217,7 @@ int pack_command(const FirmwareOptions& options) {
   // Checked as `xbuild run` checks it: a value that is not a whole number of seconds is an error,
   // not the epoch (atoll's 0). Unset or empty, the artifact keeps the default time.
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
-    pack.source_date_epoch = source_date_epoch(fs::current_path());
+    pack.source_date_epoch = source_date_epoch(fs::current_path()).seconds;
   firmware::PackResult result = firmware::pack(target, pack).value_or_throw();
   std::cout << "firmware " << options.elf.filename().string() << " for " << target.name << ": text " << result.size.text
             << ", data " << result.size.data << ", bss " << result.size.bss << " bytes\n";
