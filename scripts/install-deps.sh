@@ -60,7 +60,10 @@ real_project_deps=(dpkg-dev cmake meson ninja-build pkgconf make python3)
 # tests and the benchmark, which start their own on 127.0.0.1 (the package's service is not
 # needed).
 ccache_deps=(ccache redis-server)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}")
+# The Debian package (debian/, scripts/build-deb.sh): dpkg-buildpackage with debhelper, lintian to
+# check the result; its test installs it into a clean chroot made by mmdebstrap (emulate_deps).
+deb_deps=(debhelper dpkg-dev fakeroot lintian)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${deb_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same

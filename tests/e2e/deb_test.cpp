@@ -1,0 +1,279 @@
+// The Debian package end to end, as a user gets it on a clean Debian 12: the .deb that
+// scripts/build-deb.sh builds from a copy of the source tree is installed with apt into a fresh
+// minbase chroot, where apt resolves its Depends from the archive (the check that they are
+// right), and examples/hello, copied elsewhere in the chroot, is built there for linux/amd64 and
+// linux/arm64 by the installed binary with the installed data only. The chroot's tarball (with
+// gcc, the arm64 cross compiler and QEMU, none of them xbuild's Depends) is made by mmdebstrap
+// once a day into the tests' cache; everything of one run lives in a directory of its own there
+// and is removed at the end, after /proc is unmounted from the chroot.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "e2e/debian_rootfs.h"
+#include "e2e/e2e_support.h"
+#include "e2e/layout_json.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace xb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kSuite = "bookworm";
+// What a first build of examples/hello for linux/amd64 and linux/arm64 needs besides xbuild.
+constexpr const char* kChrootPackages =
+    "gcc,libc6-dev,make,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,qemu-user-static";
+// Libraries of xbuild's Depends that a minbase chroot does not have before xbuild is installed.
+const std::vector<std::string> kResolvedByApt = {"libuv1", "libarchive13", "libcurl4", "libfmt9",
+                                                 "libboost-filesystem1.74.0"};
+
+// Prints each step's wall time when it ends, so that the CI log shows where the minutes go.
+class StepClock {
+ public:
+  void done(const std::string& step) {
+    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
+    std::printf("deb test: %-44s %6.1f s\n", step.c_str(), std::chrono::duration<double>(now - last_).count());
+    std::fflush(stdout);
+    last_ = now;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// Whether anything is mounted at or below `dir` (/proc/self/mountinfo's fifth field).
+bool has_mount_below(const fs::path& dir) {
+  Result<std::string> mounts = read_file("/proc/self/mountinfo");
+  if (!mounts) return true;  // unknown: not safe to remove
+  for (const std::string& line : split(mounts.value(), '\n')) {
+    std::vector<std::string> fields = split(line, ' ');
+    if (fields.size() > 4 && (fields[4] == dir.string() || starts_with(fields[4], dir.string() + "/"))) return true;
+  }
+  return false;
+}
+
+// This run's directory under the tests' cache: the package build and the chroot (a whole Debian
+// tree, too big to keep after a failure). Removed when the test ends, unless something is still
+// mounted below it, which removal would walk into.
+class RunDir {
+ public:
+  RunDir() : path_(rootfs_cache_dir() / "deb" / ("run-" + std::to_string(getpid()))) {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    fs::create_directories(path_);
+  }
+  ~RunDir() {
+    if (has_mount_below(path_)) {
+      std::fprintf(stderr, "not removed, something is mounted below it: %s\n", path_.c_str());
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// /proc mounted in the chroot for as long as this lives, and unmounted whatever ends the test
+// (lazily: a process left inside cannot keep it).
+class ProcMount {
+ public:
+  explicit ProcMount(const fs::path& root) : target_(root / "proc") {
+    if (::mount("proc", target_.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0)
+      mounted_ = true;
+    else
+      error_ = std::strerror(errno);
+  }
+  ~ProcMount() {
+    if (mounted_ && ::umount2(target_.c_str(), MNT_DETACH) != 0)
+      std::fprintf(stderr, "cannot unmount %s: %s\n", target_.c_str(), std::strerror(errno));
+  }
+  ProcMount(const ProcMount&) = delete;
+  ProcMount& operator=(const ProcMount&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  fs::path target_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+// The first URIs of the machine's Debian sources, else deb.debian.org: the mirror CI reaches.
+std::string debian_mirror() {
+  Result<std::string> sources = read_file("/etc/apt/sources.list.d/debian.sources");
+  if (sources)
+    for (const std::string& line : split(sources.value(), '\n'))
+      if (starts_with(line, "URIs: ")) return std::string(trim(line.substr(6)));
+  return "http://deb.debian.org/debian";
+}
+
+std::string utc_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y%m%d", &tm);
+  return text;
+}
+
+// <cache>/deb/bookworm-minbase-<UTC date>.tar, made by mmdebstrap when today's is not there
+// (into a temporary name, then renamed; older days' tarballs removed). Empty, with `error` set,
+// when it cannot be made.
+fs::path ensure_chroot_tarball(std::string* error) {
+  fs::path dir = rootfs_cache_dir() / "deb";
+  std::string prefix = std::string(kSuite) + "-minbase-";
+  fs::path tarball = dir / (prefix + utc_date() + ".tar");
+  if (fs::exists(tarball)) return tarball;
+  fs::create_directories(dir);
+  fs::path staging = dir / (".tmp-" + std::to_string(getpid()) + ".tar");
+  std::string mirror = debian_mirror();
+  std::string security = mirror.find("deb.debian.org") != std::string::npos
+                             ? "http://deb.debian.org/debian-security"
+                             : "http://security.debian.org/debian-security";
+  CommandResult made =
+      run({"mmdebstrap", "--variant=minbase", std::string("--include=") + kChrootPackages, kSuite, staging.string(),
+           "deb " + mirror + " " + kSuite + " main", "deb " + mirror + " " + kSuite + "-updates main",
+           "deb " + security + " " + kSuite + "-security main"});
+  if (made.exit_code != 0) {
+    std::error_code ec;
+    fs::remove(staging, ec);
+    *error = "mmdebstrap failed: " + made.err;
+    return {};
+  }
+  fs::rename(staging, tarball);
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (starts_with(name, prefix) && entry.path() != tarball) fs::remove(entry.path());
+  }
+  return tarball;
+}
+
+// Runs a shell script as root in the chroot, with a clean environment.
+CommandResult in_chroot(const fs::path& root, const std::string& script) {
+  return run({"chroot", root.string(), "/usr/bin/env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin",
+              "HOME=/root", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive", "SOURCE_DATE_EPOCH=1700000000", "/bin/sh",
+              "-ec", script});
+}
+
+// The source tree's changes as git sees them ("" without git): the build must not add any.
+std::string tree_status() {
+  CommandResult status = run({"git", "-C", source_root().string(), "status", "--porcelain", "--ignored"});
+  return status.exit_code == 0 ? status.out : std::string();
+}
+
+TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
+  XB_REQUIRE_ROOT("to build a chroot, mount /proc in it and install packages there");
+  XB_REQUIRE_TOOLS("dpkg-buildpackage", "dh", "dpkg-deb", "mmdebstrap", "chroot", "tar");
+  StepClock clock;
+  RunDir run_dir;
+  std::string status_before = tree_status();
+
+  // 1. The package, from a copy of the source tree.
+  fs::path out = run_dir.path() / "out";
+  unsigned jobs = std::max(2u, std::thread::hardware_concurrency());
+  CommandResult built = run({(source_root() / "scripts" / "build-deb.sh").string(), out.string()},
+                            {{"DEB_BUILD_OPTIONS", "parallel=" + std::to_string(jobs) + " nocheck"},
+                             // Objects of an earlier run's copy are reused by a ccache in front of the compiler.
+                             {"CCACHE_BASEDIR", run_dir.path().string()}});
+  clock.done("dpkg-buildpackage (scripts/build-deb.sh)");
+  ASSERT_EQ(built.exit_code, 0) << built.out.substr(built.out.size() > 20000 ? built.out.size() - 20000 : 0)
+                                << built.err;
+  EXPECT_EQ(tree_status(), status_before) << "the build wrote into the source tree";
+  std::string architecture(trim(run({"dpkg", "--print-architecture"}).out));
+  std::string version_line(trim(xbuild({"--version"}).out));  // "xbuild 0.1.0"
+  fs::path deb = out / ("xbuild_" + version_line.substr(7) + "_" + architecture + ".deb");
+  ASSERT_TRUE(fs::is_regular_file(deb)) << deb << " not built; " << built.out.substr(0, 2000);
+  CommandResult fields = run({"dpkg-deb", "-f", deb.string(), "Depends", "Recommends", "Suggests"});
+  std::printf("%s", fields.out.c_str());
+  for (const std::string& library : kResolvedByApt)
+    EXPECT_NE(fields.out.find(library), std::string::npos) << library << " missing from Depends: " << fields.out;
+
+  // 2. A clean Debian 12.
+  std::string error;
+  fs::path tarball = ensure_chroot_tarball(&error);
+  ASSERT_FALSE(tarball.empty()) << error;
+  clock.done("chroot tarball (" + tarball.filename().string() + ")");
+  fs::path root = run_dir.path() / "root";
+  fs::create_directories(root);
+  CommandResult unpacked = run({"tar", "-C", root.string(), "--numeric-owner", "-xpf", tarball.string()});
+  ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
+  ProcMount proc(root);
+  ASSERT_TRUE(proc.mounted()) << "mount proc on " << (root / "proc") << ": " << proc.error();
+  fs::copy_file("/etc/resolv.conf", root / "etc" / "resolv.conf", fs::copy_options::overwrite_existing);
+  clock.done("chroot unpacked");
+  for (const std::string& library : kResolvedByApt)
+    ASSERT_NE(in_chroot(root, "dpkg-query -W " + library).exit_code, 0) << library << " is in the chroot already";
+
+  // 3. apt installs it with its Depends, from the archive.
+  fs::copy_file(deb, root / "tmp" / deb.filename());
+  CommandResult installed =
+      in_chroot(root, "apt-get update -qq && apt-get install -y --no-install-recommends ./" + deb.filename().string());
+  clock.done("apt-get install ./" + deb.filename().string());
+  ASSERT_EQ(installed.exit_code, 0) << installed.out << installed.err;
+  for (const std::string& library : kResolvedByApt)
+    EXPECT_EQ(in_chroot(root, "dpkg-query -W " + library).exit_code, 0) << library << " not installed by apt";
+
+  // 4. What it installed: the binary and data, nothing naming the build machine's trees.
+  CommandResult listed = in_chroot(root, "dpkg -L xbuild");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::set<std::string> files;
+  for (const std::string& line : split(listed.out, '\n'))
+    if (!line.empty()) files.insert(line);
+  for (const char* expected : {"/usr/bin/xbuild", "/usr/share/xbuild/toolchains/linux-amd64.toml",
+                               "/usr/share/xbuild/toolchains/firmware/startup.S", "/usr/share/xbuild/qemu/aarch64.toml",
+                               "/usr/share/doc/xbuild/copyright", "/usr/share/doc/xbuild/changelog.gz"})
+    EXPECT_TRUE(files.count(expected)) << expected << " not in the package:\n" << listed.out;
+  std::string source_path = fs::canonical(source_root()).string();
+  for (const std::string& file : files) {
+    EXPECT_EQ(file.find("xbuild-data"), std::string::npos) << file;
+    if (!fs::is_regular_file(fs::symlink_status(root / file.substr(1)))) continue;
+    Result<std::string> content = read_file(root / file.substr(1));
+    ASSERT_TRUE(content) << file;
+    EXPECT_EQ(content.value().find(source_path), std::string::npos) << file << " names the source tree";
+    EXPECT_EQ(content.value().find(run_dir.path().string()), std::string::npos) << file << " names the build tree";
+    // Man pages, where the package has them, are compressed as policy says.
+    if (starts_with(file, "/usr/share/man/")) EXPECT_EQ(fs::path(file).extension(), ".gz") << file;
+  }
+  CommandResult version = in_chroot(root, "xbuild --version");
+  EXPECT_EQ(version.out, xbuild({"--version"}).out) << version.err;
+
+  // 5. A first build elsewhere, with the installed binary and data only.
+  fs::path hello = copy_example("hello", root / "home" / "builder" / "hello");
+  std::string in_hello = "cd /home/builder/hello && ";
+  CommandResult planned = in_chroot(root, in_hello + "xbuild plan --platform linux/amd64,linux/arm64");
+  EXPECT_EQ(planned.exit_code, 0) << planned.out << planned.err;
+  EXPECT_NE(planned.out.find("linux/amd64  native    x86_64-linux-gnu-gcc"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("linux/arm64  cross     aarch64-linux-gnu-gcc"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("(/usr/share/xbuild/toolchains/linux-arm64.toml)"), std::string::npos) << planned.out;
+  CommandResult ran = in_chroot(root, in_hello + "xbuild run --platform linux/amd64,linux/arm64");
+  clock.done("xbuild run (linux/amd64, linux/arm64)");
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  EXPECT_EQ(elf_machine(hello / ".xbuild" / "out" / "linux-amd64" / "hello"), 0x3e);
+  EXPECT_EQ(elf_machine(hello / ".xbuild" / "out" / "linux-arm64" / "hello"), 0xb7);
+  json index = layout_image_index(hello / ".xbuild" / "oci");
+  ASSERT_TRUE(index.contains("manifests")) << index.dump();
+  std::set<std::string> platforms;
+  for (const json& manifest : index["manifests"])
+    platforms.insert(manifest["platform"]["os"].get<std::string>() + "/" +
+                     manifest["platform"]["architecture"].get<std::string>());
+  EXPECT_EQ(platforms, (std::set<std::string>{"linux/amd64", "linux/arm64"})) << index.dump();
+}
+
+}  // namespace
+}  // namespace xb::testing
