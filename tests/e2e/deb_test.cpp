@@ -4,8 +4,9 @@
 // right), and examples/hello, copied elsewhere in the chroot, is built there for linux/amd64 and
 // linux/arm64 by the installed binary with the installed data only. The chroot's tarball (with
 // gcc, the arm64 cross compiler and QEMU, none of them xbuild's Depends) is made by mmdebstrap
-// once a day into the tests' cache; everything of one run lives in a directory of its own there
-// and is removed at the end, after /proc is unmounted from the chroot.
+// once a day into the tests' cache; the package is built in <cache>/deb/build; the chroot lives
+// in a directory of the run's own there, removed at the end, after /proc and binfmt_misc are
+// unmounted from it.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -63,8 +64,8 @@ bool has_mount_below(const fs::path& dir) {
   return false;
 }
 
-// This run's directory under the tests' cache: the package build and the chroot (a whole Debian
-// tree, too big to keep after a failure). Removed when the test ends, unless something is still
+// This run's directory under the tests' cache: the chroot (a whole Debian tree, too big to keep
+// after a failure). Removed when the test ends, unless something is still
 // mounted below it, which removal would walk into.
 class RunDir {
  public:
@@ -89,28 +90,38 @@ class RunDir {
   fs::path path_;
 };
 
-// /proc mounted in the chroot for as long as this lives, and unmounted whatever ends the test
-// (lazily: a process left inside cannot keep it).
-class ProcMount {
+// The kernel file systems a Debian system has mounted, in the chroot for as long as this lives:
+// /proc, and binfmt_misc where the host has it (systemd mounts it; a run registers QEMU's
+// handler there when the kernel cannot give a stage an instance of its own). Unmounted in reverse
+// order whatever ends the test, lazily: a process left inside cannot keep them.
+class ChrootMounts {
  public:
-  explicit ProcMount(const fs::path& root) : target_(root / "proc") {
-    if (::mount("proc", target_.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0)
-      mounted_ = true;
-    else
-      error_ = std::strerror(errno);
+  explicit ChrootMounts(const fs::path& root) {
+    if (!mount_one("proc", root / "proc", "proc")) return;
+    if (fs::exists("/proc/sys/fs/binfmt_misc/status"))
+      mount_one("binfmt_misc", root / "proc" / "sys" / "fs" / "binfmt_misc", "binfmt_misc");
   }
-  ~ProcMount() {
-    if (mounted_ && ::umount2(target_.c_str(), MNT_DETACH) != 0)
-      std::fprintf(stderr, "cannot unmount %s: %s\n", target_.c_str(), std::strerror(errno));
+  ~ChrootMounts() {
+    for (auto target = mounted_.rbegin(); target != mounted_.rend(); ++target)
+      if (::umount2(target->c_str(), MNT_DETACH) != 0)
+        std::fprintf(stderr, "cannot unmount %s: %s\n", target->c_str(), std::strerror(errno));
   }
-  ProcMount(const ProcMount&) = delete;
-  ProcMount& operator=(const ProcMount&) = delete;
-  bool mounted() const { return mounted_; }
+  ChrootMounts(const ChrootMounts&) = delete;
+  ChrootMounts& operator=(const ChrootMounts&) = delete;
+  // "" when every mount succeeded, else which one failed and why.
   const std::string& error() const { return error_; }
 
  private:
-  fs::path target_;
-  bool mounted_ = false;
+  bool mount_one(const char* source, const fs::path& target, const char* type) {
+    if (::mount(source, target.c_str(), type, MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      error_ = "mount " + std::string(type) + " on " + target.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    mounted_.push_back(target);
+    return true;
+  }
+
+  std::vector<fs::path> mounted_;
   std::string error_;
 };
 
@@ -184,13 +195,12 @@ TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
   RunDir run_dir;
   std::string status_before = tree_status();
 
-  // 1. The package, from a copy of the source tree.
-  fs::path out = run_dir.path() / "out";
+  // 1. The package, from a copy of the source tree, always in the same place under the cache: a
+  // ccache in front of the compiler finds the last run's objects there.
+  fs::path out = rootfs_cache_dir() / "deb" / "build";
   unsigned jobs = std::max(2u, std::thread::hardware_concurrency());
   CommandResult built = run({(source_root() / "scripts" / "build-deb.sh").string(), out.string()},
-                            {{"DEB_BUILD_OPTIONS", "parallel=" + std::to_string(jobs) + " nocheck"},
-                             // Objects of an earlier run's copy are reused by a ccache in front of the compiler.
-                             {"CCACHE_BASEDIR", run_dir.path().string()}});
+                            {{"DEB_BUILD_OPTIONS", "parallel=" + std::to_string(jobs) + " nocheck"}});
   clock.done("dpkg-buildpackage (scripts/build-deb.sh)");
   ASSERT_EQ(built.exit_code, 0) << built.out.substr(built.out.size() > 20000 ? built.out.size() - 20000 : 0)
                                 << built.err;
@@ -213,8 +223,8 @@ TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
   fs::create_directories(root);
   CommandResult unpacked = run({"tar", "-C", root.string(), "--numeric-owner", "-xpf", tarball.string()});
   ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
-  ProcMount proc(root);
-  ASSERT_TRUE(proc.mounted()) << "mount proc on " << (root / "proc") << ": " << proc.error();
+  ChrootMounts mounts(root);
+  ASSERT_EQ(mounts.error(), "");
   fs::copy_file("/etc/resolv.conf", root / "etc" / "resolv.conf", fs::copy_options::overwrite_existing);
   clock.done("chroot unpacked");
   for (const std::string& library : kResolvedByApt)
@@ -246,9 +256,11 @@ TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
     Result<std::string> content = read_file(root / file.substr(1));
     ASSERT_TRUE(content) << file;
     EXPECT_EQ(content.value().find(source_path), std::string::npos) << file << " names the source tree";
-    EXPECT_EQ(content.value().find(run_dir.path().string()), std::string::npos) << file << " names the build tree";
+    EXPECT_EQ(content.value().find(out.string()), std::string::npos) << file << " names the build tree";
     // Man pages, where the package has them, are compressed as policy says.
-    if (starts_with(file, "/usr/share/man/")) EXPECT_EQ(fs::path(file).extension(), ".gz") << file;
+    if (starts_with(file, "/usr/share/man/")) {
+      EXPECT_EQ(fs::path(file).extension(), ".gz") << file;
+    }
   }
   CommandResult version = in_chroot(root, "xbuild --version");
   EXPECT_EQ(version.out, xbuild({"--version"}).out) << version.err;
@@ -260,7 +272,7 @@ TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
   EXPECT_EQ(planned.exit_code, 0) << planned.out << planned.err;
   EXPECT_NE(planned.out.find("linux/amd64  native    x86_64-linux-gnu-gcc"), std::string::npos) << planned.out;
   EXPECT_NE(planned.out.find("linux/arm64  cross     aarch64-linux-gnu-gcc"), std::string::npos) << planned.out;
-  EXPECT_NE(planned.out.find("(/usr/share/xbuild/toolchains/linux-arm64.toml)"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("(toolchains/linux-arm64.toml)"), std::string::npos) << planned.out;
   CommandResult ran = in_chroot(root, in_hello + "xbuild run --platform linux/amd64,linux/arm64");
   clock.done("xbuild run (linux/amd64, linux/arm64)");
   ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
