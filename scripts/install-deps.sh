@@ -67,7 +67,10 @@ ccache_deps=(ccache redis-server)
 # The quality jobs (scripts/quality.sh): clang-format, clang-tidy, and clang with lld and the
 # sanitizer runtimes (libclang-rt-14-dev: libclang_rt.asan/ubsan) for the ASan+UBSan build.
 quality_deps=(clang clang-format clang-tidy lld libclang-rt-14-dev)
-all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${doc_deps[@]}" "${quality_deps[@]}")
+# The Debian package (debian/, scripts/build-deb.sh): dpkg-buildpackage with debhelper, lintian to
+# check the result; its test installs it into a clean chroot made by mmdebstrap (emulate_deps).
+deb_deps=(debhelper dpkg-dev fakeroot lintian)
+all=("${build_deps[@]}" "${target_deps[@]}" "${test_deps[@]}" "${browser_deps[@]}" "${emulate_deps[@]}" "${registry_deps[@]}" "${bench_deps[@]}" "${firmware_deps[@]}" "${windows_deps[@]}" "${remote_deps[@]}" "${real_project_deps[@]}" "${ccache_deps[@]}" "${doc_deps[@]}" "${quality_deps[@]}" "${deb_deps[@]}")
 
 # deb-src entries for the machine's own Debian mirror: every enabled `deb` entry of its sources
 # (deb822 .sources stanzas and one-line .list entries) that names the suite bookworm, with the same
