@@ -1,5 +1,7 @@
 // The key tables of xbuild.toml (keys.h). Each section's keys are listed in the order
 // docs/config.md documents them; the readers in this folder check tables against them.
+// Longer than our files usually are because it is data: one entry per key of the file format,
+// kept together so that the reader, the schema and the reference are read off one list.
 #include "config/keys.h"
 
 #include <algorithm>
