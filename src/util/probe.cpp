@@ -31,6 +31,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -169,8 +170,17 @@ std::error_code spawn(const fs::path& program, const std::vector<std::string>& a
   // The pipes own both ends until the spawn: it closes the write ends, we keep the read ends.
   bp::pipe out_pipe(out_fds[0], out_fds[1]);
   bp::pipe err_pipe(err_fds[0], err_fds[1]);
-  bp::environment environment = boost::this_process::environment();
-  for (const auto& [name, value] : options.env) environment[name] = value;
+  // The child's environment, ours with options.env over it, handed to execve as is: not through
+  // bp::environment, whose lookup by name (Boost 1.74) reads past the end of shorter entries.
+  std::vector<std::string> environment;
+  for (char** entry = ::environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    if (options.env.count(std::string(text.substr(0, text.find('=')))) == 0) environment.emplace_back(text);
+  }
+  for (const auto& [name, value] : options.env) environment.push_back(name + "=" + value);
+  std::vector<char*> environment_pointers;
+  for (std::string& entry : environment) environment_pointers.push_back(entry.data());
+  environment_pointers.push_back(nullptr);
   boost::filesystem::path cwd = options.working_directory.empty()
                                     ? boost::filesystem::current_path()
                                     : boost::filesystem::path(options.working_directory.string());
@@ -178,8 +188,10 @@ std::error_code spawn(const fs::path& program, const std::vector<std::string>& a
   int failed_pid = -1;  // a child whose exec failed has exited: it is reaped here
   std::error_code error;
   bp::child child(
-      bp::exe = program.string(), bp::args = args, bp::start_dir = cwd, environment, (bp::std_in < bp::null),
-      (bp::std_out > out_pipe), (bp::std_err > err_pipe), bp::extend::on_exec_setup = [](auto&) { prepare_child(); },
+      bp::exe = program.string(), bp::args = args, bp::start_dir = cwd, (bp::std_in < bp::null),
+      (bp::std_out > out_pipe), (bp::std_err > err_pipe),
+      bp::extend::on_setup = [&environment_pointers](auto& executor) { executor.env = environment_pointers.data(); },
+      bp::extend::on_exec_setup = [](auto&) { prepare_child(); },
       bp::extend::on_error = [&failed_pid](auto& executor, const std::error_code&) { failed_pid = executor.pid; },
       error);
   if (error) {
