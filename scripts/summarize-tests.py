@@ -28,7 +28,7 @@ def read_cases(report):
     so that one odd message cannot hide every other result."""
     text = report.read_bytes().decode("utf-8", errors="replace")
     text = re.sub("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", "?", text)
-    return ET.fromstring(text).iter("testcase")
+    return list(ET.fromstring(text).iter("testcase"))
 
 
 # Every test meson knows must have a result: one missing means `meson test` itself stopped.
@@ -40,21 +40,26 @@ for name in listed.stdout.split():
     if name not in recorded:
         failed.append(f"{name}: meson test recorded no result (see meson-logs/testlog.txt)")
 
+def count_cases(prefix, cases):
+    """Each GoogleTest case into passed, failed or skipped, named PREFIX: Class.name."""
+    global passed
+    for case in cases:
+        full = f"{prefix}: {case.get('classname')}.{case.get('name')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(full)
+        elif case.get("result") == "skipped" or case.find("skipped") is not None:
+            skipped.append(full)
+        else:
+            passed += 1
+
+
 for entry in entries:
     name, result = entry["name"], entry["result"]
     report = build / f"{name}.xml"
     if entry.get("protocol") == "gtest" or report.exists():
         cases = read_cases(report) if report.exists() else []
-        counted = 0
-        for case in cases:
-            counted += 1
-            full = f"{name}: {case.get('classname')}.{case.get('name')}"
-            if case.find("failure") is not None or case.find("error") is not None:
-                failed.append(full)
-            elif case.get("result") == "skipped" or case.find("skipped") is not None:
-                skipped.append(full)
-            else:
-                passed += 1
+        counted = len(cases)
+        count_cases(name, cases)
         # A binary that crashed, timed out or failed outside any test case still fails.
         if result not in ("OK", "SKIP") and not any(f.startswith(name + ":") for f in failed):
             failed.append(f"{name}: {result} (see meson-logs/testlog.txt)")
@@ -70,14 +75,7 @@ for entry in entries:
 # The quality jobs of scripts/quality.sh (format, tidy, sanitizers), one report each in
 # <build>/quality/: every case counts, named after its report.
 for report in sorted((build / "quality").glob("*.xml")):
-    for case in read_cases(report):
-        full = f"{report.stem}: {case.get('classname')}.{case.get('name')}"
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed.append(full)
-        elif case.get("result") == "skipped" or case.find("skipped") is not None:
-            skipped.append(full)
-        else:
-            passed += 1
+    count_cases(report.stem, read_cases(report))
 
 if in_ci and skipped:
     print("CI=true: skipped tests count as failures (every tool is installed in CI)")

@@ -153,12 +153,6 @@ run = 'true'
 
 namespace {
 
-std::string toml_list(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  for (const std::string& name : names) quoted.push_back(json_quote(name));
-  return "[" + join(quoted, ", ") + "]";
-}
-
 std::string targets_section(const InitSpec& spec) {
   std::string out = "[targets]\n";
   if (spec.platforms_given) {

@@ -18,13 +18,13 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string toml_list(const std::vector<std::string>& names) {
   std::vector<std::string> quoted;
   for (const std::string& name : names) quoted.push_back(json_quote(name));
   return "[" + join(quoted, ", ") + "]";
 }
+
+namespace {
 
 std::string strategy_word(const TargetPlan& target) {
   if (target.firmware || is_bare_metal(target.platform)) return "bare metal";

@@ -38,6 +38,9 @@ std::vector<TargetAvailability> survey_targets(const std::vector<std::string>& p
                                                const std::filesystem::path& project_dir, Services& services);
 
 // The table `xbuild targets` prints, and its --json form (an array of objects).
+// A TOML array of strings, ["a", "b"]: the configs `targets` plans and `init` writes.
+std::string toml_list(const std::vector<std::string>& names);
+
 std::string render_targets(const std::vector<TargetAvailability>& targets, const std::string& host);
 std::string render_targets_json(const std::vector<TargetAvailability>& targets, const std::string& host);
 
