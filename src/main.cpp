@@ -3,10 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 
 #include "cli/cli.h"
-#include "exec/containment.h"
+#include "stage_commands.h"
 #include "util/error.h"
 
 namespace {
@@ -28,8 +27,8 @@ void ensure_standard_streams() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A stage's supervisor (exec/containment.h): nothing of the command line is read.
-  if (argc > 1 && std::strcmp(argv[1], xb::kContainedCommand) == 0) return xb::run_contained(argc, argv);
+  // The commands stages start through, where no xbuild-stage was found (stage_commands.h).
+  if (const int status = xb::run_stage_command(argc, argv); status >= 0) return status;
   ensure_standard_streams();
   try {
     return xb::run_cli(argc, argv);

@@ -24,6 +24,7 @@
 #include "build/state_dir.h"
 #include "build/trees.h"
 #include "build/work_dirs.h"
+#include "build_paths.h"
 #include "cache/store.h"
 #include "emulate/private_binfmt.h"
 #include "run/terminal.h"
@@ -35,21 +36,17 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-Services machine_services() {
-  Services services;
-  services.data_dir = data_directory();
-  services.host = host_platform();
-  services.root = geteuid() == 0;
-  std::error_code error;
-  services.xbuild_binary = fs::read_symlink("/proc/self/exe", error);
-  services.process_runner = [](uv_loop_t* loop, StageContainment* containment) {
-    return make_uv_process_runner(loop, containment);
-  };
-  services.private_binfmt = [xbuild = services.xbuild_binary] { return private_binfmt_supported(xbuild); };
-  return services;
-}
-
 namespace {
+
+// xbuild-stage for this xbuild binary: beside it (a build tree), else where the install put it
+// (<prefix>/libexec/xbuild for <prefix>/bin, wherever the install was moved); empty when neither
+// holds one, and stages start through xbuild itself.
+fs::path stage_binary_beside(const fs::path& xbuild) {
+  for (const fs::path& candidate :
+       {xbuild.parent_path() / "xbuild-stage", xbuild.parent_path() / XBUILD_STAGE_FROM_BINDIR})
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal();
+  return {};
+}
 
 bool keeps_directories(const Config& config) {
   return std::any_of(config.stages.begin(), config.stages.end(), [](const StageSpec& s) { return !s.keep.empty(); });
@@ -71,11 +68,53 @@ registry::RegistryOptions registry_options(const std::vector<std::string>& insec
   return registry;
 }
 
+// The stage cache's settings: --no-cache, --clean, --cache-dir; with --cache-from, what the
+// local store lacks is fetched from the registry caches before the hits are decided.
+CacheSettings cache_settings(const RunOptions& options, RegistryCacheRun& shared, Terminal& terminal) {
+  CacheSettings settings{!options.no_cache, !options.clean, options.cache_dir, {}};
+  if (!shared.from.empty())
+    settings.fetch_missing = [&shared, &terminal](const std::vector<std::string>& keys, CacheStore& store) {
+      fetch_from_registry_caches(shared, keys, store, terminal);
+    };
+  return settings;
+}
+
+// What the report pass writes, and where: the command line's report files, a shard's copy in its
+// layout, and the figures of this run (ccache's counters, skipped platforms, restore times).
+ReportRequest report_request(const RunOptions& options, const RunInputs& inputs, const Plan& plan,
+                             const RunResult& result, const CacheLookup& cache, const CcacheByPlatform& ccache,
+                             const std::vector<SkippedPlatform>& skipped) {
+  ReportRequest request{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
+  request.ccache = &ccache;
+  request.skipped = &skipped;
+  request.restore_seconds = &cache.restore_seconds;  // the durations of cached stages
+  bool shard = !inputs.index_annotations.empty();
+  if (shard && inputs.output.kind == OutputTarget::Kind::layout) request.layout_reports = inputs.output.path;
+  request.html_file = options.html_file;
+  request.markdown_file = options.markdown_file;
+  return request;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
+
+Services machine_services() {
+  Services services;
+  services.data_dir = data_directory();
+  services.host = host_platform();
+  services.root = geteuid() == 0;
+  std::error_code error;
+  services.xbuild_binary = fs::read_symlink("/proc/self/exe", error);
+  services.process_runner = [](uv_loop_t* loop, StageContainment* containment) {
+    return make_uv_process_runner(loop, containment);
+  };
+  services.stage_binary = stage_binary_beside(services.xbuild_binary);
+  services.private_binfmt = [stage = services.stage_program()] { return private_binfmt_supported(stage); };
+  return services;
+}
 
 int run_build(const RunOptions& options, Services& services, Terminal& terminal) {
   auto started = std::chrono::steady_clock::now();
@@ -99,20 +138,14 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   require_ready(plan);                                         // else the matrix and what is missing
   FileLock lock = lock_state_dir(inputs.state_dir, terminal);  // before anything writes there
   StageContainment contained =
-      contain_stages(inputs.state_dir, services.xbuild_binary, terminal);  // a killed run's stages ended
+      contain_stages(inputs.state_dir, services.stage_program(), terminal);  // a killed run's stages ended
   remove_stale_temps(inputs.output.path);  // staging a killed run left next to the output
   bool shard = !inputs.index_annotations.empty();
-  ShardFailureMark shard_failure(plan, inputs.output, shard,
-                                 terminal);  // a shard's old image cannot pass for this run's
+  ShardFailureMark shard_failure(plan, inputs.output, shard, terminal);  // its old image cannot pass for this run's
   stop_if_interrupted(plan, inputs.output);  // a signal while planning: stopped before anything runs
   std::vector<oci::BaseImage> bases = pull_base_images(inputs.config, plan, registry);  // [image] from
   RegistryCacheRun shared{inputs.registry_cache.from, inputs.registry_cache.to, registry, {}};
-  CacheSettings cache_settings{!options.no_cache, !options.clean, options.cache_dir, {}};
-  if (!shared.from.empty())
-    cache_settings.fetch_missing = [&](const std::vector<std::string>& keys, CacheStore& store) {
-      fetch_from_registry_caches(shared, keys, store, terminal);  // --cache-from: what the local store lacks
-    };
-  CacheLookup cache = look_up_cache(inputs.config, plan, cache_settings);  // local first, then the registry
+  CacheLookup cache = look_up_cache(inputs.config, plan, cache_settings(options, shared, terminal));  // local first
   std::vector<KeptDirectory> kept =
       kept_directories(plan, inputs.config.directory, process_environment());  // [stage] keep, keyed
   std::set<std::string> running = running_platforms(plan, cache.cached);       // with stages the cache lacks
@@ -135,13 +168,7 @@ int run_build(const RunOptions& options, Services& services, Terminal& terminal)
   record_output_stamps(plan, cache, result);
   upload_to_registry_cache(shared, plan, cache, result, terminal);  // --cache-to, a failed run's too
   ccache = ccache_of_run(plan, ccache);                             // this run's hits and misses
-  ReportRequest outcome{inputs.config, plan, result, cache.cached, nullptr, options.metadata_file, options.junit_file};
-  outcome.ccache = &ccache;
-  outcome.skipped = &skipped;
-  outcome.restore_seconds = &cache.restore_seconds;  // the durations of cached stages
-  if (shard && inputs.output.kind == OutputTarget::Kind::layout) outcome.layout_reports = inputs.output.path;
-  outcome.html_file = options.html_file;
-  outcome.markdown_file = options.markdown_file;
+  ReportRequest outcome = report_request(options, inputs, plan, result, cache, ccache, skipped);
   if (!result.ok()) {
     shard_failure.mark();       // before the report, which a shard also writes into its layout
     report(outcome, terminal);  // what failed, in every report

@@ -84,6 +84,7 @@ Plan plan_targets(const PlanRequest& request, Services& services, ToolFinder& fi
   options.host = services.host;
   options.qemu = &qemu.value();
   options.xbuild_binary = services.xbuild_binary;
+  options.stage_binary = services.stage_program();
   options.root = services.root;
   options.firmware_dir = services.data_dir / "toolchains" / "firmware";
   options.index_annotations = request.index_annotations;

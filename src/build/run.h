@@ -77,7 +77,11 @@ struct Services {
   std::filesystem::path data_dir;       // toolchains/, qemu/ (data_directory())
   Platform host;                        // host_platform()
   bool root = false;                    // the run is root
-  std::filesystem::path xbuild_binary;  // this binary (/proc/self/exe): the sandbox, firmware tests
+  std::filesystem::path xbuild_binary;  // this binary (/proc/self/exe): firmware tests
+  // xbuild-stage (src/stage_commands.h), which every stage is started through; empty: xbuild_binary,
+  // which takes the same commands.
+  std::filesystem::path stage_binary;
+  const std::filesystem::path& stage_program() const { return stage_binary.empty() ? xbuild_binary : stage_binary; }
   // Compiler versions feed cache keys only: asked and remembered next to the cache, or (with
   // --no-cache) not asked at all. Null: chosen that way from the options.
   ToolFinder* finder = nullptr;

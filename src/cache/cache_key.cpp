@@ -215,7 +215,7 @@ std::vector<JobField> job_fields(const Plan& plan, std::size_t index, const fs::
       {Part::configuration, job.stage},
       {Part::configuration, job.command}};
   for (const std::string& word : job.shell) fields.push_back({Part::configuration, word});
-  // The launcher's first word is this xbuild binary, wherever it is installed.
+  // The launcher's first word is xbuild-stage (or xbuild), wherever it is installed.
   for (std::size_t word = 1; word < job.launcher.size(); ++word)
     fields.push_back({Part::configuration, normalized(job.launcher[word])});
   fields.push_back({Part::timeout, std::to_string(job.timeout_seconds)});

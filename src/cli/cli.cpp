@@ -72,13 +72,6 @@ std::optional<std::string> unknown_command(const CLI::App& app, const std::vecto
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  // The stage sandbox of emulated builds: internal, not in --help, its arguments passed as is.
-  if (argc >= 2 && std::string(argv[1]) == "__sandbox")
-    return sandbox_command(std::vector<std::string>(argv + 2, argv + argc));
-  // The binfmt_misc handlers of a crossing stage's own: internal too.
-  if (argc >= 2 && std::string(argv[1]) == "__binfmt")
-    return private_binfmt_command(std::vector<std::string>(argv + 2, argv + argc));
-
   CLI::App app{"xbuild: build one project for many platforms at once and ship it as a multi-arch OCI image"};
   app.name("xbuild");
   app.set_version_flag("--version", std::string("xbuild ") + XBUILD_VERSION);

@@ -1,4 +1,5 @@
-// The commands of cli/ that have no file of their own: binfmt and the hidden __sandbox and __binfmt.
+// The commands of cli/ that have no file of their own: binfmt. (The hidden __sandbox and __binfmt
+// are src/stage_commands.h's.)
 #pragma once
 
 #include <string>
@@ -13,9 +14,5 @@ struct BinfmtCommandOptions {
 };
 
 int binfmt_command(const BinfmtCommandOptions& options);
-// The hidden `xbuild __sandbox ARGS...` (emulated stages); returns only by throwing.
-int sandbox_command(const std::vector<std::string>& args);
-// The hidden `xbuild __binfmt ARGS...` (crossing stages); returns only by throwing.
-int private_binfmt_command(const std::vector<std::string>& args);
 
 }  // namespace xb

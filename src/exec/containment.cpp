@@ -184,6 +184,12 @@ StageContainment::~StageContainment() {
   fs::remove(record_, ignored);
 }
 
+std::string StageContainment::supervisor_file() const {
+  std::error_code error;
+  if (fs::equivalent(xbuild_, "/proc/self/exe", error)) return "/proc/self/exe";
+  return xbuild_.string();
+}
+
 std::vector<std::string> StageContainment::wrap(const std::string& program,
                                                 const std::vector<std::string>& argv) const {
   std::vector<std::string> words = {xbuild_.string(), kContainedCommand, std::to_string(::getpid()),

@@ -202,7 +202,7 @@ Result<ProcessId> UvProcessRunner::start(const ProcessSpec& spec, ProcessCallbac
                                                                                      : "/usr/bin:/bin");
       if (!resolved) return fail(resolved.error());
       argv_words = containment_->wrap(resolved.value(), spec.argv);
-      file = "/proc/self/exe";  // this binary, even if its file was replaced or removed meanwhile
+      file = containment_->supervisor_file();
     }
   }
   std::vector<char*> argv = c_strings(argv_words);

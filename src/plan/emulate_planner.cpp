@@ -1,7 +1,7 @@
 // emulate: the stages run chrooted in a root filesystem of the target (`rootfs` in
 // [platform.X]: a directory, or an image in an OCI layout that the run unpacks), every binary
 // run by QEMU through a binfmt_misc handler, which the run registers. Each job's command becomes
-// `xbuild __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind
+// `xbuild-stage __sandbox --root R --bind SRC:/xbuild/src --bind OUT:/xbuild/out --bind
 // WORK:/xbuild/work ... -- /bin/sh -c <stage>`, and the environment names the guest paths and
 // the target's own tools on its PATH.
 // It needs root: chroot, mounts and binfmt_misc. With [targets] ccache the compiles run the
@@ -111,7 +111,7 @@ class EmulatePlanner final : public TargetPlanner {
     return env;
   }
 
-  // The stage's shell runs chrooted in the sandbox: the launcher is `xbuild __sandbox ... --`.
+  // The stage's shell runs chrooted in the sandbox: the launcher is `xbuild-stage __sandbox ... --`.
   void finish_job(const TargetPlan& target, JobPlan& job) const override {
     SandboxSpec sandbox;
     sandbox.root = target.emulation ? target.emulation->rootfs : fs::path();
@@ -123,7 +123,7 @@ class EmulatePlanner final : public TargetPlanner {
         {context_.config.directory, kGuestSource}, {target.output_dir, kGuestOutput}, {target.work_dir, kGuestWork}};
     if (target.ccache) sandbox.binds.push_back({target.ccache->dir, kGuestCcache});
     sandbox.workdir = kGuestSource;
-    job.launcher = sandbox_argv(context_.options.xbuild_binary, sandbox);
+    job.launcher = sandbox_argv(stage_binary(context_.options), sandbox);
   }
 
  private:

@@ -111,8 +111,8 @@ struct JobPlan {
   std::string stage;
   std::string command;                                       // the stage's command, the last argument of `shell`
   std::vector<std::string> shell = {"/bin/sh", "-e", "-c"};  // or the stage's `shell`
-  // Words before the shell: `xbuild __sandbox ...` (emulate), `xbuild __binfmt ...` (cross with
-  // a binfmt_misc instance of its own).
+  // Words before the shell: `xbuild-stage __sandbox ...` (emulate), `xbuild-stage __binfmt ...`
+  // (cross with a binfmt_misc instance of its own).
   std::vector<std::string> launcher;
   std::map<std::string, std::string> env;  // environment additions for the job
   // What the job takes from xbuild's environment: the base set (base_environment()) and the
@@ -158,9 +158,11 @@ struct PlanOptions {
   long long source_date_epoch = 0;
   Platform host;
   const QemuCatalog* qemu = nullptr;    // emulate: qemu/*.toml (nullptr: emulate unavailable)
-  std::filesystem::path xbuild_binary;  // emulate and bare metal: the binary of `xbuild __sandbox` / `firmware test`
-  bool root = false;                    // emulate: the run is root (chroot, mounts, binfmt_misc)
-  std::filesystem::path firmware_dir;   // toolchains/firmware/: read when a target is bare metal
+  std::filesystem::path xbuild_binary;  // bare metal: the binary of `xbuild firmware test`
+  // Emulated and crossing stages: the binary of `__sandbox` and `__binfmt` (empty: "xbuild").
+  std::filesystem::path stage_binary;
+  bool root = false;                                     // emulate: the run is root (chroot, mounts, binfmt_misc)
+  std::filesystem::path firmware_dir;                    // toolchains/firmware/: read when a target is bare metal
   std::map<std::string, std::string> index_annotations;  // copied into Plan (run --shard)
   // Copied into Plan: the run's identity.
   std::map<std::string, std::string> layout_annotations;

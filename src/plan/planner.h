@@ -71,6 +71,10 @@ void plan_ccache(PlanContext& context, TargetPlan& target, bool host_tool = true
 // The words in front of the target's compilers in its cross files: ccache, or none.
 std::vector<std::string> compiler_launcher(const TargetPlan& target);
 
+// The binary a stage's `__sandbox` or `__binfmt` launcher starts: PlanOptions::stage_binary, else
+// "xbuild" (found on PATH).
+std::filesystem::path stage_binary(const PlanOptions& options);
+
 // [platform.X] of `platform`, or nullptr.
 const PlatformOverride* override_of(const Config& config, const Platform& platform);
 

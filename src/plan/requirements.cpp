@@ -97,6 +97,10 @@ void plan_ccache(PlanContext& context, TargetPlan& target, bool host_tool) {
   target.ccache = CcachePlan{ccache_dir(context.options.ccache_root, target.platform), context.config.ccache.remote};
 }
 
+std::filesystem::path stage_binary(const PlanOptions& options) {
+  return options.stage_binary.empty() ? std::filesystem::path("xbuild") : options.stage_binary;
+}
+
 std::vector<std::string> compiler_launcher(const TargetPlan& target) {
   return target.ccache ? std::vector<std::string>{kCcacheProgram} : std::vector<std::string>{};
 }

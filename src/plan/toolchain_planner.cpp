@@ -4,7 +4,7 @@
 // file, the runner's one-time setup when the toolchain declares one (wine), its sysroot when the
 // config names Debian packages for it, and, when the runner is QEMU, a way for its binaries to
 // run by their path:
-//   - a binfmt_misc instance of the stage's own (`xbuild __binfmt`, Linux >= 6.7): nothing on the
+//   - a binfmt_misc instance of the stage's own (`xbuild-stage __binfmt`, Linux >= 6.7): nothing on the
 //     host changes, no root needed;
 //   - else the host's handler, which the run registers (root) - but not for linux/386, whose
 //     handler would take every i386 program of the machine;
@@ -112,17 +112,13 @@ class ToolchainPlanner final : public TargetPlanner {
     return env;
   }
 
-  // With a binfmt_misc instance of the stage's own, the stage runs as `xbuild __binfmt ... --`.
+  // With a binfmt_misc instance of the stage's own, the stage runs as `xbuild-stage __binfmt ... --`.
   void finish_job(const TargetPlan& target, JobPlan& job) const override {
     if (!target.binaries || target.binaries->handler != TargetBinaries::Handler::private_instance) return;
-    job.launcher = private_binfmt_launcher(xbuild(), {target.binaries->register_line});
+    job.launcher = private_binfmt_launcher(stage_binary(context_.options), {target.binaries->register_line});
   }
 
  private:
-  fs::path xbuild() const {
-    return context_.options.xbuild_binary.empty() ? fs::path("xbuild") : context_.options.xbuild_binary;
-  }
-
   // A handler on the host that runs `arch`'s binaries inside chroots and namespaces too (F flag).
   static bool host_handler(const QemuArch& arch) {
     BinfmtOptions binfmt;

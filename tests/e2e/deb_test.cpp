@@ -255,7 +255,7 @@ TEST(DebianPackage, InstallsOnACleanBookwormWithAptAndBuildsHello) {
   for (const std::string& line : split(listed.out, '\n'))
     if (!line.empty()) files.insert(line);
   for (const char* expected :
-       {"/usr/bin/xbuild", "/usr/share/xbuild/toolchains/linux-amd64.toml",
+       {"/usr/bin/xbuild", "/usr/libexec/xbuild/xbuild-stage", "/usr/share/xbuild/toolchains/linux-amd64.toml",
         "/usr/share/xbuild/toolchains/firmware/startup.S", "/usr/share/xbuild/qemu/aarch64.toml",
         "/usr/share/doc/xbuild/copyright", "/usr/share/doc/xbuild/changelog.gz", "/usr/share/man/man1/xbuild.1.gz",
         "/usr/share/man/man5/xbuild.toml.5.gz", "/usr/share/bash-completion/completions/xbuild",

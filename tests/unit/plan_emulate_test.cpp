@@ -30,7 +30,7 @@ class PlanEmulateTest : public ::testing::Test {
     options_.state_dir = "/state";
     options_.host = parse_platform("linux/amd64").value();
     options_.qemu = &qemu_;
-    options_.xbuild_binary = "/usr/bin/xbuild";
+    options_.stage_binary = "/usr/libexec/xbuild/xbuild-stage";
     options_.root = true;
     finder_.add_file("/usr/bin/qemu-aarch64-static");
   }
@@ -55,7 +55,7 @@ TEST_F(PlanEmulateTest, JobsRunInTheSandboxWithGuestPaths) {
   EXPECT_EQ(target.emulation->qemu_arch, "aarch64");
   const JobPlan& job = plan.jobs[0];
   EXPECT_EQ(shell_join(job.argv()),
-            "/usr/bin/xbuild __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
+            "/usr/libexec/xbuild/xbuild-stage __sandbox --root " + (scratch_ / "rootfs").string() + " --bind " +
                 scratch_.path().string() +
                 ":/xbuild/src --bind /state/out/linux-arm64:/xbuild/out --bind /state/work/linux-arm64:/xbuild/work" +
                 " --workdir /xbuild/src -- /bin/sh -e -c 'make CC=\"$CC\"'");
