@@ -49,10 +49,12 @@ platforms = ["linux/amd64"]
 [stage.slow]
 env = { XBUILD_TEST_MARKER = ")" +
          marker + R"(" }
+# The escaped shell ends in `true` so that dash does not exec its last command: its command
+# line, which the test finds it by, stays its own.
 run = '''
 echo early > "$XBUILD_OUT/early.txt"
 (sh -c 'sleep 2; echo late > "$XBUILD_OUT/late-grandchild.txt"'; sleep 30) &
-setsid sh -c 'sleep 2; echo late > "$XBUILD_OUT/late-escaped.txt"; sleep 30' &
+setsid sh -c 'sleep 2; echo late > "$XBUILD_OUT/late-escaped.txt"; sleep 30; true' &
 echo started
 sleep 30
 '''
@@ -142,13 +144,21 @@ void kill_mid_stage(bool cgroup) {
   auto deadline = Clock::now() + std::chrono::seconds(20);
   // A process in the middle of an exec may briefly not show its environment: the count is the
   // one seen when the loop ended, not a second reading.
+  // The count includes the supervisor, so six can be reached while the escaped shell has not yet
+  // called setsid (killed then, it dies with the stage's group): wait for its session too.
   std::size_t started = 0;
+  bool escaped = false;
   while (Clock::now() < deadline) {
-    started = marked(marker).size();
-    if (started >= 6 && fs::exists(out / "early.txt")) break;
+    std::vector<pid_t> now = marked(marker);
+    started = now.size();
+    escaped = std::any_of(now.begin(), now.end(), [](pid_t pid) {
+      return session_of(pid) == pid && cmdline(pid).find("late-escaped") != std::string::npos;
+    });
+    if (started >= 6 && escaped && fs::exists(out / "early.txt")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_GE(started, 6u) << "the stage and its children did not start";
+  ASSERT_TRUE(escaped) << "the stage's setsid child did not start its session";
   auto killed_at = Clock::now();
   ::kill(xbuild_process.id(), SIGKILL);
   xbuild_process.wait();
