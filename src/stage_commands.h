@@ -3,8 +3,8 @@
 // emulate/sandbox.h) and `__binfmt` (a crossing stage's own binfmt_misc handlers,
 // emulate/private_binfmt.h). Two binaries take them: xbuild-stage, which runs start stages with,
 // and xbuild itself (where no xbuild-stage is found). xbuild-stage links only what these commands
-// need, so it starts in about a millisecond; xbuild's libraries (libcurl, libarchive and theirs)
-// take some 25 ms to load, once per stage and per wrapper.
+// need, so it starts in ~3 ms on a 2-core VM; xbuild's libraries (libcurl, libarchive and theirs)
+// take some 25 ms more to load, once per stage and per wrapper.
 #pragma once
 
 namespace xb {

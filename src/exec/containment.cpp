@@ -164,6 +164,8 @@ Record read_record(const std::string& text) {
 
 StageContainment::StageContainment(fs::path record, fs::path xbuild, bool use_cgroup)
     : record_(std::move(record)), xbuild_(std::move(xbuild)), owner_(self_identity()) {
+  std::error_code error;
+  supervisor_file_ = fs::equivalent(xbuild_, "/proc/self/exe", error) ? "/proc/self/exe" : xbuild_.string();
   if (use_cgroup && !xbuild_.empty()) cgroup_ = make_run_cgroup();
   write_record();
 }
@@ -171,6 +173,7 @@ StageContainment::StageContainment(fs::path record, fs::path xbuild, bool use_cg
 StageContainment::StageContainment(StageContainment&& other) noexcept
     : record_(std::move(other.record_)),
       xbuild_(std::move(other.xbuild_)),
+      supervisor_file_(std::move(other.supervisor_file_)),
       cgroup_(std::move(other.cgroup_)),
       owner_(other.owner_),
       groups_(std::move(other.groups_)),
@@ -182,12 +185,6 @@ StageContainment::~StageContainment() {
   kill_marked(std::string(kOwnerVariable) + "=" + owner_.str(), groups_, std::chrono::seconds(2));
   std::error_code ignored;
   fs::remove(record_, ignored);
-}
-
-std::string StageContainment::supervisor_file() const {
-  std::error_code error;
-  if (fs::equivalent(xbuild_, "/proc/self/exe", error)) return "/proc/self/exe";
-  return xbuild_.string();
 }
 
 std::vector<std::string> StageContainment::wrap(const std::string& program,

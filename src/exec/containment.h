@@ -49,7 +49,7 @@ class StageContainment {
   bool wraps() const { return !xbuild_.empty(); }
   // The file wrap()'s command is executed from: "/proc/self/exe" when the supervisor is this very
   // binary (which works even if its file was replaced or removed meanwhile), else its path.
-  std::string supervisor_file() const;
+  const std::string& supervisor_file() const { return supervisor_file_; }
   // "XBUILD_OWNER", and this run's value.
   std::string marker_value() const { return owner_.str(); }
   const std::filesystem::path& cgroup() const { return cgroup_; }  // empty: none
@@ -63,6 +63,7 @@ class StageContainment {
 
   std::filesystem::path record_;
   std::filesystem::path xbuild_;
+  std::string supervisor_file_;  // decided once, not per spawn
   std::filesystem::path cgroup_;
   ProcessIdentity owner_;
   std::set<pid_t> groups_;
